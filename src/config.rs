@@ -1,0 +1,167 @@
+//! Capture configuration: the seed's `Config`, with libpkt's defaults and checks.
+
+use crate::error::{Errno, Error};
+use crate::filter::Insn;
+
+/// Which packets to capture by direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Direction {
+    /// Incoming and outgoing packets (loopback's duplicate outgoing copies are dropped).
+    #[default]
+    InOut = 0,
+    /// Packets received by the host (everything but `PACKET_OUTGOING`).
+    In = 1,
+    /// Packets sent by the host (`PACKET_OUTGOING`).
+    Out = 2,
+}
+
+impl Direction {
+    pub fn from_u8(v: u8) -> Option<Direction> {
+        match v {
+            0 => Some(Direction::InOut),
+            1 => Some(Direction::In),
+            2 => Some(Direction::Out),
+            _ => None,
+        }
+    }
+}
+
+/// Resolution of the timestamps in [`crate::Info`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TstampResolution {
+    #[default]
+    Nano = 0,
+    /// Nanoseconds truncated to whole microseconds.
+    Micro = 1,
+}
+
+impl TstampResolution {
+    pub fn from_u8(v: u8) -> Option<TstampResolution> {
+        match v {
+            0 => Some(TstampResolution::Nano),
+            1 => Some(TstampResolution::Micro),
+            _ => None,
+        }
+    }
+}
+
+/// The default ring size: 2 MiB.
+pub const DEFAULT_BUFFER_SIZE: i64 = 2 << 20;
+/// The default TPACKET_V3 block retire timeout. The seed's default (0: never) holds packets on a
+/// quiet link until a whole block fills, which can be forever.
+pub const DEFAULT_BLOCK_TIMEOUT_MS: i64 = 100;
+/// The default number of consecutive skipped packets after which a read returns nothing.
+pub const DEFAULT_MAX_NIL_READ: u64 = 1024;
+/// Capture every ethertype.
+pub const PROTO_ALL: u16 = crate::sys::ETH_P_ALL;
+
+/// How a capture handle is set up. Start from `Config::default()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// A blocking read gives up with `ETIMEDOUT` after this many ms; `<= 0`: never.
+    pub read_timeout_ms: i64,
+    /// Ring size in bytes; `<= 0`: [`DEFAULT_BUFFER_SIZE`]. Rounded up to whole blocks.
+    pub buffer_size: i64,
+    /// TPACKET_V3 block retire timeout: `> 0` ms, `0` never, `< 0` the kernel decides.
+    pub block_timeout_ms: i64,
+    /// A classic BPF program attached before any packet is read.
+    pub filter: Option<Vec<Insn>>,
+    /// Ethertype to capture (host byte order), incoming and outgoing alike.
+    pub proto: u16,
+    pub direction: Direction,
+    pub tstamp_resolution: TstampResolution,
+    /// See [`crate::Handle::read`].
+    pub max_nil_read: u64,
+    /// Deliver each packet at once (TPACKET_V2 frame ring).
+    pub immediate: bool,
+    pub promiscuous: bool,
+    /// Reads and writes never wait.
+    pub nonblock: bool,
+    /// No link-layer header (SOCK_DGRAM); forced on for all interfaces and non-Ethernet links.
+    pub cooked: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            read_timeout_ms: 0,
+            buffer_size: DEFAULT_BUFFER_SIZE,
+            block_timeout_ms: DEFAULT_BLOCK_TIMEOUT_MS,
+            filter: None,
+            proto: PROTO_ALL,
+            direction: Direction::InOut,
+            tstamp_resolution: TstampResolution::Nano,
+            max_nil_read: DEFAULT_MAX_NIL_READ,
+            immediate: false,
+            promiscuous: false,
+            nonblock: false,
+            cooked: false,
+        }
+    }
+}
+
+impl Config {
+    /// The requested ring size with the default applied.
+    pub fn effective_buffer_size(&self) -> u64 {
+        if self.buffer_size <= 0 {
+            DEFAULT_BUFFER_SIZE as u64
+        } else {
+            self.buffer_size as u64
+        }
+    }
+
+    /// Checks the values that the type system does not.
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(f) = &self.filter {
+            crate::filter::validate(f).map_err(|r| Error::with_detail(Errno::EINVAL, "config.filter", r))?;
+        }
+        if self.block_timeout_ms > u32::MAX as i64 {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                "config.block_timeout_ms",
+                "too large",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Config::default();
+        assert_eq!(c.buffer_size, 2 << 20);
+        assert_eq!(c.block_timeout_ms, 100);
+        assert_eq!(c.proto, 3);
+        assert_eq!(c.max_nil_read, 1024);
+        assert!(c.check().is_ok());
+        assert_eq!(Config { buffer_size: -1, ..c }.effective_buffer_size(), 2 << 20);
+    }
+
+    #[test]
+    fn enums_from_u8() {
+        assert_eq!(Direction::from_u8(2), Some(Direction::Out));
+        assert_eq!(Direction::from_u8(3), None);
+        assert_eq!(TstampResolution::from_u8(1), Some(TstampResolution::Micro));
+        assert_eq!(TstampResolution::from_u8(2), None);
+    }
+
+    #[test]
+    fn bad_filter_and_timeout_rejected() {
+        let bad = Config {
+            filter: Some(vec![Insn::stmt(0x15, 0)]),
+            ..Config::default()
+        };
+        assert_eq!(bad.check().unwrap_err().errno(), Errno::EINVAL);
+        let c = Config {
+            block_timeout_ms: 1 << 40,
+            ..Config::default()
+        };
+        assert!(c.check().is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! Opening, configuring and closing handles.
+
+use std::ffi::{c_char, c_int};
+
+use super::boundary::{self, einval, guard, guard_int, opt_str, put, shared, slice};
+use super::{pkt_config_t, pkt_t, PKT_LINKTYPE_NONE};
+use crate::config::{Config, Direction, TstampResolution};
+use crate::error::Error;
+use crate::handle::Handle;
+
+impl pkt_config_t {
+    fn from_config(c: &Config) -> pkt_config_t {
+        pkt_config_t {
+            read_timeout_ms: c.read_timeout_ms,
+            buffer_size: c.buffer_size,
+            block_timeout_ms: c.block_timeout_ms,
+            filter: std::ptr::null(),
+            filter_len: 0,
+            proto: c.proto,
+            direction: c.direction as u8,
+            tstamp_resolution: c.tstamp_resolution as u8,
+            max_nil_read: c.max_nil_read,
+            immediate: c.immediate,
+            promiscuous: c.promiscuous,
+            nonblock: c.nonblock,
+            cooked: c.cooked,
+        }
+    }
+
+    /// The Rust configuration, with the filter copied; `-EINVAL` for out-of-range values.
+    ///
+    /// # Safety
+    /// A non-NULL `filter` points to `filter_len` instructions.
+    unsafe fn to_config(&self) -> Result<Config, Error> {
+        let direction = Direction::from_u8(self.direction).ok_or_else(|| {
+            einval(
+                "config.direction",
+                "not one of PKT_DIR_INOUT, PKT_DIR_IN, PKT_DIR_OUT",
+            )
+        })?;
+        let tstamp_resolution = TstampResolution::from_u8(self.tstamp_resolution).ok_or_else(|| {
+            einval(
+                "config.tstamp_resolution",
+                "not PKT_TSTAMP_NANO or PKT_TSTAMP_MICRO",
+            )
+        })?;
+        // SAFETY: the caller guarantees `filter` points to `filter_len` instructions.
+        let filter = unsafe { slice(self.filter, self.filter_len as usize, "config.filter") }?;
+        let cfg = Config {
+            read_timeout_ms: self.read_timeout_ms,
+            buffer_size: self.buffer_size,
+            block_timeout_ms: self.block_timeout_ms,
+            filter: (!filter.is_empty()).then(|| filter.to_vec()),
+            proto: self.proto,
+            direction,
+            tstamp_resolution,
+            max_nil_read: self.max_nil_read,
+            immediate: self.immediate,
+            promiscuous: self.promiscuous,
+            nonblock: self.nonblock,
+            cooked: self.cooked,
+        };
+        cfg.check()?;
+        Ok(cfg)
+    }
+}
+
+/// Fills `*out` with the default configuration: no read timeout, a 2 MiB ring, a 100 ms block
+/// retire timeout, no filter, `PKT_PROTO_ALL`, `PKT_DIR_INOUT`, `PKT_TSTAMP_NANO`, max_nil_read
+/// 1024, and every flag false. Does nothing when `out` is NULL.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `pkt_config_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_config_default(out: *mut pkt_config_t) {
+    // SAFETY: `out` is NULL or writable per the contract.
+    guard("pkt_config_default", || unsafe {
+        put(out, pkt_config_t::from_config(&Config::default()))
+    })
+}
+
+/// Checks a configuration without opening anything.
+///
+/// Returns true when `pkt_open` would accept it (NULL counts as the defaults), false for an
+/// out-of-range `direction` or `tstamp_resolution`, a `filter_len` without a `filter`, an
+/// invalid filter program (`pkt_errmsg()` says why) or a `block_timeout_ms` over `UINT32_MAX`.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `cfg` is NULL or points to a `pkt_config_t` whose `filter` is NULL or points to `filter_len`
+/// instructions.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_config_check(cfg: *const pkt_config_t) -> bool {
+    guard("pkt_config_check", || {
+        // SAFETY: `cfg` is NULL or valid per the contract.
+        let Some(c) = (unsafe { cfg.as_ref() }) else {
+            return true;
+        };
+        // SAFETY: `filter` is valid for `filter_len` per the contract.
+        match unsafe { c.to_config() } {
+            Ok(_) => true,
+            Err(e) => {
+                boundary::fail(&e);
+                false
+            }
+        }
+    })
+}
+
+/// Opens a capture handle on interface `ifname`, set up as `cfg` says.
+///
+/// `ifname` NULL or "" captures on all interfaces (cooked mode is then forced on and promiscuous
+/// mode is ignored). `cfg` NULL means the defaults; the filter it points to is copied.
+///
+/// The socket is set up before it is bound, so nothing is queued (or counted as dropped)
+/// before the ring and the filter exist. An interface that is down is not an error: capture
+/// starts when it comes up.
+///
+/// Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks, and
+/// `pkt_errmsg()` names the failing step. Errors: `-EINVAL` (NULL `out`, a bad config value, an
+/// invalid filter, a ring size over 4 GiB), `-ENODEV` (no such interface, or a name of
+/// `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW), `-ENOMEM` (no memory for the ring, even
+/// at the smallest size), other errnos from the kernel.
+///
+/// Ownership: the caller owns the handle and releases it with `pkt_close()`.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `ifname` is NULL or a NUL-terminated string; `cfg` is NULL or a valid `pkt_config_t` (see
+/// `pkt_config_check()`); `out` is NULL or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_open(
+    ifname: *const c_char,
+    cfg: *const pkt_config_t,
+    out: *mut *mut pkt_t,
+) -> c_int {
+    guard_int("pkt_open", || {
+        if out.is_null() {
+            return Err(einval("pkt_open", "NULL out pointer"));
+        }
+        // SAFETY: `ifname` is NULL or NUL-terminated per the contract.
+        let name = unsafe { opt_str(ifname, "pkt_open") }?;
+        // SAFETY: `cfg` is NULL or valid per the contract.
+        let cfg = match unsafe { cfg.as_ref() } {
+            None => Config::default(),
+            // SAFETY: its filter is valid for filter_len per the contract.
+            Some(c) => unsafe { c.to_config() }?,
+        };
+        let h = Handle::open(name, &cfg)?;
+        // SAFETY: `out` is non-NULL and writable per the contract.
+        unsafe { put(out, boundary::into_raw(boundary::Pkt::new(h))) };
+        Ok(0)
+    })
+}
+
+/// Closes a handle: unmaps the ring, closes the socket (which undoes promiscuous mode) and frees
+/// the handle. Returns 0; NULL is a no-op returning 0.
+///
+/// Thread safety: must not run while any other call uses the same handle: break the loop, join
+/// the reader, then close. After it the handle is gone and must not be used again.
+///
+/// # Safety
+/// `h` is NULL or a handle from `pkt_open()` that is not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_close(h: *mut pkt_t) -> c_int {
+    guard("pkt_close", || {
+        if !h.is_null() {
+            // SAFETY: a live handle from pkt_open, not used again per the contract.
+            unsafe { boundary::free(h) };
+        }
+        0
+    })
+}
+
+/// Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
+/// forced; its `filter` is NULL and `filter_len` 0.
+///
+/// Returns 0, or `-EINVAL` for a NULL handle or `out`.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or valid for writing a `pkt_config_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_get_config(h: *mut pkt_t, out: *mut pkt_config_t) -> c_int {
+    guard_int("pkt_get_config", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        let p = unsafe { shared(h, "pkt_get_config") }?;
+        if out.is_null() {
+            return Err(einval("pkt_get_config", "NULL out pointer"));
+        }
+        // SAFETY: non-NULL and writable per the contract.
+        unsafe { put(out, pkt_config_t::from_config(p.ctl.config())) };
+        Ok(0)
+    })
+}
+
+/// Returns the handle's socket descriptor, for poll/epoll integration, or `-EINVAL` for NULL.
+///
+/// Readiness: readable (POLLIN) when a packet is ready; with the default TPACKET_V3 ring that is
+/// when a block was handed over (full, or after `block_timeout_ms`). Once every ready packet was
+/// read, the descriptor is not readable. POLLERR means the next read reports an error or a
+/// link change. The descriptor belongs to the handle: do not close it, read from it, or change
+/// its options (reading PACKET_STATISTICS on it would steal counts from `pkt_stats()`).
+///
+/// Thread safety: any thread, also while another thread reads.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_fd(h: *mut pkt_t) -> c_int {
+    // SAFETY: `h` is NULL or live per the contract.
+    guard_int("pkt_fd", || Ok(unsafe { shared(h, "pkt_fd") }?.ctl.fd()))
+}
+
+/// Returns the link type (ARPHRD_*) of the bound interface (`PKT_LINKTYPE_ETHERNET` for
+/// Ethernet and loopback), or `PKT_LINKTYPE_NONE` for a handle on all interfaces or NULL.
+///
+/// Thread safety: any thread, also while another thread reads.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_linktype(h: *mut pkt_t) -> u16 {
+    guard("pkt_linktype", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        unsafe { shared(h, "pkt_linktype") }.map_or(PKT_LINKTYPE_NONE, |p| p.ctl.linktype())
+    })
+}

@@ -1,0 +1,176 @@
+//! Reading, writing, breaking the loop, counting.
+
+use std::ffi::{c_int, c_void};
+
+use super::boundary::{einval, guard_int, put, reader, shared, slice};
+use super::{pkt_info_t, pkt_stats_t, pkt_t};
+use crate::handle::Info;
+
+impl From<Info> for pkt_info_t {
+    #[inline]
+    fn from(i: Info) -> pkt_info_t {
+        pkt_info_t {
+            sec: i.sec,
+            nsec: i.nsec,
+            caplen: i.caplen,
+            len: i.len,
+            ifindex: i.ifindex,
+            status: i.status,
+            vlan_tpid: i.vlan_tpid,
+            vlan_tci: i.vlan_tci,
+            protocol: i.protocol,
+            linktype: i.linktype,
+            pkttype: i.pkttype,
+        }
+    }
+}
+
+/// Reads the next packet, without copying it.
+///
+/// With `poll` non-zero, waits until a packet is ready; with `poll` 0 (or a handle opened with
+/// `nonblock`), returns `-EAGAIN` at once when none is.
+///
+/// Returns the packet's captured length (> 0) on success: `*data` then points to the packet in
+/// the ring (or, for the last packet of a burst, in a buffer of the handle), and `*info`
+/// describes it unless `info` is NULL. The data stays valid and unchanged until the next
+/// `pkt_read()` or `pkt_close()` on the handle; do not write to it.
+///
+/// Returns 0 with `*data` set to NULL when `max_nil_read` packets in a row were skipped by a
+/// filter that runs in user space (after `pkt_setfilter()` on a live handle, or a program the
+/// kernel refused): the caller gets control back and simply reads again. Direction and `proto`
+/// are selected in the kernel and never cause skips.
+///
+/// Errors: `-EAGAIN` nothing ready without waiting; `-EINTR` `pkt_breakloop()` was called (once
+/// per call to it; the next read works normally); `-ETIMEDOUT` `read_timeout_ms` passed with
+/// nothing to read; `-ENODEV` the interface was removed (after the packets already queued were
+/// read); `-EINVAL` NULL handle or `data`; `-EIO` a corrupted ring frame (the rest of its block
+/// is skipped). An interface going down is not an error: the read waits and resumes when it is
+/// up again. Nothing is allocated, locked or called in the kernel while packets are waiting.
+///
+/// Thread safety: one thread reads a handle at a time.
+///
+/// # Safety
+/// `h` is NULL or a live handle not being read by another thread; `data` is NULL or valid for
+/// writing a pointer; `info` is NULL or valid for writing a `pkt_info_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_read(
+    h: *mut pkt_t,
+    poll: c_int,
+    data: *mut *const u8,
+    info: *mut pkt_info_t,
+) -> c_int {
+    guard_int("pkt_read", || {
+        // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
+        let r = unsafe { reader(h, "pkt_read") }?;
+        if data.is_null() {
+            return Err(einval("pkt_read", "NULL data pointer"));
+        }
+        match r.read(poll != 0)? {
+            Some(p) => {
+                // SAFETY: `data` is non-NULL and writable, `info` NULL or writable, per the
+                // contract.
+                unsafe {
+                    put(info, p.info.into());
+                    put(data, p.data.as_ptr());
+                }
+                Ok(p.data.len() as c_int)
+            }
+            None => {
+                // SAFETY: as above.
+                unsafe { put(data, std::ptr::null()) };
+                Ok(0)
+            }
+        }
+    })
+}
+
+/// Sends one frame of `len` bytes from `buf`.
+///
+/// `ifindex` 0 sends on the bound interface; `proto` is the ethertype in host byte order, 0 to
+/// take it from the frame's Ethernet header. The frame must include the link-layer header
+/// unless the handle is cooked. A handle never captures its own frames; other handles on the
+/// interface see them as outgoing.
+///
+/// Returns the number of bytes sent; `len` 0 returns 0 and sends nothing. Errors: `-EINVAL`
+/// NULL handle, NULL `buf` with `len` > 0, or `ifindex` 0 on a handle bound to all interfaces;
+/// `-EMSGSIZE` the frame is longer than the interface allows (MTU plus link-layer header);
+/// `-ENETDOWN` the interface is down; `-ENXIO`/`-ENODEV` no such interface; `-EAGAIN` or
+/// `-ENOBUFS` the device queue is full (non-blocking handle).
+///
+/// Ownership: `buf` is only read during the call. Thread safety: any thread, also while
+/// another thread reads.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `buf` is NULL or points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_write(
+    h: *mut pkt_t,
+    buf: *const c_void,
+    len: usize,
+    ifindex: c_int,
+    proto: u16,
+) -> c_int {
+    guard_int("pkt_write", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        let p = unsafe { shared(h, "pkt_write") }?;
+        // SAFETY: `buf` points to `len` bytes per the contract.
+        let frame = unsafe { slice(buf.cast::<u8>(), len, "pkt_write") }?;
+        let n = p.ctl.write(frame, ifindex, proto)?;
+        Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
+    })
+}
+
+/// Makes a `pkt_read(poll != 0)` that is blocked now, or the next one, return `-EINTR`, once;
+/// the read after that works normally. Several calls before a read still give one `-EINTR`.
+///
+/// Returns 0, or `-EINVAL` for NULL.
+///
+/// Thread safety: any thread, also while another thread reads; async-signal-safe (it may be
+/// called from a signal handler): it sets an atomic flag and writes to an eventfd, nothing else.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_breakloop(h: *mut pkt_t) -> c_int {
+    guard_int("pkt_breakloop", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        unsafe { shared(h, "pkt_breakloop") }?.ctl.breakloop()?;
+        Ok(0)
+    })
+}
+
+/// Writes packet counters to `*out`: with `total`, since the handle was opened; otherwise since
+/// the previous `pkt_stats()` call of either kind (or the open).
+///
+/// `recvs` counts packets that passed the kernel filter and reached the socket, dropped ones
+/// included; `drops` those lost because the ring was full. Every packet that reached the socket
+/// is either read or counted as a drop (packets skipped by a user-space filter are in `recvs`
+/// only).
+///
+/// Returns 0, or `-EINVAL` for NULL `h` or `out`, or the kernel's errno.
+/// Thread safety: any thread, also while another thread reads.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or valid for writing a `pkt_stats_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_stats(h: *mut pkt_t, total: bool, out: *mut pkt_stats_t) -> c_int {
+    guard_int("pkt_stats", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        let p = unsafe { shared(h, "pkt_stats") }?;
+        if out.is_null() {
+            return Err(einval("pkt_stats", "NULL out pointer"));
+        }
+        let s = p.ctl.stats(total)?;
+        // SAFETY: non-NULL and writable per the contract.
+        unsafe {
+            put(
+                out,
+                pkt_stats_t {
+                    recvs: s.recvs,
+                    drops: s.drops,
+                },
+            )
+        };
+        Ok(0)
+    })
+}

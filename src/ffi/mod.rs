@@ -1,0 +1,182 @@
+//! The C ABI (`include/pkt.h` is generated from this module by cbindgen; its doc comments are the
+//! header's manual). One file per concern; `boundary` holds the casts, the panic guard and the
+//! error message.
+#![allow(non_camel_case_types)]
+#![deny(missing_docs)]
+
+mod boundary;
+mod filter;
+mod handle;
+mod io;
+mod misc;
+
+pub use boundary::Pkt;
+pub use filter::*;
+pub use handle::*;
+pub use io::*;
+pub use misc::*;
+
+use crate::filter::Insn;
+
+/// Major version of the header a program was compiled with (see `pkt_version()` for the library
+/// it runs with). Before 1.0, struct layouts may change with any minor release.
+pub const PKT_VERSION_MAJOR: u32 = 0;
+/// Minor version of the header.
+pub const PKT_VERSION_MINOR: u32 = 1;
+/// Patch version of the header.
+pub const PKT_VERSION_PATCH: u32 = 0;
+
+/// `direction`: packets received and sent (loopback's duplicate copies are dropped).
+pub const PKT_DIR_INOUT: u8 = 0;
+/// `direction`: packets received by the host only.
+pub const PKT_DIR_IN: u8 = 1;
+/// `direction`: packets sent by the host only.
+pub const PKT_DIR_OUT: u8 = 2;
+
+/// `tstamp_resolution`: nanoseconds.
+pub const PKT_TSTAMP_NANO: u8 = 0;
+/// `tstamp_resolution`: microseconds (`nsec` is a multiple of 1000).
+pub const PKT_TSTAMP_MICRO: u8 = 1;
+
+/// Link type (ARPHRD) of Ethernet; also reported for loopback.
+pub const PKT_LINKTYPE_ETHERNET: u16 = 1;
+/// No single link type: a handle on all interfaces, or an unknown interface.
+pub const PKT_LINKTYPE_NONE: u16 = 0xffff;
+
+/// `proto`: every ethertype (ETH_P_ALL).
+pub const PKT_PROTO_ALL: u16 = 0x0003;
+/// `proto`: IPv4.
+pub const PKT_PROTO_IP: u16 = 0x0800;
+/// `proto`: IPv6.
+pub const PKT_PROTO_IP6: u16 = 0x86dd;
+/// `proto`: ARP.
+pub const PKT_PROTO_ARP: u16 = 0x0806;
+
+/// `pkt_info_t.pkttype`: addressed to this host.
+pub const PKT_PACKET_HOST: u8 = 0;
+/// `pkt_info_t.pkttype`: link-layer broadcast.
+pub const PKT_PACKET_BROADCAST: u8 = 1;
+/// `pkt_info_t.pkttype`: link-layer multicast.
+pub const PKT_PACKET_MULTICAST: u8 = 2;
+/// `pkt_info_t.pkttype`: addressed to another host (seen in promiscuous mode).
+pub const PKT_PACKET_OTHERHOST: u8 = 3;
+/// `pkt_info_t.pkttype`: sent by this host.
+pub const PKT_PACKET_OUTGOING: u8 = 4;
+
+/// A classic BPF instruction, the same layout as Linux `struct sock_filter`.
+pub type pkt_bpf_insn_t = Insn;
+
+/// The opaque capture handle.
+pub type pkt_t = Pkt;
+
+/// How a capture is set up. Always start from `pkt_config_default()`, never from `{0}`: later
+/// versions add fields at the end.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pkt_config {
+    /// A blocking read gives up with `-ETIMEDOUT` after this many milliseconds; `<= 0`: never
+    /// (default 0).
+    pub read_timeout_ms: i64,
+    /// Ring size in bytes; `<= 0`: the default, 2 MiB. Rounded up to whole ring blocks (at least
+    /// 512 KiB); `pkt_get_config()` reports the size in effect.
+    pub buffer_size: i64,
+    /// TPACKET_V3 block retire timeout: `> 0` milliseconds (default 100), `0` never (the seed's
+    /// default: on a quiet link packets then wait until a whole block fills), `< 0` the kernel
+    /// decides (about 8 ms). The kernel caps it at 65535 ms. A blocking read returns a packet at
+    /// most about this long after it arrived; set `immediate` for no delay at all.
+    pub block_timeout_ms: i64,
+    /// Optional classic BPF program attached before any packet is read; copied by `pkt_open`.
+    pub filter: *const pkt_bpf_insn_t,
+    /// Number of instructions in `filter`; 0: no filter.
+    pub filter_len: u32,
+    /// Ethertype (host byte order) to capture, incoming and outgoing alike; default
+    /// `PKT_PROTO_ALL`.
+    pub proto: u16,
+    /// `PKT_DIR_*`; default `PKT_DIR_INOUT`.
+    pub direction: u8,
+    /// `PKT_TSTAMP_*`; default `PKT_TSTAMP_NANO`.
+    pub tstamp_resolution: u8,
+    /// See `pkt_read()`; default 1024.
+    pub max_nil_read: u64,
+    /// Deliver each packet at once (a TPACKET_V2 frame ring: one wake-up per packet); default
+    /// false.
+    pub immediate: bool,
+    /// Promiscuous mode on the bound interface, undone by the kernel when the handle closes
+    /// (even on a crash); ignored on all interfaces; default false.
+    pub promiscuous: bool,
+    /// Reads and writes never wait (`-EAGAIN` instead); default false.
+    pub nonblock: bool,
+    /// No link-layer header (SOCK_DGRAM): data starts at the network header. Forced on for all
+    /// interfaces and for non-Ethernet links; default false.
+    pub cooked: bool,
+}
+
+/// See `struct pkt_config`.
+pub type pkt_config_t = pkt_config;
+
+/// What is known about one captured packet.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct pkt_info {
+    /// Capture time, seconds since the epoch (the kernel's software receive timestamp).
+    pub sec: i64,
+    /// Nanoseconds; a multiple of 1000 with `PKT_TSTAMP_MICRO`.
+    pub nsec: u32,
+    /// Bytes available at `data`.
+    pub caplen: u32,
+    /// Length on the wire; `>= caplen`.
+    pub len: u32,
+    /// Index of the interface the packet was seen on.
+    pub ifindex: i32,
+    /// The ring's status word (`TP_STATUS_*`): see `pkt_tstamp_valid()`, `pkt_vlan_valid()`.
+    pub status: u32,
+    /// TPID of the VLAN tag the kernel removed from the bytes, valid when
+    /// `pkt_vlan_valid(status)`.
+    pub vlan_tpid: u16,
+    /// TCI (priority, DEI, VLAN id) of that tag.
+    pub vlan_tci: u16,
+    /// Ethertype, host byte order.
+    pub protocol: u16,
+    /// ARPHRD_* of the interface the packet was seen on (772 for loopback).
+    pub linktype: u16,
+    /// `PKT_PACKET_*`: host, broadcast, multicast, other host, outgoing.
+    pub pkttype: u8,
+}
+
+/// See `struct pkt_info`.
+pub type pkt_info_t = pkt_info;
+
+/// Packet counters.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct pkt_stats {
+    /// Packets that passed the kernel filter and reached the socket, dropped ones included.
+    pub recvs: u64,
+    /// Packets dropped because the ring was full.
+    pub drops: u64,
+}
+
+/// See `struct pkt_stats`.
+pub type pkt_stats_t = pkt_stats;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_macros_match_cargo() {
+        assert_eq!(PKT_VERSION_MAJOR.to_string(), env!("CARGO_PKG_VERSION_MAJOR"));
+        assert_eq!(PKT_VERSION_MINOR.to_string(), env!("CARGO_PKG_VERSION_MINOR"));
+        assert_eq!(PKT_VERSION_PATCH.to_string(), env!("CARGO_PKG_VERSION_PATCH"));
+    }
+
+    #[test]
+    fn constants_match_the_library() {
+        assert_eq!(PKT_LINKTYPE_NONE, crate::handle::LINKTYPE_NONE);
+        assert_eq!(PKT_LINKTYPE_ETHERNET, crate::handle::LINKTYPE_ETHERNET);
+        assert_eq!(PKT_PROTO_ALL, crate::config::PROTO_ALL);
+        assert_eq!(PKT_DIR_OUT, crate::Direction::Out as u8);
+        assert_eq!(PKT_TSTAMP_MICRO, crate::TstampResolution::Micro as u8);
+        assert_eq!(std::mem::size_of::<pkt_bpf_insn_t>(), 8);
+    }
+}

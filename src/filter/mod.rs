@@ -1,0 +1,198 @@
+//! Classic BPF: the instruction type, a validator that mirrors the kernel's checks, a user-space
+//! interpreter (for re-filtering ring packets after a filter change and for programs the kernel
+//! refuses), and the small prefixes libpkt puts in front of user programs.
+
+mod interp;
+mod prefix;
+mod validate;
+
+pub use interp::run;
+pub use prefix::{combine, prefix, Selection, ACCEPT_ALL};
+pub use validate::{check_userspace, validate};
+
+/// One classic BPF instruction; the same layout as Linux `struct sock_filter`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Insn {
+    pub code: u16,
+    pub jt: u8,
+    pub jf: u8,
+    pub k: u32,
+}
+
+impl Insn {
+    pub const fn stmt(code: u16, k: u32) -> Insn {
+        Insn {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        }
+    }
+    pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> Insn {
+        Insn { code, jt, jf, k }
+    }
+}
+
+/// The most instructions the kernel accepts in one classic program (`BPF_MAXINSNS`).
+/// cbindgen:ignore
+pub const KERNEL_MAX_INSNS: usize = 4096;
+/// The most instructions libpkt accepts at all (longer programs run in user space).
+/// cbindgen:ignore
+pub const MAX_INSNS: usize = 1 << 16;
+
+/// What the kernel knows about a packet besides its bytes: the inputs of the ancillary loads
+/// (`SKF_AD_*`) and of `ld len`, taken from the ring's frame header and `sockaddr_ll`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// Wire length (`tp_len`); what `ld #len` / `ldx #len` load.
+    pub len: u32,
+    /// Offset of the network header from the start of the data (`tp_net - tp_mac`), for
+    /// `SKF_NET_OFF` loads.
+    pub net_off: u32,
+    /// Ethertype, host byte order (`SKF_AD_PROTOCOL`).
+    pub protocol: u16,
+    /// `PACKET_HOST`, ..., `PACKET_OUTGOING` (`SKF_AD_PKTTYPE`).
+    pub pkttype: u8,
+    /// `SKF_AD_IFINDEX`.
+    pub ifindex: i32,
+    /// ARPHRD of the interface (`SKF_AD_HATYPE`).
+    pub hatype: u16,
+    /// `SKF_AD_RXHASH` (0 where the ring does not carry it).
+    pub rxhash: u32,
+    /// Outer VLAN tag moved into metadata by the kernel (`SKF_AD_VLAN_TAG`), valid if
+    /// `vlan_present`.
+    pub vlan_tci: u16,
+    /// `SKF_AD_VLAN_TAG_PRESENT`.
+    pub vlan_present: bool,
+    /// `SKF_AD_VLAN_TPID`.
+    pub vlan_tpid: u16,
+}
+
+/// Opcode fields and ancillary offsets of classic BPF (linux/filter.h, linux/bpf_common.h).
+/// cbindgen:ignore
+mod codes {
+    // Opcode fields and values (linux/filter.h, linux/bpf_common.h).
+    pub const BPF_LD: u16 = 0x00;
+    pub const BPF_LDX: u16 = 0x01;
+    pub const BPF_ST: u16 = 0x02;
+    pub const BPF_STX: u16 = 0x03;
+    pub const BPF_ALU: u16 = 0x04;
+    pub const BPF_JMP: u16 = 0x05;
+    pub const BPF_RET: u16 = 0x06;
+    pub const BPF_MISC: u16 = 0x07;
+    pub const BPF_W: u16 = 0x00;
+    pub const BPF_H: u16 = 0x08;
+    pub const BPF_B: u16 = 0x10;
+    pub const BPF_IMM: u16 = 0x00;
+    pub const BPF_ABS: u16 = 0x20;
+    pub const BPF_IND: u16 = 0x40;
+    pub const BPF_MEM: u16 = 0x60;
+    pub const BPF_LEN: u16 = 0x80;
+    pub const BPF_MSH: u16 = 0xa0;
+    pub const BPF_ADD: u16 = 0x00;
+    pub const BPF_SUB: u16 = 0x10;
+    pub const BPF_MUL: u16 = 0x20;
+    pub const BPF_DIV: u16 = 0x30;
+    pub const BPF_OR: u16 = 0x40;
+    pub const BPF_AND: u16 = 0x50;
+    pub const BPF_LSH: u16 = 0x60;
+    pub const BPF_RSH: u16 = 0x70;
+    pub const BPF_NEG: u16 = 0x80;
+    pub const BPF_MOD: u16 = 0x90;
+    pub const BPF_XOR: u16 = 0xa0;
+    pub const BPF_JA: u16 = 0x00;
+    pub const BPF_JEQ: u16 = 0x10;
+    pub const BPF_JGT: u16 = 0x20;
+    pub const BPF_JGE: u16 = 0x30;
+    pub const BPF_JSET: u16 = 0x40;
+    pub const BPF_K: u16 = 0x00;
+    pub const BPF_X: u16 = 0x08;
+    pub const BPF_A: u16 = 0x10;
+    pub const BPF_TAX: u16 = 0x00;
+    pub const BPF_TXA: u16 = 0x80;
+    pub const BPF_MEMWORDS: u32 = 16;
+
+    // Ancillary data offsets (linux/filter.h).
+    pub const SKF_AD_OFF: u32 = (-0x1000i32) as u32;
+    pub const SKF_AD_PROTOCOL: u32 = 0;
+    pub const SKF_AD_PKTTYPE: u32 = 4;
+    pub const SKF_AD_IFINDEX: u32 = 8;
+    pub const SKF_AD_NLATTR: u32 = 12;
+    pub const SKF_AD_NLATTR_NEST: u32 = 16;
+    pub const SKF_AD_MARK: u32 = 20;
+    pub const SKF_AD_QUEUE: u32 = 24;
+    pub const SKF_AD_HATYPE: u32 = 28;
+    pub const SKF_AD_RXHASH: u32 = 32;
+    pub const SKF_AD_CPU: u32 = 36;
+    pub const SKF_AD_ALU_XOR_X: u32 = 40;
+    pub const SKF_AD_VLAN_TAG: u32 = 44;
+    pub const SKF_AD_VLAN_TAG_PRESENT: u32 = 48;
+    pub const SKF_AD_PAY_OFFSET: u32 = 52;
+    pub const SKF_AD_RANDOM: u32 = 56;
+    pub const SKF_AD_VLAN_TPID: u32 = 60;
+    pub const SKF_AD_MAX: u32 = 64;
+    pub const SKF_NET_OFF: u32 = (-0x100000i32) as u32;
+    pub const SKF_LL_OFF: u32 = (-0x200000i32) as u32;
+}
+pub use codes::*;
+
+/// Complete opcodes of every instruction the kernel accepts (`chk_code_allowed`), so the
+/// validator and the interpreter can `match` on them; `A | B` in a pattern means "or".
+/// cbindgen:ignore
+pub(crate) mod op {
+    use super::*;
+
+    pub const LD_W_ABS: u16 = BPF_LD | BPF_W | BPF_ABS;
+    pub const LD_H_ABS: u16 = BPF_LD | BPF_H | BPF_ABS;
+    pub const LD_B_ABS: u16 = BPF_LD | BPF_B | BPF_ABS;
+    pub const LD_W_IND: u16 = BPF_LD | BPF_W | BPF_IND;
+    pub const LD_H_IND: u16 = BPF_LD | BPF_H | BPF_IND;
+    pub const LD_B_IND: u16 = BPF_LD | BPF_B | BPF_IND;
+    pub const LD_W_LEN: u16 = BPF_LD | BPF_W | BPF_LEN;
+    pub const LD_IMM: u16 = BPF_LD | BPF_IMM;
+    pub const LD_MEM: u16 = BPF_LD | BPF_MEM;
+    pub const LDX_W_LEN: u16 = BPF_LDX | BPF_W | BPF_LEN;
+    pub const LDX_B_MSH: u16 = BPF_LDX | BPF_B | BPF_MSH;
+    pub const LDX_IMM: u16 = BPF_LDX | BPF_IMM;
+    pub const LDX_MEM: u16 = BPF_LDX | BPF_MEM;
+    pub const ST: u16 = BPF_ST;
+    pub const STX: u16 = BPF_STX;
+
+    pub const ADD_K: u16 = BPF_ALU | BPF_ADD | BPF_K;
+    pub const ADD_X: u16 = BPF_ALU | BPF_ADD | BPF_X;
+    pub const SUB_K: u16 = BPF_ALU | BPF_SUB | BPF_K;
+    pub const SUB_X: u16 = BPF_ALU | BPF_SUB | BPF_X;
+    pub const MUL_K: u16 = BPF_ALU | BPF_MUL | BPF_K;
+    pub const MUL_X: u16 = BPF_ALU | BPF_MUL | BPF_X;
+    pub const DIV_K: u16 = BPF_ALU | BPF_DIV | BPF_K;
+    pub const DIV_X: u16 = BPF_ALU | BPF_DIV | BPF_X;
+    pub const MOD_K: u16 = BPF_ALU | BPF_MOD | BPF_K;
+    pub const MOD_X: u16 = BPF_ALU | BPF_MOD | BPF_X;
+    pub const AND_K: u16 = BPF_ALU | BPF_AND | BPF_K;
+    pub const AND_X: u16 = BPF_ALU | BPF_AND | BPF_X;
+    pub const OR_K: u16 = BPF_ALU | BPF_OR | BPF_K;
+    pub const OR_X: u16 = BPF_ALU | BPF_OR | BPF_X;
+    pub const XOR_K: u16 = BPF_ALU | BPF_XOR | BPF_K;
+    pub const XOR_X: u16 = BPF_ALU | BPF_XOR | BPF_X;
+    pub const LSH_K: u16 = BPF_ALU | BPF_LSH | BPF_K;
+    pub const LSH_X: u16 = BPF_ALU | BPF_LSH | BPF_X;
+    pub const RSH_K: u16 = BPF_ALU | BPF_RSH | BPF_K;
+    pub const RSH_X: u16 = BPF_ALU | BPF_RSH | BPF_X;
+    pub const NEG: u16 = BPF_ALU | BPF_NEG;
+
+    pub const JA: u16 = BPF_JMP | BPF_JA;
+    pub const JEQ_K: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+    pub const JEQ_X: u16 = BPF_JMP | BPF_JEQ | BPF_X;
+    pub const JGT_K: u16 = BPF_JMP | BPF_JGT | BPF_K;
+    pub const JGT_X: u16 = BPF_JMP | BPF_JGT | BPF_X;
+    pub const JGE_K: u16 = BPF_JMP | BPF_JGE | BPF_K;
+    pub const JGE_X: u16 = BPF_JMP | BPF_JGE | BPF_X;
+    pub const JSET_K: u16 = BPF_JMP | BPF_JSET | BPF_K;
+    pub const JSET_X: u16 = BPF_JMP | BPF_JSET | BPF_X;
+
+    pub const RET_K: u16 = BPF_RET | BPF_K;
+    pub const RET_A: u16 = BPF_RET | BPF_A;
+    pub const TAX: u16 = BPF_MISC | BPF_TAX;
+    pub const TXA: u16 = BPF_MISC | BPF_TXA;
+}

@@ -1,0 +1,649 @@
+//! The safe Rust API: open a capture, read packets with zero copies, write frames, filter, break
+//! a blocked read, count.
+//!
+//! A [`Handle`] is the reader: one thread reads it at a time, and a [`Packet`] borrows it, so the
+//! borrow checker enforces the zero-copy rule (a packet's bytes stay valid until the next read).
+//! Its [`Control`] is shared: any thread may break the loop, read the stats or write through it
+//! while another thread reads.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::config::{Config, Direction, TstampResolution};
+use crate::error::{Context, Errno, Error};
+use crate::filter::{self, Insn, Meta, Selection};
+use crate::ring::{Frame, Geometry, Rx, Version, RESERVE};
+use crate::socket::{self, Socket};
+use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
+
+/// ARPHRD value reported for "no single link type" (all interfaces, unknown interface).
+pub const LINKTYPE_NONE: u16 = 0xffff;
+/// ARPHRD_ETHER.
+pub const LINKTYPE_ETHERNET: u16 = ARPHRD_ETHER;
+
+/// While an interface is gone but its last V3 block may still be retired by the kernel's timer,
+/// reads look again this often.
+const GONE_TICK_MS: i32 = 10;
+/// Extra wait after the retire timeout before a gone interface is reported.
+const GONE_MARGIN_NS: u64 = 50_000_000;
+
+/// Everything known about a captured packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Info {
+    /// Capture time: seconds since the epoch.
+    pub sec: i64,
+    /// Nanoseconds (a multiple of 1000 with micro resolution).
+    pub nsec: u32,
+    /// Bytes captured (the length of [`Packet::data`]).
+    pub caplen: u32,
+    /// Length on the wire.
+    pub len: u32,
+    pub ifindex: i32,
+    /// The ring's status word (`TP_STATUS_*`).
+    pub status: u32,
+    /// Outer VLAN tag the kernel moved out of the bytes, if [`vlan_valid`] (status).
+    pub vlan_tpid: u16,
+    pub vlan_tci: u16,
+    /// Ethertype, host byte order.
+    pub protocol: u16,
+    /// ARPHRD of the interface the packet was seen on.
+    pub linktype: u16,
+    /// `PACKET_HOST`, `PACKET_BROADCAST`, ..., `PACKET_OUTGOING`.
+    pub pkttype: u8,
+}
+
+/// A packet in the ring (or, for the last one of a burst, in the handle's side buffer).
+#[derive(Debug)]
+pub struct Packet<'a> {
+    pub data: &'a [u8],
+    pub info: Info,
+}
+
+/// Packet counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Packets that passed the kernel filter and reached the socket (drops included).
+    pub recvs: u64,
+    /// Packets dropped for lack of ring space.
+    pub drops: u64,
+}
+
+/// 0 for a kernel (software) timestamp, 1 for a hardware one, -1 when the status word says
+/// neither.
+pub fn tstamp_valid(status: u32) -> i8 {
+    if status & sys::TP_STATUS_TS_RAW_HARDWARE != 0 {
+        1
+    } else if status & (sys::TP_STATUS_TS_SOFTWARE | sys::TP_STATUS_TS_SYS_HARDWARE) != 0 {
+        0
+    } else {
+        -1
+    }
+}
+
+/// True when the status word says the kernel moved a VLAN tag into the packet's metadata.
+pub fn vlan_valid(status: u32) -> bool {
+    status & sys::TP_STATUS_VLAN_VALID != 0
+}
+
+/// The link type reported for an interface type: loopback counts as Ethernet (it carries
+/// Ethernet headers).
+pub fn linktype_of(hatype: u16) -> u16 {
+    if hatype == ARPHRD_LOOPBACK {
+        LINKTYPE_ETHERNET
+    } else {
+        hatype
+    }
+}
+
+/// The link type of an interface by name, [`LINKTYPE_NONE`] when it cannot be found.
+pub fn iface_linktype(name: &str) -> u16 {
+    sys::iface_info(name.as_bytes()).map_or(LINKTYPE_NONE, |i| linktype_of(i.hatype))
+}
+
+#[derive(Default)]
+struct StatsAcc {
+    recvs: u64,
+    drops: u64,
+    last: Stats,
+}
+
+/// The part of a handle that any thread may use while another reads.
+pub struct Control {
+    sock: OwnedFd,
+    brk_fd: OwnedFd,
+    brk: AtomicBool,
+    stats: Mutex<StatsAcc>,
+    ifindex: i32,
+    linktype: u16,
+    config: Config,
+}
+
+impl Control {
+    /// Makes a blocked or the next polling read return `EINTR`, once. Async-signal-safe: an
+    /// atomic store and one write(2) on an eventfd; no lock, no allocation.
+    pub fn breakloop(&self) -> Result<(), Error> {
+        self.brk.store(true, Ordering::SeqCst);
+        match sys::eventfd_signal(self.brk_fd.as_raw_fd()) {
+            // The counter is saturated: the reader will wake anyway.
+            Ok(()) | Err(Errno::EAGAIN) => Ok(()),
+            Err(e) => Err(Error::new(e, "write(eventfd)")),
+        }
+    }
+
+    /// Consumes a pending break, resetting the eventfd so that no stale wake-up remains.
+    fn take_break(&self) -> bool {
+        if self.brk.load(Ordering::Relaxed) && self.brk.swap(false, Ordering::SeqCst) {
+            sys::eventfd_drain(self.brk_fd.as_fd());
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Counters since open (`total`) or since the previous call of either kind. The kernel's
+    /// counters clear on read, so they are accumulated here in 64 bits.
+    pub fn stats(&self, total: bool) -> Result<Stats, Error> {
+        let mut acc = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let st = socket::take_stats(self.sock.as_fd())?;
+        acc.recvs += st.tp_packets as u64;
+        acc.drops += st.tp_drops as u64;
+        let now = Stats {
+            recvs: acc.recvs,
+            drops: acc.drops,
+        };
+        let delta = Stats {
+            recvs: now.recvs - acc.last.recvs,
+            drops: now.drops - acc.last.drops,
+        };
+        acc.last = now;
+        Ok(if total { now } else { delta })
+    }
+
+    /// Sends one frame. `ifindex` 0 means the bound interface; `proto` (host order) 0 means the
+    /// ethertype in the frame's Ethernet header. Returns the bytes sent.
+    pub fn write(&self, buf: &[u8], ifindex: i32, proto: u16) -> Result<usize, Error> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let ifindex = match (ifindex, self.ifindex) {
+            (0, 0) => {
+                return Err(Error::with_detail(
+                    Errno::EINVAL,
+                    "pkt_write",
+                    "ifindex 0 on a handle bound to all interfaces",
+                ))
+            }
+            (0, bound) => bound,
+            (i, _) => i,
+        };
+        let proto = if proto == 0 && !self.config.cooked && buf.len() >= 14 {
+            u16::from_be_bytes([buf[12], buf[13]])
+        } else {
+            proto
+        };
+        sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock).ctx("sendto")
+    }
+
+    /// The socket, for poll/epoll. Readable when a packet is ready; POLLERR means a read will
+    /// report an error (or a link change it handles).
+    pub fn fd(&self) -> RawFd {
+        self.sock.as_raw_fd()
+    }
+
+    /// Link type of the bound interface ([`linktype_of`]), [`LINKTYPE_NONE`] for all interfaces.
+    pub fn linktype(&self) -> u16 {
+        self.linktype
+    }
+
+    /// The interface index the handle is bound to (0: all).
+    pub fn ifindex(&self) -> i32 {
+        self.ifindex
+    }
+
+    /// The effective configuration: the ring size as set up, cooked mode as forced, no filter.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// A program run in user space over ring packets: after a filter change, over the packets that
+/// were already in the ring (until `until` slots have gone back), or for good when the kernel
+/// refused the program.
+struct UserFilter {
+    prog: Vec<Insn>,
+    until: Option<u64>,
+}
+
+/// Where a filter ended up.
+enum Installed {
+    None,
+    Kernel,
+    UserSpace,
+}
+
+/// A capture handle (the reader side).
+pub struct Handle {
+    // Declared first so the ring is unmapped before the socket closes.
+    ring: Rx,
+    ctl: Arc<Control>,
+    /// Holds a copy of the last packet of a slot when nothing follows it, so that the slot goes
+    /// back to the kernel at once and the fd does not stay readable.
+    side: Vec<u8>,
+    prefix: Vec<Insn>,
+    user: Option<UserFilter>,
+    /// Set when the bound interface was found gone: when, on the monotonic clock.
+    gone_at: Option<u64>,
+    gone_grace_ns: u64,
+    micro: bool,
+    max_nil: u64,
+    nonblock: bool,
+    read_timeout_ns: Option<u64>,
+}
+
+impl Handle {
+    /// Opens a capture on `ifname` (None or "": all interfaces).
+    pub fn open(ifname: Option<&str>, cfg: &Config) -> Result<Handle, Error> {
+        cfg.check()?;
+        let ifname = ifname.filter(|n| !n.is_empty());
+        let (ifindex, hatype, mtu) = match ifname {
+            None => (0, None, 0),
+            Some(n) => {
+                let i = sys::iface_info(n.as_bytes()).map_err(|e| {
+                    let e = if e == Errno::ENXIO { Errno::ENODEV } else { e };
+                    Error::with_detail(e, "pkt_open", format!("interface \"{n}\": {e}"))
+                })?;
+                (i.ifindex, Some(i.hatype), i.mtu)
+            }
+        };
+        let any = ifindex == 0;
+        let cooked = cfg.cooked || !matches!(hatype, Some(ARPHRD_ETHER) | Some(ARPHRD_LOOPBACK));
+        let sock = Socket::new(cooked)?;
+
+        // Before 3.19 a V3 block retired by its timer did not wake poll(): use V2 there.
+        let v3_ok = sys::kernel_version().is_none_or(|v| v >= (3, 19));
+        let version = if cfg.immediate || !v3_ok || !sock.supports(Version::V3) {
+            Version::V2
+        } else {
+            Version::V3
+        };
+        sock.set_version(version)?;
+        sock.set_reserve(RESERVE)?;
+        sock.enable_timestamps();
+        let kernel_ignores_outgoing = cfg.direction == Direction::In && sock.ignore_outgoing();
+
+        let bytes = cfg.effective_buffer_size();
+        let page = sys::page_size() as u64;
+        let geo = match version {
+            Version::V3 => Geometry::v3(bytes, page),
+            // Frames hold the largest packet: the MTU plus link header and a VLAN tag, or 64 KiB
+            // for GSO/GRO packets, whichever is larger.
+            Version::V2 => Geometry::v2(bytes, (mtu as u64 + 18).max(65535 + 18), page),
+        }
+        .map_err(|r| Error::with_detail(Errno::EINVAL, "config.buffer_size", r))?;
+        let tov = match cfg.block_timeout_ms {
+            // The kernel keeps the timeout in 16 bits.
+            t if t > 0 => t.min(u16::MAX as i64) as u32,
+            0 => u16::MAX as u32,
+            _ => 0,
+        };
+        let (geo, map) = sock.setup_ring(geo, tov)?;
+
+        let sel = Selection {
+            proto: cfg.proto,
+            direction: cfg.direction,
+            kernel_ignores_outgoing,
+            loopback: if any {
+                None
+            } else {
+                Some(hatype == Some(ARPHRD_LOOPBACK))
+            },
+        };
+        let prefix = filter::prefix(&sel);
+        let user = match install(sock.fd(), &prefix, cfg.filter.as_deref(), "config.filter")? {
+            Installed::UserSpace => cfg.filter.clone().map(|prog| UserFilter { prog, until: None }),
+            Installed::Kernel | Installed::None => None,
+        };
+        if cfg.promiscuous && !any {
+            sock.add_promisc(ifindex)?;
+        }
+        sock.bind(ifindex)?;
+        let brk_fd = sys::eventfd().ctx("eventfd")?;
+
+        let gone_grace_ns = match (version, cfg.block_timeout_ms) {
+            (Version::V3, t) if t > 0 => t as u64 * 1_000_000,
+            (Version::V3, t) if t < 0 => 100_000_000,
+            _ => 0,
+        } + GONE_MARGIN_NS;
+        let ring = Rx::new(version, map, geo);
+        let side = vec![0u8; ring.max_packet()];
+        let config = Config {
+            buffer_size: geo.size() as i64,
+            filter: None,
+            cooked,
+            promiscuous: cfg.promiscuous && !any,
+            ..cfg.clone()
+        };
+        let ctl = Arc::new(Control {
+            sock: sock.into_fd(),
+            brk_fd,
+            brk: AtomicBool::new(false),
+            stats: Mutex::new(StatsAcc::default()),
+            ifindex,
+            linktype: hatype.map_or(LINKTYPE_NONE, linktype_of),
+            config,
+        });
+        Ok(Handle {
+            ring,
+            ctl,
+            side,
+            prefix,
+            user,
+            gone_at: None,
+            gone_grace_ns,
+            micro: cfg.tstamp_resolution == TstampResolution::Micro,
+            max_nil: cfg.max_nil_read,
+            nonblock: cfg.nonblock,
+            read_timeout_ns: (cfg.read_timeout_ms > 0).then(|| cfg.read_timeout_ms as u64 * 1_000_000),
+        })
+    }
+
+    /// The shared side of the handle, for other threads (break, stats, write).
+    pub fn control(&self) -> &Arc<Control> {
+        &self.ctl
+    }
+
+    /// The TPACKET version and layout of the ring.
+    pub fn geometry(&self) -> (Version, Geometry) {
+        let g = self.ring.geometry();
+        (g.version, g)
+    }
+
+    /// Reads the next packet.
+    ///
+    /// With `poll`, waits until a packet arrives, the read timeout passes (`ETIMEDOUT`),
+    /// [`Control::breakloop`] is called (`EINTR`, once) or the interface is removed (`ENODEV`,
+    /// after the packets already queued); without it (or in non-blocking mode), returns `EAGAIN`
+    /// when nothing is ready. An interface going down is not an error: the read waits until it is
+    /// up again.
+    ///
+    /// `Ok(None)` is a nil read: `max_nil_read` packets in a row were skipped by a filter running in
+    /// user space, and the caller gets control back.
+    pub fn read(&mut self, poll: bool) -> Result<Option<Packet<'_>>, Error> {
+        if poll && self.ctl.take_break() {
+            return Err(Error::new(Errno::EINTR, "pkt_read: loop broken"));
+        }
+        let mut skipped = 0u64;
+        let mut deadline = None;
+        loop {
+            let f = match self.ring.next() {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    self.wait(poll, &mut deadline)?;
+                    continue;
+                }
+                Err(_) => return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring")),
+            };
+            match self.user_verdict(&f) {
+                Some(caplen) => return Ok(Some(self.packet(f, caplen))),
+                None => {
+                    skipped += 1;
+                    if skipped >= self.max_nil.max(1) {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the user-space filter, if one applies to this packet: None drops it, otherwise the
+    /// number of bytes to keep.
+    #[inline]
+    fn user_verdict(&mut self, f: &Frame) -> Option<u32> {
+        let Some(uf) = &self.user else {
+            return Some(f.caplen);
+        };
+        if uf.until.is_some_and(|until| self.ring.released() >= until) {
+            self.user = None;
+            return Some(f.caplen);
+        }
+        let meta = Meta {
+            len: f.len,
+            net_off: f.net_off,
+            protocol: f.protocol,
+            pkttype: f.pkttype,
+            ifindex: f.ifindex,
+            hatype: f.hatype,
+            rxhash: f.rxhash,
+            vlan_tci: f.vlan_tci,
+            vlan_present: vlan_valid(f.status),
+            vlan_tpid: if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
+                f.vlan_tpid
+            } else {
+                ETH_P_8021Q
+            },
+        };
+        let keep = filter::run(&uf.prog, self.ring.bytes(f.data_off, f.caplen as usize), &meta);
+        (keep != 0).then(|| keep.min(f.caplen))
+    }
+
+    #[inline]
+    fn packet(&mut self, f: Frame, caplen: u32) -> Packet<'_> {
+        let vlan_tpid = if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
+            f.vlan_tpid
+        } else if vlan_valid(f.status) {
+            ETH_P_8021Q
+        } else {
+            0
+        };
+        let info = Info {
+            sec: f.sec as i64,
+            nsec: if self.micro { f.nsec / 1000 * 1000 } else { f.nsec },
+            caplen,
+            len: f.len.max(caplen),
+            ifindex: f.ifindex,
+            status: f.status,
+            vlan_tpid,
+            vlan_tci: f.vlan_tci,
+            protocol: f.protocol,
+            linktype: f.hatype,
+            pkttype: f.pkttype,
+        };
+        let n = caplen as usize;
+        if f.last_in_slot && !self.ring.next_slot_ready() {
+            // Nothing follows: copy this packet aside and hand its slot back now, so that an
+            // event loop polling the fd is not woken again for a slot we have finished.
+            self.side[..n].copy_from_slice(self.ring.bytes(f.data_off, n));
+            self.ring.release_finished();
+            Packet {
+                data: &self.side[..n],
+                info,
+            }
+        } else {
+            Packet {
+                data: self.ring.bytes(f.data_off, n),
+                info,
+            }
+        }
+    }
+
+    /// Waits for the ring to have something (Ok) or for a reason to return (Err).
+    fn wait(&mut self, poll: bool, deadline: &mut Option<Option<u64>>) -> Result<(), Error> {
+        if !poll {
+            return Err(Error::new(Errno::EAGAIN, "pkt_read"));
+        }
+        let timeout_ns = self.read_timeout_ns;
+        let deadline = *deadline.get_or_insert_with(|| timeout_ns.map(|t| sys::monotonic_ns() + t));
+        loop {
+            let mut timeout = match (self.nonblock, deadline) {
+                (true, _) => 0,
+                (false, None) => -1,
+                (false, Some(d)) => ms_until(d),
+            };
+            if self.gone_at.is_some() {
+                timeout = if timeout < 0 {
+                    GONE_TICK_MS
+                } else {
+                    timeout.min(GONE_TICK_MS)
+                };
+            }
+            let mut fds = [
+                sys::PollFd {
+                    fd: self.ctl.sock.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                sys::PollFd {
+                    fd: self.ctl.brk_fd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            match sys::poll(&mut fds, timeout) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::new(e, "poll")),
+            }
+            if fds[1].revents != 0 {
+                sys::eventfd_drain(self.ctl.brk_fd.as_fd());
+            }
+            if self.ctl.take_break() {
+                return Err(Error::new(Errno::EINTR, "pkt_read: loop broken"));
+            }
+            let rev = fds[0].revents;
+            if rev & libc::POLLERR != 0 {
+                match sys::take_socket_error(self.ctl.sock.as_fd()).ctx("getsockopt(SO_ERROR)")? {
+                    0 => {}
+                    // Down or removed: the kernel re-hooks the socket when the link comes up.
+                    libc::ENETDOWN => self.check_link(),
+                    e => return Err(Error::new(Errno(e), "poll(socket)")),
+                }
+            }
+            if rev & libc::POLLNVAL != 0 {
+                return Err(Error::new(Errno(libc::EBADF), "poll(socket)"));
+            }
+            if let Some(since) = self.gone_at {
+                self.check_link();
+                if self.gone_at.is_some() && sys::monotonic_ns().saturating_sub(since) >= self.gone_grace_ns {
+                    return Err(Error::new(Errno::ENODEV, "pkt_read: interface disappeared"));
+                }
+            }
+            if rev & libc::POLLIN != 0 {
+                if self.ring.resync() {
+                    return Ok(());
+                }
+                // Readable, yet no slot is ours: the kernel is mid-handover. Back off briefly
+                // (still breakable) instead of spinning.
+                let mut brk = [sys::PollFd {
+                    fd: self.ctl.brk_fd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                }];
+                let _ = sys::poll(&mut brk, 1);
+            }
+            if self.nonblock {
+                return Err(Error::new(Errno::EAGAIN, "pkt_read"));
+            }
+            if deadline.is_some_and(|d| sys::monotonic_ns() >= d) {
+                return Err(Error::new(Errno::ETIMEDOUT, "pkt_read: read timeout"));
+            }
+        }
+    }
+
+    /// After the kernel reported the link down: notes whether the interface is gone. The bound
+    /// index turns -1 once the interface is unregistered; the name lookup by index fails as soon
+    /// as it is unlisted.
+    fn check_link(&mut self) {
+        let ifindex = self.ctl.ifindex;
+        if ifindex == 0 {
+            return;
+        }
+        let unbound = sys::bound_ifindex(self.ctl.sock.as_fd()).is_ok_and(|i| i == -1);
+        let gone = unbound || matches!(sys::iface_state(ifindex), Ok(None));
+        match (gone, self.gone_at) {
+            (true, None) => self.gone_at = Some(sys::monotonic_ns()),
+            (false, Some(_)) => self.gone_at = None,
+            _ => {}
+        }
+    }
+
+    /// Replaces the filter (None or an empty program: no filter). Packets already in the ring
+    /// that fail the new filter are not returned afterwards: they are filtered again in user
+    /// space. A valid program the kernel refuses (e.g. longer than 4096 instructions) runs in user
+    /// space for good.
+    pub fn set_filter(&mut self, prog: Option<&[Insn]>) -> Result<(), Error> {
+        let prog = prog.filter(|p| !p.is_empty());
+        match install(self.ctl.sock.as_fd(), &self.prefix, prog, "pkt_setfilter")? {
+            Installed::None => self.user = None,
+            Installed::UserSpace => {
+                self.user = prog.map(|p| UserFilter {
+                    prog: p.to_vec(),
+                    until: None,
+                });
+            }
+            Installed::Kernel => {
+                let prog = prog.unwrap_or_default();
+                // Every slot we own now, plus the one the kernel is filling, may hold packets
+                // that passed the old filter.
+                let until = Some(self.ring.released() + self.ring.user_slots() + 1);
+                let prog = match filter::check_userspace(prog) {
+                    Ok(()) => prog.to_vec(),
+                    // The program needs metadata the ring lacks: drop the backlog instead of
+                    // returning packets that may fail it.
+                    Err(_) => vec![Insn::stmt(filter::BPF_RET | filter::BPF_K, 0)],
+                };
+                self.user = Some(UserFilter { prog, until });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Puts the prefix and the user's program in the kernel; where the kernel refuses a valid
+/// program, the prefix alone goes in and the program is to run in user space.
+fn install(
+    sock: BorrowedFd<'_>,
+    prefix: &[Insn],
+    user: Option<&[Insn]>,
+    what: &'static str,
+) -> Result<Installed, Error> {
+    let Some(prog) = user else {
+        if prefix.is_empty() {
+            socket::detach(sock)?;
+        } else {
+            socket::attach(sock, &filter::combine(prefix, None)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
+        }
+        return Ok(Installed::None);
+    };
+    filter::validate(prog)
+        .map_err(|r| Error::with_detail(Errno::EINVAL, what, format!("invalid filter: {r}")))?;
+    let full = filter::combine(prefix, Some(prog));
+    let refused = if full.len() <= filter::KERNEL_MAX_INSNS {
+        match socket::attach(sock, &full) {
+            Ok(()) => return Ok(Installed::Kernel),
+            // Too large for the kernel's option memory, or rejected by its checker.
+            Err(e @ (Errno::EINVAL | Errno::ENOMEM)) => e,
+            Err(e) => return Err(Error::new(e, "setsockopt(SO_ATTACH_FILTER)")),
+        }
+    } else {
+        Errno::EINVAL
+    };
+    filter::check_userspace(prog).map_err(|r| {
+        Error::with_detail(
+            refused,
+            what,
+            format!("the kernel refused the filter and user space cannot run it: {r}"),
+        )
+    })?;
+    if prefix.is_empty() {
+        socket::detach(sock)?;
+    } else {
+        socket::attach(sock, &filter::combine(prefix, None)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
+    }
+    Ok(Installed::UserSpace)
+}
+
+/// Milliseconds from now until `deadline` (monotonic ns), rounded up, at least 0.
+fn ms_until(deadline: u64) -> i32 {
+    let left = deadline.saturating_sub(sys::monotonic_ns());
+    left.div_ceil(1_000_000).min(i32::MAX as u64) as i32
+}

@@ -1,0 +1,24 @@
+//! libpkt: fast, simple packet capture and injection on Linux over AF_PACKET sockets with
+//! memory-mapped rings, with a C ABI (`include/pkt.h`).
+//!
+//! The Rust API: [`Handle::open`] a capture, [`Handle::read`] zero-copy [`Packet`]s, and use its
+//! [`Control`] from any thread to break a blocked read, count or send.
+
+/// cbindgen:ignore
+pub mod config;
+/// cbindgen:ignore
+pub mod error;
+pub mod ffi;
+pub mod filter;
+/// cbindgen:ignore
+pub mod handle;
+/// cbindgen:ignore
+mod ring;
+/// cbindgen:ignore
+mod socket;
+/// cbindgen:ignore
+mod sys;
+
+pub use config::{Config, Direction, TstampResolution};
+pub use error::{Errno, Error};
+pub use handle::{Control, Handle, Info, Packet, Stats};

@@ -1,0 +1,450 @@
+//! The memory-mapped receive rings: geometry, mapping, and walking the slots the kernel hands us.
+//!
+//! A *slot* is what the kernel hands over as a unit: a block in TPACKET_V3, a frame in
+//! TPACKET_V2. Slots are consumed strictly in ring order. The slot holding the packet returned
+//! last stays ours until the next call (the data must stay valid), and is handed back at the
+//! start of that call.
+
+mod v2;
+mod v3;
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use memmap2::{Advice, MmapOptions, MmapRaw};
+
+use crate::sys::{self, tpacket_align, Errno, TpacketReq3, TP_STATUS_KERNEL, TP_STATUS_USER};
+
+pub use v2::V2Ring;
+pub use v3::V3Ring;
+
+/// The TPACKET version of a ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    V2,
+    V3,
+}
+
+/// Bytes reserved in front of every packet (`PACKET_RESERVE`): room to put a VLAN tag back or
+/// to build a cooked header in place without copying.
+pub const RESERVE: u32 = 8;
+/// The kernel's `tp_hdrlen` for TPACKET_V2: the aligned header plus a `sockaddr_ll`.
+const V2_HDRLEN: usize = tpacket_align(std::mem::size_of::<sys::Tpacket2Hdr>()) + 20;
+/// Smallest and largest V3 block; a block holds the largest packet we expect (64 KiB GSO).
+const V3_MIN_BLOCK: u64 = 128 << 10;
+const V3_MAX_BLOCK: u64 = 2 << 20;
+/// Fewest blocks in a V3 ring, so that the kernel always has a block to fill while we read.
+const V3_MIN_BLOCKS: u64 = 4;
+/// Fewest frames in a V2 ring.
+const V2_MIN_FRAMES: u64 = 8;
+/// Largest V2 block we build while looking for one that wastes little space.
+const V2_MAX_BLOCK: u64 = 1 << 20;
+
+/// A ring layout the kernel accepts: every field fits its u32, blocks are page multiples (powers of
+/// two, as the kernel allocates whole page orders), frames fill blocks exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    pub version: Version,
+    pub block_size: u32,
+    pub block_nr: u32,
+    pub frame_size: u32,
+    pub frame_nr: u32,
+}
+
+impl Geometry {
+    /// Total mapped bytes.
+    pub fn size(&self) -> u64 {
+        self.block_size as u64 * self.block_nr as u64
+    }
+
+    /// The TPACKET_V3 layout for a ring of about `bytes`: max(4, bytes / 2 MiB) blocks of
+    /// bytes / blocks each (as measured best on veth: few large blocks mean few wake-ups), block
+    /// size a power of two between 128 KiB and 2 MiB, total rounded up to whole blocks.
+    pub fn v3(bytes: u64, page: u64) -> Result<Geometry, &'static str> {
+        let per_block = (bytes / V3_MIN_BLOCKS).clamp(V3_MIN_BLOCK, V3_MAX_BLOCK);
+        let block = prev_pow2(per_block).max(page.next_power_of_two());
+        let nr = bytes.div_ceil(block).max(V3_MIN_BLOCKS);
+        Geometry::checked(Version::V3, block, nr, block, nr)
+    }
+
+    /// The TPACKET_V2 layout for a ring of about `bytes` whose frames hold packets of up to
+    /// `max_packet` bytes (the kernel's frame header, `sockaddr_ll` and our reserve included).
+    pub fn v2(bytes: u64, max_packet: u64, page: u64) -> Result<Geometry, &'static str> {
+        // The kernel puts the link-layer header at netoff - maclen, netoff =
+        // TPACKET_ALIGN(tp_hdrlen + max(maclen, 16)) + reserve; cooked data starts at
+        // TPACKET_ALIGN(tp_hdrlen) + 16 + reserve. Room for the larger of the two.
+        let head =
+            (tpacket_align(V2_HDRLEN + 16) as u64).max(tpacket_align(V2_HDRLEN) as u64 + 16) + RESERVE as u64;
+        let frame = tpacket_align((head + max_packet) as usize) as u64;
+        let mut block = frame.next_power_of_two().max(page.next_power_of_two());
+        // A block of a few frames can waste up to half of itself; grow it while it wastes more
+        // than an eighth.
+        while (block % frame) * 8 > block && block < V2_MAX_BLOCK {
+            block *= 2;
+        }
+        let per_block = block / frame;
+        let nr = bytes.div_ceil(block).max(V2_MIN_FRAMES.div_ceil(per_block));
+        Geometry::checked(Version::V2, block, nr, frame, nr * per_block)
+    }
+
+    fn checked(
+        version: Version,
+        block: u64,
+        nr: u64,
+        frame: u64,
+        frame_nr: u64,
+    ) -> Result<Geometry, &'static str> {
+        let fits = |v: u64| u32::try_from(v).is_ok();
+        // The kernel refuses block_size * block_nr beyond UINT_MAX.
+        if !fits(block) || !fits(nr) || !fits(frame) || !fits(frame_nr) || !fits(block * nr) {
+            return Err("buffer_size too large: a ring holds at most 4 GiB");
+        }
+        Ok(Geometry {
+            version,
+            block_size: block as u32,
+            block_nr: nr as u32,
+            frame_size: frame as u32,
+            frame_nr: frame_nr as u32,
+        })
+    }
+
+    /// The same layout with about 5% fewer blocks, or None at the minimum (for ENOMEM retries).
+    pub fn shrunk(&self) -> Option<Geometry> {
+        let min = match self.version {
+            Version::V3 => V3_MIN_BLOCKS as u32,
+            Version::V2 => (V2_MIN_FRAMES as u32).div_ceil(self.frames_per_block()),
+        };
+        let nr = (self.block_nr - self.block_nr.div_ceil(20)).max(min);
+        (nr < self.block_nr).then(|| Geometry {
+            block_nr: nr,
+            frame_nr: nr * self.frames_per_block(),
+            ..*self
+        })
+    }
+
+    fn frames_per_block(&self) -> u32 {
+        self.block_size / self.frame_size
+    }
+
+    /// The kernel's request structure.
+    pub fn req(&self, retire_tov_ms: u32) -> TpacketReq3 {
+        TpacketReq3 {
+            tp_block_size: self.block_size,
+            tp_block_nr: self.block_nr,
+            tp_frame_size: self.frame_size,
+            tp_frame_nr: self.frame_nr,
+            tp_retire_blk_tov: if self.version == Version::V3 {
+                retire_tov_ms
+            } else {
+                0
+            },
+            tp_sizeof_priv: 0,
+            tp_feature_req_word: 0,
+        }
+    }
+}
+
+fn prev_pow2(v: u64) -> u64 {
+    if v == 0 {
+        1
+    } else {
+        1 << (63 - v.leading_zeros())
+    }
+}
+
+/// One packet in the ring, described by offsets and copies of its header fields, so that
+/// describing it borrows nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Frame {
+    /// Offset of the first data byte in the mapping.
+    pub data_off: usize,
+    pub caplen: u32,
+    pub len: u32,
+    pub sec: u32,
+    pub nsec: u32,
+    pub status: u32,
+    /// Offset of the network header relative to the data.
+    pub net_off: u32,
+    pub rxhash: u32,
+    pub vlan_tci: u16,
+    pub vlan_tpid: u16,
+    pub ifindex: i32,
+    pub protocol: u16,
+    pub hatype: u16,
+    pub pkttype: u8,
+    /// This packet is the last of its slot: the slot goes back to the kernel at the next call.
+    pub last_in_slot: bool,
+}
+
+/// The ring's mapping: `block_nr` blocks of `block_size` bytes, shared with the kernel.
+pub(crate) struct Mapping {
+    map: MmapRaw,
+}
+
+impl Mapping {
+    /// Maps the ring of `fd`, excluded from forked children (a child's mapping would keep the
+    /// socket capturing after we close it).
+    pub fn new(fd: BorrowedFd<'_>, len: usize) -> Result<Mapping, Errno> {
+        let map = MmapOptions::new()
+            .len(len)
+            .map_raw(fd.as_raw_fd())
+            .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        map.advise(Advice::DontFork)
+            .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        Ok(Mapping { map })
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// The status word at `off` (a slot header), read with acquire ordering so that everything the
+    /// kernel wrote before handing the slot over is visible.
+    #[inline]
+    fn status(&self, off: usize) -> u32 {
+        debug_assert!(off % 4 == 0 && off + 4 <= self.len());
+        // SAFETY: `off` is a slot header offset inside the mapping (checked by the callers, which
+        // derive it from the geometry), 4-aligned because slots are page- or 16-byte aligned, and
+        // the kernel accesses this word only atomically as well.
+        unsafe { (*(self.map.as_ptr().add(off) as *const AtomicU32)).load(Ordering::Acquire) }
+    }
+
+    /// Hands the slot whose status word is at `off` back to the kernel, after every read of it.
+    #[inline]
+    fn release(&self, off: usize) {
+        debug_assert!(off % 4 == 0 && off + 4 <= self.len());
+        // SAFETY: as in `status`; the release store orders all our reads of the slot before it.
+        unsafe {
+            (*(self.map.as_ptr().add(off) as *const AtomicU32)).store(TP_STATUS_KERNEL, Ordering::Release)
+        }
+    }
+
+    #[inline]
+    fn is_user(&self, off: usize) -> bool {
+        self.status(off) & TP_STATUS_USER != 0
+    }
+
+    /// Reads a plain-data header of type `T` at `off`.
+    #[inline]
+    fn read<T: Copy>(&self, off: usize) -> Option<T> {
+        if off.checked_add(std::mem::size_of::<T>())? > self.len() {
+            return None;
+        }
+        // SAFETY: the range is inside the mapping (checked above); T is a repr(C) integer struct
+        // valid for any bit pattern; the slot is user-owned, so the kernel does not write it now.
+        Some(unsafe { std::ptr::read_unaligned(self.map.as_ptr().add(off) as *const T) })
+    }
+
+    /// The bytes `off..off + len`, which the caller checked are inside one user-owned slot.
+    #[inline]
+    pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
+        assert!(
+            off <= self.len() && len <= self.len() - off,
+            "ring range out of bounds"
+        );
+        // SAFETY: in bounds (asserted); the slot is user-owned until the next read call, which
+        // needs `&mut` of the ring and so ends this borrow first.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(off), len) }
+    }
+}
+
+/// Reads the `sockaddr_ll` the kernel puts after each frame header.
+fn read_sll(map: &Mapping, off: usize, f: &mut Frame) -> Option<()> {
+    let sll: libc::sockaddr_ll = map.read(off)?;
+    f.ifindex = sll.sll_ifindex;
+    f.protocol = u16::from_be(sll.sll_protocol);
+    f.hatype = sll.sll_hatype;
+    f.pkttype = sll.sll_pkttype;
+    Some(())
+}
+
+/// A receive ring of either version.
+pub enum Rx {
+    V3(V3Ring),
+    V2(V2Ring),
+}
+
+/// The kernel wrote a header that points outside its slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Corrupt;
+
+impl Rx {
+    pub fn new(version: Version, map: Mapping, geo: Geometry) -> Rx {
+        match version {
+            Version::V3 => Rx::V3(V3Ring::new(map, geo)),
+            Version::V2 => Rx::V2(V2Ring::new(map, geo)),
+        }
+    }
+
+    /// The next packet, or None when the kernel has handed over nothing more. First hands back
+    /// the slot that was finished by the previous call.
+    #[inline]
+    pub fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
+        match self {
+            Rx::V3(r) => r.next(),
+            Rx::V2(r) => r.next(),
+        }
+    }
+
+    /// True when the slot after the current one is ready for us.
+    pub fn next_slot_ready(&self) -> bool {
+        match self {
+            Rx::V3(r) => r.next_slot_ready(),
+            Rx::V2(r) => r.next_slot_ready(),
+        }
+    }
+
+    /// Hands back a finished slot now instead of at the next call (its data was copied aside).
+    pub fn release_finished(&mut self) {
+        match self {
+            Rx::V3(r) => r.release_finished(),
+            Rx::V2(r) => r.release_finished(),
+        }
+    }
+
+    /// How many slots have been handed back so far.
+    pub fn released(&self) -> u64 {
+        match self {
+            Rx::V3(r) => r.released,
+            Rx::V2(r) => r.released,
+        }
+    }
+
+    /// Number of consecutive user-owned slots from the current one on.
+    pub fn user_slots(&self) -> u64 {
+        match self {
+            Rx::V3(r) => r.user_slots(),
+            Rx::V2(r) => r.user_slots(),
+        }
+    }
+
+    /// After poll() said readable but the current slot is the kernel's: move to the first slot
+    /// that is ours, if any (the reader and the kernel disagree; never spin on it).
+    pub fn resync(&mut self) -> bool {
+        match self {
+            Rx::V3(r) => r.resync(),
+            Rx::V2(r) => r.resync(),
+        }
+    }
+
+    pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
+        match self {
+            Rx::V3(r) => r.map.bytes(off, len),
+            Rx::V2(r) => r.map.bytes(off, len),
+        }
+    }
+
+    /// Largest number of data bytes one packet can have in this ring.
+    pub fn max_packet(&self) -> usize {
+        match self {
+            Rx::V3(r) => r.geo.block_size as usize,
+            Rx::V2(r) => r.geo.frame_size as usize,
+        }
+    }
+
+    pub fn geometry(&self) -> Geometry {
+        match self {
+            Rx::V3(r) => r.geo,
+            Rx::V2(r) => r.geo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: u64 = 4096;
+
+    #[test]
+    fn v3_default_is_four_half_mib_blocks() {
+        let g = Geometry::v3(2 << 20, PAGE).unwrap();
+        assert_eq!((g.block_size, g.block_nr), (512 << 10, 4));
+        assert_eq!(g.size(), 2 << 20);
+        assert_eq!((g.frame_size, g.frame_nr), (g.block_size, g.block_nr));
+    }
+
+    #[test]
+    fn v3_sizes_follow_measured_geometry() {
+        let g = Geometry::v3(8 << 20, PAGE).unwrap();
+        assert_eq!((g.block_size, g.block_nr), (2 << 20, 4));
+        let g = Geometry::v3(64 << 20, PAGE).unwrap();
+        assert_eq!((g.block_size, g.block_nr), (2 << 20, 32));
+        let g = Geometry::v3(3 << 20, PAGE).unwrap();
+        assert!(g.size() >= 3 << 20 && g.block_nr >= 4, "{g:?}");
+    }
+
+    #[test]
+    fn v3_tiny_buffers_round_up_to_minimum() {
+        for bytes in [1, 4096, 100_000] {
+            let g = Geometry::v3(bytes, PAGE).unwrap();
+            assert_eq!((g.block_size, g.block_nr), (128 << 10, 4), "{bytes}");
+        }
+    }
+
+    #[test]
+    fn v3_absurd_sizes_are_errors_not_overflows() {
+        assert!(Geometry::v3(64 << 30, PAGE).is_err());
+        assert!(Geometry::v3(u64::MAX, PAGE).is_err());
+        let g = Geometry::v3((4 << 30) - (2 << 20), PAGE).unwrap();
+        assert!(g.size() <= u32::MAX as u64);
+    }
+
+    #[test]
+    fn every_geometry_is_one_the_kernel_accepts() {
+        let mut bytes = 1u64;
+        while bytes < (8 << 30) {
+            for g in [
+                Geometry::v3(bytes, PAGE),
+                Geometry::v2(bytes, 1518, PAGE),
+                Geometry::v2(bytes, 65553, PAGE),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(
+                    g.block_size.is_power_of_two() && g.block_size as u64 % PAGE == 0,
+                    "{g:?}"
+                );
+                assert_eq!(g.frame_size % 16, 0, "{g:?}");
+                assert!(g.frame_size <= g.block_size, "{g:?}");
+                assert_eq!(g.frame_nr, g.block_nr * (g.block_size / g.frame_size), "{g:?}");
+                assert!(g.block_nr >= 1 && g.size() <= u32::MAX as u64, "{g:?}");
+                assert!(g.size() >= bytes.min(g.size()), "{g:?}");
+            }
+            bytes = bytes * 3 + 1;
+        }
+    }
+
+    #[test]
+    fn v2_frames_fit_the_largest_packet() {
+        let g = Geometry::v2(2 << 20, 1518, PAGE).unwrap();
+        assert!(g.frame_size as usize >= V2_HDRLEN + 1518);
+        assert!(g.frame_nr >= 8);
+        // Little waste: at most an eighth of each block is unused.
+        assert!((g.block_size % g.frame_size) * 8 <= g.block_size, "{g:?}");
+        let g = Geometry::v2(2 << 20, 65553, PAGE).unwrap();
+        assert!(g.frame_size >= 65553 + 88, "{g:?}");
+        assert!(g.frame_nr >= 8, "{g:?}");
+    }
+
+    #[test]
+    fn shrinking_stops_at_the_minimum() {
+        let mut g = Geometry::v3(64 << 20, PAGE).unwrap();
+        let mut steps = 0;
+        while let Some(s) = g.shrunk() {
+            assert!(s.block_nr < g.block_nr);
+            g = s;
+            steps += 1;
+        }
+        assert_eq!(g.block_nr, 4);
+        assert!(steps > 5);
+    }
+
+    #[test]
+    fn prev_pow2_rounds_down() {
+        assert_eq!(prev_pow2(1), 1);
+        assert_eq!(prev_pow2(768 << 10), 512 << 10);
+        assert_eq!(prev_pow2(1 << 20), 1 << 20);
+    }
+}
