@@ -22,9 +22,9 @@ pub const LINKTYPE_NONE: u16 = 0xffff;
 /// ARPHRD_ETHER.
 pub const LINKTYPE_ETHERNET: u16 = ARPHRD_ETHER;
 
-/// While an interface is gone but its last V3 block may still be retired by the kernel's timer,
-/// reads look again this often.
-const GONE_TICK_MS: i32 = 10;
+/// While the bound interface is down, reads look at it this often: the kernel wakes the reader
+/// when the link goes down, but not when a downed interface is then removed.
+const NETDOWN_TICK_MS: i32 = 10;
 /// Extra wait after the retire timeout before a gone interface is reported.
 const GONE_MARGIN_NS: u64 = 50_000_000;
 
@@ -232,6 +232,8 @@ pub struct Handle {
     side: Vec<u8>,
     prefix: Vec<Insn>,
     user: Option<UserFilter>,
+    /// The kernel reported the bound interface down; cleared when it is up again.
+    netdown: bool,
     /// Set when the bound interface was found gone: when, on the monotonic clock.
     gone_at: Option<u64>,
     gone_grace_ns: u64,
@@ -339,6 +341,7 @@ impl Handle {
             side,
             prefix,
             user,
+            netdown: false,
             gone_at: None,
             gone_grace_ns,
             micro: cfg.tstamp_resolution == TstampResolution::Micro,
@@ -480,11 +483,11 @@ impl Handle {
                 (false, None) => -1,
                 (false, Some(d)) => ms_until(d),
             };
-            if self.gone_at.is_some() {
+            if self.netdown {
                 timeout = if timeout < 0 {
-                    GONE_TICK_MS
+                    NETDOWN_TICK_MS
                 } else {
-                    timeout.min(GONE_TICK_MS)
+                    timeout.min(NETDOWN_TICK_MS)
                 };
             }
             let mut fds = [
@@ -514,16 +517,19 @@ impl Handle {
                 match sys::take_socket_error(self.ctl.sock.as_fd()).ctx("getsockopt(SO_ERROR)")? {
                     0 => {}
                     // Down or removed: the kernel re-hooks the socket when the link comes up.
-                    libc::ENETDOWN => self.check_link(),
+                    libc::ENETDOWN => self.netdown = true,
                     e => return Err(Error::new(Errno(e), "poll(socket)")),
                 }
             }
             if rev & libc::POLLNVAL != 0 {
                 return Err(Error::new(Errno(libc::EBADF), "poll(socket)"));
             }
-            if let Some(since) = self.gone_at {
+            if self.netdown {
                 self.check_link();
-                if self.gone_at.is_some() && sys::monotonic_ns().saturating_sub(since) >= self.gone_grace_ns {
+                if self
+                    .gone_at
+                    .is_some_and(|t| sys::monotonic_ns().saturating_sub(t) >= self.gone_grace_ns)
+                {
                     return Err(Error::new(Errno::ENODEV, "pkt_read: interface disappeared"));
                 }
             }
@@ -549,20 +555,28 @@ impl Handle {
         }
     }
 
-    /// After the kernel reported the link down: notes whether the interface is gone. The bound
-    /// index turns -1 once the interface is unregistered; the name lookup by index fails as soon
-    /// as it is unlisted.
+    /// While the link is down: notes when the interface is up again or gone. The bound index
+    /// turns -1 once the interface is unregistered; the lookup by index fails as soon as it is
+    /// unlisted. Queued packets are still read meanwhile; a gone interface is reported after the
+    /// kernel had time to retire the last block.
     fn check_link(&mut self) {
         let ifindex = self.ctl.ifindex;
         if ifindex == 0 {
+            // All interfaces never go down as a whole.
+            self.netdown = false;
             return;
         }
         let unbound = sys::bound_ifindex(self.ctl.sock.as_fd()).is_ok_and(|i| i == -1);
-        let gone = unbound || matches!(sys::iface_state(ifindex), Ok(None));
-        match (gone, self.gone_at) {
-            (true, None) => self.gone_at = Some(sys::monotonic_ns()),
-            (false, Some(_)) => self.gone_at = None,
-            _ => {}
+        match if unbound {
+            Ok(None)
+        } else {
+            sys::iface_state(ifindex)
+        } {
+            Ok(None) => {
+                self.gone_at.get_or_insert_with(sys::monotonic_ns);
+            }
+            Ok(Some(true)) => self.netdown = false,
+            Ok(Some(false)) | Err(_) => {}
         }
     }
 

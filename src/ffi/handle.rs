@@ -31,7 +31,7 @@ impl pkt_config_t {
     ///
     /// # Safety
     /// A non-NULL `filter` points to `filter_len` instructions.
-    unsafe fn to_config(&self) -> Result<Config, Error> {
+    unsafe fn to_config(self) -> Result<Config, Error> {
         let direction = Direction::from_u8(self.direction).ok_or_else(|| {
             einval(
                 "config.direction",
