@@ -177,7 +177,7 @@ struct pkt_config {
     uint32_t filter_len;
     /**
      * Ethertype (host byte order) to capture, incoming and outgoing alike; default
-     * `PKT_PROTO_ALL`.
+     * `PKT_PROTO_ALL` (0 means the same).
      */
     uint16_t proto;
     /**
@@ -189,7 +189,8 @@ struct pkt_config {
      */
     uint8_t tstamp_resolution;
     /**
-     * See `pkt_read()`; default 1024.
+     * How many packets in a row a filter running in user space may skip before `pkt_read()`
+     * returns 0 to give the caller control back (0 counts as 1); default 1024.
      */
     uint64_t max_nil_read;
     /**

@@ -291,8 +291,14 @@ impl Handle {
         };
         let (geo, map) = sock.setup_ring(geo, tov)?;
 
+        // Ethertype 0 is no protocol: a config zeroed by hand means "all", as the default does.
+        let proto = if cfg.proto == 0 {
+            crate::config::PROTO_ALL
+        } else {
+            cfg.proto
+        };
         let sel = Selection {
-            proto: cfg.proto,
+            proto,
             direction: cfg.direction,
             kernel_ignores_outgoing,
             loopback: if any {
@@ -324,6 +330,7 @@ impl Handle {
             filter: None,
             cooked,
             promiscuous: cfg.promiscuous && !any,
+            proto,
             ..cfg.clone()
         };
         let ctl = Arc::new(Control {

@@ -90,13 +90,14 @@ pub struct pkt_config {
     /// Number of instructions in `filter`; 0: no filter.
     pub filter_len: u32,
     /// Ethertype (host byte order) to capture, incoming and outgoing alike; default
-    /// `PKT_PROTO_ALL`.
+    /// `PKT_PROTO_ALL` (0 means the same).
     pub proto: u16,
     /// `PKT_DIR_*`; default `PKT_DIR_INOUT`.
     pub direction: u8,
     /// `PKT_TSTAMP_*`; default `PKT_TSTAMP_NANO`.
     pub tstamp_resolution: u8,
-    /// See `pkt_read()`; default 1024.
+    /// How many packets in a row a filter running in user space may skip before `pkt_read()`
+    /// returns 0 to give the caller control back (0 counts as 1); default 1024.
     pub max_nil_read: u64,
     /// Deliver each packet at once (a TPACKET_V2 frame ring: one wake-up per packet); default
     /// false.
