@@ -182,7 +182,15 @@ impl Control {
         } else {
             proto
         };
-        sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock).ctx("sendto")
+        let send = || sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock);
+        match send() {
+            // The kernel parks ENETDOWN on the socket when the link goes down and hands it to the
+            // next send even after the link came back; that send consumed it, so if the
+            // interface is up now, the frame can go.
+            Err(Errno::ENETDOWN) if sys::iface_state(ifindex) == Ok(Some(true)) => send(),
+            r => r,
+        }
+        .ctx("sendto")
     }
 
     /// The socket, for poll/epoll. Readable when a packet is ready; POLLERR means a read will
@@ -253,7 +261,7 @@ impl Handle {
             Some(n) => {
                 let i = sys::iface_info(n.as_bytes()).map_err(|e| {
                     let e = if e == Errno::ENXIO { Errno::ENODEV } else { e };
-                    Error::with_detail(e, "pkt_open", format!("interface \"{n}\": {e}"))
+                    Error::with_detail(e, "pkt_open", format!("interface \"{n}\""))
                 })?;
                 (i.ifindex, Some(i.hatype), i.mtu)
             }
