@@ -195,7 +195,9 @@ struct pkt_config {
     uint64_t max_nil_read;
     /**
      * Deliver each packet at once (a TPACKET_V2 frame ring: one wake-up per packet); default
-     * false.
+     * false. Each frame of that ring holds the largest packet the interface can show (64 KiB
+     * with segmentation offloads), so a 2 MiB ring holds only about 28 packets: give immediate
+     * handles a larger `buffer_size` where bursts must not drop.
      */
     bool immediate;
     /**
@@ -361,7 +363,7 @@ bool pkt_config_check(const pkt_config_t *cfg);
  *
  * Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks, and
  * `pkt_errmsg()` names the failing step. Errors: `-EINVAL` (NULL `out`, a bad config value, an
- * invalid filter, a ring size over 4 GiB), `-ENODEV` (no such interface, or a name of
+ * invalid filter, a ring of 4 GiB or more), `-ENODEV` (no such interface, or a name of
  * `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW), `-ENOMEM` (no memory for the ring, even
  * at the smallest size), other errnos from the kernel.
  *

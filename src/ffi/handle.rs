@@ -121,7 +121,7 @@ pub unsafe extern "C" fn pkt_config_check(cfg: *const pkt_config_t) -> bool {
 ///
 /// Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks, and
 /// `pkt_errmsg()` names the failing step. Errors: `-EINVAL` (NULL `out`, a bad config value, an
-/// invalid filter, a ring size over 4 GiB), `-ENODEV` (no such interface, or a name of
+/// invalid filter, a ring of 4 GiB or more), `-ENODEV` (no such interface, or a name of
 /// `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW), `-ENOMEM` (no memory for the ring, even
 /// at the smallest size), other errnos from the kernel.
 ///

@@ -100,7 +100,9 @@ pub struct pkt_config {
     /// returns 0 to give the caller control back (0 counts as 1); default 1024.
     pub max_nil_read: u64,
     /// Deliver each packet at once (a TPACKET_V2 frame ring: one wake-up per packet); default
-    /// false.
+    /// false. Each frame of that ring holds the largest packet the interface can show (64 KiB
+    /// with segmentation offloads), so a 2 MiB ring holds only about 28 packets: give immediate
+    /// handles a larger `buffer_size` where bursts must not drop.
     pub immediate: bool,
     /// Promiscuous mode on the bound interface, undone by the kernel when the handle closes
     /// (even on a crash); ignored on all interfaces; default false.

@@ -97,7 +97,7 @@ impl Geometry {
         let fits = |v: u64| u32::try_from(v).is_ok();
         // The kernel refuses block_size * block_nr beyond UINT_MAX.
         if !fits(block) || !fits(nr) || !fits(frame) || !fits(frame_nr) || !fits(block * nr) {
-            return Err("buffer_size too large: a ring holds at most 4 GiB");
+            return Err("buffer_size too large: a ring must be smaller than 4 GiB");
         }
         Ok(Geometry {
             version,

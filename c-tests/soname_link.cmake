@@ -1,0 +1,18 @@
+# cmake -DLIB=.../libpkt.so -DOUT_DIR=... -DREADELF=readelf -P soname_link.cmake
+# Creates OUT_DIR/<soname> -> LIB, so programs linked against LIB find it at run time.
+file(MAKE_DIRECTORY "${OUT_DIR}")
+if(NOT READELF)
+    return()
+endif()
+execute_process(COMMAND "${READELF}" -d "${LIB}" OUTPUT_VARIABLE dyn RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "readelf -d ${LIB} failed")
+endif()
+if(dyn MATCHES "Library soname: \\[([^]]+)\\]")
+    set(soname "${CMAKE_MATCH_1}")
+    get_filename_component(libname "${LIB}" NAME)
+    if(NOT soname STREQUAL libname)
+        file(REMOVE "${OUT_DIR}/${soname}")
+        file(CREATE_LINK "${LIB}" "${OUT_DIR}/${soname}" SYMBOLIC)
+    endif()
+endif()

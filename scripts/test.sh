@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The README's test command: every check CI runs, in order, stopping at the first failure.
+#
+#   sudo scripts/test.sh
+#
+# On a fresh Debian machine (as root) it first installs the tools it misses. The C tests
+# need root: each runs in its own network namespace. With CI=true a skipped C test fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/lab.sh
+. scripts/lab.sh
+
+STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples demo)
+passed=0
+current=""
+started=$SECONDS
+
+step() {
+    current=$1
+    printf '\n==== [%d/%d] %s: %s\n' $((passed + 1)) ${#STEPS[@]} "$1" "$2"
+}
+done_step() {
+    passed=$((passed + 1))
+}
+finish() {
+    local rc=$?
+    if ((rc != 0)); then
+        printf '\n==== FAILED at step "%s" (exit %d) after %d s\n' "$current" "$rc" $((SECONDS - started))
+        echo "test.sh: $passed passed, 1 failed"
+    fi
+}
+trap finish EXIT
+
+# ctest_run DIR: runs the registered tests; with CI=true a skipped test or an empty run fails.
+ctest_run() {
+    local dir=$1 log="$1/ctest.log"
+    (cd "$dir" && ctest --output-on-failure -j2) 2>&1 | tee "$log"
+    if grep -q 'No tests were found' "$log"; then
+        echo "ctest ran no test in $dir" >&2
+        return 1
+    fi
+    if [[ "${CI:-}" == true ]] && grep -Eq '\*\*\*Skipped|Not Run' "$log"; then
+        echo "CI=true: skipped tests count as failures" >&2
+        return 1
+    fi
+}
+
+step tools "install what is missing"
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo not found: install the Rust toolchain (https://rustup.rs) first" >&2
+    exit 1
+fi
+ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
+    nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config
+for component in fmt clippy; do
+    if ! cargo "$component" --version >/dev/null 2>&1; then
+        rustup component add "${component/fmt/rustfmt}"
+    fi
+done
+if [[ $EUID -ne 0 ]]; then
+    echo "warning: not root: the C tests need network namespaces and will be skipped" >&2
+fi
+cargo --version
+cmake --version | head -n1
+done_step
+
+step fmt "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+done_step
+
+step clippy "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+done_step
+
+step cargo-test "cargo test (unit tests, header staleness)"
+cargo test
+done_step
+
+step release "cargo build --release"
+cargo build --release
+ls -l target/release/libpkt.so target/release/libpkt.a
+done_step
+
+# kernel_has_vlan: can this kernel create 802.1Q interfaces? Tried in a throwaway namespace.
+kernel_has_vlan() {
+    local ns="pktvlan-$$" ok=1
+    ip netns add "$ns" || return 1
+    if ip -n "$ns" link add vt0 type veth peer name vt1 &&
+        ip -n "$ns" link add link vt0 name vt0.100 type vlan id 100 2>/dev/null; then
+        ok=0
+    fi
+    ip netns del "$ns"
+    return $ok
+}
+
+# test_vlan_iface needs the kernel's 802.1Q support (a VLAN interface); test_vlan covers VLAN
+# metadata on every kernel with raw tagged frames.
+EXCLUDE=""
+if [[ $EUID -eq 0 ]] && ! kernel_has_vlan; then
+    echo "this kernel cannot create VLAN interfaces (no 8021q): test_vlan_iface is not registered"
+    EXCLUDE="test_vlan_iface"
+fi
+
+step c-tests "C tests against libpkt.so and libpkt.a, each in its own network namespace"
+cmake -S c-tests -B build/c-tests -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_EXCLUDE_TESTS="$EXCLUDE"
+cmake --build build/c-tests -j2
+ctest_run build/c-tests
+done_step
+
+step c-tests-asan "C tests with AddressSanitizer, LeakSanitizer and UBSan"
+cmake -S c-tests -B build/c-tests-asan -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_SANITIZE=ON \
+    -DPKT_EXCLUDE_TESTS="$EXCLUDE"
+cmake --build build/c-tests-asan -j2
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+    LSAN_OPTIONS=print_suppressions=0 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest_run build/c-tests-asan
+done_step
+
+step examples "examples/ with -Wall -Wextra -Wpedantic -Werror, shared and static"
+cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
+    -DPKT_INCLUDE_DIR="$ROOT/include"
+cmake --build build/examples -j2
+done_step
+
+step demo "scripts/demo.sh --no-build (the README's main command)"
+if [[ $EUID -eq 0 ]]; then
+    bash scripts/demo.sh --no-build
+else
+    echo "skipped: not root"
+fi
+done_step
+
+printf '\n==== all %d steps passed in %d s\n' "$passed" $((SECONDS - started))
+echo "test.sh: $passed passed, 0 failed"
