@@ -278,6 +278,31 @@ struct pkt_info {
 typedef struct pkt_info pkt_info_t;
 
 /**
+ * One packet of a batch read: `data` points to `info.caplen` bytes in the ring.
+ */
+struct pkt_packet {
+    /**
+     * The packet's first byte; valid until the next read call on the handle.
+     */
+    const uint8_t *data;
+    /**
+     * What is known about the packet.
+     */
+    pkt_info_t info;
+};
+
+/**
+ * See `struct pkt_packet`.
+ */
+typedef struct pkt_packet pkt_packet_t;
+
+/**
+ * The callback of `pkt_dispatch()`: `user` as given, the packet's bytes (valid only during the
+ * call) and its description.
+ */
+typedef void (*pkt_handler)(void *user, const uint8_t *data, const pkt_info_t *info);
+
+/**
  * Packet counters.
  */
 struct pkt_stats {
@@ -457,6 +482,51 @@ uint16_t pkt_linktype(pkt_t *h);
  * writing a pointer; `info` is NULL or valid for writing a `pkt_info_t`.
  */
 int pkt_read(pkt_t *h, int poll, const uint8_t **data, pkt_info_t *info);
+
+/**
+ * Reads up to `max` packets in one call, without copying: one crossing of the library boundary
+ * for many packets (what Go and Zig bindings use).
+ *
+ * Fills `out[0..n]` and returns `n` (> 0). Each descriptor's `data` points to `info.caplen`
+ * bytes in the ring and stays valid until the next read call (`pkt_read`, `pkt_read_batch`,
+ * `pkt_dispatch`) or `pkt_close()` on the handle; do not write to it. Waits like `pkt_read()`
+ * (with `poll`) only while nothing is ready, and returns what is ready without waiting for
+ * more. A batch ends at the end of a ring block. Read until `-EAGAIN` before waiting on
+ * `pkt_fd()`: the ring block of the last batch stays readable until the next call.
+ *
+ * Returns 0 (a nil read) when `max_nil_read` packets in a row were skipped by a filter running
+ * in user space, as `pkt_read()` does. Errors: as `pkt_read()`, plus `-EINVAL` for NULL `out`
+ * or `max` 0. Nothing is allocated, locked or called in the kernel while packets are waiting.
+ *
+ * Thread safety: one thread reads a handle at a time.
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `out` is NULL or valid for
+ * writing `max` descriptors.
+ */
+int pkt_read_batch(pkt_t *h, int poll, pkt_packet_t *out, size_t max);
+
+/**
+ * libpcap's `pcap_dispatch`: calls `cb(user, data, info)` for up to `max` packets (`max <= 0`:
+ * the rest of the current ring block) and returns how many it processed.
+ *
+ * Waits (with `poll`, as `pkt_read()`) only for the first packet. `data` and `info` are valid
+ * only during the callback: copy what you keep. The callback must not call `pkt_read*`,
+ * `pkt_dispatch`, `pkt_setfilter` or `pkt_close` on the same handle; `pkt_breakloop()` is fine
+ * and ends the loop after the current packet.
+ *
+ * Returns the count (>= 0; 0 is a nil read as in `pkt_read()`). `-EINTR` only when
+ * `pkt_breakloop()` ended it before any packet was processed; a break that comes after some
+ * packets leaves the count returned and the break pending for the next call. Other errors as
+ * `pkt_read()`, and `-EINVAL` for a NULL `cb`.
+ *
+ * Thread safety: one thread reads a handle at a time.
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `cb`, if not NULL, is safe to
+ * call with `user`.
+ */
+int pkt_dispatch(pkt_t *h, int max, pkt_handler cb, void *user);
 
 /**
  * Sends one frame of `len` bytes from `buf`.

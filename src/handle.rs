@@ -223,6 +223,15 @@ struct UserFilter {
     until: Option<u64>,
 }
 
+/// How a batch read treats the slots it walks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Packets stay valid until the next call: slots are held.
+    Batch,
+    /// Packets are valid during the callback only: slots go back as soon as they are done.
+    Dispatch,
+}
+
 /// Where a filter ended up.
 enum Installed {
     None,
@@ -394,6 +403,9 @@ impl Handle {
         let mut skipped = 0u64;
         let mut deadline = None;
         loop {
+            // Nothing handed out before is referenced any more: the previous call's packet is
+            // superseded, and packets skipped in this call were never handed out.
+            self.ring.release_done();
             let f = match self.ring.next() {
                 Ok(Some(f)) => f,
                 Ok(None) => {
@@ -421,7 +433,7 @@ impl Handle {
         let Some(uf) = &self.user else {
             return Some(f.caplen);
         };
-        if uf.until.is_some_and(|until| self.ring.released() >= until) {
+        if uf.until.is_some_and(|until| self.ring.passed() >= until) {
             self.user = None;
             return Some(f.caplen);
         }
@@ -446,7 +458,7 @@ impl Handle {
     }
 
     #[inline]
-    fn packet(&mut self, f: Frame, caplen: u32) -> Packet<'_> {
+    fn info(&self, f: &Frame, caplen: u32) -> Info {
         let vlan_tpid = if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
             f.vlan_tpid
         } else if vlan_valid(f.status) {
@@ -454,7 +466,7 @@ impl Handle {
         } else {
             0
         };
-        let info = Info {
+        Info {
             sec: f.sec as i64,
             nsec: if self.micro { f.nsec / 1000 * 1000 } else { f.nsec },
             caplen,
@@ -466,13 +478,18 @@ impl Handle {
             protocol: f.protocol,
             linktype: f.hatype,
             pkttype: f.pkttype,
-        };
+        }
+    }
+
+    #[inline]
+    fn packet(&mut self, f: Frame, caplen: u32) -> Packet<'_> {
+        let info = self.info(&f, caplen);
         let n = caplen as usize;
         if f.last_in_slot && !self.ring.next_slot_ready() {
             // Nothing follows: copy this packet aside and hand its slot back now, so that an
             // event loop polling the fd is not woken again for a slot we have finished.
             self.side[..n].copy_from_slice(self.ring.bytes(f.data_off, n));
-            self.ring.release_finished();
+            self.ring.release_done();
             Packet {
                 data: &self.side[..n],
                 info,
@@ -483,6 +500,95 @@ impl Handle {
                 info,
             }
         }
+    }
+
+    /// Reads up to `max` packets in one call and hands each to `f`, without copying. Waits (with
+    /// `poll`) only while nothing is ready; returns the count, 0 for a nil read (as
+    /// [`Handle::read`]), and the same errors. The packets' bytes stay in the ring until the next
+    /// read call on the handle (C callers keep pointers to them until then). A batch ends at the
+    /// end of a TPACKET_V3 block, so the kernel always keeps the rest of the ring.
+    pub fn read_batch(&mut self, poll: bool, max: usize, f: impl FnMut(Packet<'_>)) -> Result<usize, Error> {
+        self.batch(poll, max, Mode::Batch, f)
+    }
+
+    /// libpcap's `pcap_dispatch`: hands up to `max` packets to `f` (`max == 0`: the rest of the
+    /// current ring block), each valid only during its call, and returns the count. Waits (with
+    /// `poll`) only for the first packet. A [`Control::breakloop`] ends it after the current
+    /// packet; `EINTR` only if no packet was processed (otherwise the break stays pending for the
+    /// next call).
+    pub fn dispatch(&mut self, poll: bool, max: usize, f: impl FnMut(Packet<'_>)) -> Result<usize, Error> {
+        self.batch(poll, max, Mode::Dispatch, f)
+    }
+
+    fn batch(
+        &mut self,
+        poll: bool,
+        max: usize,
+        mode: Mode,
+        mut f: impl FnMut(Packet<'_>),
+    ) -> Result<usize, Error> {
+        if poll && self.ctl.take_break() {
+            return Err(Error::new(Errno::EINTR, "pkt_read: loop broken"));
+        }
+        let whole_block = max == 0;
+        let max = if whole_block { usize::MAX } else { max };
+        let dispatch = mode == Mode::Dispatch;
+        let (mut count, mut skipped, mut deadline) = (0usize, 0u64, None);
+        self.ring.release_done();
+        while count < max {
+            if dispatch && count > 0 && self.ctl.brk.load(Ordering::Relaxed) {
+                break;
+            }
+            let fr = match self.ring.next() {
+                Ok(Some(fr)) => fr,
+                Ok(None) if count > 0 => break,
+                Ok(None) => {
+                    self.wait(poll, &mut deadline)?;
+                    continue;
+                }
+                // Report it with the next call: the rest of the block is skipped.
+                Err(_) if count > 0 => break,
+                Err(_) => return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring")),
+            };
+            match self.user_verdict(&fr) {
+                Some(caplen) => {
+                    let info = self.info(&fr, caplen);
+                    f(Packet {
+                        data: self.ring.bytes(fr.data_off, caplen as usize),
+                        info,
+                    });
+                    count += 1;
+                    if dispatch {
+                        self.ring.release_done();
+                    }
+                }
+                None if count == 0 => {
+                    self.ring.release_done();
+                    skipped += 1;
+                    if skipped >= self.max_nil.max(1) {
+                        return Ok(0);
+                    }
+                }
+                None => {}
+            }
+            if fr.last_in_slot && count > 0 {
+                // Held slots are the kernel's loss: a batch holds at most one V3 block, or half of
+                // a V2 ring's frames.
+                let stop = match mode {
+                    Mode::Dispatch => {
+                        whole_block
+                            && (!self.ring.one_packet_slots() || count as u32 >= self.ring.slots() / 2)
+                    }
+                    Mode::Batch => {
+                        !self.ring.one_packet_slots() || self.ring.held() + 1 >= self.ring.slots() / 2
+                    }
+                };
+                if stop {
+                    break;
+                }
+            }
+        }
+        Ok(count)
     }
 
     /// Waits for the ring to have something (Ok) or for a reason to return (Err).
@@ -613,7 +719,7 @@ impl Handle {
                 let prog = prog.unwrap_or_default();
                 // Every slot we own now, plus the one the kernel is filling, may hold packets
                 // that passed the old filter.
-                let until = Some(self.ring.released() + self.ring.user_slots() + 1);
+                let until = Some(self.ring.passed() + self.ring.user_slots() + 1);
                 let prog = match filter::check_userspace(prog) {
                     Ok(()) => prog.to_vec(),
                     // The program needs metadata the ring lacks: drop the backlog instead of

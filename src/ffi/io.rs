@@ -3,7 +3,7 @@
 use std::ffi::{c_int, c_void};
 
 use super::boundary::{einval, guard_int, put, reader, shared, slice};
-use super::{pkt_info_t, pkt_stats_t, pkt_t};
+use super::{pkt_handler, pkt_info_t, pkt_packet_t, pkt_stats_t, pkt_t};
 use crate::handle::Info;
 
 impl From<Info> for pkt_info_t {
@@ -81,6 +81,94 @@ pub unsafe extern "C" fn pkt_read(
                 Ok(0)
             }
         }
+    })
+}
+
+/// Reads up to `max` packets in one call, without copying: one crossing of the library boundary
+/// for many packets (what Go and Zig bindings use).
+///
+/// Fills `out[0..n]` and returns `n` (> 0). Each descriptor's `data` points to `info.caplen`
+/// bytes in the ring and stays valid until the next read call (`pkt_read`, `pkt_read_batch`,
+/// `pkt_dispatch`) or `pkt_close()` on the handle; do not write to it. Waits like `pkt_read()`
+/// (with `poll`) only while nothing is ready, and returns what is ready without waiting for
+/// more. A batch ends at the end of a ring block. Read until `-EAGAIN` before waiting on
+/// `pkt_fd()`: the ring block of the last batch stays readable until the next call.
+///
+/// Returns 0 (a nil read) when `max_nil_read` packets in a row were skipped by a filter running
+/// in user space, as `pkt_read()` does. Errors: as `pkt_read()`, plus `-EINVAL` for NULL `out`
+/// or `max` 0. Nothing is allocated, locked or called in the kernel while packets are waiting.
+///
+/// Thread safety: one thread reads a handle at a time.
+///
+/// # Safety
+/// `h` is NULL or a live handle not being read by another thread; `out` is NULL or valid for
+/// writing `max` descriptors.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_read_batch(
+    h: *mut pkt_t,
+    poll: c_int,
+    out: *mut pkt_packet_t,
+    max: usize,
+) -> c_int {
+    guard_int("pkt_read_batch", || {
+        // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
+        let r = unsafe { reader(h, "pkt_read_batch") }?;
+        if out.is_null() || max == 0 {
+            return Err(einval("pkt_read_batch", "NULL out or max 0"));
+        }
+        let max = max.min(c_int::MAX as usize);
+        let mut i = 0;
+        let n = r.read_batch(poll != 0, max, |p| {
+            // SAFETY: `out` is valid for `max` descriptors and `i < max` (the batch stops there).
+            unsafe {
+                out.add(i).write(pkt_packet_t {
+                    data: p.data.as_ptr(),
+                    info: p.info.into(),
+                })
+            };
+            i += 1;
+        })?;
+        Ok(n as c_int)
+    })
+}
+
+/// libpcap's `pcap_dispatch`: calls `cb(user, data, info)` for up to `max` packets (`max <= 0`:
+/// the rest of the current ring block) and returns how many it processed.
+///
+/// Waits (with `poll`, as `pkt_read()`) only for the first packet. `data` and `info` are valid
+/// only during the callback: copy what you keep. The callback must not call `pkt_read*`,
+/// `pkt_dispatch`, `pkt_setfilter` or `pkt_close` on the same handle; `pkt_breakloop()` is fine
+/// and ends the loop after the current packet.
+///
+/// Returns the count (>= 0; 0 is a nil read as in `pkt_read()`). `-EINTR` only when
+/// `pkt_breakloop()` ended it before any packet was processed; a break that comes after some
+/// packets leaves the count returned and the break pending for the next call. Other errors as
+/// `pkt_read()`, and `-EINVAL` for a NULL `cb`.
+///
+/// Thread safety: one thread reads a handle at a time.
+///
+/// # Safety
+/// `h` is NULL or a live handle not being read by another thread; `cb`, if not NULL, is safe to
+/// call with `user`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_dispatch(
+    h: *mut pkt_t,
+    max: c_int,
+    cb: pkt_handler,
+    user: *mut c_void,
+) -> c_int {
+    guard_int("pkt_dispatch", || {
+        // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
+        let r = unsafe { reader(h, "pkt_dispatch") }?;
+        let cb = cb.ok_or_else(|| einval("pkt_dispatch", "NULL callback"))?;
+        let max = usize::try_from(max).unwrap_or(0);
+        let n = r.dispatch(true, max, |p| {
+            let info: pkt_info_t = p.info.into();
+            // SAFETY: the caller vouches for `cb` and `user`; `data` and `info` are valid for the
+            // duration of the call.
+            unsafe { cb(user, p.data.as_ptr(), &info) };
+        })?;
+        Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
     })
 }
 

@@ -16,6 +16,8 @@ pub use handle::*;
 pub use io::*;
 pub use misc::*;
 
+use std::ffi::c_void;
+
 use crate::filter::Insn;
 
 /// Major version of the header a program was compiled with (see `pkt_version()` for the library
@@ -148,6 +150,24 @@ pub struct pkt_info {
 
 /// See `struct pkt_info`.
 pub type pkt_info_t = pkt_info;
+
+/// One packet of a batch read: `data` points to `info.caplen` bytes in the ring.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pkt_packet {
+    /// The packet's first byte; valid until the next read call on the handle.
+    pub data: *const u8,
+    /// What is known about the packet.
+    pub info: pkt_info_t,
+}
+
+/// See `struct pkt_packet`.
+pub type pkt_packet_t = pkt_packet;
+
+/// The callback of `pkt_dispatch()`: `user` as given, the packet's bytes (valid only during the
+/// call) and its description.
+pub type pkt_handler =
+    Option<unsafe extern "C" fn(user: *mut c_void, data: *const u8, info: *const pkt_info_t)>;
 
 /// Packet counters.
 #[repr(C)]

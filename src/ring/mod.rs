@@ -235,6 +235,20 @@ impl Mapping {
         Some(unsafe { std::ptr::read_unaligned(self.map.as_ptr().add(off) as *const T) })
     }
 
+    /// Asks the CPU to start loading the cache line at `off`: the kernel wrote the ring from
+    /// another CPU, so walking a block is bound by memory latency, not instructions.
+    #[inline]
+    fn prefetch(&self, off: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if off < self.len() {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: `off` is inside the mapping; a prefetch reads nothing architecturally.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.map.as_ptr().add(off) as *const i8) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = off;
+    }
+
     /// The bytes `off..off + len`, which the caller checked are inside one user-owned slot.
     #[inline]
     pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
@@ -258,6 +272,96 @@ fn read_sll(map: &Mapping, off: usize, f: &mut Frame) -> Option<()> {
     Some(())
 }
 
+/// Walks the slots of a ring in order. The current slot is read until `finished`; stepping past
+/// it makes it *held* (still ours: packets handed out may point into it) until
+/// [`Slots::release_held`] gives every held slot back, oldest first.
+pub(crate) struct Slots {
+    nr: u32,
+    /// The slot we read from (or wait for).
+    cur: u32,
+    /// Every packet of `cur` was returned.
+    finished: bool,
+    /// Oldest held slot; `held_from + held == cur` (mod `nr`).
+    held_from: u32,
+    held: u32,
+    /// Slots stepped past since the ring was set up.
+    passed: u64,
+}
+
+impl Slots {
+    fn new(nr: u32) -> Slots {
+        Slots {
+            nr,
+            cur: 0,
+            finished: false,
+            held_from: 0,
+            held: 0,
+            passed: 0,
+        }
+    }
+
+    #[inline]
+    fn succ(&self, i: u32) -> u32 {
+        if i + 1 == self.nr {
+            0
+        } else {
+            i + 1
+        }
+    }
+
+    /// Moves past a finished current slot, which becomes held.
+    #[inline]
+    fn step(&mut self) -> bool {
+        if !self.finished {
+            return false;
+        }
+        self.cur = self.succ(self.cur);
+        self.held += 1;
+        self.passed += 1;
+        self.finished = false;
+        true
+    }
+
+    /// Gives the held slots back to the kernel, oldest first.
+    #[inline]
+    fn release_held(&mut self, map: &Mapping, status_off: impl Fn(u32) -> usize) {
+        while self.held > 0 {
+            map.release(status_off(self.held_from));
+            self.held_from = self.succ(self.held_from);
+            self.held -= 1;
+        }
+    }
+
+    /// Number of consecutive user-owned slots from the current one on.
+    fn user_run(&self, map: &Mapping, status_off: impl Fn(u32) -> usize) -> u64 {
+        let mut n = 0;
+        let mut i = self.cur;
+        while n < self.nr as u64 && map.is_user(status_off(i)) {
+            n += 1;
+            i = self.succ(i);
+        }
+        n
+    }
+
+    /// Moves the cursor to the first user-owned slot from the current one on, if nothing is
+    /// held or half read.
+    fn resync(&mut self, map: &Mapping, status_off: impl Fn(u32) -> usize) -> bool {
+        if self.held > 0 || self.finished {
+            return false;
+        }
+        let mut i = self.cur;
+        for _ in 0..self.nr {
+            if map.is_user(status_off(i)) {
+                self.cur = i;
+                self.held_from = i;
+                return true;
+            }
+            i = self.succ(i);
+        }
+        false
+    }
+}
+
 /// A receive ring of either version.
 pub enum Rx {
     V3(V3Ring),
@@ -276,13 +380,33 @@ impl Rx {
         }
     }
 
-    /// The next packet, or None when the kernel has handed over nothing more. First hands back
-    /// the slot that was finished by the previous call.
+    /// The next packet, or None when the kernel has handed over nothing more. A slot that was
+    /// finished is stepped past and held (not given back): call [`Rx::release_done`] once no
+    /// packet handed out before is referenced any more.
     #[inline]
     pub fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
         match self {
             Rx::V3(r) => r.next(),
             Rx::V2(r) => r.next(),
+        }
+    }
+
+    /// Gives back every slot whose packets were all returned, the current one included when it is
+    /// finished. Afterwards no packet handed out before may be used.
+    #[inline]
+    pub fn release_done(&mut self) {
+        match self {
+            Rx::V3(r) => r.release_done(),
+            Rx::V2(r) => r.release_done(),
+        }
+    }
+
+    /// Number of slots stepped past and still held.
+    #[inline]
+    pub fn held(&self) -> u32 {
+        match self {
+            Rx::V3(r) => r.slots.held,
+            Rx::V2(r) => r.slots.held,
         }
     }
 
@@ -294,19 +418,11 @@ impl Rx {
         }
     }
 
-    /// Hands back a finished slot now instead of at the next call (its data was copied aside).
-    pub fn release_finished(&mut self) {
+    /// How many slots have been stepped past so far.
+    pub fn passed(&self) -> u64 {
         match self {
-            Rx::V3(r) => r.release_finished(),
-            Rx::V2(r) => r.release_finished(),
-        }
-    }
-
-    /// How many slots have been handed back so far.
-    pub fn released(&self) -> u64 {
-        match self {
-            Rx::V3(r) => r.released,
-            Rx::V2(r) => r.released,
+            Rx::V3(r) => r.slots.passed,
+            Rx::V2(r) => r.slots.passed,
         }
     }
 
@@ -339,6 +455,19 @@ impl Rx {
         match self {
             Rx::V3(r) => r.geo.block_size as usize,
             Rx::V2(r) => r.geo.frame_size as usize,
+        }
+    }
+
+    /// True when every slot holds one packet (TPACKET_V2).
+    pub fn one_packet_slots(&self) -> bool {
+        matches!(self, Rx::V2(_))
+    }
+
+    /// Number of slots in the ring.
+    pub fn slots(&self) -> u32 {
+        match self {
+            Rx::V3(r) => r.slots.nr,
+            Rx::V2(r) => r.slots.nr,
         }
     }
 

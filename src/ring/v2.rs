@@ -2,7 +2,7 @@
 
 use std::mem::size_of;
 
-use super::{read_sll, Corrupt, Frame, Geometry, Mapping};
+use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots};
 use crate::sys::{tpacket_align, Tpacket2Hdr};
 
 const SLL_OFF: usize = tpacket_align(size_of::<Tpacket2Hdr>());
@@ -10,61 +10,40 @@ const SLL_OFF: usize = tpacket_align(size_of::<Tpacket2Hdr>());
 pub struct V2Ring {
     pub(super) map: Mapping,
     pub(super) geo: Geometry,
-    frames_per_block: u32,
-    /// The frame we read next (or wait for).
-    cur: u32,
-    /// `cur` was returned and goes back to the kernel at the next call.
-    finished: bool,
-    pub(super) released: u64,
+    pub(super) slots: Slots,
+}
+
+/// Frame `i` sits at `(i / fpb) * block_size + (i % fpb) * frame_size`.
+#[inline]
+fn frame_off(geo: Geometry) -> impl Fn(u32) -> usize {
+    let fpb = geo.block_size / geo.frame_size;
+    move |i| (i / fpb) as usize * geo.block_size as usize + (i % fpb) as usize * geo.frame_size as usize
 }
 
 impl V2Ring {
     pub(super) fn new(map: Mapping, geo: Geometry) -> V2Ring {
-        let frames_per_block = geo.block_size / geo.frame_size;
         V2Ring {
             map,
             geo,
-            frames_per_block,
-            cur: 0,
-            finished: false,
-            released: 0,
+            slots: Slots::new(geo.frame_nr),
         }
-    }
-
-    /// Frame `i` sits at `(i / fpb) * block_size + (i % fpb) * frame_size`.
-    #[inline]
-    fn frame_off(&self, i: u32) -> usize {
-        (i / self.frames_per_block) as usize * self.geo.block_size as usize
-            + (i % self.frames_per_block) as usize * self.geo.frame_size as usize
     }
 
     #[inline]
-    fn succ(&self, i: u32) -> u32 {
-        if i + 1 == self.geo.frame_nr {
-            0
-        } else {
-            i + 1
-        }
-    }
-
-    pub(super) fn release_finished(&mut self) {
-        if self.finished {
-            self.map.release(self.frame_off(self.cur));
-            self.released += 1;
-            self.cur = self.succ(self.cur);
-            self.finished = false;
-        }
+    pub(super) fn release_done(&mut self) {
+        self.slots.step();
+        self.slots.release_held(&self.map, frame_off(self.geo));
     }
 
     #[inline]
     pub(super) fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
-        self.release_finished();
-        let off = self.frame_off(self.cur);
+        self.slots.step();
+        let off = frame_off(self.geo)(self.slots.cur);
         if !self.map.is_user(off) {
             return Ok(None);
         }
-        // Whatever the frame holds, it is ours now and goes back at the next call.
-        self.finished = true;
+        // Whatever the frame holds, it is ours now and finished once described.
+        self.slots.finished = true;
         self.parse(off).map(Some).ok_or(Corrupt)
     }
 
@@ -94,31 +73,15 @@ impl V2Ring {
     }
 
     pub(super) fn next_slot_ready(&self) -> bool {
-        self.map.is_user(self.frame_off(self.succ(self.cur)))
+        self.map
+            .is_user(frame_off(self.geo)(self.slots.succ(self.slots.cur)))
     }
 
     pub(super) fn user_slots(&self) -> u64 {
-        let mut n = 0;
-        let mut i = self.cur;
-        while n < self.geo.frame_nr as u64 && self.map.is_user(self.frame_off(i)) {
-            n += 1;
-            i = self.succ(i);
-        }
-        n
+        self.slots.user_run(&self.map, frame_off(self.geo))
     }
 
     pub(super) fn resync(&mut self) -> bool {
-        if self.finished {
-            return false;
-        }
-        let mut i = self.cur;
-        for _ in 0..self.geo.frame_nr {
-            if self.map.is_user(self.frame_off(i)) {
-                self.cur = i;
-                return true;
-            }
-            i = self.succ(i);
-        }
-        false
+        self.slots.resync(&self.map, frame_off(self.geo))
     }
 }

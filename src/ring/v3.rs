@@ -3,26 +3,24 @@
 
 use std::mem::{offset_of, size_of};
 
-use super::{read_sll, Corrupt, Frame, Geometry, Mapping};
+use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots};
 use crate::sys::{tpacket_align, Tpacket3Hdr, TpacketBlockDesc};
 
 /// The `sockaddr_ll` follows the aligned frame header.
 const SLL_OFF: usize = tpacket_align(size_of::<Tpacket3Hdr>());
 const BLOCK_STATUS: usize = offset_of!(TpacketBlockDesc, block_status);
+/// How many packets ahead the walk prefetches (measured best here: 16 to 32).
+const PREFETCH_AHEAD: usize = 24;
 
 pub struct V3Ring {
     pub(super) map: Mapping,
     pub(super) geo: Geometry,
-    /// The block we read from (or wait for).
-    cur: u32,
-    /// Packets of `cur` not yet returned; meaningful while `in_block`.
+    pub(super) slots: Slots,
+    /// Packets of the current block not yet returned; meaningful while `in_block`.
     left: u32,
-    /// Offset inside `cur` of the next packet's header.
+    /// Offset inside the current block of the next packet's header.
     next_off: usize,
     in_block: bool,
-    /// `cur` is fully read and goes back to the kernel at the next call.
-    finished: bool,
-    pub(super) released: u64,
 }
 
 impl V3Ring {
@@ -30,12 +28,10 @@ impl V3Ring {
         V3Ring {
             map,
             geo,
-            cur: 0,
+            slots: Slots::new(geo.block_nr),
             left: 0,
             next_off: 0,
             in_block: false,
-            finished: false,
-            released: 0,
         }
     }
 
@@ -45,47 +41,38 @@ impl V3Ring {
     }
 
     #[inline]
-    fn status_off(&self, b: u32) -> usize {
-        self.block_off(b) + BLOCK_STATUS
+    fn status_off(block_size: u32) -> impl Fn(u32) -> usize {
+        move |b| b as usize * block_size as usize + BLOCK_STATUS
     }
 
     #[inline]
-    fn succ(&self, b: u32) -> u32 {
-        if b + 1 == self.geo.block_nr {
-            0
-        } else {
-            b + 1
+    fn step(&mut self) {
+        if self.slots.step() {
+            self.in_block = false;
         }
     }
 
-    /// Hands `cur` back and moves to the next block.
     #[inline]
-    fn advance(&mut self) {
-        self.map.release(self.status_off(self.cur));
-        self.released += 1;
-        self.cur = self.succ(self.cur);
-        self.in_block = false;
-        self.finished = false;
-    }
-
-    pub(super) fn release_finished(&mut self) {
-        if self.finished {
-            self.advance();
-        }
+    pub(super) fn release_done(&mut self) {
+        self.step();
+        self.slots
+            .release_held(&self.map, Self::status_off(self.geo.block_size));
     }
 
     #[inline]
     pub(super) fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
-        self.release_finished();
+        self.step();
         loop {
             if !self.in_block {
-                if !self.map.is_user(self.status_off(self.cur)) {
+                let cur = self.slots.cur;
+                if !self.map.is_user(Self::status_off(self.geo.block_size)(cur)) {
                     return Ok(None);
                 }
-                let desc: TpacketBlockDesc = self.map.read(self.block_off(self.cur)).ok_or(Corrupt)?;
+                let desc: TpacketBlockDesc = self.map.read(self.block_off(cur)).ok_or(Corrupt)?;
                 if desc.num_pkts == 0 {
-                    // Old kernels could retire empty blocks: hand them back at once.
-                    self.advance();
+                    // Old kernels could retire empty blocks: pass them at once.
+                    self.slots.finished = true;
+                    self.step();
                     continue;
                 }
                 self.left = desc.num_pkts;
@@ -96,7 +83,7 @@ impl V3Ring {
                 Some(f) => Ok(Some(f)),
                 None => {
                     // Skip the rest of the block rather than read outside it.
-                    self.finished = true;
+                    self.slots.finished = true;
                     Err(Corrupt)
                 }
             };
@@ -108,7 +95,7 @@ impl V3Ring {
     #[inline]
     fn parse(&mut self) -> Option<Frame> {
         let bs = self.geo.block_size as usize;
-        let base = self.block_off(self.cur);
+        let base = self.block_off(self.slots.cur);
         let off = self.next_off;
         if off < size_of::<TpacketBlockDesc>() || off.checked_add(SLL_OFF + 20)? > bs {
             return None;
@@ -134,43 +121,39 @@ impl V3Ring {
         read_sll(&self.map, base + off + SLL_OFF, &mut f)?;
         self.left -= 1;
         if self.left == 0 {
-            self.finished = true;
+            self.slots.finished = true;
             f.last_in_slot = true;
         } else {
-            if h.tp_next_offset == 0 {
+            let stride = h.tp_next_offset as usize;
+            if stride == 0 {
                 return None;
             }
-            self.next_off = off + h.tp_next_offset as usize;
+            self.next_off = off + stride;
+            // Packets of a burst tend to have similar sizes: fetch the header and first data
+            // line of the one about PREFETCH_AHEAD packets on, if it is still in this block.
+            let ahead = off + stride * PREFETCH_AHEAD;
+            if ahead < bs {
+                self.map.prefetch(base + ahead);
+                self.map.prefetch(base + ahead + 64);
+            }
         }
         Some(f)
     }
 
     pub(super) fn next_slot_ready(&self) -> bool {
-        self.map.is_user(self.status_off(self.succ(self.cur)))
+        let next = self.slots.succ(self.slots.cur);
+        self.map.is_user(Self::status_off(self.geo.block_size)(next))
     }
 
     pub(super) fn user_slots(&self) -> u64 {
-        let mut n = 0;
-        let mut b = self.cur;
-        while n < self.geo.block_nr as u64 && self.map.is_user(self.status_off(b)) {
-            n += 1;
-            b = self.succ(b);
-        }
-        n
+        self.slots
+            .user_run(&self.map, Self::status_off(self.geo.block_size))
     }
 
     pub(super) fn resync(&mut self) -> bool {
-        if self.in_block || self.finished {
-            return false;
-        }
-        let mut b = self.cur;
-        for _ in 0..self.geo.block_nr {
-            if self.map.is_user(self.status_off(b)) {
-                self.cur = b;
-                return true;
-            }
-            b = self.succ(b);
-        }
-        false
+        !self.in_block
+            && self
+                .slots
+                .resync(&self.map, Self::status_off(self.geo.block_size))
     }
 }
