@@ -95,6 +95,67 @@
 #define PKT_PROTO_ARP 2054
 
 /**
+ * `tx_mode`: libpkt picks the send method.
+ */
+#define PKT_TX_AUTO 0
+
+/**
+ * `tx_mode`: `sendmmsg`, up to 64 frames per system call.
+ */
+#define PKT_TX_SENDMMSG 1
+
+/**
+ * `tx_mode`: the kernel's memory-mapped TX ring.
+ */
+#define PKT_TX_RING 2
+
+/**
+ * Fanout mode: by flow hash (both directions of a flow go to the same member).
+ */
+#define PKT_FANOUT_HASH 0
+
+/**
+ * Fanout mode: round robin.
+ */
+#define PKT_FANOUT_LB 1
+
+/**
+ * Fanout mode: by the CPU that received the packet.
+ */
+#define PKT_FANOUT_CPU 2
+
+/**
+ * Fanout mode: fill one member, then the next when its ring is full.
+ */
+#define PKT_FANOUT_ROLLOVER 3
+
+/**
+ * Fanout mode: random.
+ */
+#define PKT_FANOUT_RND 4
+
+/**
+ * Fanout mode: by the device's receive queue.
+ */
+#define PKT_FANOUT_QM 5
+
+/**
+ * Fanout flag: a member whose ring is full passes packets to the next one.
+ */
+#define PKT_FANOUT_FLAG_ROLLOVER 4096
+
+/**
+ * Fanout flag: the kernel picks an unused group id (read it with `pkt_fanout_group()`).
+ */
+#define PKT_FANOUT_FLAG_UNIQUEID 8192
+
+/**
+ * Fanout flag: reassemble IPv4 fragments before hashing (members then see reassembled
+ * datagrams, not wire frames).
+ */
+#define PKT_FANOUT_FLAG_DEFRAG 32768
+
+/**
  * `pkt_info_t.pkttype`: addressed to this host.
  */
 #define PKT_PACKET_HOST 0
@@ -214,6 +275,18 @@ struct pkt_config {
      * interfaces and for non-Ethernet links; default false.
      */
     bool cooked;
+    /**
+     * How `pkt_write_batch()` sends: `PKT_TX_AUTO` (default: libpkt picks; sendmmsg today,
+     * which measured faster on virtual devices), `PKT_TX_SENDMMSG`, or `PKT_TX_RING` (the
+     * kernel's memory-mapped TX ring, set up at open; not on all interfaces).
+     */
+    uint8_t tx_mode;
+    /**
+     * Sent frames skip the kernel's queueing layer (`PACKET_QDISC_BYPASS`): faster, but no
+     * traffic control applies, a full device queue drops frames, and other captures on the
+     * host (tcpdump, other handles) do not see them. Default false.
+     */
+    bool qdisc_bypass;
 };
 
 /**
@@ -301,6 +374,25 @@ typedef struct pkt_packet pkt_packet_t;
  * call) and its description.
  */
 typedef void (*pkt_handler)(void *user, const uint8_t *data, const pkt_info_t *info);
+
+/**
+ * One frame for `pkt_write_batch()`.
+ */
+struct pkt_frame {
+    /**
+     * The frame's bytes, link-layer header included (unless the handle is cooked).
+     */
+    const void *data;
+    /**
+     * Its length in bytes.
+     */
+    size_t len;
+};
+
+/**
+ * See `struct pkt_frame`.
+ */
+typedef struct pkt_frame pkt_frame_t;
 
 /**
  * Packet counters.
@@ -549,6 +641,71 @@ int pkt_dispatch(pkt_t *h, int max, pkt_handler cb, void *user);
  * `h` is NULL or a live handle; `buf` is NULL or points to `len` readable bytes.
  */
 int pkt_write(pkt_t *h, const void *buf, size_t len, int ifindex, uint16_t proto);
+
+/**
+ * Sends `n` frames in order on the bound interface, with as few system calls as the handle's
+ * `tx_mode` allows (one `sendmmsg` per 64 frames by default). Each frame's ethertype is taken
+ * from its Ethernet header (cooked handles send with protocol 0). A frame of length 0 counts
+ * as sent and sends nothing.
+ *
+ * Returns how many frames were sent (`n` when all were); a short count means
+ * `frames[count]` failed, and `pkt_errmsg()` says why (e.g. `-EMSGSIZE` for a frame over the
+ * MTU). Returns a negative errno when none was sent: `-EINVAL` for a NULL handle, NULL
+ * `frames` with `n` > 0, a frame with NULL data and a non-zero length, or a handle on all
+ * interfaces; otherwise as `pkt_write()`. With the TX ring, frames may still be leaving when
+ * it returns: `pkt_flush()` waits for them.
+ *
+ * Ownership: the frames are only read during the call. Thread safety: any thread, also while
+ * another thread reads; not concurrently with another `pkt_write_batch`/`pkt_flush` on the same
+ * handle.
+ *
+ * # Safety
+ * `h` is NULL or a live handle; `frames` is NULL or points to `n` descriptors, each with
+ * `data` NULL or pointing to `len` readable bytes.
+ */
+int pkt_write_batch(pkt_t *h, const pkt_frame_t *frames, size_t n);
+
+/**
+ * Waits until every frame queued by `pkt_write_batch()` has left the handle (with the TX ring;
+ * with sendmmsg frames have left when the write returns). Returns 0, or a negative errno:
+ * `-EINVAL` for NULL, the kernel's error for a frame it refused.
+ *
+ * Thread safety: as `pkt_write_batch()`.
+ *
+ * # Safety
+ * `h` is NULL or a live handle.
+ */
+int pkt_flush(pkt_t *h);
+
+/**
+ * Joins the fanout group `group_id` of the handle's network namespace: the kernel spreads the
+ * interface's packets over the members (handles in this or other processes, all bound to the
+ * same interface) by `mode`, one of `PKT_FANOUT_HASH` (by flow: both directions of a flow reach
+ * the same member), `_LB` (round robin), `_CPU`, `_ROLLOVER`, `_RND`, `_QM`. `flags` is 0 or a
+ * bit set of `PKT_FANOUT_FLAG_ROLLOVER`, `_DEFRAG` and `_UNIQUEID` (the kernel picks an unused
+ * id: `group_id` must be 0; read the id with `pkt_fanout_group()`).
+ *
+ * Returns 0. Errors: `-EINVAL` NULL handle, unknown mode or flag, `_UNIQUEID` with a non-zero
+ * id, or a group whose members use another mode, flags or interface; `-EALREADY` the handle
+ * is already in a group; `-ENOMEM`/`-ENOSPC` the group is full.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `h` is NULL or a live handle.
+ */
+int pkt_set_fanout(pkt_t *h, uint16_t mode, uint16_t group_id, uint16_t flags);
+
+/**
+ * Returns the id (0..65535) of the fanout group the handle joined, or `-ENOENT` when it joined
+ * none, `-EINVAL` for NULL.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `h` is NULL or a live handle.
+ */
+int pkt_fanout_group(pkt_t *h);
 
 /**
  * Makes a `pkt_read(poll != 0)` that is blocked now, or the next one, return `-EINTR`, once;

@@ -47,6 +47,31 @@ impl TstampResolution {
     }
 }
 
+/// How [`crate::Handle::write_batch`] sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TxMode {
+    /// libpkt picks (sendmmsg, which measured faster on virtual devices such as veth).
+    #[default]
+    Auto = 0,
+    /// One `sendmmsg` system call per up to 64 frames.
+    Sendmmsg = 1,
+    /// The kernel's memory-mapped TX ring (`PACKET_TX_RING`): frames are copied into the ring
+    /// and one `send` hands them all to the kernel.
+    Ring = 2,
+}
+
+impl TxMode {
+    pub fn from_u8(v: u8) -> Option<TxMode> {
+        match v {
+            0 => Some(TxMode::Auto),
+            1 => Some(TxMode::Sendmmsg),
+            2 => Some(TxMode::Ring),
+            _ => None,
+        }
+    }
+}
+
 /// The default ring size: 2 MiB.
 pub const DEFAULT_BUFFER_SIZE: i64 = 2 << 20;
 /// The default TPACKET_V3 block retire timeout. The seed's default (0: never) holds packets on a
@@ -81,6 +106,11 @@ pub struct Config {
     pub nonblock: bool,
     /// No link-layer header (SOCK_DGRAM); forced on for all interfaces and non-Ethernet links.
     pub cooked: bool,
+    /// How batched writes are sent.
+    pub tx_mode: TxMode,
+    /// Frames written skip the kernel's queueing layer (`PACKET_QDISC_BYPASS`): faster, but
+    /// other captures on the host do not see them, and a full device queue drops them.
+    pub qdisc_bypass: bool,
 }
 
 impl Default for Config {
@@ -98,6 +128,8 @@ impl Default for Config {
             promiscuous: false,
             nonblock: false,
             cooked: false,
+            tx_mode: TxMode::Auto,
+            qdisc_bypass: false,
         }
     }
 }

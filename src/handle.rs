@@ -117,6 +117,14 @@ pub struct Control {
     ifindex: i32,
     linktype: u16,
     config: Config,
+    fanout: AtomicBool,
+}
+
+/// A batched write that stopped early: `sent` frames went out, then `error` happened.
+#[derive(Debug)]
+pub struct BatchError {
+    pub sent: usize,
+    pub error: Error,
 }
 
 impl Control {
@@ -177,11 +185,7 @@ impl Control {
             (0, bound) => bound,
             (i, _) => i,
         };
-        let proto = if proto == 0 && !self.config.cooked && buf.len() >= 14 {
-            u16::from_be_bytes([buf[12], buf[13]])
-        } else {
-            proto
-        };
+        let proto = self.frame_proto(buf, proto);
         let send = || sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock);
         match send() {
             // The kernel parks ENETDOWN on the socket when the link goes down and hands it to the
@@ -191,6 +195,128 @@ impl Control {
             r => r,
         }
         .ctx("sendto")
+    }
+
+    /// Sends frames in order on the bound interface (or, for a handle on all interfaces,
+    /// nowhere: `EINVAL`). Returns how many were sent; on a failure the error says which frame
+    /// (`sent`) failed and why. Empty frames count as sent and send nothing.
+    pub fn write_batch<'a>(&self, frames: impl IntoIterator<Item = &'a [u8]>) -> Result<usize, BatchError> {
+        let fail = |sent, error| Err(BatchError { sent, error });
+        if self.ifindex == 0 {
+            return fail(
+                0,
+                Error::with_detail(
+                    Errno::EINVAL,
+                    "pkt_write_batch",
+                    "a handle on all interfaces has no interface to send on",
+                ),
+            );
+        }
+        let mut chunk: [&[u8]; sys::SENDMMSG_MAX] = [&[]; sys::SENDMMSG_MAX];
+        let mut protos = [0u16; sys::SENDMMSG_MAX];
+        let (mut sent, mut n) = (0usize, 0usize);
+        let mut iter = frames.into_iter().peekable();
+        loop {
+            // Fill a chunk; empty frames are done at once (they stand in order between sent ones).
+            while n < sys::SENDMMSG_MAX {
+                match iter.peek() {
+                    None => break,
+                    Some(f) if f.is_empty() && n == 0 => {
+                        sent += 1;
+                        iter.next();
+                    }
+                    Some(f) if f.is_empty() => break,
+                    Some(f) => {
+                        protos[n] = self.frame_proto(f, 0);
+                        chunk[n] = f;
+                        n += 1;
+                        iter.next();
+                    }
+                }
+            }
+            if n == 0 {
+                return Ok(sent);
+            }
+            let mut done = 0;
+            while done < n {
+                match sys::sendmmsg_ll(
+                    self.sock.as_fd(),
+                    &chunk[done..n],
+                    &protos[done..n],
+                    self.ifindex,
+                    self.config.nonblock,
+                ) {
+                    Ok(k) => done += k,
+                    Err(e) => return fail(sent + done, Error::new(e, "sendmmsg")),
+                }
+            }
+            sent += n;
+            n = 0;
+        }
+    }
+
+    /// Waits until frames queued by [`Control::write_batch`] have left (nothing to wait for with
+    /// sendmmsg).
+    pub fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// The protocol to send a frame with: the caller's, or the ethertype in its header.
+    fn frame_proto(&self, buf: &[u8], proto: u16) -> u16 {
+        if proto == 0 && !self.config.cooked && buf.len() >= 14 {
+            u16::from_be_bytes([buf[12], buf[13]])
+        } else {
+            proto
+        }
+    }
+
+    /// Joins a fanout group: the kernel spreads the interface's packets over the group's
+    /// members (handles in this or other processes) by `mode`. `flags` may add
+    /// `FANOUT_FLAG_ROLLOVER`, `_UNIQUEID` (then `group_id` must be 0 and the kernel picks one)
+    /// and `_DEFRAG`.
+    pub fn set_fanout(&self, mode: u16, group_id: u16, flags: u16) -> Result<(), Error> {
+        const KNOWN_FLAGS: u16 = 0x1000 | 0x2000 | 0x8000;
+        if mode > 5 {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                "pkt_set_fanout",
+                "unknown fanout mode",
+            ));
+        }
+        if flags & !KNOWN_FLAGS != 0 {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                "pkt_set_fanout",
+                "unknown fanout flag",
+            ));
+        }
+        if flags & 0x2000 != 0 && group_id != 0 {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                "pkt_set_fanout",
+                "FLAG_UNIQUEID needs group_id 0",
+            ));
+        }
+        let arg: libc::c_int = ((mode as u32 | flags as u32) << 16 | group_id as u32) as libc::c_int;
+        sys::setsockopt(self.sock.as_fd(), sys::SOL_PACKET, sys::PACKET_FANOUT, &arg)
+            .ctx("setsockopt(PACKET_FANOUT)")?;
+        self.fanout.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The id of the fanout group the handle joined (`ENOENT` when it joined none).
+    pub fn fanout_group(&self) -> Result<u16, Error> {
+        if !self.fanout.load(Ordering::Acquire) {
+            return Err(Error::with_detail(
+                Errno(libc::ENOENT),
+                "pkt_fanout_group",
+                "not in a fanout group",
+            ));
+        }
+        let mut v: libc::c_int = 0;
+        sys::getsockopt(self.sock.as_fd(), sys::SOL_PACKET, sys::PACKET_FANOUT, &mut v)
+            .ctx("getsockopt(PACKET_FANOUT)")?;
+        Ok((v as u32 & 0xffff) as u16)
     }
 
     /// The socket, for poll/epoll. Readable when a packet is ready; POLLERR means a read will
@@ -329,6 +455,11 @@ impl Handle {
             Installed::UserSpace => cfg.filter.clone().map(|prog| UserFilter { prog, until: None }),
             Installed::Kernel | Installed::None => None,
         };
+        if cfg.qdisc_bypass {
+            let on: libc::c_int = 1;
+            sys::setsockopt(sock.fd(), sys::SOL_PACKET, sys::PACKET_QDISC_BYPASS, &on)
+                .ctx("setsockopt(PACKET_QDISC_BYPASS)")?;
+        }
         if cfg.promiscuous && !any {
             sock.add_promisc(ifindex)?;
         }
@@ -358,6 +489,7 @@ impl Handle {
             ifindex,
             linktype: hatype.map_or(LINKTYPE_NONE, linktype_of),
             config,
+            fanout: AtomicBool::new(false),
         });
         Ok(Handle {
             ring,

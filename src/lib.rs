@@ -19,6 +19,6 @@ mod socket;
 /// cbindgen:ignore
 mod sys;
 
-pub use config::{Config, Direction, TstampResolution};
+pub use config::{Config, Direction, TstampResolution, TxMode};
 pub use error::{Errno, Error};
 pub use handle::{Control, Handle, Info, Packet, Stats};

@@ -545,3 +545,44 @@ mod tests {
         assert_eq!(Errno(0).description(), "Success");
     }
 }
+
+/// Frames one `sendmmsg` call sends at most.
+pub const SENDMMSG_MAX: usize = 64;
+
+/// Sends up to [`SENDMMSG_MAX`] frames in one `sendmmsg` call, each to `ifindex` with its own
+/// protocol (host order). Returns how many the kernel took (fewer when one failed: the next call
+/// reports why).
+pub fn sendmmsg_ll(
+    fd: BorrowedFd<'_>,
+    frames: &[&[u8]],
+    protos: &[u16],
+    ifindex: i32,
+    dontwait: bool,
+) -> SysResult<usize> {
+    let n = frames.len().min(protos.len()).min(SENDMMSG_MAX);
+    // SAFETY: all-zero is a valid value for these plain C structs.
+    let mut addrs: [libc::sockaddr_ll; SENDMMSG_MAX] = unsafe { zeroed() };
+    // SAFETY: as above.
+    let mut iovs: [libc::iovec; SENDMMSG_MAX] = unsafe { zeroed() };
+    // SAFETY: as above.
+    let mut msgs: [libc::mmsghdr; SENDMMSG_MAX] = unsafe { zeroed() };
+    for i in 0..n {
+        addrs[i] = sockaddr_ll(ifindex, protos[i]);
+        iovs[i] = libc::iovec {
+            iov_base: frames[i].as_ptr() as *mut libc::c_void,
+            iov_len: frames[i].len(),
+        };
+        msgs[i].msg_hdr.msg_name = (&mut addrs[i] as *mut libc::sockaddr_ll).cast();
+        msgs[i].msg_hdr.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        msgs[i].msg_hdr.msg_iov = &mut iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    let flags = libc::MSG_NOSIGNAL | if dontwait { libc::MSG_DONTWAIT } else { 0 };
+    // SAFETY: `msgs[..n]` point at `addrs` and `iovs`, which point at the caller's frames; all
+    // outlive the call, and the kernel only reads the frames.
+    cvt(unsafe { libc::sendmmsg(fd.as_raw_fd(), msgs.as_mut_ptr(), n as libc::c_uint, flags) })
+        .map(|r| r as usize)
+}
+
+pub const PACKET_FANOUT: libc::c_int = 18;
+pub const PACKET_QDISC_BYPASS: libc::c_int = 20;

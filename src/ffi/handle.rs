@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int};
 
 use super::boundary::{self, einval, guard, guard_int, opt_str, put, shared, slice};
 use super::{pkt_config_t, pkt_t, PKT_LINKTYPE_NONE};
-use crate::config::{Config, Direction, TstampResolution};
+use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::Error;
 use crate::handle::Handle;
 
@@ -24,6 +24,8 @@ impl pkt_config_t {
             promiscuous: c.promiscuous,
             nonblock: c.nonblock,
             cooked: c.cooked,
+            tx_mode: c.tx_mode as u8,
+            qdisc_bypass: c.qdisc_bypass,
         }
     }
 
@@ -36,6 +38,12 @@ impl pkt_config_t {
             einval(
                 "config.direction",
                 "not one of PKT_DIR_INOUT, PKT_DIR_IN, PKT_DIR_OUT",
+            )
+        })?;
+        let tx_mode = TxMode::from_u8(self.tx_mode).ok_or_else(|| {
+            einval(
+                "config.tx_mode",
+                "not one of PKT_TX_AUTO, PKT_TX_SENDMMSG, PKT_TX_RING",
             )
         })?;
         let tstamp_resolution = TstampResolution::from_u8(self.tstamp_resolution).ok_or_else(|| {
@@ -59,6 +67,8 @@ impl pkt_config_t {
             promiscuous: self.promiscuous,
             nonblock: self.nonblock,
             cooked: self.cooked,
+            tx_mode,
+            qdisc_bypass: self.qdisc_bypass,
         };
         cfg.check()?;
         Ok(cfg)

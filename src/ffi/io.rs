@@ -2,8 +2,8 @@
 
 use std::ffi::{c_int, c_void};
 
-use super::boundary::{einval, guard_int, put, reader, shared, slice};
-use super::{pkt_handler, pkt_info_t, pkt_packet_t, pkt_stats_t, pkt_t};
+use super::boundary::{self, einval, guard_int, put, reader, shared, slice};
+use super::{pkt_frame_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_stats_t, pkt_t};
 use crate::handle::Info;
 
 impl From<Info> for pkt_info_t {
@@ -205,6 +205,120 @@ pub unsafe extern "C" fn pkt_write(
         let frame = unsafe { slice(buf.cast::<u8>(), len, "pkt_write") }?;
         let n = p.ctl.write(frame, ifindex, proto)?;
         Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
+    })
+}
+
+/// Sends `n` frames in order on the bound interface, with as few system calls as the handle's
+/// `tx_mode` allows (one `sendmmsg` per 64 frames by default). Each frame's ethertype is taken
+/// from its Ethernet header (cooked handles send with protocol 0). A frame of length 0 counts
+/// as sent and sends nothing.
+///
+/// Returns how many frames were sent (`n` when all were); a short count means
+/// `frames[count]` failed, and `pkt_errmsg()` says why (e.g. `-EMSGSIZE` for a frame over the
+/// MTU). Returns a negative errno when none was sent: `-EINVAL` for a NULL handle, NULL
+/// `frames` with `n` > 0, a frame with NULL data and a non-zero length, or a handle on all
+/// interfaces; otherwise as `pkt_write()`. With the TX ring, frames may still be leaving when
+/// it returns: `pkt_flush()` waits for them.
+///
+/// Ownership: the frames are only read during the call. Thread safety: any thread, also while
+/// another thread reads; not concurrently with another `pkt_write_batch`/`pkt_flush` on the same
+/// handle.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `frames` is NULL or points to `n` descriptors, each with
+/// `data` NULL or pointing to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_write_batch(h: *mut pkt_t, frames: *const pkt_frame_t, n: usize) -> c_int {
+    guard_int("pkt_write_batch", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        let p = unsafe { shared(h, "pkt_write_batch") }?;
+        // SAFETY: `frames` points to `n` descriptors per the contract.
+        let frames = unsafe { slice(frames, n, "pkt_write_batch") }?;
+        let n = frames.len().min(c_int::MAX as usize);
+        // Frames up to the first bad descriptor go out; that one is reported like a failed send.
+        let bad = frames[..n]
+            .iter()
+            .position(|f| f.data.is_null() && f.len > 0)
+            .unwrap_or(n);
+        // SAFETY: every descriptor before `bad` has data pointing to `len` bytes (or len 0).
+        let bytes = frames[..bad]
+            .iter()
+            .map(|f| unsafe { slice(f.data.cast::<u8>(), f.len, "") }.unwrap_or(&[]));
+        let sent = match p.ctl.write_batch(bytes) {
+            Ok(sent) if sent == n => return Ok(sent as c_int),
+            Ok(sent) => {
+                let e = einval("pkt_write_batch", "frame with NULL data and a non-zero length");
+                if sent == 0 {
+                    return Err(e);
+                }
+                boundary::fail(&e);
+                sent
+            }
+            Err(b) if b.sent == 0 => return Err(b.error),
+            Err(b) => {
+                boundary::fail(&b.error);
+                b.sent
+            }
+        };
+        Ok(sent as c_int)
+    })
+}
+
+/// Waits until every frame queued by `pkt_write_batch()` has left the handle (with the TX ring;
+/// with sendmmsg frames have left when the write returns). Returns 0, or a negative errno:
+/// `-EINVAL` for NULL, the kernel's error for a frame it refused.
+///
+/// Thread safety: as `pkt_write_batch()`.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_flush(h: *mut pkt_t) -> c_int {
+    guard_int("pkt_flush", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        unsafe { shared(h, "pkt_flush") }?.ctl.flush()?;
+        Ok(0)
+    })
+}
+
+/// Joins the fanout group `group_id` of the handle's network namespace: the kernel spreads the
+/// interface's packets over the members (handles in this or other processes, all bound to the
+/// same interface) by `mode`, one of `PKT_FANOUT_HASH` (by flow: both directions of a flow reach
+/// the same member), `_LB` (round robin), `_CPU`, `_ROLLOVER`, `_RND`, `_QM`. `flags` is 0 or a
+/// bit set of `PKT_FANOUT_FLAG_ROLLOVER`, `_DEFRAG` and `_UNIQUEID` (the kernel picks an unused
+/// id: `group_id` must be 0; read the id with `pkt_fanout_group()`).
+///
+/// Returns 0. Errors: `-EINVAL` NULL handle, unknown mode or flag, `_UNIQUEID` with a non-zero
+/// id, or a group whose members use another mode, flags or interface; `-EALREADY` the handle
+/// is already in a group; `-ENOMEM`/`-ENOSPC` the group is full.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_set_fanout(h: *mut pkt_t, mode: u16, group_id: u16, flags: u16) -> c_int {
+    guard_int("pkt_set_fanout", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        unsafe { shared(h, "pkt_set_fanout") }?
+            .ctl
+            .set_fanout(mode, group_id, flags)?;
+        Ok(0)
+    })
+}
+
+/// Returns the id (0..65535) of the fanout group the handle joined, or `-ENOENT` when it joined
+/// none, `-EINVAL` for NULL.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_fanout_group(h: *mut pkt_t) -> c_int {
+    guard_int("pkt_fanout_group", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        Ok(unsafe { shared(h, "pkt_fanout_group") }?.ctl.fanout_group()? as c_int)
     })
 }
 

@@ -54,6 +54,33 @@ pub const PKT_PROTO_IP6: u16 = 0x86dd;
 /// `proto`: ARP.
 pub const PKT_PROTO_ARP: u16 = 0x0806;
 
+/// `tx_mode`: libpkt picks the send method.
+pub const PKT_TX_AUTO: u8 = 0;
+/// `tx_mode`: `sendmmsg`, up to 64 frames per system call.
+pub const PKT_TX_SENDMMSG: u8 = 1;
+/// `tx_mode`: the kernel's memory-mapped TX ring.
+pub const PKT_TX_RING: u8 = 2;
+
+/// Fanout mode: by flow hash (both directions of a flow go to the same member).
+pub const PKT_FANOUT_HASH: u16 = 0;
+/// Fanout mode: round robin.
+pub const PKT_FANOUT_LB: u16 = 1;
+/// Fanout mode: by the CPU that received the packet.
+pub const PKT_FANOUT_CPU: u16 = 2;
+/// Fanout mode: fill one member, then the next when its ring is full.
+pub const PKT_FANOUT_ROLLOVER: u16 = 3;
+/// Fanout mode: random.
+pub const PKT_FANOUT_RND: u16 = 4;
+/// Fanout mode: by the device's receive queue.
+pub const PKT_FANOUT_QM: u16 = 5;
+/// Fanout flag: a member whose ring is full passes packets to the next one.
+pub const PKT_FANOUT_FLAG_ROLLOVER: u16 = 0x1000;
+/// Fanout flag: the kernel picks an unused group id (read it with `pkt_fanout_group()`).
+pub const PKT_FANOUT_FLAG_UNIQUEID: u16 = 0x2000;
+/// Fanout flag: reassemble IPv4 fragments before hashing (members then see reassembled
+/// datagrams, not wire frames).
+pub const PKT_FANOUT_FLAG_DEFRAG: u16 = 0x8000;
+
 /// `pkt_info_t.pkttype`: addressed to this host.
 pub const PKT_PACKET_HOST: u8 = 0;
 /// `pkt_info_t.pkttype`: link-layer broadcast.
@@ -114,6 +141,14 @@ pub struct pkt_config {
     /// No link-layer header (SOCK_DGRAM): data starts at the network header. Forced on for all
     /// interfaces and for non-Ethernet links; default false.
     pub cooked: bool,
+    /// How `pkt_write_batch()` sends: `PKT_TX_AUTO` (default: libpkt picks; sendmmsg today,
+    /// which measured faster on virtual devices), `PKT_TX_SENDMMSG`, or `PKT_TX_RING` (the
+    /// kernel's memory-mapped TX ring, set up at open; not on all interfaces).
+    pub tx_mode: u8,
+    /// Sent frames skip the kernel's queueing layer (`PACKET_QDISC_BYPASS`): faster, but no
+    /// traffic control applies, a full device queue drops frames, and other captures on the
+    /// host (tcpdump, other handles) do not see them. Default false.
+    pub qdisc_bypass: bool,
 }
 
 /// See `struct pkt_config`.
@@ -168,6 +203,19 @@ pub type pkt_packet_t = pkt_packet;
 /// call) and its description.
 pub type pkt_handler =
     Option<unsafe extern "C" fn(user: *mut c_void, data: *const u8, info: *const pkt_info_t)>;
+
+/// One frame for `pkt_write_batch()`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pkt_frame {
+    /// The frame's bytes, link-layer header included (unless the handle is cooked).
+    pub data: *const c_void,
+    /// Its length in bytes.
+    pub len: usize,
+}
+
+/// See `struct pkt_frame`.
+pub type pkt_frame_t = pkt_frame;
 
 /// Packet counters.
 #[repr(C)]
