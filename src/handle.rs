@@ -221,11 +221,13 @@ impl Control {
             while n < sys::SENDMMSG_MAX {
                 match iter.peek() {
                     None => break,
-                    Some(f) if f.is_empty() && n == 0 => {
+                    Some(f) if f.is_empty() => {
+                        if n > 0 {
+                            break;
+                        }
                         sent += 1;
                         iter.next();
                     }
-                    Some(f) if f.is_empty() => break,
                     Some(f) => {
                         protos[n] = self.frame_proto(f, 0);
                         chunk[n] = f;

@@ -522,30 +522,6 @@ pub fn kernel_version() -> Option<(i32, i32)> {
     *V
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kernel_release_parsing() {
-        assert_eq!(parse_kernel_release("3.18.0-x"), Some((3, 18)));
-        assert_eq!(parse_kernel_release("4.19.0-rc1"), Some((4, 19)));
-        assert_eq!(parse_kernel_release("6.1.0+"), Some((6, 1)));
-        assert_eq!(parse_kernel_release("6.18"), Some((6, 18)));
-        assert_eq!(parse_kernel_release("5.10-rc2"), Some((5, 10)));
-        for bad in ["", "6", "x.1", "6.", "6.x", "abc"] {
-            assert_eq!(parse_kernel_release(bad), None, "{bad}");
-        }
-        assert!(kernel_version().unwrap().0 >= 3);
-    }
-
-    #[test]
-    fn errno_descriptions() {
-        assert_eq!(Errno::ENOMEM.description(), "Cannot allocate memory");
-        assert_eq!(Errno(0).description(), "Success");
-    }
-}
-
 /// Frames one `sendmmsg` call sends at most.
 pub const SENDMMSG_MAX: usize = 64;
 
@@ -586,3 +562,27 @@ pub fn sendmmsg_ll(
 
 pub const PACKET_FANOUT: libc::c_int = 18;
 pub const PACKET_QDISC_BYPASS: libc::c_int = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_release_parsing() {
+        assert_eq!(parse_kernel_release("3.18.0-x"), Some((3, 18)));
+        assert_eq!(parse_kernel_release("4.19.0-rc1"), Some((4, 19)));
+        assert_eq!(parse_kernel_release("6.1.0+"), Some((6, 1)));
+        assert_eq!(parse_kernel_release("6.18"), Some((6, 18)));
+        assert_eq!(parse_kernel_release("5.10-rc2"), Some((5, 10)));
+        for bad in ["", "6", "x.1", "6.", "6.x", "abc"] {
+            assert_eq!(parse_kernel_release(bad), None, "{bad}");
+        }
+        assert!(kernel_version().unwrap().0 >= 3);
+    }
+
+    #[test]
+    fn errno_descriptions() {
+        assert_eq!(Errno::ENOMEM.description(), "Cannot allocate memory");
+        assert_eq!(Errno(0).description(), "Success");
+    }
+}
