@@ -221,7 +221,7 @@ impl Control {
             while n < sys::SENDMMSG_MAX {
                 match iter.peek() {
                     None => break,
-                    Some(f) if f.is_empty() => {
+                    Some(&&[]) => {
                         if n > 0 {
                             break;
                         }
