@@ -10,10 +10,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::config::{Config, Direction, TstampResolution};
+use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
-use crate::ring::{Frame, Geometry, Rx, Version, RESERVE};
+use crate::ring::{Frame, Geometry, Put, Rx, TxRing, Version, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
 
@@ -110,6 +110,9 @@ struct StatsAcc {
 
 /// The part of a handle that any thread may use while another reads.
 pub struct Control {
+    /// The TX ring, when the config asked for one; writers take turns. First, so that it is
+    /// unmapped before the socket closes.
+    tx: Option<Mutex<TxRing>>,
     sock: OwnedFd,
     brk_fd: OwnedFd,
     brk: AtomicBool,
@@ -118,6 +121,8 @@ pub struct Control {
     linktype: u16,
     config: Config,
     fanout: AtomicBool,
+    /// MTU of the bound interface at open.
+    mtu: u32,
 }
 
 /// A batched write that stopped early: `sent` frames went out, then `error` happened.
@@ -212,6 +217,9 @@ impl Control {
                 ),
             );
         }
+        if let Some(tx) = &self.tx {
+            return self.write_batch_ring(&mut tx.lock().unwrap_or_else(|p| p.into_inner()), frames);
+        }
         let mut chunk: [&[u8]; sys::SENDMMSG_MAX] = [&[]; sys::SENDMMSG_MAX];
         let mut protos = [0u16; sys::SENDMMSG_MAX];
         let (mut sent, mut n) = (0usize, 0usize);
@@ -257,9 +265,88 @@ impl Control {
         }
     }
 
-    /// Waits until frames queued by [`Control::write_batch`] have left (nothing to wait for with
-    /// sendmmsg).
+    /// The TX ring path: frames are copied into the ring, then one `send` hands them all over.
+    fn write_batch_ring<'a>(
+        &self,
+        tx: &mut TxRing,
+        frames: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<usize, BatchError> {
+        let mut sent = 0;
+        for f in frames {
+            if f.is_empty() {
+                sent += 1;
+                continue;
+            }
+            // Refuse here what the kernel would refuse while sending (it would also log it).
+            let tagged = f.len() >= 14 && matches!(u16::from_be_bytes([f[12], f[13]]), 0x8100 | 0x88a8);
+            let limit = (self.mtu as usize + 14 + if tagged { 4 } else { 0 }).min(tx.max_frame());
+            if f.len() > limit && !self.config.cooked {
+                let _ = self.kick(false);
+                let why = format!(
+                    "frame of {} bytes is longer than the interface allows ({limit})",
+                    f.len()
+                );
+                return Err(BatchError {
+                    sent,
+                    error: Error::with_detail(Errno::EMSGSIZE, "pkt_write_batch", why),
+                });
+            }
+            loop {
+                match tx.put(f) {
+                    Put::Queued => break,
+                    // Wait for the kernel to finish with every queued frame.
+                    Put::Full if !self.config.nonblock => {
+                        self.kick(true).map_err(|error| BatchError { sent, error })?;
+                    }
+                    Put::Full => {
+                        let _ = self.kick(false);
+                        return Err(BatchError {
+                            sent,
+                            error: Error::new(Errno::EAGAIN, "pkt_write_batch: TX ring full"),
+                        });
+                    }
+                    Put::WrongFormat => {
+                        let error = Error::with_detail(
+                            Errno::EINVAL,
+                            "pkt_write_batch",
+                            "the kernel refused a frame sent earlier",
+                        );
+                        return Err(BatchError { sent, error });
+                    }
+                }
+            }
+            sent += 1;
+        }
+        self.kick(false).map_err(|error| BatchError { sent: 0, error })?;
+        Ok(sent)
+    }
+
+    /// Hands the TX ring's queued frames to the kernel; with `wait`, until all have left.
+    fn kick(&self, wait: bool) -> Result<(), Error> {
+        match sys::send_empty(self.sock.as_fd(), !wait) {
+            // The device queue is full: the frames stay queued and go with the next kick.
+            Ok(()) | Err(Errno::EAGAIN) | Err(Errno(libc::ENOBUFS)) if !wait => Ok(()),
+            Ok(()) => Ok(()),
+            Err(e) => Err(Error::new(e, "send(TX ring)")),
+        }
+    }
+
+    /// Waits until frames queued by [`Control::write_batch`] have left (with sendmmsg they have
+    /// when it returns).
     pub fn flush(&self) -> Result<(), Error> {
+        let Some(tx) = &self.tx else { return Ok(()) };
+        let mut tx = tx.lock().unwrap_or_else(|p| p.into_inner());
+        self.kick(!self.config.nonblock)?;
+        if tx.take_wrong_format() > 0 {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                "pkt_flush",
+                "the kernel refused queued frames",
+            ));
+        }
+        if tx.busy() {
+            return Err(Error::new(Errno::EAGAIN, "pkt_flush: frames still leaving"));
+        }
         Ok(())
     }
 
@@ -434,7 +521,21 @@ impl Handle {
             0 => u16::MAX as u32,
             _ => 0,
         };
-        let (geo, map) = sock.setup_ring(geo, tov)?;
+        let tx_geo = match cfg.tx_mode {
+            TxMode::Ring if any => {
+                return Err(Error::with_detail(
+                    Errno::EINVAL,
+                    "config.tx_mode",
+                    "a TX ring needs an interface",
+                ))
+            }
+            // The largest frame the interface sends: MTU, link header and a VLAN tag.
+            TxMode::Ring => Some(TxRing::geometry(mtu as u64 + 18, version, page)),
+            TxMode::Auto | TxMode::Sendmmsg => None,
+        };
+        let (geo, map) = sock.setup_ring(geo, tov, tx_geo)?;
+        let map = Arc::new(map);
+        let tx = tx_geo.map(|g| TxRing::new(Arc::clone(&map), geo.size() as usize, g));
 
         // Ethertype 0 is no protocol: a config zeroed by hand means "all", as the default does.
         let proto = if cfg.proto == 0 {
@@ -492,6 +593,8 @@ impl Handle {
             linktype: hatype.map_or(LINKTYPE_NONE, linktype_of),
             config,
             fanout: AtomicBool::new(false),
+            tx: tx.map(Mutex::new),
+            mtu,
         });
         Ok(Handle {
             ring,

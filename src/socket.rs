@@ -57,7 +57,13 @@ impl Socket {
 
     /// Creates and maps the ring. When the kernel cannot find the memory, retries with 5% fewer
     /// blocks each time, down to the minimum; returns the layout it got.
-    pub fn setup_ring(&self, mut geo: Geometry, retire_tov_ms: u32) -> Result<(Geometry, Mapping), Error> {
+    /// With `tx`, also sets up a TX ring of that layout, mapped right after the RX ring.
+    pub fn setup_ring(
+        &self,
+        mut geo: Geometry,
+        retire_tov_ms: u32,
+        tx: Option<Geometry>,
+    ) -> Result<(Geometry, Mapping), Error> {
         loop {
             match sys::setsockopt(
                 self.fd(),
@@ -73,7 +79,12 @@ impl Socket {
                 Err(e) => return Err(Error::new(e, "setsockopt(PACKET_RX_RING)")),
             }
         }
-        let len = usize::try_from(geo.size()).map_err(|_| Error::new(Errno::ENOMEM, "mmap(ring)"))?;
+        if let Some(t) = tx {
+            sys::setsockopt(self.fd(), SOL_PACKET, sys::PACKET_TX_RING, &t.req(0))
+                .ctx("setsockopt(PACKET_TX_RING)")?;
+        }
+        let total = geo.size() + tx.map_or(0, |t| t.size());
+        let len = usize::try_from(total).map_err(|_| Error::new(Errno::ENOMEM, "mmap(ring)"))?;
         let map = Mapping::new(self.fd(), len).ctx("mmap(ring)")?;
         Ok((geo, map))
     }

@@ -100,6 +100,7 @@ fn cvt_isize(r: isize) -> SysResult<usize> {
 pub const SOL_PACKET: libc::c_int = 263;
 pub const PACKET_ADD_MEMBERSHIP: libc::c_int = 1;
 pub const PACKET_RX_RING: libc::c_int = 5;
+pub const PACKET_TX_RING: libc::c_int = 13;
 pub const PACKET_STATISTICS: libc::c_int = 6;
 pub const PACKET_VERSION: libc::c_int = 10;
 pub const PACKET_HDRLEN: libc::c_int = 11;
@@ -520,6 +521,14 @@ pub fn parse_kernel_release(rel: &str) -> Option<(i32, i32)> {
 pub fn kernel_version() -> Option<(i32, i32)> {
     static V: Lazy<Option<(i32, i32)>> = Lazy::new(|| parse_kernel_release(&kernel_release()?));
     *V
+}
+
+/// `send(fd, NULL, 0)`: hands a TX ring's queued frames to the kernel; without `dontwait`, waits
+/// until all have left.
+pub fn send_empty(fd: BorrowedFd<'_>, dontwait: bool) -> SysResult<()> {
+    let flags = libc::MSG_NOSIGNAL | if dontwait { libc::MSG_DONTWAIT } else { 0 };
+    // SAFETY: a zero-length send from a NULL buffer reads nothing.
+    cvt_isize(unsafe { libc::send(fd.as_raw_fd(), std::ptr::null(), 0, flags) }).map(drop)
 }
 
 /// Frames one `sendmmsg` call sends at most.

@@ -5,16 +5,19 @@
 //! last stays ours until the next call (the data must stay valid), and is handed back at the
 //! start of that call.
 
+mod tx;
 mod v2;
 mod v3;
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use memmap2::{Advice, MmapOptions, MmapRaw};
 
 use crate::sys::{self, tpacket_align, Errno, TpacketReq3, TP_STATUS_KERNEL, TP_STATUS_USER};
 
+pub use tx::{Put, TxRing};
 pub use v2::V2Ring;
 pub use v3::V3Ring;
 
@@ -219,6 +222,35 @@ impl Mapping {
         }
     }
 
+    /// Stores a status word with release ordering: everything written to the slot before is
+    /// visible to the kernel when it sees the new status.
+    #[inline]
+    fn set_status(&self, off: usize, v: u32) {
+        assert!(off % 4 == 0 && off + 4 <= self.len(), "ring status out of bounds");
+        // SAFETY: in bounds and aligned (asserted); the kernel accesses this word atomically too.
+        unsafe { (*(self.map.as_ptr().add(off) as *const AtomicU32)).store(v, Ordering::Release) }
+    }
+
+    /// Writes `v` at `off`, in a slot that is ours (the kernel does not touch it now).
+    #[inline]
+    fn write_u32(&self, off: usize, v: u32) {
+        assert!(off + 4 <= self.len(), "ring write out of bounds");
+        // SAFETY: in bounds (asserted); the slot is user-owned, so nobody else writes it.
+        unsafe { std::ptr::write_unaligned(self.map.as_mut_ptr().add(off) as *mut u32, v) }
+    }
+
+    /// Copies `data` to `off`, in a slot that is ours.
+    #[inline]
+    fn copy_in(&self, off: usize, data: &[u8]) {
+        assert!(
+            off <= self.len() && data.len() <= self.len() - off,
+            "ring write out of bounds"
+        );
+        // SAFETY: in bounds (asserted); the slot is user-owned; `data` cannot overlap the ring
+        // mapping's slot because the caller's frames live in its own memory or in another slot.
+        unsafe { std::ptr::copy(data.as_ptr(), self.map.as_mut_ptr().add(off), data.len()) }
+    }
+
     #[inline]
     fn is_user(&self, off: usize) -> bool {
         self.status(off) & TP_STATUS_USER != 0
@@ -373,7 +405,7 @@ pub enum Rx {
 pub struct Corrupt;
 
 impl Rx {
-    pub fn new(version: Version, map: Mapping, geo: Geometry) -> Rx {
+    pub fn new(version: Version, map: Arc<Mapping>, geo: Geometry) -> Rx {
         match version {
             Version::V3 => Rx::V3(V3Ring::new(map, geo)),
             Version::V2 => Rx::V2(V2Ring::new(map, geo)),

@@ -1,6 +1,7 @@
 //! TPACKET_V2: one packet per frame, handed over as soon as it is written (immediate mode).
 
 use std::mem::size_of;
+use std::sync::Arc;
 
 use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots};
 use crate::sys::{tpacket_align, Tpacket2Hdr};
@@ -8,7 +9,7 @@ use crate::sys::{tpacket_align, Tpacket2Hdr};
 const SLL_OFF: usize = tpacket_align(size_of::<Tpacket2Hdr>());
 
 pub struct V2Ring {
-    pub(super) map: Mapping,
+    pub(super) map: Arc<Mapping>,
     pub(super) geo: Geometry,
     pub(super) slots: Slots,
 }
@@ -21,7 +22,7 @@ fn frame_off(geo: Geometry) -> impl Fn(u32) -> usize {
 }
 
 impl V2Ring {
-    pub(super) fn new(map: Mapping, geo: Geometry) -> V2Ring {
+    pub(super) fn new(map: Arc<Mapping>, geo: Geometry) -> V2Ring {
         V2Ring {
             map,
             geo,

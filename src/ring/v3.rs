@@ -2,6 +2,7 @@
 //! it is full or its retire timer fires.
 
 use std::mem::{offset_of, size_of};
+use std::sync::Arc;
 
 use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots};
 use crate::sys::{tpacket_align, Tpacket3Hdr, TpacketBlockDesc};
@@ -13,7 +14,7 @@ const BLOCK_STATUS: usize = offset_of!(TpacketBlockDesc, block_status);
 const PREFETCH_AHEAD: usize = 24;
 
 pub struct V3Ring {
-    pub(super) map: Mapping,
+    pub(super) map: Arc<Mapping>,
     pub(super) geo: Geometry,
     pub(super) slots: Slots,
     /// Packets of the current block not yet returned; meaningful while `in_block`.
@@ -24,7 +25,7 @@ pub struct V3Ring {
 }
 
 impl V3Ring {
-    pub(super) fn new(map: Mapping, geo: Geometry) -> V3Ring {
+    pub(super) fn new(map: Arc<Mapping>, geo: Geometry) -> V3Ring {
         V3Ring {
             map,
             geo,
