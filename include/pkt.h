@@ -276,9 +276,10 @@ struct pkt_config {
      */
     bool cooked;
     /**
-     * How `pkt_write_batch()` sends: `PKT_TX_AUTO` (default: libpkt picks; sendmmsg today,
-     * which measured faster on virtual devices), `PKT_TX_SENDMMSG`, or `PKT_TX_RING` (the
-     * kernel's memory-mapped TX ring, set up at open; not on all interfaces).
+     * How `pkt_write_batch()` sends: `PKT_TX_AUTO` (default: libpkt picks; today sendmmsg,
+     * which on veth measured as fast as the TX ring, about 1.8 Mpps at 64 B, and needs no ring
+     * memory), `PKT_TX_SENDMMSG`, or `PKT_TX_RING` (the kernel's memory-mapped TX ring of up to
+     * 4 MiB, set up at open; `pkt_open` gives `-EINVAL` for it on all interfaces).
      */
     uint8_t tx_mode;
     /**
