@@ -706,58 +706,6 @@ mod tests {
         }
     }
 
-    const OPCODES: [u16; 49] = [
-        op::LD_W_ABS,
-        op::LD_H_ABS,
-        op::LD_B_ABS,
-        op::LD_W_IND,
-        op::LD_H_IND,
-        op::LD_B_IND,
-        op::LD_W_LEN,
-        op::LD_IMM,
-        op::LD_MEM,
-        op::LDX_W_LEN,
-        op::LDX_B_MSH,
-        op::LDX_IMM,
-        op::LDX_MEM,
-        op::ST,
-        op::STX,
-        op::ADD_K,
-        op::ADD_X,
-        op::SUB_K,
-        op::SUB_X,
-        op::MUL_K,
-        op::MUL_X,
-        op::DIV_K,
-        op::DIV_X,
-        op::MOD_K,
-        op::MOD_X,
-        op::AND_K,
-        op::AND_X,
-        op::OR_K,
-        op::OR_X,
-        op::XOR_K,
-        op::XOR_X,
-        op::LSH_K,
-        op::LSH_X,
-        op::RSH_K,
-        op::RSH_X,
-        op::NEG,
-        op::JA,
-        op::JEQ_K,
-        op::JEQ_X,
-        op::JGT_K,
-        op::JGT_X,
-        op::JGE_K,
-        op::JGE_X,
-        op::JSET_K,
-        op::JSET_X,
-        op::RET_K,
-        op::RET_A,
-        op::TAX,
-        op::TXA,
-    ];
-
     /// A constant that is interesting for `code`: mostly small and in range, sometimes special.
     fn random_k(rng: &mut Rng, code: u16, len: usize, pc: usize) -> u32 {
         let special = [
@@ -801,7 +749,7 @@ mod tests {
         let mut prog: Vec<Insn> = (0..len)
             .map(|pc| {
                 let code = if rng.chance(97) {
-                    OPCODES[rng.below(OPCODES.len() as u64) as usize]
+                    op::ALL[rng.below(op::ALL.len() as u64) as usize]
                 } else {
                     rng.next() as u16
                 };

@@ -195,4 +195,13 @@ pub(crate) mod op {
     pub const RET_A: u16 = BPF_RET | BPF_A;
     pub const TAX: u16 = BPF_MISC | BPF_TAX;
     pub const TXA: u16 = BPF_MISC | BPF_TXA;
+
+    /// Every opcode above.
+    #[cfg(test)]
+    pub const ALL: [u16; 49] = [
+        LD_W_ABS, LD_H_ABS, LD_B_ABS, LD_W_IND, LD_H_IND, LD_B_IND, LD_W_LEN, LD_IMM, LD_MEM, LDX_W_LEN,
+        LDX_B_MSH, LDX_IMM, LDX_MEM, ST, STX, ADD_K, ADD_X, SUB_K, SUB_X, MUL_K, MUL_X, DIV_K, DIV_X, MOD_K,
+        MOD_X, AND_K, AND_X, OR_K, OR_X, XOR_K, XOR_X, LSH_K, LSH_X, RSH_K, RSH_X, NEG, JA, JEQ_K, JEQ_X,
+        JGT_K, JGT_X, JGE_K, JGE_X, JSET_K, JSET_X, RET_K, RET_A, TAX, TXA,
+    ];
 }
