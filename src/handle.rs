@@ -145,6 +145,7 @@ impl Control {
     }
 
     /// Consumes a pending break, resetting the eventfd so that no stale wake-up remains.
+    #[inline(always)]
     fn take_break(&self) -> bool {
         if self.brk.load(Ordering::Relaxed) && self.brk.swap(false, Ordering::SeqCst) {
             sys::eventfd_drain(self.brk_fd.as_fd());
@@ -665,7 +666,7 @@ impl Handle {
 
     /// Runs the user-space filter, if one applies to this packet: None drops it, otherwise the
     /// number of bytes to keep.
-    #[inline]
+    #[inline(always)]
     fn user_verdict(&mut self, f: &Frame) -> Option<u32> {
         let Some(uf) = &self.user else {
             return Some(f.caplen);
@@ -694,7 +695,7 @@ impl Handle {
         (keep != 0).then(|| keep.min(f.caplen))
     }
 
-    #[inline]
+    #[inline(always)]
     fn info(&self, f: &Frame, caplen: u32) -> Info {
         let vlan_tpid = if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
             f.vlan_tpid
@@ -718,7 +719,7 @@ impl Handle {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn packet(&mut self, f: Frame, caplen: u32) -> Packet<'_> {
         let info = self.info(&f, caplen);
         let n = caplen as usize;

@@ -203,7 +203,7 @@ impl Mapping {
 
     /// The status word at `off` (a slot header), read with acquire ordering so that everything the
     /// kernel wrote before handing the slot over is visible.
-    #[inline]
+    #[inline(always)]
     fn status(&self, off: usize) -> u32 {
         debug_assert!(off % 4 == 0 && off + 4 <= self.len());
         // SAFETY: `off` is a slot header offset inside the mapping (checked by the callers, which
@@ -213,7 +213,7 @@ impl Mapping {
     }
 
     /// Hands the slot whose status word is at `off` back to the kernel, after every read of it.
-    #[inline]
+    #[inline(always)]
     fn release(&self, off: usize) {
         debug_assert!(off % 4 == 0 && off + 4 <= self.len());
         // SAFETY: as in `status`; the release store orders all our reads of the slot before it.
@@ -251,13 +251,13 @@ impl Mapping {
         unsafe { std::ptr::copy(data.as_ptr(), self.map.as_mut_ptr().add(off), data.len()) }
     }
 
-    #[inline]
+    #[inline(always)]
     fn is_user(&self, off: usize) -> bool {
         self.status(off) & TP_STATUS_USER != 0
     }
 
     /// Reads a plain-data header of type `T` at `off`.
-    #[inline]
+    #[inline(always)]
     fn read<T: Copy>(&self, off: usize) -> Option<T> {
         if off.checked_add(std::mem::size_of::<T>())? > self.len() {
             return None;
@@ -269,7 +269,7 @@ impl Mapping {
 
     /// Asks the CPU to start loading the cache line at `off`: the kernel wrote the ring from
     /// another CPU, so walking a block is bound by memory latency, not instructions.
-    #[inline]
+    #[inline(always)]
     fn prefetch(&self, off: usize) {
         #[cfg(target_arch = "x86_64")]
         if off < self.len() {
@@ -282,7 +282,7 @@ impl Mapping {
     }
 
     /// The bytes `off..off + len`, which the caller checked are inside one user-owned slot.
-    #[inline]
+    #[inline(always)]
     pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
         assert!(
             off <= self.len() && len <= self.len() - off,
@@ -342,7 +342,7 @@ impl Slots {
     }
 
     /// Moves past a finished current slot, which becomes held.
-    #[inline]
+    #[inline(always)]
     fn step(&mut self) -> bool {
         if !self.finished {
             return false;
@@ -355,7 +355,7 @@ impl Slots {
     }
 
     /// Gives the held slots back to the kernel, oldest first.
-    #[inline]
+    #[inline(always)]
     fn release_held(&mut self, map: &Mapping, status_off: impl Fn(u32) -> usize) {
         while self.held > 0 {
             map.release(status_off(self.held_from));
@@ -415,7 +415,7 @@ impl Rx {
     /// The next packet, or None when the kernel has handed over nothing more. A slot that was
     /// finished is stepped past and held (not given back): call [`Rx::release_done`] once no
     /// packet handed out before is referenced any more.
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
         match self {
             Rx::V3(r) => r.next(),
@@ -425,7 +425,7 @@ impl Rx {
 
     /// Gives back every slot whose packets were all returned, the current one included when it is
     /// finished. Afterwards no packet handed out before may be used.
-    #[inline]
+    #[inline(always)]
     pub fn release_done(&mut self) {
         match self {
             Rx::V3(r) => r.release_done(),
@@ -443,6 +443,7 @@ impl Rx {
     }
 
     /// True when the slot after the current one is ready for us.
+    #[inline(always)]
     pub fn next_slot_ready(&self) -> bool {
         match self {
             Rx::V3(r) => r.next_slot_ready(),
@@ -475,6 +476,7 @@ impl Rx {
         }
     }
 
+    #[inline(always)]
     pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
         match self {
             Rx::V3(r) => r.map.bytes(off, len),

@@ -30,13 +30,13 @@ impl V2Ring {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn release_done(&mut self) {
         self.slots.step();
         self.slots.release_held(&self.map, frame_off(self.geo));
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
         self.slots.step();
         let off = frame_off(self.geo)(self.slots.cur);
@@ -48,7 +48,7 @@ impl V2Ring {
         self.parse(off).map(Some).ok_or(Corrupt)
     }
 
-    #[inline]
+    #[inline(always)]
     fn parse(&self, off: usize) -> Option<Frame> {
         let fs = self.geo.frame_size as usize;
         let h: Tpacket2Hdr = self.map.read(off)?;
@@ -73,6 +73,7 @@ impl V2Ring {
         Some(f)
     }
 
+    #[inline(always)]
     pub(super) fn next_slot_ready(&self) -> bool {
         self.map
             .is_user(frame_off(self.geo)(self.slots.succ(self.slots.cur)))

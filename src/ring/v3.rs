@@ -36,31 +36,31 @@ impl V3Ring {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn block_off(&self, b: u32) -> usize {
         b as usize * self.geo.block_size as usize
     }
 
-    #[inline]
+    #[inline(always)]
     fn status_off(block_size: u32) -> impl Fn(u32) -> usize {
         move |b| b as usize * block_size as usize + BLOCK_STATUS
     }
 
-    #[inline]
+    #[inline(always)]
     fn step(&mut self) {
         if self.slots.step() {
             self.in_block = false;
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn release_done(&mut self) {
         self.step();
         self.slots
             .release_held(&self.map, Self::status_off(self.geo.block_size));
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
         self.step();
         loop {
@@ -93,7 +93,7 @@ impl V3Ring {
 
     /// Describes the packet at `next_off` and steps past it, checking every offset the kernel
     /// gave against the block's bounds.
-    #[inline]
+    #[inline(always)]
     fn parse(&mut self) -> Option<Frame> {
         let bs = self.geo.block_size as usize;
         let base = self.block_off(self.slots.cur);
@@ -141,6 +141,7 @@ impl V3Ring {
         Some(f)
     }
 
+    #[inline(always)]
     pub(super) fn next_slot_ready(&self) -> bool {
         let next = self.slots.succ(self.slots.cur);
         self.map.is_user(Self::status_off(self.geo.block_size)(next))
