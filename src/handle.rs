@@ -28,7 +28,8 @@ const NETDOWN_TICK_MS: i32 = 10;
 /// Extra wait after the retire timeout before a gone interface is reported.
 const GONE_MARGIN_NS: u64 = 50_000_000;
 
-/// Everything known about a captured packet.
+/// Everything known about a captured packet. Laid out as the C API's `pkt_info_t`.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Info {
     /// Capture time: seconds since the epoch.
@@ -635,6 +636,15 @@ impl Handle {
     /// `Ok(None)` is a nil read: `max_nil_read` packets in a row were skipped by a filter running in
     /// user space, and the caller gets control back.
     pub fn read(&mut self, poll: bool) -> Result<Option<Packet<'_>>, Error> {
+        let mut info = Info::default();
+        Ok(self.read_into(poll, &mut info)?.map(|data| Packet { data, info }))
+    }
+
+    /// [`Handle::read`] that writes the packet's description into `info` and returns its bytes:
+    /// the C boundary's form, with no packet value to build and move. `info` is written only when
+    /// a packet is returned.
+    #[inline]
+    pub fn read_into(&mut self, poll: bool, info: &mut Info) -> Result<Option<&[u8]>, Error> {
         if poll && self.ctl.take_break() {
             return Err(Error::new(Errno::EINTR, "pkt_read: loop broken"));
         }
@@ -653,7 +663,10 @@ impl Handle {
                 Err(_) => return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring")),
             };
             match self.user_verdict(&f) {
-                Some(caplen) => return Ok(Some(self.packet(f, caplen))),
+                Some(caplen) => {
+                    *info = self.info(&f, caplen);
+                    return Ok(Some(self.data(f, caplen)));
+                }
                 None => {
                     skipped += 1;
                     if skipped >= self.max_nil.max(1) {
@@ -719,24 +732,18 @@ impl Handle {
         }
     }
 
+    /// The bytes of a packet about to be returned.
     #[inline(always)]
-    fn packet(&mut self, f: Frame, caplen: u32) -> Packet<'_> {
-        let info = self.info(&f, caplen);
+    fn data(&mut self, f: Frame, caplen: u32) -> &[u8] {
         let n = caplen as usize;
         if f.last_in_slot && !self.ring.next_slot_ready() {
             // Nothing follows: copy this packet aside and hand its slot back now, so that an
             // event loop polling the fd is not woken again for a slot we have finished.
             self.side[..n].copy_from_slice(self.ring.bytes(f.data_off, n));
             self.ring.release_done();
-            Packet {
-                data: &self.side[..n],
-                info,
-            }
+            &self.side[..n]
         } else {
-            Packet {
-                data: self.ring.bytes(f.data_off, n),
-                info,
-            }
+            self.ring.bytes(f.data_off, n)
         }
     }
 

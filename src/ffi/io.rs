@@ -65,15 +65,15 @@ pub unsafe extern "C" fn pkt_read(
         if data.is_null() {
             return Err(einval("pkt_read", "NULL data pointer"));
         }
-        match r.read(poll != 0)? {
-            Some(p) => {
-                // SAFETY: `data` is non-NULL and writable, `info` NULL or writable, per the
-                // contract.
-                unsafe {
-                    put(info, p.info.into());
-                    put(data, p.data.as_ptr());
-                }
-                Ok(p.data.len() as c_int)
+        let mut scratch = Info::default();
+        // SAFETY: `info` is NULL or valid for writing a pkt_info_t per the contract, and Info has
+        // the same layout (checked at compile time in ffi/mod.rs).
+        let out = unsafe { info.cast::<Info>().as_mut() }.unwrap_or(&mut scratch);
+        match r.read_into(poll != 0, out)? {
+            Some(bytes) => {
+                // SAFETY: `data` is non-NULL and writable per the contract.
+                unsafe { put(data, bytes.as_ptr()) };
+                Ok(bytes.len() as c_int)
             }
             None => {
                 // SAFETY: as above.

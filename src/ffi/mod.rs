@@ -187,6 +187,24 @@ pub struct pkt_info {
 /// See `struct pkt_info`.
 pub type pkt_info_t = pkt_info;
 
+// The reader fills the caller's pkt_info_t directly as a handle::Info: same fields, same layout.
+const _: () = {
+    use crate::handle::Info;
+    use std::mem::{offset_of, size_of};
+    assert!(size_of::<Info>() == size_of::<pkt_info>());
+    assert!(offset_of!(Info, sec) == offset_of!(pkt_info, sec));
+    assert!(offset_of!(Info, nsec) == offset_of!(pkt_info, nsec));
+    assert!(offset_of!(Info, caplen) == offset_of!(pkt_info, caplen));
+    assert!(offset_of!(Info, len) == offset_of!(pkt_info, len));
+    assert!(offset_of!(Info, ifindex) == offset_of!(pkt_info, ifindex));
+    assert!(offset_of!(Info, status) == offset_of!(pkt_info, status));
+    assert!(offset_of!(Info, vlan_tpid) == offset_of!(pkt_info, vlan_tpid));
+    assert!(offset_of!(Info, vlan_tci) == offset_of!(pkt_info, vlan_tci));
+    assert!(offset_of!(Info, protocol) == offset_of!(pkt_info, protocol));
+    assert!(offset_of!(Info, linktype) == offset_of!(pkt_info, linktype));
+    assert!(offset_of!(Info, pkttype) == offset_of!(pkt_info, pkttype));
+};
+
 /// One packet of a batch read: `data` points to `info.caplen` bytes in the ring.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
