@@ -10,6 +10,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use once_cell::sync::Lazy;
+
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
@@ -193,7 +195,14 @@ impl Control {
             (i, _) => i,
         };
         let proto = self.frame_proto(buf, proto);
-        let send = || sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock);
+        let bound = self.sends_bound(ifindex, proto, buf);
+        let send = || {
+            if bound {
+                sys::send_bound(self.sock.as_fd(), buf, self.config.nonblock)
+            } else {
+                sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock)
+            }
+        };
         match send() {
             // The kernel parks ENETDOWN on the socket when the link goes down and hands it to the
             // next send even after the link came back; that send consumed it, so if the
@@ -225,6 +234,8 @@ impl Control {
         let mut chunk: [&[u8]; sys::SENDMMSG_MAX] = [&[]; sys::SENDMMSG_MAX];
         let mut protos = [0u16; sys::SENDMMSG_MAX];
         let (mut sent, mut n) = (0usize, 0usize);
+        // Whether every frame of the chunk can go without an address (see `sends_bound`).
+        let mut bound = true;
         let mut iter = frames.into_iter().peekable();
         loop {
             // Fill a chunk; empty frames are done at once (they stand in order between sent ones).
@@ -240,6 +251,7 @@ impl Control {
                     }
                     Some(f) => {
                         protos[n] = self.frame_proto(f, 0);
+                        bound &= self.sends_bound(self.ifindex, protos[n], f);
                         chunk[n] = f;
                         n += 1;
                         iter.next();
@@ -255,7 +267,7 @@ impl Control {
                     self.sock.as_fd(),
                     &chunk[done..n],
                     &protos[done..n],
-                    self.ifindex,
+                    if bound { 0 } else { self.ifindex },
                     self.config.nonblock,
                 ) {
                     Ok(k) => done += k,
@@ -264,6 +276,7 @@ impl Control {
             }
             sent += n;
             n = 0;
+            bound = true;
         }
     }
 
@@ -350,6 +363,19 @@ impl Control {
             return Err(Error::new(Errno::EAGAIN, "pkt_flush: frames still leaving"));
         }
         Ok(())
+    }
+
+    /// Whether a frame for `ifindex` with `proto` can go by plain `send` on the bound socket: the
+    /// bound interface, a link-layer header to take the protocol from, and a kernel (5.1+) that
+    /// does so.
+    #[inline]
+    fn sends_bound(&self, ifindex: i32, proto: u16, buf: &[u8]) -> bool {
+        static PARSES_PROTOCOL: Lazy<bool> = Lazy::new(|| sys::kernel_version().is_some_and(|v| v >= (5, 1)));
+        ifindex == self.ifindex
+            && !self.config.cooked
+            && buf.len() >= 14
+            && proto == u16::from_be_bytes([buf[12], buf[13]])
+            && *PARSES_PROTOCOL
     }
 
     /// The protocol to send a frame with: the caller's, or the ethertype in its header.

@@ -351,6 +351,15 @@ pub fn sendto_ll(
     })
 }
 
+/// `send` one frame on the interface the socket is bound to; the kernel (5.1+) takes the
+/// protocol from the frame's link-layer header. Cheaper than `sendto`, which looks the device
+/// up by index for every frame.
+pub fn send_bound(fd: BorrowedFd<'_>, buf: &[u8], dontwait: bool) -> SysResult<usize> {
+    let flags = libc::MSG_NOSIGNAL | if dontwait { libc::MSG_DONTWAIT } else { 0 };
+    // SAFETY: `buf` is valid for its length.
+    cvt_isize(unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags) })
+}
+
 /// Joins the interface in promiscuous mode by socket membership: the kernel drops it when the
 /// socket dies, so a crash never leaves the interface promiscuous.
 pub fn add_promisc_membership(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<()> {
@@ -535,7 +544,8 @@ pub fn send_empty(fd: BorrowedFd<'_>, dontwait: bool) -> SysResult<()> {
 pub const SENDMMSG_MAX: usize = 64;
 
 /// Sends up to [`SENDMMSG_MAX`] frames in one `sendmmsg` call, each to `ifindex` with its own
-/// protocol (host order). Returns how many the kernel took (fewer when one failed: the next call
+/// protocol (host order), or, with `ifindex` 0, on the bound interface with the protocol of its
+/// link-layer header (see [`send_bound`]). Returns how many the kernel took (fewer when one failed: the next call
 /// reports why).
 pub fn sendmmsg_ll(
     fd: BorrowedFd<'_>,
@@ -557,8 +567,10 @@ pub fn sendmmsg_ll(
             iov_base: frames[i].as_ptr() as *mut libc::c_void,
             iov_len: frames[i].len(),
         };
-        msgs[i].msg_hdr.msg_name = (&mut addrs[i] as *mut libc::sockaddr_ll).cast();
-        msgs[i].msg_hdr.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        if ifindex != 0 {
+            msgs[i].msg_hdr.msg_name = (&mut addrs[i] as *mut libc::sockaddr_ll).cast();
+            msgs[i].msg_hdr.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        }
         msgs[i].msg_hdr.msg_iov = &mut iovs[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
     }

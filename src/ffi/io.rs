@@ -135,7 +135,8 @@ pub unsafe extern "C" fn pkt_read_batch(
 /// libpcap's `pcap_dispatch`: calls `cb(user, data, info)` for up to `max` packets (`max <= 0`:
 /// the rest of the current ring block) and returns how many it processed.
 ///
-/// Waits (with `poll`, as `pkt_read()`) only for the first packet. `data` and `info` are valid
+/// Waits (as `pkt_read()` with `poll` set, unless the handle was opened `nonblock`) only for the
+/// first packet. `data` and `info` are valid
 /// only during the callback: copy what you keep. The callback must not call `pkt_read*`,
 /// `pkt_dispatch`, `pkt_setfilter` or `pkt_close` on the same handle; `pkt_breakloop()` is fine
 /// and ends the loop after the current packet.
