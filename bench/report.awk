@@ -1,0 +1,325 @@
+# Turns bench/out/raw.txt (one run per line, key=value pairs, written by run.sh) into the markdown
+# tables of bench/results.md. Plain POSIX awk (Debian's mawk has no asort), so no sort builtins.
+#
+# Every figure is a median over the repetitions with min..max beside it; ratios are taken per
+# repetition (a libpkt run against the libpcap run of the same repetition and configuration) and
+# then summarised, because absolute rates drift between repetitions more than they differ
+# between contenders.
+
+function add(key, v) { L[key] = (key in L) ? L[key] " " v : v }
+
+# Sets MED, MIN, MAX, N for a space-separated list of numbers; N = 0 for an empty one.
+function stats(s,    a, i, j, t) {
+    N = (s == "") ? 0 : split(s, a, " ")
+    if (!N) { MED = MIN = MAX = ""; return }
+    for (i = 2; i <= N; i++) {
+        t = a[i] + 0
+        for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
+        a[j + 1] = t
+    }
+    MIN = a[1] + 0; MAX = a[N] + 0
+    MED = (N % 2) ? a[(N + 1) / 2] + 0 : (a[N / 2] + a[N / 2 + 1]) / 2
+}
+
+function f(x, d) { return x == "" ? "—" : sprintf("%." d "f", x) }
+# "median (min..max)", or just the value when there is one run
+function mm(s, d) {
+    stats(s)
+    if (!N) return "—"
+    if (N == 1) return f(MED, d)
+    return f(MED, d) " (" f(MIN, d) ".." f(MAX, d) ")"
+}
+function med(s) { stats(s); return MED }
+function mx(s) { stats(s); return MAX }
+function is_libpkt(r) { return r ~ /^pkt_/ }
+function goal(text, got, ok) {
+    printf "| %s | %s | %s |\n", text, got, ok == "" ? "—" : (ok ? "met" : "**missed**")
+}
+
+{
+    delete v
+    for (i = 1; i <= NF; i++) {
+        n = index($i, "=")
+        v[substr($i, 1, n - 1)] = substr($i, n + 1)
+    }
+    s = v["section"]
+    if (v["status"] != "ok") {
+        nfail++
+        fails[nfail] = $0
+        next
+    }
+    if ("pre0" in v) { add("pre0", v["pre0"]); add("pre1", v["pre1"]) }
+    if (s == "capture") {
+        k = v["size"] SUBSEP v["buf"] SUBSEP v["reader"]
+        add(k SUBSEP "pps", v["sender_pps"] / 1000)
+        if (v["reader"] == "none") next
+        add(k SUBSEP "ns", v["ns_per_pkt"])
+        add(k SUBSEP "drops", v["drops"])
+        add(k SUBSEP "pkts", v["pkts"])
+        add(k SUBSEP "droppct", (v["pkts"] + v["drops"]) ? 100 * v["drops"] / (v["pkts"] + v["drops"]) : 0)
+        add("foreign1", v["foreign1"])
+        add("steal1", v["steal1"])
+        if (v["drops"] > 0) {
+            ndrop++
+            DROPS[ndrop] = sprintf("| %s | %s B | %s | %s | %d | %.3f | %s | %s |", v["rep"], v["size"], v["buf"],
+                v["reader"], v["drops"], 100 * v["drops"] / (v["pkts"] + v["drops"]), v["foreign1"], v["steal1"])
+            add("foreign_drop", v["foreign1"])
+        } else add("foreign_nodrop", v["foreign1"])
+        # per-repetition values for the paired ratios
+        R[v["rep"], k, "ns"] = v["ns_per_pkt"]
+        R[v["rep"], k, "pps"] = v["sender_pps"]
+        reps[v["rep"]] = 1
+    } else if (s == "callgrind") {
+        CG[v["reader"], v["n"]] = v["ir"]
+        CGD[v["reader"]] += v["drops"]
+        cgn[v["n"]] = 1
+    } else if (s == "send") {
+        add("send" SUBSEP v["method"], v["pps"] / 1000)
+        if (v["cpu_ns_per_pkt"] != "") add("sendcpu" SUBSEP v["method"], v["cpu_ns_per_pkt"])
+        SR[v["rep"], v["method"]] = v["pps"]
+        sreps[v["rep"]] = 1
+    } else if (s == "idle") {
+        nidle++
+        IDLE[nidle] = v["reader"]
+        ICPU[v["reader"]] = v["all_cpu_ns"] / 1000
+        IWAKE[v["reader"]] = (v["wakeups"] - 1) / v["secs"]
+        IPK[v["reader"]] = v["pkts"]
+        isecs = v["secs"]
+    } else if (s == "fanout") {
+        m = v["members"]
+        add("fo" SUBSEP m SUBSEP "drops", v["drops"])
+        add("fo" SUBSEP m SUBSEP "pkts", v["pkts"])
+        add("fo" SUBSEP m SUBSEP "droppct", (v["pkts"] + v["drops"]) ? 100 * v["drops"] / (v["pkts"] + v["drops"]) : 0)
+        add("fo" SUBSEP m SUBSEP "ns", v["ns_per_pkt"])
+        add("fo" SUBSEP m SUBSEP "pps", v["sender_pps"] / 1000)
+        if (m == 2) add("fo" SUBSEP "split", v["split"])
+        if (m == 2) fsplit = fsplit (fsplit == "" ? "" : ", ") v["split"]
+    }
+}
+
+END {
+    nreaders = split("pkt_read pkt_read_batch pkt_dispatch pcap_next_ex pcap_dispatch", RD, " ")
+    nsizes = split("64 1500", SZ, " ")
+    nbufs = split("2M 8M", BF, " ")
+
+    # ---- capture
+    print "## Capture: CPU per packet and drops"
+    print ""
+    print "Capture-process CPU (user + system, getrusage, first packet to the end of the traffic) per"
+    print "packet read; ratios per repetition against libpcap's run in the same repetition; sender rate"
+    print "is what the sender achieved while that reader captured (the copy into the ring runs on the"
+    print "sender's CPU on veth)."
+    print ""
+    print "| frame | buffer | reader | captured | drops | drop % | CPU ns/pkt | × pcap_dispatch | × pcap_next_ex | sender kpps |"
+    print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for (si = 1; si <= nsizes; si++) {
+        sz = SZ[si]
+        k = sz SUBSEP "-" SUBSEP "none"
+        if ((k SUBSEP "pps") in L)
+            printf "| %s B | — | (no capture) | — | — | — | — | — | — | %s |\n", sz, mm(L[k SUBSEP "pps"], 0)
+        for (bi = 1; bi <= nbufs; bi++) {
+            b = BF[bi]
+            for (ri = 1; ri <= nreaders; ri++) {
+                r = RD[ri]
+                k = sz SUBSEP b SUBSEP r
+                if (!((k SUBSEP "ns") in L)) continue
+                rd = rx = ""
+                for (rep in reps) {
+                    kd = sz SUBSEP b SUBSEP "pcap_dispatch"
+                    kx = sz SUBSEP b SUBSEP "pcap_next_ex"
+                    if ((rep, k, "ns") in R && (rep, kd, "ns") in R && R[rep, kd, "ns"] > 0)
+                        rd = rd " " R[rep, k, "ns"] / R[rep, kd, "ns"]
+                    if ((rep, k, "ns") in R && (rep, kx, "ns") in R && R[rep, kx, "ns"] > 0)
+                        rx = rx " " R[rep, k, "ns"] / R[rep, kx, "ns"]
+                    if ((rep, k, "pps") in R && (rep, kd, "pps") in R && R[rep, kd, "pps"] > 0)
+                        SPR[sz, b, r] = SPR[sz, b, r] " " R[rep, k, "pps"] / R[rep, kd, "pps"]
+                }
+                RATIO[sz, b, r] = rd
+                printf "| %s B | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sz, b,
+                    is_libpkt(r) ? "**" r "**" : r, f(med(L[k SUBSEP "pkts"]), 0),
+                    mm(L[k SUBSEP "drops"], 0), mm(L[k SUBSEP "droppct"], 3),
+                    mm(L[k SUBSEP "ns"], 1), r == "pcap_dispatch" ? "1" : mm(rd, 2),
+                    r == "pcap_next_ex" ? "1" : mm(rx, 2), mm(L[k SUBSEP "pps"], 0)
+            }
+        }
+    }
+    print ""
+
+    if (ndrop) {
+        print "Runs that lost packets, with what else ran on the reader's CPU during the run (foreign:"
+        print "CPU 1 busy time not spent by the reader, steal included; steal: the hypervisor ran"
+        print "something else on that vCPU). A ring holds only milliseconds of traffic at these rates"
+        print "(8 MiB ≈ 5 ms at 1500 B), so a reader kept off its CPU longer than that loses packets"
+        print "whatever the library."
+        print ""
+        print "| rep | frame | buffer | reader | drops | drop % | foreign CPU 1 % | steal CPU 1 % |"
+        print "| --- | --- | --- | --- | --- | --- | --- | --- |"
+        for (i = 1; i <= ndrop; i++) print DROPS[i]
+        print ""
+        printf "Foreign use of CPU 1, median: %s %% in runs that lost packets, %s %% in runs that did not.\n\n",
+            f(med(L["foreign_drop"]), 1), f(med(L["foreign_nodrop"]), 1)
+    }
+
+    # ---- callgrind
+    n1 = n2 = ""
+    for (n in cgn) { if (n1 == "" || n + 0 < n1 + 0) n1 = n; if (n2 == "" || n + 0 > n2 + 0) n2 = n }
+    if (n1 != "" && n1 != n2) {
+        print "## User-space instructions per packet (callgrind)"
+        print ""
+        printf "Marginal: (Ir(%s) − Ir(%s)) / %d, paced 64 B sender, 2 MiB buffer; whole process, so it\n", n2, n1, n2 - n1
+        print "includes the loop and the callback (one counter and one byte touched per packet)."
+        print ""
+        print "| reader | Ir total, " n1 " pkts | Ir total, " n2 " pkts | instructions/pkt | × pcap_dispatch | drops |"
+        print "| --- | --- | --- | --- | --- | --- |"
+        for (ri = 1; ri <= nreaders; ri++) {
+            r = RD[ri]
+            if (!((r, n1) in CG && (r, n2) in CG)) continue
+            IPP[r] = (CG[r, n2] - CG[r, n1]) / (n2 - n1)
+        }
+        for (ri = 1; ri <= nreaders; ri++) {
+            r = RD[ri]
+            if (!(r in IPP)) continue
+            printf "| %s | %d | %d | %.1f | %s | %d |\n", is_libpkt(r) ? "**" r "**" : r,
+                CG[r, n1], CG[r, n2], IPP[r],
+                ("pcap_dispatch" in IPP && IPP["pcap_dispatch"] > 0) ? sprintf("%.2f", IPP[r] / IPP["pcap_dispatch"]) : "—",
+                CGD[r]
+        }
+        print ""
+    }
+
+    # ---- send
+    nsend = split("pkt_write pkt_write_batch_sendmmsg pkt_write_batch_ring pkt_write_batch_ring+bypass pcap_inject trafgen", SM, " ")
+    have = 0
+    for (i = 1; i <= nsend; i++) if (("send" SUBSEP SM[i]) in L) have = 1
+    if (have) {
+        print "## Send rate (64 B frames, nothing capturing, CPU 0)"
+        print ""
+        print "| method | kpps | × pcap_inject | sender CPU ns/frame |"
+        print "| --- | --- | --- | --- |"
+        for (i = 1; i <= nsend; i++) {
+            m = SM[i]
+            if (!(("send" SUBSEP m) in L)) continue
+            rr = ""
+            for (rep in sreps)
+                if ((rep, m) in SR && (rep, "pcap_inject") in SR && SR[rep, "pcap_inject"] > 0)
+                    rr = rr " " SR[rep, m] / SR[rep, "pcap_inject"]
+            SRATIO[m] = rr
+            printf "| %s | %s | %s | %s |\n", m ~ /^pkt_/ ? "**" m "**" : m,
+                mm(L["send" SUBSEP m], 0), m == "pcap_inject" ? "1" : mm(rr, 2),
+                (("sendcpu" SUBSEP m) in L) ? mm(L["sendcpu" SUBSEP m], 0) : "—"
+        }
+        print ""
+    }
+
+    # ---- fanout
+    if (("fo" SUBSEP 1 SUBSEP "drops") in L || ("fo" SUBSEP 2 SUBSEP "drops") in L) {
+        print "## Fanout (1500 B, 2 MiB ring per handle, pkt_read_batch, all readers on CPU 1)"
+        print ""
+        print "| setup | captured | drops | drop % | CPU ns/pkt (all members) | sender kpps |"
+        print "| --- | --- | --- | --- | --- | --- |"
+        for (m = 1; m <= 2; m++) {
+            p = "fo" SUBSEP m SUBSEP
+            if (!((p "drops") in L)) continue
+            printf "| %s | %s | %s | %s | %s | %s |\n",
+                m == 1 ? "1 handle" : "2 members, PKT_FANOUT_LB", f(med(L[p "pkts"]), 0),
+                mm(L[p "drops"], 0), mm(L[p "droppct"], 3), mm(L[p "ns"], 1), mm(L[p "pps"], 0)
+        }
+        if (fsplit != "") print "\nPackets per member (member 1/member 2), per run: " fsplit
+        print ""
+    }
+
+    # ---- idle
+    if (nidle) {
+        print "## Idle (every reader open on a silent link for " isecs " s, 8 MiB)"
+        print ""
+        print "| reader | CPU µs over the " isecs " s (stop and drain included) | wake-ups per second | packets |"
+        print "| --- | --- | --- | --- |"
+        for (i = 1; i <= nidle; i++) {
+            r = IDLE[i]
+            printf "| %s | %.1f | %.1f | %d |\n", is_libpkt(r) ? "**" r "**" : r, ICPU[r], IWAKE[r], IPK[r]
+        }
+        print "\nWake-ups: voluntary context switches while open, less the one the stop signal ends."
+        print ""
+    }
+
+    # ---- goals of issue 3, as measured in this run
+    print "## Against the goals (issue 3)"
+    print ""
+    print "| goal | measured (median of per-repetition ratios, min..max) | |"
+    print "| --- | --- | --- |"
+    split("64 8M 0.4;1500 8M 0.3;64 2M 0.5;1500 2M 0.5", G, ";")
+    for (i = 1; i <= 4; i++) {
+        split(G[i], g, " ")
+        rr = RATIO[g[1], g[2], "pkt_read_batch"]
+        stats(rr)
+        goal("pkt_read_batch CPU ≤ " g[3] "× pcap_dispatch, " g[1] " B, " g[2], N ? mm(rr, 2) : "not run", N ? MED <= g[3] : "")
+    }
+    for (ri = 1; ri <= 3; ri += 2) {
+        r = RD[ri]
+        worst = ""; wtxt = "not run"
+        for (si = 1; si <= nsizes; si++) for (bi = 1; bi <= nbufs; bi++) {
+            stats(RATIO[SZ[si], BF[bi], r])
+            if (N && (worst == "" || MED > worst)) { worst = MED; wtxt = f(MED, 2) " (" SZ[si] " B, " BF[bi] ")" }
+        }
+        goal(r " CPU ≤ 0.6× pcap_dispatch (worst configuration)", wtxt, worst == "" ? "" : worst <= 0.6)
+    }
+    goal("pkt_read_batch ≤ 40 instructions/pkt", ("pkt_read_batch" in IPP) ? f(IPP["pkt_read_batch"], 1) : "not run", ("pkt_read_batch" in IPP) ? IPP["pkt_read_batch"] <= 40 : "")
+    goal("pkt_read ≤ 100 instructions/pkt", ("pkt_read" in IPP) ? f(IPP["pkt_read"], 1) : "not run", ("pkt_read" in IPP) ? IPP["pkt_read"] <= 100 : "")
+    # drops at 1500 B, 8 MiB, every libpkt run
+    tot = 0; runs = 0; worst = 0
+    for (ri = 1; ri <= 3; ri++) {
+        stats(L["1500" SUBSEP "8M" SUBSEP RD[ri] SUBSEP "drops"])
+        runs += N; if (N && MAX > worst) worst = MAX
+    }
+    stats(L["1500" SUBSEP "8M" SUBSEP "pcap_dispatch" SUBSEP "drops"]); pd = N ? ", pcap_dispatch max " MAX : ""
+    goal("zero drops at 1500 B, 8 MiB, every libpkt run", runs ? runs " runs, max drops " worst pd : "not run", runs ? worst == 0 : "")
+    for (si = 1; si <= nsizes; si++) {
+        a = L[SZ[si] SUBSEP "2M" SUBSEP "pkt_read_batch" SUBSEP "drops"]
+        c = L[SZ[si] SUBSEP "2M" SUBSEP "pcap_dispatch" SUBSEP "drops"]
+        stats(a); na = N; ma = MED; stats(c); nc = N; mc = MED
+        goal("drops, " SZ[si] " B, 2 MiB: pkt_read_batch ≤ pcap_dispatch (medians)", (na && nc) ? f(ma, 0) " vs " f(mc, 0) : "not run", (na && nc) ? ma <= mc : "")
+    }
+    for (si = 1; si <= nsizes; si++) for (bi = 1; bi <= nbufs; bi++) {
+        rr = SPR[SZ[si], BF[bi], "pkt_read_batch"]
+        stats(rr)
+        goal("sender rate with pkt_read_batch ≥ with pcap_dispatch, " SZ[si] " B, " BF[bi], N ? mm(rr, 3) : "not run", N ? MED >= 1 : "")
+    }
+    best = ""; btxt = "not run"; bm = ""
+    for (i = 2; i <= 4; i++) {
+        stats(SRATIO[SM[i]])
+        if (N && (best == "" || MED > best)) { best = MED; bm = SM[i]; btxt = f(MED, 2) " (" SM[i] ")" }
+    }
+    goal("pkt_write_batch ≥ 2× pcap_inject (best method)", btxt, best == "" ? "" : best >= 2)
+    if (bm != "" && ("send" SUBSEP "trafgen") in L) {
+        rr = ""
+        for (rep in sreps) if ((rep, bm) in SR && (rep, "trafgen") in SR && SR[rep, "trafgen"] > 0) rr = rr " " SR[rep, bm] / SR[rep, "trafgen"]
+        stats(rr)
+        goal("pkt_write_batch ≥ trafgen (" bm ")", N ? mm(rr, 2) "× trafgen" : "not run", N ? MED >= 1 : "")
+    }
+    wc = wk = ""
+    for (i = 1; i <= nidle; i++) if (is_libpkt(IDLE[i])) {
+        if (wc == "" || ICPU[IDLE[i]] > wc) wc = ICPU[IDLE[i]]
+        if (wk == "" || IWAKE[IDLE[i]] > wk) wk = IWAKE[IDLE[i]]
+    }
+    # "No periodic wake-ups beyond the block timeout": at most 10 per second with 100 ms.
+    goal("idle: no CPU, no wake-ups beyond the 100 ms block timeout (worst libpkt reader)",
+        wc == "" ? "not run" : sprintf("%.0f µs CPU in %s s, %.1f wake-ups/s", wc, isecs, wk), wc == "" ? "" : wc < 1000 && wk <= 10)
+    print ""
+
+    # ---- noise
+    print "## Noise"
+    print ""
+    print "| what | median | max |"
+    print "| --- | --- | --- |"
+    stats(L["pre0"]); printf "| CPU 0 busy %% just before a run (0.3 s sample, %d runs) | %s | %s |\n", N, f(MED, 1), f(MAX, 1)
+    stats(L["pre1"]); printf "| CPU 1 busy %% just before a run | %s | %s |\n", f(MED, 1), f(MAX, 1)
+    stats(L["foreign1"]); printf "| foreign use of CPU 1 during capture runs, %% (CPU 1 busy minus the reader's own CPU, steal included) | %s | %s |\n", f(MED, 1), f(MAX, 1)
+    stats(L["steal1"]); printf "| steal on CPU 1 during capture runs, %% | %s | %s |\n", f(MED, 1), f(MAX, 1)
+    print ""
+    if (nfail) {
+        print "## Runs that could not complete"
+        print ""
+        for (i = 1; i <= nfail; i++) print "- `" fails[i] "`"
+        print ""
+    }
+}
