@@ -157,7 +157,7 @@ mkdir -p "$BUILD" "$OUTDIR"
 soname=$(readelf -d "$LIB" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [[ -n $soname ]] && ln -sfn "$LIB" "$BUILD/$soname"
 for prog in cap send; do
-    gcc -O2 -g -std=gnu11 -Wall -Wextra -I"$ROOT/include" -o "$BUILD/$prog" "$BENCH/$prog.c" \
+    gcc -O2 -g -std=gnu11 -Wall -Wextra -Werror -I"$ROOT/include" -o "$BUILD/$prog" "$BENCH/$prog.c" \
         -L"$ROOT/target/release" -lpkt -lpcap -Wl,-rpath,"$BUILD" ||
         die "cannot build bench/$prog.c"
 done
