@@ -15,7 +15,7 @@ use once_cell::sync::Lazy;
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
-use crate::ring::{Frame, Geometry, Put, Rx, TxRing, Version, RESERVE};
+use crate::ring::{Frame, Geometry, Put, Rx, TxRing, Version, Walk, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
 
@@ -61,6 +61,31 @@ pub struct Info {
 pub struct Packet<'a> {
     pub data: &'a [u8],
     pub info: Info,
+}
+
+/// The description of a ring packet returned with `caplen` bytes.
+#[inline(always)]
+fn make_info(f: &Frame, caplen: u32, micro: bool) -> Info {
+    let vlan_tpid = if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
+        f.vlan_tpid
+    } else if vlan_valid(f.status) {
+        ETH_P_8021Q
+    } else {
+        0
+    };
+    Info {
+        sec: f.sec as i64,
+        nsec: if micro { f.nsec / 1000 * 1000 } else { f.nsec },
+        caplen,
+        len: f.len.max(caplen),
+        ifindex: f.ifindex,
+        status: f.status,
+        vlan_tpid,
+        vlan_tci: f.vlan_tci,
+        protocol: f.protocol,
+        linktype: f.hatype,
+        pkttype: f.pkttype,
+    }
 }
 
 /// Packet counters.
@@ -736,26 +761,7 @@ impl Handle {
 
     #[inline(always)]
     fn info(&self, f: &Frame, caplen: u32) -> Info {
-        let vlan_tpid = if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
-            f.vlan_tpid
-        } else if vlan_valid(f.status) {
-            ETH_P_8021Q
-        } else {
-            0
-        };
-        Info {
-            sec: f.sec as i64,
-            nsec: if self.micro { f.nsec / 1000 * 1000 } else { f.nsec },
-            caplen,
-            len: f.len.max(caplen),
-            ifindex: f.ifindex,
-            status: f.status,
-            vlan_tpid,
-            vlan_tci: f.vlan_tci,
-            protocol: f.protocol,
-            linktype: f.hatype,
-            pkttype: f.pkttype,
-        }
+        make_info(f, caplen, self.micro)
     }
 
     /// The bytes of a packet about to be returned.
@@ -809,6 +815,42 @@ impl Handle {
         while count < max {
             if dispatch && count > 0 && self.ctl.brk.load(Ordering::Relaxed) {
                 break;
+            }
+            // Fast path (TPACKET_V3, no user-space filter): walk the block in one go.
+            if self.user.is_none() {
+                let micro = self.micro;
+                let brk = &self.ctl.brk;
+                let walked = self.ring.walk_block(max - count, |data, fr| {
+                    f(Packet {
+                        data,
+                        info: make_info(fr, fr.caplen, micro),
+                    });
+                    !(dispatch && brk.load(Ordering::Relaxed))
+                });
+                match walked {
+                    Some(Walk::Ready(n)) => {
+                        count += n;
+                        if dispatch {
+                            // Its packets were only valid during the callbacks.
+                            self.ring.release_done();
+                        }
+                        if !dispatch || whole_block {
+                            // A batch holds at most one block; a dispatch of "one block" is done.
+                            break;
+                        }
+                        continue;
+                    }
+                    Some(Walk::Empty) if count > 0 => break,
+                    Some(Walk::Empty) => {
+                        self.wait(poll, &mut deadline)?;
+                        continue;
+                    }
+                    Some(Walk::Corrupt) if count > 0 => break,
+                    Some(Walk::Corrupt) => {
+                        return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring"))
+                    }
+                    None => {}
+                }
             }
             let fr = match self.ring.next() {
                 Ok(Some(fr)) => fr,

@@ -4,7 +4,7 @@
 use std::mem::{offset_of, size_of};
 use std::sync::Arc;
 
-use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots};
+use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots, Walk};
 use crate::sys::{tpacket_align, Tpacket3Hdr, TpacketBlockDesc};
 
 /// The `sockaddr_ll` follows the aligned frame header.
@@ -60,34 +60,64 @@ impl V3Ring {
             .release_held(&self.map, Self::status_off(self.geo.block_size));
     }
 
+    /// Makes the current block the one being read, if the kernel handed it over: false when it
+    /// has not.
+    #[inline(always)]
+    fn open_block(&mut self) -> Result<bool, Corrupt> {
+        self.step();
+        while !self.in_block {
+            let cur = self.slots.cur;
+            if !self.map.is_user(Self::status_off(self.geo.block_size)(cur)) {
+                return Ok(false);
+            }
+            let desc: TpacketBlockDesc = self.map.read(self.block_off(cur)).ok_or(Corrupt)?;
+            if desc.num_pkts == 0 {
+                // Old kernels could retire empty blocks: pass them at once.
+                self.slots.finished = true;
+                self.step();
+                continue;
+            }
+            self.left = desc.num_pkts;
+            self.next_off = desc.offset_to_first_pkt as usize;
+            self.in_block = true;
+        }
+        Ok(true)
+    }
+
+    #[inline(always)]
+    pub(super) fn walk(&mut self, max: usize, mut f: impl FnMut(&[u8], &Frame) -> bool) -> Walk {
+        match self.open_block() {
+            Ok(true) => {}
+            Ok(false) => return Walk::Empty,
+            Err(Corrupt) => return Walk::Corrupt,
+        }
+        let mut n = 0;
+        while n < max {
+            let Some(fr) = self.parse() else {
+                self.slots.finished = true;
+                return if n > 0 { Walk::Ready(n) } else { Walk::Corrupt };
+            };
+            n += 1;
+            let more = f(self.map.bytes(fr.data_off, fr.caplen as usize), &fr);
+            if fr.last_in_slot || !more {
+                break;
+            }
+        }
+        Walk::Ready(n)
+    }
+
     #[inline(always)]
     pub(super) fn next(&mut self) -> Result<Option<Frame>, Corrupt> {
-        self.step();
-        loop {
-            if !self.in_block {
-                let cur = self.slots.cur;
-                if !self.map.is_user(Self::status_off(self.geo.block_size)(cur)) {
-                    return Ok(None);
-                }
-                let desc: TpacketBlockDesc = self.map.read(self.block_off(cur)).ok_or(Corrupt)?;
-                if desc.num_pkts == 0 {
-                    // Old kernels could retire empty blocks: pass them at once.
-                    self.slots.finished = true;
-                    self.step();
-                    continue;
-                }
-                self.left = desc.num_pkts;
-                self.next_off = desc.offset_to_first_pkt as usize;
-                self.in_block = true;
+        if !self.open_block()? {
+            return Ok(None);
+        }
+        match self.parse() {
+            Some(f) => Ok(Some(f)),
+            None => {
+                // Skip the rest of the block rather than read outside it.
+                self.slots.finished = true;
+                Err(Corrupt)
             }
-            return match self.parse() {
-                Some(f) => Ok(Some(f)),
-                None => {
-                    // Skip the rest of the block rather than read outside it.
-                    self.slots.finished = true;
-                    Err(Corrupt)
-                }
-            };
         }
     }
 
@@ -101,7 +131,7 @@ impl V3Ring {
         if off < size_of::<TpacketBlockDesc>() || off.checked_add(SLL_OFF + 20)? > bs {
             return None;
         }
-        let h: Tpacket3Hdr = self.map.read(base + off)?;
+        let h: &Tpacket3Hdr = self.map.get(base + off)?;
         let data = off + h.tp_mac as usize;
         if data.checked_add(h.tp_snaplen as usize)? > bs {
             return None;
