@@ -590,3 +590,13 @@ void filter_ethertype(pkt_bpf_insn_t prog[4], uint16_t ethertype, uint32_t ret_k
     prog[2] = BPF_STMT_(OP_RET_K, ret_k);
     prog[3] = BPF_STMT_(OP_RET_K, 0);
 }
+
+pkt_bpf_insn_t *filter_long(size_t n, uint16_t ethertype)
+{
+    pkt_bpf_insn_t *p = calloc(n, sizeof *p);
+    CHECK(p != NULL);
+    for (size_t i = 0; i + 4 < n; i++)
+        p[i] = BPF_STMT_(OP_LD_IMM, 0);
+    filter_ethertype(p + n - 4, ethertype, 262144);
+    return p;
+}

@@ -4,16 +4,6 @@
 #include "common.h"
 
 /* n-4 no-ops (ld #0), then ldh [12]; jeq #type, 0, 1; ret #262144; ret #0. */
-static pkt_bpf_insn_t *long_filter(size_t n, uint16_t ethertype)
-{
-    pkt_bpf_insn_t *p = calloc(n, sizeof *p);
-    CHECK(p != NULL);
-    for (size_t i = 0; i + 4 < n; i++)
-        p[i] = BPF_STMT_(OP_LD_IMM, 0);
-    filter_ethertype(p + n - 4, ethertype, 262144);
-    return p;
-}
-
 static void expect_only(pkt_t *h, uint16_t type, const char *what)
 {
     static uint32_t seq;
@@ -41,8 +31,8 @@ static void run(bool immediate)
 {
     char what[128];
     const char *mode = immediate ? "V2" : "V3";
-    pkt_bpf_insn_t *f5000 = long_filter(5000, TEST_ETHERTYPE);
-    pkt_bpf_insn_t *f5000b = long_filter(5000, OTHER_ETHERTYPE);
+    pkt_bpf_insn_t *f5000 = filter_long(5000, TEST_ETHERTYPE);
+    pkt_bpf_insn_t *f5000b = filter_long(5000, OTHER_ETHERTYPE);
 
     /* at open */
     pkt_config_t c = test_config();
@@ -72,7 +62,7 @@ static void run(bool immediate)
     /* around the kernel's limit */
     const size_t lens[] = {4096, 4097};
     for (size_t i = 0; i < 2; i++) {
-        pkt_bpf_insn_t *f = long_filter(lens[i], OTHER_ETHERTYPE);
+        pkt_bpf_insn_t *f = filter_long(lens[i], OTHER_ETHERTYPE);
         c = test_config();
         config_mode(&c, immediate);
         h = open_ok("v0", &c);

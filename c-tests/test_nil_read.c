@@ -4,22 +4,12 @@
  * passes. Below the limit no nil read happens. max_nil_read 0 counts as 1. */
 #include "common.h"
 
-static pkt_bpf_insn_t *long_filter(size_t n, uint16_t ethertype)
-{
-    pkt_bpf_insn_t *p = calloc(n, sizeof *p);
-    CHECK(p != NULL);
-    for (size_t i = 0; i + 4 < n; i++)
-        p[i] = BPF_STMT_(OP_LD_IMM, 0);
-    filter_ethertype(p + n - 4, ethertype, 262144);
-    return p;
-}
-
 /* Sends `skips` frames the filter rejects, then one it accepts; reads until that one. Returns
  * the number of nil reads on the way. */
 static int nil_reads_before_packet(bool immediate, uint64_t max_nil_read, int skips,
                                    bool set_later)
 {
-    pkt_bpf_insn_t *f = long_filter(5000, TEST_ETHERTYPE);
+    pkt_bpf_insn_t *f = filter_long(5000, TEST_ETHERTYPE);
     pkt_config_t c = test_config();
     config_mode(&c, immediate);
     c.max_nil_read = max_nil_read;
