@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <poll.h>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <linux/if_packet.h>
@@ -589,6 +591,15 @@ void filter_ethertype(pkt_bpf_insn_t prog[4], uint16_t ethertype, uint32_t ret_k
     prog[1] = BPF_JUMP_(OP_JEQ_K, ethertype, 0, 1);
     prog[2] = BPF_STMT_(OP_RET_K, ret_k);
     prog[3] = BPF_STMT_(OP_RET_K, 0);
+}
+
+bool fd_readable(int fd, int timeout_ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    int r = poll(&p, 1, timeout_ms);
+    CHECKF(r >= 0, "poll: %s", strerror(errno));
+    CHECKF(!(p.revents & (POLLERR | POLLNVAL)), "poll revents 0x%x", p.revents);
+    return r > 0 && (p.revents & POLLIN);
 }
 
 pkt_bpf_insn_t *filter_long(size_t n, uint16_t ethertype)

@@ -200,6 +200,8 @@ long rss_kib(void);
 #define OP_LD_MEM   0x60 /* ld M[k] */
 
 /* ldh [12]; jeq #ethertype, 0, 1; ret #ret_k; ret #0 (4 instructions). */
+/* poll(fd, POLLIN) for up to timeout_ms: true when readable; fails on POLLERR/POLLNVAL. */
+bool fd_readable(int fd, int timeout_ms);
 void filter_ethertype(pkt_bpf_insn_t prog[4], uint16_t ethertype, uint32_t ret_k);
 /* A valid program of n instructions (n >= 4): n - 4 no-ops, then filter_ethertype. Longer than
  * the kernel takes once n + libpkt's prefix exceeds 4096, so it runs in user space. Free it. */

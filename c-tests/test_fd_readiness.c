@@ -5,15 +5,6 @@
 
 #include <poll.h>
 
-static bool readable(int fd, int timeout_ms)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    int r = poll(&p, 1, timeout_ms);
-    CHECKF(r >= 0, "poll: %s", strerror(errno));
-    CHECKF(!(p.revents & (POLLERR | POLLNVAL)), "poll revents 0x%x", p.revents);
-    return r > 0 && (p.revents & POLLIN);
-}
-
 /* Reads with poll == 0 until -EAGAIN; returns how many test frames were read. */
 static int drain(pkt_t *h)
 {
@@ -62,23 +53,23 @@ static void run(bool immediate)
 
     /* idle: nothing to read, fd not readable */
     CHECK_RC(drain(h), 0);
-    CHECKF(!readable(fd, 0), "%s: fd readable on an idle handle", mode);
-    CHECKF(!readable(fd, 300), "%s: fd became readable with no traffic", mode);
+    CHECKF(!fd_readable(fd, 0), "%s: fd readable on an idle handle", mode);
+    CHECKF(!fd_readable(fd, 300), "%s: fd became readable with no traffic", mode);
 
     /* one frame: readable within a bounded wait, then reading the last packet clears it */
     uint8_t f1[300];
     frame_build(f1, sizeof f1, v0mac, tx.mac, TEST_ETHERTYPE, 1);
     raw_tx_send(&tx, f1, sizeof f1);
-    CHECKF(readable(fd, 2000), "%s: fd not readable within 2 s of a frame arriving", mode);
+    CHECKF(fd_readable(fd, 2000), "%s: fd not readable within 2 s of a frame arriving", mode);
     const uint8_t *d = NULL;
     pkt_info_t info;
     int rc = pkt_read(h, 0, &d, &info);
     CHECKF(rc == (int)sizeof f1, "%s: pkt_read(poll=0) returned %d after poll said readable", mode,
            rc);
     CHECK_BYTES(d, info.caplen, f1, sizeof f1);
-    CHECKF(!readable(fd, 0), "%s: fd still readable after the last packet was read "
+    CHECKF(!fd_readable(fd, 0), "%s: fd still readable after the last packet was read "
            "(an event loop would spin)", mode);
-    CHECKF(!readable(fd, 200), "%s: fd readable again without traffic", mode);
+    CHECKF(!fd_readable(fd, 200), "%s: fd readable again without traffic", mode);
     /* the last packet's bytes are still there although its slot went back to the kernel */
     CHECK_BYTES(d, info.caplen, f1, sizeof f1);
     /* and the kernel reusing the ring does not touch them: fill it with other frames */
@@ -89,10 +80,10 @@ static void run(bool immediate)
     }
     wait_recvs(h, 41, 3000);
     CHECK_BYTES(d, info.caplen, f1, sizeof f1);
-    CHECKF(readable(fd, 2000), "%s: fd not readable with 40 frames waiting", mode);
+    CHECKF(fd_readable(fd, 2000), "%s: fd not readable with 40 frames waiting", mode);
     int got40 = read_all(h, 500);
     CHECKF(got40 == 40, "%s: %d of 40 waiting frames read", mode, got40);
-    CHECKF(!readable(fd, 0), "%s: fd readable after draining", mode);
+    CHECKF(!fd_readable(fd, 0), "%s: fd readable after draining", mode);
 
     /* a data pointer stays valid and unchanged until the next read, while more traffic arrives */
     uint8_t a[500], b[500];
@@ -115,7 +106,7 @@ static void run(bool immediate)
     CHECK_BYTES(pb, info.caplen, b, sizeof b);
     int rest = read_all(h, 500);
     CHECKF(rest == 100, "%s: %d of the last 100 frames drained", mode, rest);
-    CHECKF(!readable(fd, 0), "%s: fd readable after draining", mode);
+    CHECKF(!fd_readable(fd, 0), "%s: fd readable after draining", mode);
 
     raw_tx_close(&tx);
     CHECK_RC(pkt_close(h), 0);

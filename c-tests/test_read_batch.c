@@ -22,15 +22,6 @@ typedef struct traffic {
 
 static const char *g_mode;
 
-static bool readable(int fd, int timeout_ms)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    int r = poll(&p, 1, timeout_ms);
-    CHECKF(r >= 0, "poll: %s", strerror(errno));
-    CHECKF(!(p.revents & (POLLERR | POLLNVAL)), "poll revents 0x%x", p.revents);
-    return r > 0 && (p.revents & POLLIN);
-}
-
 static uint64_t recvs_total(pkt_t *h)
 {
     pkt_stats_t s;
@@ -339,9 +330,9 @@ static void readiness(pkt_t *h, const raw_tx_t *tx)
         }
     }
     expect_eagain_now(h);
-    CHECKF(!readable(fd, 0), "%s: pkt_fd readable after reading until -EAGAIN (an event loop "
+    CHECKF(!fd_readable(fd, 0), "%s: pkt_fd readable after reading until -EAGAIN (an event loop "
            "would spin)", g_mode);
-    CHECKF(!readable(fd, 300), "%s: pkt_fd became readable without traffic", g_mode);
+    CHECKF(!fd_readable(fd, 300), "%s: pkt_fd became readable without traffic", g_mode);
 }
 
 static void errors(pkt_t *h, const raw_tx_t *tx)
