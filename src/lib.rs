@@ -7,6 +7,8 @@
 /// cbindgen:ignore
 pub mod config;
 /// cbindgen:ignore
+pub mod dump;
+/// cbindgen:ignore
 pub mod error;
 pub mod ffi;
 pub mod filter;

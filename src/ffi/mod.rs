@@ -5,12 +5,14 @@
 #![deny(missing_docs)]
 
 mod boundary;
+mod dump;
 mod filter;
 mod handle;
 mod io;
 mod misc;
 
 pub use boundary::Pkt;
+pub use dump::*;
 pub use filter::*;
 pub use handle::*;
 pub use io::*;

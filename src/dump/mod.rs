@@ -1,0 +1,1 @@
+//! Savefiles: pcap (microsecond and nanosecond) and pcapng writers for captured packets.

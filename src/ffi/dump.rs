@@ -1,0 +1,1 @@
+//! Savefile writing over the C ABI (`pkt_dump_*`).
