@@ -288,6 +288,20 @@ struct pkt_config {
      * host (tcpdump, other handles) do not see them. Default false.
      */
     bool qdisc_bypass;
+    /**
+     * Put the outer 802.1Q/802.1ad tag, which the kernel moves out of the packet into the ring's
+     * metadata, back into the bytes, as it was on the wire (link-layer captures only; `caplen`
+     * and `len` then count its 4 bytes; `vlan_tci` and `vlan_tpid` still describe it). Inner
+     * tags of QinQ frames are never removed. Filters always see the packet without the outer
+     * tag (use the VLAN ancillary loads). Default true.
+     */
+    bool vlan_insert;
+    /**
+     * Bytes kept of each packet: the kernel copies no more into the ring (enforced through the
+     * filter's return value), `len` still gives the length on the wire. 0 (default): whole
+     * packets.
+     */
+    uint32_t snaplen;
 };
 
 /**
@@ -445,7 +459,8 @@ int pkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len);
 /**
  * Fills `*out` with the default configuration: no read timeout, a 2 MiB ring, a 100 ms block
  * retire timeout, no filter, `PKT_PROTO_ALL`, `PKT_DIR_INOUT`, `PKT_TSTAMP_NANO`, max_nil_read
- * 1024, and every flag false. Does nothing when `out` is NULL.
+ * 1024, every flag false except `vlan_insert` (true), and snaplen 0 (whole packets). Does
+ * nothing when `out` is NULL.
  *
  * Thread safety: any thread.
  *

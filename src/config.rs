@@ -112,6 +112,11 @@ pub struct Config {
     /// Frames written skip the kernel's queueing layer (`PACKET_QDISC_BYPASS`): faster, but
     /// other captures on the host do not see them, and a full device queue drops them.
     pub qdisc_bypass: bool,
+    /// Put the outer VLAN tag, which the kernel moves into the ring's metadata, back into the
+    /// packet bytes (link-layer captures only), as it was on the wire.
+    pub vlan_insert: bool,
+    /// Bytes kept of each packet (the kernel copies no more into the ring); 0: whole packets.
+    pub snaplen: u32,
 }
 
 impl Default for Config {
@@ -131,6 +136,8 @@ impl Default for Config {
             cooked: false,
             tx_mode: TxMode::Auto,
             qdisc_bypass: false,
+            vlan_insert: true,
+            snaplen: 0,
         }
     }
 }

@@ -26,6 +26,8 @@ impl pkt_config_t {
             cooked: c.cooked,
             tx_mode: c.tx_mode as u8,
             qdisc_bypass: c.qdisc_bypass,
+            vlan_insert: c.vlan_insert,
+            snaplen: c.snaplen,
         }
     }
 
@@ -69,6 +71,8 @@ impl pkt_config_t {
             cooked: self.cooked,
             tx_mode,
             qdisc_bypass: self.qdisc_bypass,
+            vlan_insert: self.vlan_insert,
+            snaplen: self.snaplen,
         };
         cfg.check()?;
         Ok(cfg)
@@ -77,7 +81,8 @@ impl pkt_config_t {
 
 /// Fills `*out` with the default configuration: no read timeout, a 2 MiB ring, a 100 ms block
 /// retire timeout, no filter, `PKT_PROTO_ALL`, `PKT_DIR_INOUT`, `PKT_TSTAMP_NANO`, max_nil_read
-/// 1024, and every flag false. Does nothing when `out` is NULL.
+/// 1024, every flag false except `vlan_insert` (true), and snaplen 0 (whole packets). Does
+/// nothing when `out` is NULL.
 ///
 /// Thread safety: any thread.
 ///

@@ -152,6 +152,16 @@ pub struct pkt_config {
     /// traffic control applies, a full device queue drops frames, and other captures on the
     /// host (tcpdump, other handles) do not see them. Default false.
     pub qdisc_bypass: bool,
+    /// Put the outer 802.1Q/802.1ad tag, which the kernel moves out of the packet into the ring's
+    /// metadata, back into the bytes, as it was on the wire (link-layer captures only; `caplen`
+    /// and `len` then count its 4 bytes; `vlan_tci` and `vlan_tpid` still describe it). Inner
+    /// tags of QinQ frames are never removed. Filters always see the packet without the outer
+    /// tag (use the VLAN ancillary loads). Default true.
+    pub vlan_insert: bool,
+    /// Bytes kept of each packet: the kernel copies no more into the ring (enforced through the
+    /// filter's return value), `len` still gives the length on the wire. 0 (default): whole
+    /// packets.
+    pub snaplen: u32,
 }
 
 /// See `struct pkt_config`.
