@@ -346,6 +346,9 @@ bool is_test_frame(const uint8_t *data, size_t caplen, bool cooked)
     if (caplen < ETH_HDR_LEN)
         return false;
     uint16_t t = (uint16_t)((data[12] << 8) | data[13]);
+    /* a VLAN tag put back into the bytes: the ethertype follows it */
+    if ((t == 0x8100 || t == 0x88a8) && caplen >= ETH_HDR_LEN + 4)
+        t = (uint16_t)((data[16] << 8) | data[17]);
     return t == TEST_ETHERTYPE || t == OTHER_ETHERTYPE;
 }
 

@@ -15,7 +15,7 @@ use once_cell::sync::Lazy;
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
-use crate::ring::{Frame, Geometry, Put, Rx, TxRing, Version, Walk, RESERVE};
+use crate::ring::{Frame, Geometry, Post, Put, Rx, TxRing, Version, Walk, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
 
@@ -523,6 +523,8 @@ pub struct Handle {
     gone_at: Option<u64>,
     gone_grace_ns: u64,
     micro: bool,
+    /// Bytes kept of each packet; 0: whole packets.
+    snaplen: u32,
     max_nil: u64,
     nonblock: bool,
     read_timeout_ns: Option<u64>,
@@ -607,7 +609,13 @@ impl Handle {
             },
         };
         let prefix = filter::prefix(&sel);
-        let user = match install(sock.fd(), &prefix, cfg.filter.as_deref(), "config.filter")? {
+        let user = match install(
+            sock.fd(),
+            &prefix,
+            cfg.filter.as_deref(),
+            cfg.snaplen,
+            "config.filter",
+        )? {
             Installed::UserSpace => cfg.filter.clone().map(|prog| UserFilter { prog, until: None }),
             Installed::Kernel | Installed::None => None,
         };
@@ -627,14 +635,18 @@ impl Handle {
             (Version::V3, t) if t < 0 => 100_000_000,
             _ => 0,
         } + GONE_MARGIN_NS;
-        let ring = Rx::new(version, map, geo);
-        let side = vec![0u8; ring.max_packet()];
+        // Tags go back only where the bytes start with an Ethernet header.
+        let vlan_insert = cfg.vlan_insert && !cooked;
+        let ring = Rx::new(version, map, geo, Post::new(vlan_insert, cfg.snaplen));
+        // Room for the largest packet and a tag put back.
+        let side = vec![0u8; ring.max_packet() + 4];
         let config = Config {
             buffer_size: geo.size() as i64,
             filter: None,
             cooked,
             promiscuous: cfg.promiscuous && !any,
             proto,
+            vlan_insert,
             ..cfg.clone()
         };
         let ctl = Arc::new(Control {
@@ -659,6 +671,7 @@ impl Handle {
             gone_at: None,
             gone_grace_ns,
             micro: cfg.tstamp_resolution == TstampResolution::Micro,
+            snaplen: cfg.snaplen,
             max_nil: cfg.max_nil_read,
             nonblock: cfg.nonblock,
             read_timeout_ns: (cfg.read_timeout_ms > 0).then(|| cfg.read_timeout_ms as u64 * 1_000_000),
@@ -705,7 +718,31 @@ impl Handle {
             // Nothing handed out before is referenced any more: the previous call's packet is
             // superseded, and packets skipped in this call were never handed out.
             self.ring.release_done();
-            let f = match self.ring.next() {
+            // Fast path (TPACKET_V3, no user-space filter): the block walk of the batch readers,
+            // one packet long.
+            if self.user.is_none() {
+                let micro = self.micro;
+                let mut got = (0, 0, false);
+                match self.ring.walk_block(1, |_, fr| {
+                    *info = make_info(fr, fr.caplen, micro);
+                    got = (fr.data_off, fr.caplen, fr.last_in_slot);
+                    true
+                }) {
+                    Some(Walk::Ready(_)) => {
+                        let (data_off, caplen, last_in_slot) = got;
+                        return Ok(Some(self.data_at(data_off, caplen, last_in_slot)));
+                    }
+                    Some(Walk::Empty) => {
+                        self.wait(poll, &mut deadline)?;
+                        continue;
+                    }
+                    Some(Walk::Corrupt) => {
+                        return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring"))
+                    }
+                    None => {}
+                }
+            }
+            let mut f = match self.ring.next() {
                 Ok(Some(f)) => f,
                 Ok(None) => {
                     self.wait(poll, &mut deadline)?;
@@ -715,8 +752,10 @@ impl Handle {
             };
             match self.user_verdict(&f) {
                 Some(caplen) => {
-                    *info = self.info(&f, caplen);
-                    return Ok(Some(self.data(f, caplen)));
+                    f.caplen = caplen;
+                    self.ring.finish(&mut f);
+                    *info = self.info(&f, f.caplen);
+                    return Ok(Some(self.data(f, f.caplen)));
                 }
                 None => {
                     skipped += 1;
@@ -767,15 +806,21 @@ impl Handle {
     /// The bytes of a packet about to be returned.
     #[inline(always)]
     fn data(&mut self, f: Frame, caplen: u32) -> &[u8] {
+        self.data_at(f.data_off, caplen, f.last_in_slot)
+    }
+
+    /// [`Handle::data`] of the `caplen` bytes at `data_off`.
+    #[inline(always)]
+    fn data_at(&mut self, data_off: usize, caplen: u32, last_in_slot: bool) -> &[u8] {
         let n = caplen as usize;
-        if f.last_in_slot && !self.ring.next_slot_ready() {
+        if last_in_slot && !self.ring.next_slot_ready() {
             // Nothing follows: copy this packet aside and hand its slot back now, so that an
             // event loop polling the fd is not woken again for a slot we have finished.
-            self.side[..n].copy_from_slice(self.ring.bytes(f.data_off, n));
+            self.side[..n].copy_from_slice(self.ring.bytes(data_off, n));
             self.ring.release_done();
             &self.side[..n]
         } else {
-            self.ring.bytes(f.data_off, n)
+            self.ring.bytes(data_off, n)
         }
     }
 
@@ -852,7 +897,7 @@ impl Handle {
                     None => {}
                 }
             }
-            let fr = match self.ring.next() {
+            let mut fr = match self.ring.next() {
                 Ok(Some(fr)) => fr,
                 Ok(None) if count > 0 => break,
                 Ok(None) => {
@@ -865,9 +910,11 @@ impl Handle {
             };
             match self.user_verdict(&fr) {
                 Some(caplen) => {
-                    let info = self.info(&fr, caplen);
+                    fr.caplen = caplen;
+                    self.ring.finish(&mut fr);
+                    let info = self.info(&fr, fr.caplen);
                     f(Packet {
-                        data: self.ring.bytes(fr.data_off, caplen as usize),
+                        data: self.ring.bytes(fr.data_off, fr.caplen as usize),
                         info,
                     });
                     count += 1;
@@ -1020,7 +1067,13 @@ impl Handle {
     /// space for good.
     pub fn set_filter(&mut self, prog: Option<&[Insn]>) -> Result<(), Error> {
         let prog = prog.filter(|p| !p.is_empty());
-        match install(self.ctl.sock.as_fd(), &self.prefix, prog, "pkt_setfilter")? {
+        match install(
+            self.ctl.sock.as_fd(),
+            &self.prefix,
+            prog,
+            self.snaplen,
+            "pkt_setfilter",
+        )? {
             Installed::None => self.user = None,
             Installed::UserSpace => {
                 self.user = prog.map(|p| UserFilter {
@@ -1052,19 +1105,21 @@ fn install(
     sock: BorrowedFd<'_>,
     prefix: &[Insn],
     user: Option<&[Insn]>,
+    snaplen: u32,
     what: &'static str,
 ) -> Result<Installed, Error> {
     let Some(prog) = user else {
-        if prefix.is_empty() {
+        if prefix.is_empty() && snaplen == 0 {
             socket::detach(sock)?;
         } else {
-            socket::attach(sock, &filter::combine(prefix, None)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
+            socket::attach(sock, &filter::combine(prefix, None, snaplen))
+                .ctx("setsockopt(SO_ATTACH_FILTER)")?;
         }
         return Ok(Installed::None);
     };
     filter::validate(prog)
         .map_err(|r| Error::with_detail(Errno::EINVAL, what, format!("invalid filter: {r}")))?;
-    let full = filter::combine(prefix, Some(prog));
+    let full = filter::combine(prefix, Some(prog), snaplen);
     let refused = if full.len() <= filter::KERNEL_MAX_INSNS {
         match socket::attach(sock, &full) {
             Ok(()) => return Ok(Installed::Kernel),
@@ -1082,10 +1137,10 @@ fn install(
             format!("the kernel refused the filter and user space cannot run it: {r}"),
         )
     })?;
-    if prefix.is_empty() {
+    if prefix.is_empty() && snaplen == 0 {
         socket::detach(sock)?;
     } else {
-        socket::attach(sock, &filter::combine(prefix, None)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
+        socket::attach(sock, &filter::combine(prefix, None, snaplen)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
     }
     Ok(Installed::UserSpace)
 }

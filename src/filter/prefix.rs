@@ -90,13 +90,23 @@ pub fn prefix(sel: &Selection) -> Vec<Insn> {
     body
 }
 
-/// The program the kernel runs: the prefix, then the user's program (or accept-all).
-pub fn combine(prefix: &[Insn], user: Option<&[Insn]>) -> Vec<Insn> {
+/// The program the kernel runs: the prefix, then the user's program (or accept-all), with every
+/// constant it returns clamped to `snaplen` (0: no limit), so that the kernel copies no more than
+/// that into the ring. A program returning `A` is not clamped here: the reader trims its packets.
+pub fn combine(prefix: &[Insn], user: Option<&[Insn]>, snaplen: u32) -> Vec<Insn> {
     let user = user.unwrap_or(std::slice::from_ref(&ACCEPT_ALL));
     let mut p = Vec::with_capacity(prefix.len() + user.len());
     p.extend_from_slice(prefix);
-    p.extend_from_slice(user);
+    p.extend(user.iter().map(|&i| clamp_ret(i, snaplen)));
     p
+}
+
+/// `ret #k` with k clamped to `snaplen` (0: no limit); other instructions unchanged.
+fn clamp_ret(mut i: Insn, snaplen: u32) -> Insn {
+    if snaplen != 0 && i.code == BPF_RET | BPF_K && i.k > snaplen {
+        i.k = snaplen;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -123,7 +133,7 @@ mod tests {
     }
 
     fn accepts(sel: &Selection, m: &Meta) -> bool {
-        let p = combine(&prefix(sel), None);
+        let p = combine(&prefix(sel), None, 0);
         validate(&p).unwrap();
         run(&p, &[0u8; 60], m) != 0
     }
@@ -173,7 +183,7 @@ mod tests {
     fn user_program_runs_after_prefix() {
         let s = sel(0x800, Direction::InOut, Some(false));
         let user = [Insn::stmt(BPF_RET | BPF_K, 20)];
-        let p = combine(&prefix(&s), Some(&user));
+        let p = combine(&prefix(&s), Some(&user), 0);
         validate(&p).unwrap();
         assert_eq!(run(&p, &[0u8; 60], &meta(0x800, 0, 1)), 20);
         assert_eq!(run(&p, &[0u8; 60], &meta(0x806, 0, 1)), 0);

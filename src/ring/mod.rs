@@ -178,6 +178,95 @@ pub struct Frame {
     pub pkttype: u8,
     /// This packet is the last of its slot: the slot goes back to the kernel at the next call.
     pub last_in_slot: bool,
+    /// Bytes of the slot in front of the data that hold no header (the `PACKET_RESERVE` room).
+    pub room: u16,
+}
+
+/// What every packet handed out gets done to it after any filter ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Post {
+    /// Put the outer VLAN tag back into the bytes (link-layer captures).
+    pub vlan_insert: bool,
+    /// Most bytes handed out per packet (`u32::MAX`: no limit).
+    pub snap: u32,
+}
+
+impl Post {
+    /// The settings for a capture: `snaplen` 0 means whole packets.
+    pub fn new(vlan_insert: bool, snaplen: u32) -> Post {
+        Post {
+            vlan_insert,
+            snap: if snaplen == 0 { u32::MAX } else { snaplen },
+        }
+    }
+
+    /// Applies the settings to `f`, whose bytes are in `map` and ours.
+    #[inline(always)]
+    fn apply(&self, map: &Mapping, f: &mut Frame) {
+        (f.data_off, f.caplen, f.len) = self.apply_to(map, f.data_off, f.caplen, f.len, f);
+    }
+
+    /// [`Post::apply`] on a packet's position and lengths, kept in registers by the walks:
+    /// returns the new (data offset, caplen, len).
+    #[inline(always)]
+    fn apply_to(
+        &self,
+        map: &Mapping,
+        data_off: usize,
+        caplen: u32,
+        len: u32,
+        f: &Frame,
+    ) -> (usize, u32, u32) {
+        let (mut d, mut c, mut l) = (data_off, caplen, len);
+        if self.vlan_insert && f.status & sys::TP_STATUS_VLAN_VALID != 0 {
+            (d, c, l) = insert_vlan(map, d, c, l, f.room, f.status, f.vlan_tci, f.vlan_tpid);
+        }
+        (d, c.min(self.snap), l)
+    }
+}
+
+/// Where the Ethernet header's ethertype sits: the tag goes in front of it.
+const ETH_TYPE_OFF: usize = 12;
+
+/// Puts the outer VLAN tag the kernel took out back in front of the ethertype: the 12 address
+/// bytes move 4 bytes back into the reserved room, the tag goes after them. Packets too short for
+/// an Ethernet header, or without room in front (never with our `PACKET_RESERVE`), stay as they
+/// are.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn insert_vlan(
+    map: &Mapping,
+    data_off: usize,
+    caplen: u32,
+    len: u32,
+    room: u16,
+    status: u32,
+    tci: u16,
+    tpid: u16,
+) -> (usize, u32, u32) {
+    if (caplen as usize) < ETH_TYPE_OFF || room < 4 || data_off < 4 {
+        return (data_off, caplen, len);
+    }
+    let tpid = if status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
+        tpid
+    } else {
+        sys::ETH_P_8021Q
+    };
+    let mut tag = [0u8; 4];
+    tag[..2].copy_from_slice(&tpid.to_be_bytes());
+    tag[2..].copy_from_slice(&tci.to_be_bytes());
+    let start = data_off - 4;
+    assert!(start + ETH_TYPE_OFF + 4 <= map.len(), "ring range out of bounds");
+    // SAFETY: `start .. data_off + caplen` lies in the packet's slot (the parser checked the
+    // bytes, `room` says the 4 bytes in front of them belong to the slot and hold no header), the
+    // slot is ours, and no reference to these bytes has been handed out yet.
+    unsafe {
+        let p = map.map.as_mut_ptr().add(start);
+        std::ptr::copy(p.add(4), p, ETH_TYPE_OFF);
+        std::ptr::copy_nonoverlapping(tag.as_ptr(), p.add(ETH_TYPE_OFF), 4);
+    }
+    (start, caplen + 4, len.saturating_add(4))
 }
 
 /// The ring's mapping: `block_nr` blocks of `block_size` bytes, shared with the kernel.
@@ -295,6 +384,18 @@ impl Mapping {
         let _ = off;
     }
 
+    /// The start of the slot of `size` bytes at `off`. Panics if it is not inside the mapping
+    /// (slots come from the geometry, so it always is).
+    #[inline(always)]
+    fn slot(&self, off: usize, size: usize) -> *mut u8 {
+        assert!(
+            off <= self.len() && size <= self.len() - off,
+            "ring slot out of bounds"
+        );
+        // SAFETY: in bounds (asserted).
+        unsafe { self.map.as_mut_ptr().add(off) }
+    }
+
     /// The bytes `off..off + len`, which the caller checked are inside one user-owned slot.
     #[inline(always)]
     pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
@@ -306,6 +407,19 @@ impl Mapping {
         // needs `&mut` of the ring and so ends this borrow first.
         unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(off), len) }
     }
+}
+
+/// Asks the CPU to start loading the cache line at `p` (any address: a prefetch never faults).
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch reads nothing architecturally and never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Reads the `sockaddr_ll` the kernel puts after each frame header.
@@ -429,10 +543,10 @@ pub enum Walk {
 pub struct Corrupt;
 
 impl Rx {
-    pub fn new(version: Version, map: Arc<Mapping>, geo: Geometry) -> Rx {
+    pub fn new(version: Version, map: Arc<Mapping>, geo: Geometry, post: Post) -> Rx {
         match version {
-            Version::V3 => Rx::V3(V3Ring::new(map, geo)),
-            Version::V2 => Rx::V2(V2Ring::new(map, geo)),
+            Version::V3 => Rx::V3(V3Ring::new(map, geo, post)),
+            Version::V2 => Rx::V2(V2Ring::new(map, geo, post)),
         }
     }
 
@@ -447,8 +561,18 @@ impl Rx {
         }
     }
 
+    /// Finishes a packet from [`Rx::next`] that is to be handed out, after any filter ran on
+    /// it: the VLAN tag goes back into the bytes, the snap length applies.
+    #[inline(always)]
+    pub fn finish(&mut self, f: &mut Frame) {
+        match self {
+            Rx::V3(r) => r.post.apply(&r.map, f),
+            Rx::V2(r) => r.post.apply(&r.map, f),
+        }
+    }
+
     /// TPACKET_V3 only (None for V2): hands up to `max` packets of the current block to `f`,
-    /// stopping at the block's end or when `f` returns false. The batch readers' fast path: one
+    /// finished (as [`Rx::finish`]), stopping at the block's end or when `f` returns false. The batch readers' fast path: one
     /// call walks many packets without going through [`Rx::next`] for each.
     #[inline(always)]
     pub fn walk_block(&mut self, max: usize, f: impl FnMut(&[u8], &Frame) -> bool) -> Option<Walk> {

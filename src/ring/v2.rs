@@ -3,7 +3,7 @@
 use std::mem::size_of;
 use std::sync::Arc;
 
-use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Slots};
+use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Post, Slots};
 use crate::sys::{tpacket_align, Tpacket2Hdr};
 
 const SLL_OFF: usize = tpacket_align(size_of::<Tpacket2Hdr>());
@@ -12,6 +12,7 @@ pub struct V2Ring {
     pub(super) map: Arc<Mapping>,
     pub(super) geo: Geometry,
     pub(super) slots: Slots,
+    pub(super) post: Post,
 }
 
 /// Frame `i` sits at `(i / fpb) * block_size + (i % fpb) * frame_size`.
@@ -22,8 +23,9 @@ fn frame_off(geo: Geometry) -> impl Fn(u32) -> usize {
 }
 
 impl V2Ring {
-    pub(super) fn new(map: Arc<Mapping>, geo: Geometry) -> V2Ring {
+    pub(super) fn new(map: Arc<Mapping>, geo: Geometry, post: Post) -> V2Ring {
         V2Ring {
+            post,
             map,
             geo,
             slots: Slots::new(geo.frame_nr),
@@ -67,6 +69,7 @@ impl V2Ring {
             vlan_tci: h.tp_vlan_tci,
             vlan_tpid: h.tp_vlan_tpid,
             last_in_slot: true,
+            room: (data - (SLL_OFF + 20)) as u16,
             ..Frame::default()
         };
         read_sll(&self.map, off + SLL_OFF, &mut f)?;
