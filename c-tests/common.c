@@ -614,3 +614,245 @@ pkt_bpf_insn_t *filter_long(size_t n, uint16_t ethertype)
     filter_ethertype(p + n - 4, ethertype, 262144);
     return p;
 }
+
+/* ---- savefiles: temporary files and the tools that read them ---- */
+
+#include <sched.h>
+#include <sys/mount.h>
+
+static char g_tmpdir[64];
+
+/* Unmounts whatever is mounted at or below the temporary directory (deepest first), then
+ * removes it. */
+static void tmpdir_cleanup(void)
+{
+    if (g_tmpdir[0] == '\0')
+        return;
+    size_t plen = strlen(g_tmpdir);
+    for (int round = 0; round < 16; round++) {
+        FILE *f = fopen("/proc/self/mounts", "r");
+        if (f == NULL)
+            break;
+        char line[1024], deepest[512] = "";
+        while (fgets(line, sizeof line, f) != NULL) {
+            char dev[256], mp[512];
+            if (sscanf(line, "%255s %511s", dev, mp) != 2)
+                continue;
+            if (strncmp(mp, g_tmpdir, plen) == 0 && (mp[plen] == '\0' || mp[plen] == '/') &&
+                strlen(mp) > strlen(deepest))
+                snprintf(deepest, sizeof deepest, "%s", mp);
+        }
+        fclose(f);
+        if (deepest[0] == '\0')
+            break;
+        if (umount2(deepest, MNT_DETACH) != 0)
+            break;
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", g_tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "# could not remove %s\n", g_tmpdir);
+    g_tmpdir[0] = '\0';
+}
+
+const char *test_tmpdir(void)
+{
+    if (g_tmpdir[0] == '\0') {
+        snprintf(g_tmpdir, sizeof g_tmpdir, "/tmp/pkttest-XXXXXX");
+        if (mkdtemp(g_tmpdir) == NULL)
+            FAIL("mkdtemp(/tmp/pkttest-XXXXXX): %s", strerror(errno));
+        atexit(tmpdir_cleanup);
+    }
+    return g_tmpdir;
+}
+
+const char *tmp_path(const char *name)
+{
+    static char bufs[8][256];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s/%s", test_tmpdir(), name);
+    return b;
+}
+
+void private_mount_ns(void)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        SKIP("unshare(CLONE_NEWNS): %s", strerror(errno));
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        FAIL("mount --make-rprivate /: %s", strerror(errno));
+}
+
+char *sh_output(int *status, const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    fflush(NULL);
+    FILE *p = popen(cmd, "r");
+    if (p == NULL)
+        FAIL("popen(%s): %s", cmd, strerror(errno));
+    size_t cap = 65536, len = 0;
+    char *out = malloc(cap);
+    CHECK(out != NULL);
+    for (;;) {
+        if (cap - len < 4096) {
+            cap *= 2;
+            out = realloc(out, cap);
+            CHECK(out != NULL);
+        }
+        size_t n = fread(out + len, 1, cap - len - 1, p);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    out[len] = '\0';
+    int st = pclose(p);
+    *status = (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+int split_lines(char *text, char **lines, int max)
+{
+    int n = 0;
+    char *s = text;
+    while (*s != '\0') {
+        char *nl = strchr(s, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        if (n < max)
+            lines[n] = s;
+        n++;
+        if (nl == NULL)
+            break;
+        s = nl + 1;
+    }
+    return n;
+}
+
+int split_tabs(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *s = line;
+    while (n < max) {
+        fields[n++] = s;
+        char *t = strchr(s, '\t');
+        if (t == NULL)
+            break;
+        *t = '\0';
+        s = t + 1;
+    }
+    return n;
+}
+
+int64_t parse_epoch_ns(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long sec = strtoll(s, &end, 10);
+    CHECKF(errno == 0 && end != s, "not a time: \"%s\"", s);
+    int64_t frac = 0;
+    int digits = 0;
+    if (*end == '.') {
+        for (end++; *end >= '0' && *end <= '9'; end++, digits++) {
+            CHECKF(digits < 9, "more than 9 fraction digits: \"%s\"", s);
+            frac = frac * 10 + (*end - '0');
+        }
+    }
+    for (; digits < 9; digits++)
+        frac *= 10;
+    return (int64_t)sec * 1000000000 + frac;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Fails the test when a tool's standard error (in file err_path) has an error line: anything
+ * but the lines listed in ok (prefixes). */
+static void check_stderr(const char *tool, const char *path, const char *err_path,
+                         const char *const *ok, size_t nok)
+{
+    FILE *f = fopen(err_path, "r");
+    if (f == NULL)
+        FAIL("open %s: %s", err_path, strerror(errno));
+    char line[1024];
+    while (fgets(line, sizeof line, f) != NULL) {
+        bool fine = line[0] == '\n';
+        for (size_t i = 0; i < nok && !fine; i++)
+            fine = strncmp(line, ok[i], strlen(ok[i])) == 0;
+        if (!fine)
+            FAIL("%s -r %s: %s", tool, path, line);
+    }
+    fclose(f);
+    unlink(err_path);
+}
+
+int tcpdump_read(const char *path, bool nano, tcpdump_pkt_t *out, int max)
+{
+    /* in the test's own directory: the file may sit on a full file system */
+    char err[300];
+    snprintf(err, sizeof err, "%s", tmp_path("tcpdump.stderr"));
+    int status;
+    char *text = sh_output(&status, "tcpdump -r '%s' -nn -tt -xx %s 2>'%s'", path,
+                           nano ? "--nano" : "", err);
+    /* the warning comes with LINUX_SLL2 files, whose ifindexes tcpdump names from the host */
+    static const char *const ok[] = {"reading from file",
+                                     "Warning: interface names might be incorrect"};
+    check_stderr("tcpdump", path, err, ok, 2);
+    CHECKF(status == 0, "tcpdump -r %s exited with %d", path, status);
+    int n = 0;
+    tcpdump_pkt_t *cur = NULL;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        if (line[0] != '\t') {
+            CHECKF(n < max, "tcpdump -r %s: more than %d packets", path, max);
+            cur = &out[n++];
+            memset(cur, 0, sizeof *cur);
+            cur->ts_ns = parse_epoch_ns(line);
+            const char *dot = strchr(line, '.');
+            cur->frac_digits = dot ? (int)strspn(dot + 1, "0123456789") : 0;
+            const char *l = NULL;
+            for (const char *s = line; (s = strstr(s, "length ")) != NULL; s++)
+                l = s;
+            CHECKF(l != NULL, "tcpdump: no length in \"%s\"", line);
+            cur->len = (uint32_t)strtoul(l + 7, NULL, 10);
+            continue;
+        }
+        CHECKF(cur != NULL && strncmp(line, "\t0x", 3) == 0, "tcpdump: unexpected \"%s\"", line);
+        const char *s = strchr(line, ':');
+        CHECK(s != NULL);
+        for (s++; *s != '\0';) {
+            while (*s == ' ')
+                s++;
+            int hi, lo;
+            while ((hi = hexval(s[0])) >= 0 && (lo = hexval(s[1])) >= 0) {
+                CHECKF(cur->caplen < sizeof cur->bytes, "tcpdump: packet too long");
+                cur->bytes[cur->caplen++] = (uint8_t)(hi << 4 | lo);
+                s += 2;
+            }
+            if (*s != ' ')
+                break;
+        }
+    }
+    free(text);
+    return n;
+}
+
+char *tshark_fields(const char *path, const char *fields)
+{
+    char err[300];
+    snprintf(err, sizeof err, "%s", tmp_path("tshark.stderr"));
+    int status;
+    char *text = sh_output(&status, "tshark -r '%s' -T fields %s 2>'%s'", path, fields, err);
+    static const char *const ok[] = {"Running as user \"root\""};
+    check_stderr("tshark", path, err, ok, 1);
+    CHECKF(status == 0, "tshark -r %s exited with %d", path, status);
+    return text;
+}

@@ -207,4 +207,44 @@ void filter_ethertype(pkt_bpf_insn_t prog[4], uint16_t ethertype, uint32_t ret_k
  * the kernel takes once n + libpkt's prefix exceeds 4096, so it runs in user space. Free it. */
 pkt_bpf_insn_t *filter_long(size_t n, uint16_t ethertype);
 
+/* ---- savefiles: temporary files and the tools that read them (tcpdump, tshark) ---- */
+
+/* A fresh directory (mode 0700) under /tmp, created on first use and removed with its contents
+ * when the test exits, also on failure (after unmounting anything the test mounted on it or
+ * below it). */
+const char *test_tmpdir(void);
+/* The path of name inside test_tmpdir(), in one of 8 static buffers used in turn. */
+const char *tmp_path(const char *name);
+/* Moves the test into a mount namespace of its own whose mounts do not propagate anywhere, so
+ * that what it mounts vanishes with it. Skips the test when that is not allowed. */
+void private_mount_ns(void);
+/* Runs a shell command; returns what it wrote on standard output (malloc'd, NUL-terminated; free
+ * it) and its exit status in *status (-1 if it did not exit normally). */
+__attribute__((format(printf, 2, 3))) char *sh_output(int *status, const char *fmt, ...);
+/* Splits text into lines in place (the newlines become NULs); fills lines[0..max) and returns
+ * the number of lines (without a trailing empty one). */
+int split_lines(char *text, char **lines, int max);
+/* Splits a line into tab-separated fields in place; returns the count (up to max). */
+int split_tabs(char *line, char **fields, int max);
+/* "SEC.FRACTION" (any number of fraction digits, at most 9) as nanoseconds since the epoch. */
+int64_t parse_epoch_ns(const char *s);
+
+/* One packet as `tcpdump -r FILE -nn -tt -xx` prints it. */
+typedef struct tcpdump_pkt {
+    int64_t ts_ns;     /* the printed time, in nanoseconds */
+    int frac_digits;   /* digits printed after the point: 6, or 9 with --nano */
+    uint32_t len;      /* the last "length N" on the summary line (the original length) */
+    size_t caplen;     /* bytes in the hex dump */
+    uint8_t bytes[RX_COPY_MAX + 64];
+} tcpdump_pkt_t;
+
+/* Reads a savefile with `tcpdump -r PATH -nn -tt -xx` (and --nano when nano). Fails the test
+ * if tcpdump exits non-zero or reports an error (a torn record gives "truncated dump file").
+ * Fills out[0..max) and returns the packet count; fails if there are more than max. */
+int tcpdump_read(const char *path, bool nano, tcpdump_pkt_t *out, int max);
+/* Runs `tshark -r PATH -T fields FIELDS` (FIELDS such as "-e frame.len -e frame.cap_len") and
+ * fails the test unless it exits 0 without complaining on stderr about the file; returns its
+ * output (malloc'd; free it): one line per packet, fields separated by tabs. */
+char *tshark_fields(const char *path, const char *fields);
+
 #endif

@@ -181,15 +181,184 @@
 #define PKT_PACKET_OUTGOING 4
 
 /**
+ * pcap link type: BSD loopback (a 4-byte address family, then the packet).
+ */
+#define PKT_DLT_NULL 0
+
+/**
+ * pcap link type: Ethernet (also Linux loopback, which carries Ethernet headers).
+ */
+#define PKT_DLT_EN10MB 1
+
+/**
+ * pcap link type: IEEE 802.5 token ring.
+ */
+#define PKT_DLT_IEEE802 6
+
+/**
+ * pcap link type: raw IP, the packet starts with an IPv4 or IPv6 header. This is the value
+ * written in files (LINKTYPE_RAW); `pkt_dump_open` also accepts 12, libpcap's DLT_RAW on
+ * Linux, and writes 101.
+ */
+#define PKT_DLT_RAW 101
+
+/**
+ * pcap link type: IEEE 802.11 without radio information.
+ */
+#define PKT_DLT_IEEE802_11 105
+
+/**
+ * pcap link type: Linux cooked capture v1 (a 16-byte header the dumper builds).
+ */
+#define PKT_DLT_LINUX_SLL 113
+
+/**
+ * pcap link type: IEEE 802.11 with a Prism monitor-mode header.
+ */
+#define PKT_DLT_PRISM_HEADER 119
+
+/**
+ * pcap link type: IEEE 802.11 with a radiotap header.
+ */
+#define PKT_DLT_IEEE802_11_RADIO 127
+
+/**
+ * pcap link type: the first of the private-use types USER0 (147) .. USER15 (162).
+ */
+#define PKT_DLT_USER0 147
+
+/**
+ * pcap link type: SocketCAN frames.
+ */
+#define PKT_DLT_CAN_SOCKETCAN 227
+
+/**
+ * pcap link type: raw IPv4.
+ */
+#define PKT_DLT_IPV4 228
+
+/**
+ * pcap link type: raw IPv6.
+ */
+#define PKT_DLT_IPV6 229
+
+/**
+ * pcap link type: Linux netlink (nlmon interfaces).
+ */
+#define PKT_DLT_NETLINK 253
+
+/**
+ * pcap link type: Linux cooked capture v2 (a 20-byte header the dumper builds, with the
+ * interface index); what cooked libpkt captures are written as.
+ */
+#define PKT_DLT_LINUX_SLL2 276
+
+/**
+ * `pkt_dump_open` flag: write pcapng instead of pcap.
+ */
+#define PKT_DUMP_PCAPNG 1
+
+/**
+ * `pkt_dump_open` flag: nanosecond timestamps (pcap magic 0xa1b23c4d; pcapng `if_tsresol`
+ * 9). Without it timestamps are in microseconds, the fraction `nsec / 1000` truncated.
+ */
+#define PKT_DUMP_NANO 2
+
+/**
  * The opaque handle behind `pkt_t *`: the shared part for calls that may run beside a read,
  * and the reader part, which only the (one) reading thread touches.
  */
 struct pkt;
 
 /**
+ * The opaque savefile writer behind `pkt_dumper_t *`.
+ */
+struct pkt_dumper;
+
+/**
  * The opaque capture handle.
  */
 typedef struct pkt pkt_t;
+
+/**
+ * A savefile being written: from `pkt_dump_open()` until `pkt_dump_close()`.
+ */
+typedef struct pkt_dumper pkt_dumper_t;
+
+/**
+ * What is known about one captured packet.
+ */
+struct pkt_info {
+    /**
+     * Capture time, seconds since the epoch (the kernel's software receive timestamp).
+     */
+    int64_t sec;
+    /**
+     * Nanoseconds; a multiple of 1000 with `PKT_TSTAMP_MICRO`.
+     */
+    uint32_t nsec;
+    /**
+     * Bytes available at `data`.
+     */
+    uint32_t caplen;
+    /**
+     * Length on the wire; `>= caplen`.
+     */
+    uint32_t len;
+    /**
+     * Index of the interface the packet was seen on.
+     */
+    int32_t ifindex;
+    /**
+     * The ring's status word (`TP_STATUS_*`): see `pkt_tstamp_valid()`, `pkt_vlan_valid()`.
+     */
+    uint32_t status;
+    /**
+     * TPID of the VLAN tag the kernel removed from the bytes, valid when
+     * `pkt_vlan_valid(status)`.
+     */
+    uint16_t vlan_tpid;
+    /**
+     * TCI (priority, DEI, VLAN id) of that tag.
+     */
+    uint16_t vlan_tci;
+    /**
+     * Ethertype, host byte order.
+     */
+    uint16_t protocol;
+    /**
+     * ARPHRD_* of the interface the packet was seen on (772 for loopback).
+     */
+    uint16_t linktype;
+    /**
+     * `PKT_PACKET_*`: host, broadcast, multicast, other host, outgoing.
+     */
+    uint8_t pkttype;
+};
+
+/**
+ * See `struct pkt_info`.
+ */
+typedef struct pkt_info pkt_info_t;
+
+/**
+ * Packet counters.
+ */
+struct pkt_stats {
+    /**
+     * Packets that passed the kernel filter and reached the socket, dropped ones included.
+     */
+    uint64_t recvs;
+    /**
+     * Packets dropped because the ring was full.
+     */
+    uint64_t drops;
+};
+
+/**
+ * See `struct pkt_stats`.
+ */
+typedef struct pkt_stats pkt_stats_t;
 
 /**
  * One classic BPF instruction; the same layout as Linux `struct sock_filter`.
@@ -310,62 +479,6 @@ struct pkt_config {
 typedef struct pkt_config pkt_config_t;
 
 /**
- * What is known about one captured packet.
- */
-struct pkt_info {
-    /**
-     * Capture time, seconds since the epoch (the kernel's software receive timestamp).
-     */
-    int64_t sec;
-    /**
-     * Nanoseconds; a multiple of 1000 with `PKT_TSTAMP_MICRO`.
-     */
-    uint32_t nsec;
-    /**
-     * Bytes available at `data`.
-     */
-    uint32_t caplen;
-    /**
-     * Length on the wire; `>= caplen`.
-     */
-    uint32_t len;
-    /**
-     * Index of the interface the packet was seen on.
-     */
-    int32_t ifindex;
-    /**
-     * The ring's status word (`TP_STATUS_*`): see `pkt_tstamp_valid()`, `pkt_vlan_valid()`.
-     */
-    uint32_t status;
-    /**
-     * TPID of the VLAN tag the kernel removed from the bytes, valid when
-     * `pkt_vlan_valid(status)`.
-     */
-    uint16_t vlan_tpid;
-    /**
-     * TCI (priority, DEI, VLAN id) of that tag.
-     */
-    uint16_t vlan_tci;
-    /**
-     * Ethertype, host byte order.
-     */
-    uint16_t protocol;
-    /**
-     * ARPHRD_* of the interface the packet was seen on (772 for loopback).
-     */
-    uint16_t linktype;
-    /**
-     * `PKT_PACKET_*`: host, broadcast, multicast, other host, outgoing.
-     */
-    uint8_t pkttype;
-};
-
-/**
- * See `struct pkt_info`.
- */
-typedef struct pkt_info pkt_info_t;
-
-/**
  * One packet of a batch read: `data` points to `info.caplen` bytes in the ring.
  */
 struct pkt_packet {
@@ -409,28 +522,159 @@ struct pkt_frame {
  */
 typedef struct pkt_frame pkt_frame_t;
 
-/**
- * Packet counters.
- */
-struct pkt_stats {
-    /**
-     * Packets that passed the kernel filter and reached the socket, dropped ones included.
-     */
-    uint64_t recvs;
-    /**
-     * Packets dropped because the ring was full.
-     */
-    uint64_t drops;
-};
-
-/**
- * See `struct pkt_stats`.
- */
-typedef struct pkt_stats pkt_stats_t;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Returns the pcap link type of packets captured on an interface of type `arphrd` (an
+ * `ARPHRD_*` value, as `pkt_linktype()` and `pkt_info_t.linktype` report it).
+ *
+ * `cooked` true (a cooked capture: no link-layer header in the data) gives
+ * `PKT_DLT_LINUX_SLL2`. Otherwise: Ethernet and loopback give `PKT_DLT_EN10MB`; interfaces
+ * without a link-layer header (tun, ARPHRD_NONE, IP tunnels, PPP) `PKT_DLT_RAW`; IEEE 802.11
+ * `PKT_DLT_IEEE802_11`, with radiotap 127 (`PKT_DLT_IEEE802_11_RADIO`), with Prism 119;
+ * SocketCAN 227; netlink 253; and the other mappings libpcap makes on Linux. An `arphrd` with
+ * no pcap equivalent, and `PKT_LINKTYPE_NONE` (all interfaces), give `PKT_DLT_LINUX_SLL2`:
+ * libpcap falls back to a cooked capture for such interfaces, and libpkt opens every interface
+ * that is not Ethernet or loopback cooked (see `pkt_dlt()` for an open handle). Every value
+ * returned is accepted by `pkt_dump_open()`.
+ *
+ * Thread safety: any thread.
+ */
+uint16_t pkt_dlt_of(uint16_t arphrd, bool cooked);
+
+/**
+ * Returns the pcap link type to write the packets of handle `h` with: `PKT_DLT_LINUX_SLL2`
+ * for a cooked handle (also every handle on all interfaces, and on interfaces other than
+ * Ethernet and loopback, which are always cooked), otherwise `pkt_dlt_of(pkt_linktype(h),
+ * false)`, i.e. `PKT_DLT_EN10MB`. `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()`
+ * rejects with `-EINVAL`.
+ *
+ * Thread safety: any thread, also while another thread reads.
+ *
+ * # Safety
+ * `h` is NULL or a live handle.
+ */
+uint16_t pkt_dlt(pkt_t *h);
+
+/**
+ * Opens a savefile: creates or truncates `path` (mode 0644 minus the umask, close-on-exec)
+ * and writes the file header, or for pcapng (`PKT_DUMP_PCAPNG` in `flags`) the section header
+ * block (`shb_userappl` "libpkt VERSION", `shb_os` "Linux RELEASE"). `path` "-" is standard
+ * output, which `pkt_dump_close()` leaves open; do not write to it otherwise meanwhile.
+ *
+ * `linktype` is a pcap link type (`PKT_DLT_*`; `pkt_dlt()` gives the right one for a handle;
+ * 12 is taken as `PKT_DLT_RAW`). `snaplen` bounds the bytes kept of each record, cooked
+ * headers included: 0 means 262144, the most libpcap reads; more is `-EINVAL`. `flags`:
+ * `PKT_DUMP_PCAPNG`, `PKT_DUMP_NANO` (nanosecond timestamps; default microseconds).
+ *
+ * Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks,
+ * and `pkt_errmsg()` says why, naming the path. Errors: `-EINVAL` (NULL `path` or `out`, an
+ * unknown link type or flag bit, a snap length over 262144), the errno of open(2) (`-ENOENT`,
+ * `-EACCES`, `-EROFS`, `-EISDIR`, ...), `-EBADF` for "-" with standard output closed, the
+ * errno of write(2) for the header (`-ENOSPC`, ...).
+ *
+ * Ownership: the caller owns the dumper and releases it with `pkt_dump_close()`.
+ * Thread safety: any thread; a dumper is then used by one thread at a time.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string; `out` is NULL or valid for writing a pointer.
+ */
+int pkt_dump_open(const char *path, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_dumper_t **out);
+
+/**
+ * Appends one record: `info->caplen` bytes at `data`, cut to the dumper's snap length, with
+ * `info->len` (which must be at least `info->caplen`) as the original length and
+ * `info->sec`/`info->nsec` as the time.
+ *
+ * For `PKT_DLT_LINUX_SLL` and `PKT_DLT_LINUX_SLL2` the data is the cooked packet (what a
+ * cooked handle returns, starting at the network header) and the dumper builds the cooked
+ * header from `info`: packet type, `linktype` (ARPHRD), `protocol`, and for SLL2 `ifindex`.
+ * The link-layer source address is not in `pkt_info_t`: the header says its length is 0.
+ * For pcapng, the first record of each `info->ifindex` is preceded by an interface description
+ * block (link type, snap length, `if_tsresol`, and `if_name` when the interface still exists
+ * in the calling thread's network namespace); each record carries `epb_flags`: outbound for
+ * `PKT_PACKET_OUTGOING`, otherwise inbound, with the reception type (unicast to this host,
+ * broadcast, multicast, or promiscuous for `PKT_PACKET_OTHERHOST`).
+ *
+ * Records are buffered (64 KiB) and atomic: each one ends up wholly in the file or not at
+ * all. Returns 0 when the record was accepted; it reaches the file when the buffer fills,
+ * at `pkt_dump_flush()` or at `pkt_dump_close()`. When write(2) fails (`-ENOSPC`, `-EIO`,
+ * `-EPIPE`, `-EBADF`, ...) the call that triggered it returns the error, a regular file is cut
+ * back to the end of its last whole record (ftruncate) so it stays readable, and records
+ * accepted since the last successful flush may be lost with it (`pkt_dump_flush()` after a
+ * record makes sure it is in the file). The error sticks: every later write, flush and the
+ * close return it. Writing to a pipe whose reader is gone raises SIGPIPE unless the program
+ * ignores it (then `-EPIPE`).
+ *
+ * Other errors, which change nothing and do not stick: `-EINVAL` for a NULL dumper or `info`,
+ * NULL `data` with `caplen` > 0, `len` < `caplen`, `nsec` of a second or more, a negative
+ * time, or (pcap) a time past 2106.
+ *
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper; `data` is NULL or points to `info->caplen` readable bytes;
+ * `info` is NULL or points to a `pkt_info_t`.
+ */
+int pkt_dump_write(pkt_dumper_t *d, const uint8_t *data, const pkt_info_t *info);
+
+/**
+ * Writes the buffered records to the file (as fflush does; no fsync). Returns 0, the errno
+ * of a failed write(2) (which sticks, see `pkt_dump_write()`), or `-EINVAL` for NULL.
+ *
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper.
+ */
+int pkt_dump_flush(pkt_dumper_t *d);
+
+/**
+ * Records capture counters (typically from `pkt_stats(h, true, &st)` just before closing) for
+ * pcapng's interface statistics blocks: `pkt_dump_close()` writes one per interface in the
+ * file, with `isb_ifrecv` = `recvs`, `isb_osdrop` = `drops`, `isb_starttime` (when the
+ * dumper was opened) and `isb_endtime` (the close). The counters are those of a socket, not
+ * of an interface: with a handle on all interfaces every block carries the same socket-wide
+ * counts. A later call replaces the counters. Ignored for pcap files.
+ *
+ * Returns 0, or `-EINVAL` for a NULL dumper or `st`.
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper; `st` is NULL or points to a `pkt_stats_t`.
+ */
+int pkt_dump_stats(pkt_dumper_t *d, const pkt_stats_t *st);
+
+/**
+ * Returns the size of the file once the buffer is written: the header and every record
+ * accepted so far (for a status line). After a write error, the size the file was cut back
+ * to. `-EINVAL` for NULL.
+ *
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper.
+ */
+int64_t pkt_dump_bytes(pkt_dumper_t *d);
+
+/**
+ * Finishes a savefile: writes the interface statistics blocks (pcapng, when
+ * `pkt_dump_stats()` gave counters), writes out the buffer, closes the file (standard output
+ * stays open) and frees the dumper, whatever happens.
+ *
+ * Returns 0, or the first error the dumper met (an earlier sticky write error included; see
+ * `pkt_dump_write()`), with the file then holding only whole records. NULL is a no-op
+ * returning 0.
+ *
+ * Thread safety: must not race with other calls on the same dumper; afterwards the dumper is
+ * gone.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper that is not used afterwards.
+ */
+int pkt_dump_close(pkt_dumper_t *d);
 
 /**
  * Replaces the handle's classic BPF filter with the `len` instructions at `prog`; `len` 0

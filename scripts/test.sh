@@ -52,8 +52,10 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install the Rust toolchain (https://rustup.rs) first" >&2
     exit 1
 fi
+# tcpdump and tshark read back the savefiles the C tests write (test_dump_*).
 ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
-    nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config
+    nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
+    tcpdump:tcpdump tshark:tshark
 for component in fmt clippy; do
     if ! cargo "$component" --version >/dev/null 2>&1; then
         rustup component add "${component/fmt/rustfmt}"
