@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# The README's main command: a live capture with libpkt in a throwaway lab.
+# The README's main command: pktdump, libpkt's capture tool, on live traffic in a throwaway lab.
 #
 #   sudo scripts/demo.sh [--no-build]
 #
-# Builds libpkt and examples/capture.c, creates two network namespaces joined by a veth pair
-# (see scripts/lab.sh), starts the capture on veth-a in namespace A, pings A from B five times
-# and injects three raw frames from B with examples/inject.c, and prints one line per packet
-# as the capture sees it. Everything it creates is deleted on exit, also on failure or Ctrl-C.
-# Traffic stays inside the lab: B reaches nothing but 10.99.0.1.
+# Builds libpkt and the examples (pktdump, inject), creates two network namespaces joined by a
+# veth pair (see scripts/lab.sh), and runs pktdump on veth-a in namespace A, printing each
+# packet as it arrives and writing them all to build/demo/demo.pcap. From namespace B it then
+# sends varied, bounded traffic: pings (with the ARP exchange before them), a UDP datagram to
+# a closed port (answered with ICMP port unreachable), a TCP connection attempt to a closed
+# port (SYN, answered with RST) and two raw VLAN-tagged frames (examples/inject -V). Once the
+# last frame has been printed it stops pktdump with SIGINT, shows pktdump's closing lines, and
+# reads build/demo/demo.pcap back with tcpdump (installed if missing), checking that tcpdump
+# reads exactly the packets pktdump printed, and at least the ones the traffic must produce.
+#
+# Everything it creates is deleted on exit, also on failure or Ctrl-C, except
+# build/demo/demo.pcap, kept to be opened in tcpdump or Wireshark. Traffic stays inside the
+# lab: B reaches nothing but 10.99.0.1. Each step is bounded in time.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,12 +24,17 @@ cd "$ROOT"
 . scripts/lab.sh
 
 BUILD="$ROOT/build/examples"
-PINGS=5
-INJECTS=3
-# ARP request and reply, each echo request and reply, each injected frame
-EXPECTED=$((2 + 2 * PINGS + INJECTS))
-IDLE_MS=3000 # the capture stops once the link has been quiet this long
-WATCHDOG_S=20 # and is stopped with SIGTERM if it is still running this long after the traffic
+OUT_DIR="$ROOT/build/demo"
+PCAP="$OUT_DIR/demo.pcap"
+PINGS=3
+VLAN_ID=100
+VLAN_FRAMES=2
+UDP_PORT=9 # closed in A (discard): answered with ICMP port unreachable
+TCP_PORT=7 # closed in A (echo): answered with RST
+# What the traffic must produce at least: ARP request and reply, each echo request and reply,
+# the UDP datagram, SYN and RST, the VLAN frames. (The ICMP port unreachable is rate limited by
+# the kernel, so it is shown but not counted on.)
+MIN_PACKETS=$((2 + 2 * PINGS + 1 + 2 + VLAN_FRAMES))
 
 build=1
 case "${1:-}" in
@@ -39,8 +52,12 @@ if [[ $EUID -ne 0 ]]; then
 fi
 
 say() { printf '\n==== %s\n' "$*"; }
+fail() {
+    echo "demo: FAILED: $*" >&2
+    exit 1
+}
 
-ensure_tools ip:iproute2 sysctl:procps ping:iputils-ping
+ensure_tools ip:iproute2 sysctl:procps ping:iputils-ping timeout:coreutils tcpdump:tcpdump
 if ((build)); then
     ensure_tools cmake:cmake make:make cc:gcc objdump:binutils
     say "build: cargo build --release, examples"
@@ -49,7 +66,7 @@ if ((build)); then
         -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_INCLUDE_DIR="$ROOT/include" >/dev/null
     cmake --build "$BUILD" -j2
 fi
-for exe in capture inject; do
+for exe in pktdump inject; do
     if [[ ! -x "$BUILD/$exe" ]]; then
         echo "$BUILD/$exe is missing: run $0 without --no-build" >&2
         exit 1
@@ -59,14 +76,14 @@ done
 NS_A="pktdemo-a-$$"
 NS_B="pktdemo-b-$$"
 TMP="$(mktemp -d)"
-capture_pid=""
+pktdump_pid=""
 tail_pid=""
 
 cleanup() {
     local pid
-    for pid in "$capture_pid" "$tail_pid"; do
+    for pid in "$pktdump_pid" "$tail_pid"; do
         if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
+            kill -KILL "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
         fi
     done
@@ -77,71 +94,109 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or time is up (1).
+wait_for() {
+    local tenths=$(($1 * 10)) i
+    shift
+    for ((i = 0; i < tenths; i++)); do
+        if "$@"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+pktdump_listening() { grep -q 'listening on' "$TMP/status"; }
+pktdump_gone() { ! kill -0 "$pktdump_pid" 2>/dev/null; }
+vlan_frames_printed() { (($(grep -c "vlan $VLAN_ID," "$TMP/packets" || true) >= VLAN_FRAMES)); }
+
 say "lab: $NS_A ($LAB_IF_A $LAB_ADDR_A/24) <-> $NS_B ($LAB_IF_B $LAB_ADDR_B/24)"
 lab_up "$NS_A" "$NS_B"
+# No ARP probes of their own while the demo runs (they would only add lines).
+ip netns exec "$NS_A" sysctl -q -w "net.ipv4.neigh.$LAB_IF_A.delay_first_probe_time=60"
+ip netns exec "$NS_B" sysctl -q -w "net.ipv4.neigh.$LAB_IF_B.delay_first_probe_time=60"
 
-say "capture on $LAB_IF_A in $NS_A: up to $EXPECTED packets, stop after $IDLE_MS ms of quiet"
-# `ip netns exec` execs the program, so $! is the capture itself.
-ip netns exec "$NS_A" "$BUILD/capture" -i "$LAB_IF_A" -c "$EXPECTED" -t "$IDLE_MS" \
+mkdir -p "$OUT_DIR"
+rm -f "$PCAP"
+say "pktdump -i $LAB_IF_A -w $PCAP --print (in $NS_A)"
+# `ip netns exec` execs the program, so $! is pktdump itself.
+ip netns exec "$NS_A" "$BUILD/pktdump" -i "$LAB_IF_A" -w "$PCAP" --print \
     >"$TMP/packets" 2>"$TMP/status" &
-capture_pid=$!
-# Show each packet line as the capture prints it; tail ends when the capture does.
-tail -n +1 -s 0.2 -f --pid="$capture_pid" "$TMP/packets" &
+pktdump_pid=$!
+# Show each packet line as pktdump prints it; tail ends when pktdump does.
+tail -n +1 -s 0.2 -f --pid="$pktdump_pid" "$TMP/packets" &
 tail_pid=$!
 
-# The capture says "listening" once its ring and socket are ready: start traffic only then.
-for ((i = 0; i < 100; i++)); do
-    if grep -q listening "$TMP/status"; then
-        break
-    fi
-    if ! kill -0 "$capture_pid" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
-if ! grep -q listening "$TMP/status"; then
-    echo "demo: the capture did not start:" >&2
+# pktdump says "listening on" once its ring and socket are ready: start the traffic only then.
+if ! wait_for 10 pktdump_listening; then
     cat "$TMP/status" >&2
-    exit 1
+    fail "pktdump did not start"
 fi
-sed -n '/listening/p' "$TMP/status"
+sed -n '/listening on/p' "$TMP/status"
 
 # Bounded traffic, inside the lab only.
-ip netns exec "$NS_B" ping -q -c "$PINGS" -i 0.2 -w 5 "$LAB_ADDR_A" >"$TMP/ping" 2>&1 ||
-    { cat "$TMP/ping" >&2; exit 1; }
-ip netns exec "$NS_B" "$BUILD/inject" -i "$LAB_IF_B" -c "$INJECTS" 2>"$TMP/inject" ||
-    { cat "$TMP/inject" >&2; exit 1; }
-
-for ((i = 0; i < WATCHDOG_S * 10; i++)); do
-    if ! kill -0 "$capture_pid" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
-if kill -0 "$capture_pid" 2>/dev/null; then
-    echo "demo: the capture is still running after ${WATCHDOG_S} s: stopping it (SIGTERM)" >&2
-    kill -TERM "$capture_pid"
+in_b() { ip netns exec "$NS_B" timeout 10 "$@"; }
+in_b ping -q -c "$PINGS" -i 0.2 -w 5 "$LAB_ADDR_A" >"$TMP/ping" 2>&1 ||
+    { cat "$TMP/ping" >&2; fail "ping"; }
+# bash's /dev/udp and /dev/tcp: a datagram to a closed port, a connection attempt refused
+in_b bash -c "echo hello >/dev/udp/$LAB_ADDR_A/$UDP_PORT" ||
+    fail "could not send the UDP datagram"
+if in_b bash -c "exec 3<>/dev/tcp/$LAB_ADDR_A/$TCP_PORT" 2>/dev/null; then
+    fail "TCP port $TCP_PORT is open in $NS_A?"
 fi
-capture_rc=0
-wait "$capture_pid" || capture_rc=$?
-capture_pid=""
+in_b "$BUILD/inject" -i "$LAB_IF_B" -V "$VLAN_ID" -c "$VLAN_FRAMES" 2>"$TMP/inject" ||
+    { cat "$TMP/inject" >&2; fail "inject"; }
+
+# The VLAN frames come last: once pktdump has printed them, it has seen everything.
+if ! wait_for 10 vlan_frames_printed; then
+    fail "pktdump did not print the $VLAN_FRAMES VLAN frames within 10 s"
+fi
+kill -INT "$pktdump_pid"
+if ! wait_for 5 pktdump_gone; then
+    fail "pktdump did not stop within 5 s of SIGINT"
+fi
+pktdump_rc=0
+wait "$pktdump_pid" || pktdump_rc=$?
+pktdump_pid=""
 wait "$tail_pid" || true
 tail_pid=""
 
-sed -n '/listening/!p' "$TMP/status"
-say "traffic: $(grep -h 'packets transmitted' "$TMP/ping"); $(cat "$TMP/inject")"
+say "pktdump stopped by SIGINT (exit status $pktdump_rc):"
+sed -n '/listening on/!p' "$TMP/status"
+echo "traffic: $(grep -h 'packets transmitted' "$TMP/ping");" \
+    "UDP and TCP to closed ports; $(cat "$TMP/inject")"
+((pktdump_rc == 0)) || fail "pktdump exited with status $pktdump_rc"
+
+say "tcpdump -e -n -r $PCAP (-e: link-level headers, VLAN tags included)"
+timeout 20 tcpdump -e -n -r "$PCAP" >"$TMP/tcpdump" 2>"$TMP/tcpdump.err" ||
+    { cat "$TMP/tcpdump.err" >&2; fail "tcpdump could not read $PCAP"; }
+cat "$TMP/tcpdump.err" "$TMP/tcpdump"
 
 printed=$(wc -l <"$TMP/packets")
-echo_in=$(grep -c ' in .*ICMP$' "$TMP/packets" || true)
-echo_out=$(grep -c ' out .*ICMP$' "$TMP/packets" || true)
-injected=$(grep -c ' 0x88b5 ' "$TMP/packets" || true)
-echo "demo: $printed packets: $echo_in ICMP in, $echo_out ICMP out, $injected injected frames"
-if ((capture_rc != 0)); then
-    echo "demo: FAILED: the capture exited with status $capture_rc" >&2
-    exit 1
-fi
-if ((echo_in != PINGS || echo_out != PINGS || injected != INJECTS)); then
-    echo "demo: FAILED: expected $PINGS ICMP in, $PINGS ICMP out and $INJECTS injected frames" >&2
-    exit 1
-fi
-echo "demo: OK"
+captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$TMP/status")
+read_back=$(grep -c "^[0-9]" "$TMP/tcpdump" || true)
+count() { grep -c -- "$1" "$2" || true; }
+arp=$(count ' ARP, ' "$TMP/packets")
+echo_in=$(count ' In  IP .* ICMP echo request' "$TMP/packets")
+echo_out=$(count ' Out IP .* ICMP echo reply' "$TMP/packets")
+udp=$(count "> $LAB_ADDR_A.$UDP_PORT: UDP" "$TMP/packets")
+syn=$(count "> $LAB_ADDR_A.$TCP_PORT: Flags \[S\]" "$TMP/packets")
+rst=$(count "$LAB_ADDR_A.$TCP_PORT > .*Flags \[R\.\]" "$TMP/packets")
+vlan=$(count "vlan $VLAN_ID, p 0, .*ethertype 0x88b5" "$TMP/packets")
+say "summary"
+echo "demo: pktdump printed $printed packets ($arp ARP, $echo_in echo requests in, $echo_out echo" \
+    "replies out, $udp UDP, $syn SYN, $rst RST, $vlan VLAN $VLAN_ID), captured ${captured:-?};" \
+    "tcpdump read $read_back back from $PCAP"
+[[ "$captured" == "$printed" ]] ||
+    fail "pktdump printed $printed packets but says it captured ${captured:-?}"
+((read_back == printed)) ||
+    fail "tcpdump read $read_back packets from $PCAP, pktdump printed $printed"
+((printed >= MIN_PACKETS)) || fail "expected at least $MIN_PACKETS packets"
+((arp >= 2 && echo_in == PINGS && echo_out == PINGS && udp == 1 && syn >= 1 && rst >= 1 &&
+    vlan == VLAN_FRAMES)) ||
+    fail "expected 2 ARP, $PINGS echo requests and replies, 1 UDP, SYN and RST," \
+        "$VLAN_FRAMES VLAN frames"
+tagged="802.1Q (0x8100), length 64: vlan $VLAN_ID, p 0, ethertype Unknown (0x88b5)"
+grep -q "$tagged" "$TMP/tcpdump" ||
+    fail "tcpdump does not show the VLAN tag in $PCAP"
+echo "demo: OK ($PCAP kept)"
