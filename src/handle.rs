@@ -707,8 +707,37 @@ impl Handle {
     /// [`Handle::read`] that writes the packet's description into `info` and returns its bytes:
     /// the C boundary's form, with no packet value to build and move. `info` is written only when
     /// a packet is returned.
-    #[inline]
+    #[inline(always)]
     pub fn read_into(&mut self, poll: bool, info: &mut Info) -> Result<Option<&[u8]>, Error> {
+        // Fast path (TPACKET_V3, no user-space filter, no break pending, a packet ready): the
+        // block walk of the batch readers, one packet long. Everything else: `read_slow`.
+        if self.user.is_none() && !(poll && self.ctl.brk.load(Ordering::Relaxed)) {
+            self.ring.release_done();
+            let micro = self.micro;
+            let mut got = (0, 0, false);
+            let walked = self.ring.walk_block(
+                1,
+                #[inline(always)]
+                |_, fr| {
+                    *info = make_info(fr, fr.caplen, micro);
+                    got = (fr.data_off, fr.caplen, fr.last_in_slot);
+                    true
+                },
+            );
+            match walked {
+                Some(Walk::Ready(_)) => return Ok(Some(self.data_at(got.0, got.1, got.2))),
+                Some(Walk::Corrupt) => {
+                    return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring"))
+                }
+                Some(Walk::Empty) | None => {}
+            }
+        }
+        self.read_slow(poll, info)
+    }
+
+    /// [`Handle::read_into`] in full: waits, breaks, the user-space filter, TPACKET_V2.
+    #[inline(never)]
+    fn read_slow(&mut self, poll: bool, info: &mut Info) -> Result<Option<&[u8]>, Error> {
         if poll && self.ctl.take_break() {
             return Err(Error::new(Errno::EINTR, "pkt_read: loop broken"));
         }
@@ -718,30 +747,6 @@ impl Handle {
             // Nothing handed out before is referenced any more: the previous call's packet is
             // superseded, and packets skipped in this call were never handed out.
             self.ring.release_done();
-            // Fast path (TPACKET_V3, no user-space filter): the block walk of the batch readers,
-            // one packet long.
-            if self.user.is_none() {
-                let micro = self.micro;
-                let mut got = (0, 0, false);
-                match self.ring.walk_block(1, |_, fr| {
-                    *info = make_info(fr, fr.caplen, micro);
-                    got = (fr.data_off, fr.caplen, fr.last_in_slot);
-                    true
-                }) {
-                    Some(Walk::Ready(_)) => {
-                        let (data_off, caplen, last_in_slot) = got;
-                        return Ok(Some(self.data_at(data_off, caplen, last_in_slot)));
-                    }
-                    Some(Walk::Empty) => {
-                        self.wait(poll, &mut deadline)?;
-                        continue;
-                    }
-                    Some(Walk::Corrupt) => {
-                        return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring"))
-                    }
-                    None => {}
-                }
-            }
             let mut f = match self.ring.next() {
                 Ok(Some(f)) => f,
                 Ok(None) => {
