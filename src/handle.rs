@@ -66,12 +66,14 @@ pub struct Packet<'a> {
 /// The description of a ring packet returned with `caplen` bytes.
 #[inline(always)]
 fn make_info(f: &Frame, caplen: u32, micro: bool) -> Info {
-    let vlan_tpid = if f.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
-        f.vlan_tpid
-    } else if vlan_valid(f.status) {
+    // The ring gives the TPID since Linux 3.14 (802.1Q before); the kernel zeroes the field of
+    // untagged packets (it was zeroed padding before 3.14).
+    let vlan_tpid = if f.status & (sys::TP_STATUS_VLAN_VALID | sys::TP_STATUS_VLAN_TPID_VALID)
+        == sys::TP_STATUS_VLAN_VALID
+    {
         ETH_P_8021Q
     } else {
-        0
+        f.vlan_tpid
     };
     Info {
         sec: f.sec as i64,
@@ -868,15 +870,25 @@ impl Handle {
             }
             // Fast path (TPACKET_V3, no user-space filter): walk the block in one go.
             if self.user.is_none() {
-                let micro = self.micro;
                 let brk = &self.ctl.brk;
-                let walked = self.ring.walk_block(max - count, |data, fr| {
-                    f(Packet {
-                        data,
-                        info: make_info(fr, fr.caplen, micro),
-                    });
-                    !(dispatch && brk.load(Ordering::Relaxed))
-                });
+                // Two copies of the walk, so that no packet tests the timestamp resolution.
+                let walked = if self.micro {
+                    self.ring.walk_block(max - count, |data, fr| {
+                        f(Packet {
+                            data,
+                            info: make_info(fr, fr.caplen, true),
+                        });
+                        !(dispatch && brk.load(Ordering::Relaxed))
+                    })
+                } else {
+                    self.ring.walk_block(max - count, |data, fr| {
+                        f(Packet {
+                            data,
+                            info: make_info(fr, fr.caplen, false),
+                        });
+                        !(dispatch && brk.load(Ordering::Relaxed))
+                    })
+                };
                 match walked {
                     Some(Walk::Ready(n)) => {
                         count += n;

@@ -110,6 +110,8 @@ impl V3Ring {
         let blk = self.map.slot(base, bs);
         let (mut off, mut left, mut n) = (self.next_off, self.left, 0usize);
         let post = self.post;
+        // Packets whose tag goes back into the bytes: none, or those with one.
+        let tagged = if post.vlan_insert { TP_STATUS_VLAN_VALID } else { 0 };
         let corrupt = loop {
             // `off` starts past the block descriptor (open_block) and only grows: one comparison
             // keeps the header and the sockaddr_ll after it inside the block.
@@ -141,7 +143,7 @@ impl V3Ring {
             let last = left == 0;
             let status = field!(hp, tp_status);
             let (mut data_off, mut caplen, mut len) = (base + data, snaplen, field!(hp, tp_len));
-            if post.vlan_insert && status & TP_STATUS_VLAN_VALID != 0 {
+            if status & tagged != 0 {
                 (data_off, caplen, len) = insert_vlan(
                     &self.map,
                     data_off,
