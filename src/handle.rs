@@ -15,7 +15,7 @@ use once_cell::sync::Lazy;
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
-use crate::ring::{Frame, Geometry, Post, Put, Rx, TxRing, Version, Walk, RESERVE};
+use crate::ring::{Describe, Frame, Geometry, Post, Put, Rx, TxRing, Version, Walk, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
 
@@ -65,28 +65,30 @@ pub struct Packet<'a> {
 
 /// The description of a ring packet returned with `caplen` bytes.
 #[inline(always)]
-fn make_info(f: &Frame, caplen: u32, micro: bool) -> Info {
+fn make_info(f: &impl Describe, caplen: u32, micro: bool) -> Info {
+    let status = f.status();
     // The ring gives the TPID since Linux 3.14 (802.1Q before); the kernel zeroes the field of
     // untagged packets (it was zeroed padding before 3.14).
-    let vlan_tpid = if f.status & (sys::TP_STATUS_VLAN_VALID | sys::TP_STATUS_VLAN_TPID_VALID)
+    let vlan_tpid = if status & (sys::TP_STATUS_VLAN_VALID | sys::TP_STATUS_VLAN_TPID_VALID)
         == sys::TP_STATUS_VLAN_VALID
     {
         ETH_P_8021Q
     } else {
-        f.vlan_tpid
+        f.vlan_tpid()
     };
+    let nsec = f.nsec();
     Info {
-        sec: f.sec as i64,
-        nsec: if micro { f.nsec / 1000 * 1000 } else { f.nsec },
+        sec: f.sec() as i64,
+        nsec: if micro { nsec / 1000 * 1000 } else { nsec },
         caplen,
-        len: f.len.max(caplen),
-        ifindex: f.ifindex,
-        status: f.status,
+        len: f.len().max(caplen),
+        ifindex: f.ifindex(),
+        status,
         vlan_tpid,
-        vlan_tci: f.vlan_tci,
-        protocol: f.protocol,
-        linktype: f.hatype,
-        pkttype: f.pkttype,
+        vlan_tci: f.vlan_tci(),
+        protocol: f.protocol(),
+        linktype: f.hatype(),
+        pkttype: f.pkttype(),
     }
 }
 
@@ -714,6 +716,16 @@ impl Handle {
         // Fast path (TPACKET_V3, no user-space filter, no break pending, a packet ready): the
         // block walk of the batch readers, one packet long. Everything else: `read_slow`.
         if self.user.is_none() && !(poll && self.ctl.brk.load(Ordering::Relaxed)) {
+            // Inside a block: no slot to give back, and the packet is not its block's last.
+            let micro = self.micro;
+            let mut at = (0, 0);
+            if let Walk::Ready(_) = self.ring.walk_mid(1, |_, fr| {
+                *info = make_info(fr, fr.caplen(), micro);
+                at = (fr.data_off(), fr.caplen());
+                true
+            }) {
+                return Ok(Some(self.ring.bytes(at.0, at.1 as usize)));
+            }
             self.ring.release_done();
             let micro = self.micro;
             let mut got = (0, 0, false);
@@ -721,8 +733,8 @@ impl Handle {
                 1,
                 #[inline(always)]
                 |_, fr| {
-                    *info = make_info(fr, fr.caplen, micro);
-                    got = (fr.data_off, fr.caplen, fr.last_in_slot);
+                    *info = make_info(fr, fr.caplen(), micro);
+                    got = (fr.data_off(), fr.caplen(), fr.last_in_slot());
                     true
                 },
             );
@@ -876,7 +888,7 @@ impl Handle {
                     self.ring.walk_block(max - count, |data, fr| {
                         f(Packet {
                             data,
-                            info: make_info(fr, fr.caplen, true),
+                            info: make_info(fr, fr.caplen(), true),
                         });
                         !(dispatch && brk.load(Ordering::Relaxed))
                     })
@@ -884,7 +896,7 @@ impl Handle {
                     self.ring.walk_block(max - count, |data, fr| {
                         f(Packet {
                             data,
-                            info: make_info(fr, fr.caplen, false),
+                            info: make_info(fr, fr.caplen(), false),
                         });
                         !(dispatch && brk.load(Ordering::Relaxed))
                     })

@@ -20,7 +20,7 @@ use crate::sys::{self, tpacket_align, Errno, TpacketReq3, TP_STATUS_KERNEL, TP_S
 pub use tx::{Put, TxRing};
 
 pub use v2::V2Ring;
-pub use v3::V3Ring;
+pub use v3::{V3Ring, V3View};
 
 /// The TPACKET version of a ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +180,80 @@ pub struct Frame {
     pub last_in_slot: bool,
     /// Bytes of the slot in front of the data that hold no header (the `PACKET_RESERVE` room).
     pub room: u16,
+}
+
+/// What describing a packet needs, whether kept in a [`Frame`] or read from the ring header as
+/// needed ([`V3View`]).
+pub trait Describe {
+    fn sec(&self) -> u32;
+    fn nsec(&self) -> u32;
+    fn caplen(&self) -> u32;
+    fn len(&self) -> u32;
+    fn status(&self) -> u32;
+    fn vlan_tci(&self) -> u16;
+    fn vlan_tpid(&self) -> u16;
+    fn ifindex(&self) -> i32;
+    fn protocol(&self) -> u16;
+    fn hatype(&self) -> u16;
+    fn pkttype(&self) -> u8;
+    /// Offset of the first data byte in the mapping.
+    fn data_off(&self) -> usize;
+    fn last_in_slot(&self) -> bool;
+}
+
+impl Describe for Frame {
+    #[inline(always)]
+    fn sec(&self) -> u32 {
+        self.sec
+    }
+    #[inline(always)]
+    fn nsec(&self) -> u32 {
+        self.nsec
+    }
+    #[inline(always)]
+    fn caplen(&self) -> u32 {
+        self.caplen
+    }
+    #[inline(always)]
+    fn len(&self) -> u32 {
+        self.len
+    }
+    #[inline(always)]
+    fn status(&self) -> u32 {
+        self.status
+    }
+    #[inline(always)]
+    fn vlan_tci(&self) -> u16 {
+        self.vlan_tci
+    }
+    #[inline(always)]
+    fn vlan_tpid(&self) -> u16 {
+        self.vlan_tpid
+    }
+    #[inline(always)]
+    fn ifindex(&self) -> i32 {
+        self.ifindex
+    }
+    #[inline(always)]
+    fn protocol(&self) -> u16 {
+        self.protocol
+    }
+    #[inline(always)]
+    fn hatype(&self) -> u16 {
+        self.hatype
+    }
+    #[inline(always)]
+    fn pkttype(&self) -> u8 {
+        self.pkttype
+    }
+    #[inline(always)]
+    fn data_off(&self) -> usize {
+        self.data_off
+    }
+    #[inline(always)]
+    fn last_in_slot(&self) -> bool {
+        self.last_in_slot
+    }
 }
 
 /// What every packet handed out gets done to it after any filter ran.
@@ -575,10 +649,20 @@ impl Rx {
     /// finished (as [`Rx::finish`]), stopping at the block's end or when `f` returns false. The batch readers' fast path: one
     /// call walks many packets without going through [`Rx::next`] for each.
     #[inline(always)]
-    pub fn walk_block(&mut self, max: usize, f: impl FnMut(&[u8], &Frame) -> bool) -> Option<Walk> {
+    pub fn walk_block(&mut self, max: usize, f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Option<Walk> {
         match self {
             Rx::V3(r) => Some(r.walk(max, f)),
             Rx::V2(_) => None,
+        }
+    }
+
+    /// [`Rx::walk_block`] of the current V3 block's packets short of its last, when nothing is to
+    /// be given back first: `Walk::Empty` otherwise (and always for V2).
+    #[inline(always)]
+    pub fn walk_mid(&mut self, max: usize, f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Walk {
+        match self {
+            Rx::V3(r) => r.walk_mid(max, f),
+            Rx::V2(_) => Walk::Empty,
         }
     }
 

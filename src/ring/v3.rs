@@ -1,10 +1,11 @@
 //! TPACKET_V3: the kernel fills a block with many packets and hands the whole block over when
 //! it is full or its retire timer fires.
 
+use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
 use std::sync::Arc;
 
-use super::{insert_vlan, prefetch, Corrupt, Frame, Geometry, Mapping, Post, Slots, Walk};
+use super::{insert_vlan, prefetch, Corrupt, Describe, Frame, Geometry, Mapping, Post, Slots, Walk};
 use crate::sys::{tpacket_align, Tpacket3Hdr, TpacketBlockDesc, TP_STATUS_VLAN_VALID};
 
 /// The `sockaddr_ll` follows the aligned frame header.
@@ -14,6 +15,86 @@ const HDR_END: usize = SLL_OFF + size_of::<libc::sockaddr_ll>();
 const BLOCK_STATUS: usize = offset_of!(TpacketBlockDesc, block_status);
 /// How many packets ahead the walk prefetches (measured best here: 16 to 32).
 const PREFETCH_AHEAD: usize = 24;
+
+/// A packet of the block being walked, described straight from its ring header: each field is
+/// loaded where it is used (which keeps the walk's loop state in registers); only what a tag put
+/// back or the snap length changed is kept.
+pub struct V3View<'a> {
+    hp: *const Tpacket3Hdr,
+    sp: *const libc::sockaddr_ll,
+    /// The block's offset in the mapping, and the data's in the block.
+    base: usize,
+    data: usize,
+    caplen: u32,
+    len: u32,
+    status: u32,
+    last: bool,
+    _block: PhantomData<&'a [u8]>,
+}
+
+macro_rules! view_field {
+    ($p:expr, $f:ident) => {
+        // SAFETY: a view is made only by `V3Ring::walk` for a packet whose frame header and
+        // sockaddr_ll it checked lie inside the current block, which is ours for the view's
+        // lifetime; unaligned reads assume nothing of the kernel's alignment; plain integers.
+        unsafe { std::ptr::addr_of!((*$p).$f).read_unaligned() }
+    };
+}
+
+impl Describe for V3View<'_> {
+    #[inline(always)]
+    fn sec(&self) -> u32 {
+        view_field!(self.hp, tp_sec)
+    }
+    #[inline(always)]
+    fn nsec(&self) -> u32 {
+        view_field!(self.hp, tp_nsec)
+    }
+    #[inline(always)]
+    fn caplen(&self) -> u32 {
+        self.caplen
+    }
+    #[inline(always)]
+    fn len(&self) -> u32 {
+        self.len
+    }
+    #[inline(always)]
+    fn status(&self) -> u32 {
+        self.status
+    }
+    #[inline(always)]
+    fn vlan_tci(&self) -> u16 {
+        view_field!(self.hp, tp_vlan_tci) as u16
+    }
+    #[inline(always)]
+    fn vlan_tpid(&self) -> u16 {
+        view_field!(self.hp, tp_vlan_tpid)
+    }
+    #[inline(always)]
+    fn ifindex(&self) -> i32 {
+        view_field!(self.sp, sll_ifindex)
+    }
+    #[inline(always)]
+    fn protocol(&self) -> u16 {
+        u16::from_be(view_field!(self.sp, sll_protocol))
+    }
+    #[inline(always)]
+    fn hatype(&self) -> u16 {
+        view_field!(self.sp, sll_hatype)
+    }
+    #[inline(always)]
+    fn pkttype(&self) -> u8 {
+        view_field!(self.sp, sll_pkttype)
+    }
+    #[inline(always)]
+    fn data_off(&self) -> usize {
+        self.base + self.data
+    }
+    #[inline(always)]
+    fn last_in_slot(&self) -> bool {
+        self.last
+    }
+}
 
 pub struct V3Ring {
     pub(super) map: Arc<Mapping>,
@@ -99,12 +180,36 @@ impl V3Ring {
     /// the block is bounds-checked once, and each packet costs one check of its header and one
     /// of its bytes.
     #[inline(always)]
-    pub(super) fn walk(&mut self, max: usize, mut f: impl FnMut(&[u8], &Frame) -> bool) -> Walk {
-        match self.open_block() {
-            Ok(true) => {}
-            Ok(false) => return Walk::Empty,
-            Err(Corrupt) => return Walk::Corrupt,
+    pub(super) fn walk(&mut self, max: usize, f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Walk {
+        self.walk_impl::<false>(max, f)
+    }
+
+    /// [`V3Ring::walk`] of the packets of the block being read, short of its last one: nothing
+    /// to give back before, nothing to hand over after. `Walk::Empty` when there is no such
+    /// packet (`pkt_read`'s fast path).
+    #[inline(always)]
+    pub(super) fn walk_mid(&mut self, max: usize, f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Walk {
+        self.walk_impl::<true>(max, f)
+    }
+
+    #[inline(always)]
+    fn walk_impl<const MID: bool>(
+        &mut self,
+        max: usize,
+        mut f: impl FnMut(&[u8], &V3View<'_>) -> bool,
+    ) -> Walk {
+        if MID {
+            if !self.in_block || self.slots.finished || self.left < 2 || self.slots.held != 0 {
+                return Walk::Empty;
+            }
+        } else {
+            match self.open_block() {
+                Ok(true) => {}
+                Ok(false) => return Walk::Empty,
+                Err(Corrupt) => return Walk::Corrupt,
+            }
         }
+        let max = if MID { max.min(self.left as usize - 1) } else { max };
         let bs = self.geo.block_size as usize;
         let base = self.block_off(self.slots.cur);
         let blk = self.map.slot(base, bs);
@@ -142,11 +247,11 @@ impl V3Ring {
             n += 1;
             let last = left == 0;
             let status = field!(hp, tp_status);
-            let (mut data_off, mut caplen, mut len) = (base + data, snaplen, field!(hp, tp_len));
+            let (mut data, mut caplen, mut len) = (data, snaplen, field!(hp, tp_len));
             if status & tagged != 0 {
-                (data_off, caplen, len) = insert_vlan(
+                let moved = insert_vlan(
                     &self.map,
-                    data_off,
+                    base + data,
                     caplen,
                     len,
                     mac - HDR_END as u16,
@@ -154,30 +259,26 @@ impl V3Ring {
                     field!(hp, tp_vlan_tci) as u16,
                     field!(hp, tp_vlan_tpid),
                 );
+                (data, caplen, len) = (moved.0 - base, moved.1, moved.2);
             }
-            caplen = caplen.min(post.snap);
-            let fr = Frame {
-                data_off,
+            if caplen > post.snap {
+                caplen = post.snap;
+            }
+            let fr = V3View {
+                hp,
+                sp,
+                base,
+                data,
                 caplen,
                 len,
-                sec: field!(hp, tp_sec),
-                nsec: field!(hp, tp_nsec),
                 status,
-                net_off: (field!(hp, tp_net) as u32).wrapping_sub(mac as u32),
-                rxhash: field!(hp, tp_rxhash),
-                vlan_tci: field!(hp, tp_vlan_tci) as u16,
-                vlan_tpid: field!(hp, tp_vlan_tpid),
-                ifindex: field!(sp, sll_ifindex),
-                protocol: u16::from_be(field!(sp, sll_protocol)),
-                hatype: field!(sp, sll_hatype),
-                pkttype: field!(sp, sll_pkttype),
-                last_in_slot: last,
-                room: mac - HDR_END as u16,
+                last,
+                _block: PhantomData,
             };
             // SAFETY: the packet's bytes lie inside the current block (checked above; a VLAN tag
             // put back moved them into the room in front), which is ours until the next read
             // call.
-            let bytes = unsafe { std::slice::from_raw_parts(blk.add(data_off - base), caplen as usize) };
+            let bytes = unsafe { std::slice::from_raw_parts(blk.add(data), caplen as usize) };
             let more = f(bytes, &fr);
             if last {
                 break false;
