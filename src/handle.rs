@@ -570,8 +570,16 @@ impl Handle {
         let geo = match version {
             Version::V3 => Geometry::v3(bytes, page),
             // Frames hold the largest packet: the MTU plus link header and a VLAN tag, or 64 KiB
-            // for GSO/GRO packets, whichever is larger.
-            Version::V2 => Geometry::v2(bytes, (mtu as u64 + 18).max(65535 + 18), page),
+            // for GSO/GRO packets, whichever is larger; with a snap length, only that much (the
+            // kernel copies no more).
+            Version::V2 => {
+                let largest = (mtu as u64 + 18).max(65535 + 18);
+                let max_packet = match cfg.snaplen {
+                    0 => largest,
+                    n => (n as u64).min(largest),
+                };
+                Geometry::v2(bytes, max_packet, page)
+            }
         }
         .map_err(|r| Error::with_detail(Errno::EINVAL, "config.buffer_size", r))?;
         let tov = match cfg.block_timeout_ms {

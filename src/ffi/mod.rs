@@ -133,7 +133,8 @@ pub struct pkt_config {
     /// Deliver each packet at once (a TPACKET_V2 frame ring: one wake-up per packet); default
     /// false. Each frame of that ring holds the largest packet the interface can show (64 KiB
     /// with segmentation offloads), so a 2 MiB ring holds only about 28 packets: give immediate
-    /// handles a larger `buffer_size` where bursts must not drop.
+    /// handles a larger `buffer_size` where bursts must not drop, or a `snaplen` (frames then
+    /// hold only that much: about 12,800 frames for a snaplen of 64 in 2 MiB).
     pub immediate: bool,
     /// Promiscuous mode on the bound interface, undone by the kernel when the handle closes
     /// (even on a crash); ignored on all interfaces; default false.
