@@ -12,7 +12,7 @@ cd "$ROOT"
 # shellcheck source=scripts/lab.sh
 . scripts/lab.sh
 
-STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples demo)
+STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples zig demo)
 passed=0
 current=""
 started=$SECONDS
@@ -125,6 +125,10 @@ step examples "examples/ with -Wall -Wextra -Wpedantic -Werror, shared and stati
 cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
     -DPKT_INCLUDE_DIR="$ROOT/include"
 cmake --build build/examples -j2
+done_step
+
+step zig "Zig bindings: zig fmt, build, zig build test in a network namespace (bindings/zig/test.sh)"
+bindings/zig/test.sh
 done_step
 
 step demo "scripts/demo.sh --no-build (the README's main command)"

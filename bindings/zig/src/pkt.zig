@@ -1,0 +1,855 @@
+//! Zig bindings for libpkt: packet capture and injection on Linux through AF_PACKET sockets
+//! with memory-mapped rings.
+//!
+//! A thin, zero-cost layer over the C API in `include/pkt.h` (imported with `@cImport`, as
+//! `pkt.c`): negative errnos become error unions, packets are slices into the ring, handles
+//! close with `defer`. The C header's comments are the manual for every call; each function
+//! here names the C function it wraps.
+//!
+//! ```zig
+//! const pkt = @import("pkt");
+//!
+//! var h = try pkt.Handle.open("eth0", .{ .read_timeout_ms = 5000 });
+//! defer h.close();
+//! while (try h.read(true)) |p| {
+//!     std.debug.print("{d} bytes, ethertype 0x{x:0>4}\n", .{ p.info.len, p.info.protocol });
+//! }
+//! ```
+
+const std = @import("std");
+
+/// The C API, as translated from `include/pkt.h`.
+pub const c = @cImport({
+    @cInclude("pkt.h");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// The negative errnos of libpkt, as Zig errors. `error.Unexpected` stands for any other code:
+/// `lastCode()` gives the exact one and `errmsg()` the library's message about it.
+pub const Error = error{
+    /// -EAGAIN: nothing to read without waiting (`poll` false, or a `nonblock` handle), or a
+    /// full device queue on a non-blocking send.
+    WouldBlock,
+    /// -EINTR: `breakLoop()` ended (or pre-empted) a blocking read.
+    Interrupted,
+    /// -ETIMEDOUT: `read_timeout_ms` passed with nothing to read.
+    TimedOut,
+    /// -ENODEV / -ENXIO: no such interface, or the interface was removed.
+    NoDevice,
+    /// -ENETDOWN: the interface is down (sending).
+    NetworkDown,
+    /// -EINVAL: a bad argument, config value or filter program.
+    InvalidArgument,
+    /// -EMSGSIZE: a frame longer than the interface allows.
+    MessageTooLong,
+    /// -EPERM: no CAP_NET_RAW (open as root, or `setcap cap_net_raw+ep`).
+    PermissionDenied,
+    /// -EACCES: a file or resource that may not be opened.
+    AccessDenied,
+    /// -ENOMEM: no memory (for the ring, even at its smallest size).
+    OutOfMemory,
+    /// -ENOBUFS: the device queue or socket buffer is full.
+    NoBufferSpace,
+    /// -ENOSPC: no space left (on the savefile's disk, or in a fanout group).
+    NoSpaceLeft,
+    /// -EPIPE: the savefile's reader (a pipe) went away.
+    BrokenPipe,
+    /// -EIO: a corrupted ring frame, or an I/O error writing a savefile.
+    InputOutput,
+    /// -ENOENT: no such file or directory (savefile), or no fanout group.
+    NotFound,
+    /// -EALREADY: the handle already joined a fanout group.
+    AlreadyInGroup,
+    /// -EBADF: a closed file descriptor (standard output for the savefile "-").
+    BadFileDescriptor,
+    /// -EISDIR: the savefile path is a directory.
+    IsDir,
+    /// -EROFS: the savefile's file system is read-only.
+    ReadOnlyFileSystem,
+    /// -EMFILE: the process has too many open files.
+    ProcessFdQuotaExceeded,
+    /// -ENFILE: the system has too many open files.
+    SystemFdQuotaExceeded,
+    /// -ENOSYS: not supported here (libpkt runs on Linux only).
+    NotSupported,
+    /// Any other negative errno: see `lastCode()` and `errmsg()`.
+    Unexpected,
+};
+
+threadlocal var last_code: c_int = 0;
+
+/// The exact negative errno behind the calling thread's last error from this module (0 before
+/// any). Useful when the error is `error.Unexpected`, or to tell -ENXIO from -ENODEV.
+pub fn lastCode() c_int {
+    return last_code;
+}
+
+/// The library's message about the calling thread's last failed call, naming the call, the
+/// failing step and the reason (`pkt_errmsg`). Empty before any failure. Valid until the
+/// thread's next failure: copy it to keep it.
+pub fn errmsg() [:0]const u8 {
+    return std.mem.span(c.pkt_errmsg());
+}
+
+/// A static description of an errno code, negative or positive (`pkt_strerror`).
+pub fn strerror(code: c_int) [:0]const u8 {
+    return std.mem.span(c.pkt_strerror(code));
+}
+
+/// Maps a negative errno from libpkt to an `Error` (codes >= 0 are not errors: do not pass
+/// them; they give `error.Unexpected`).
+pub fn errorFromCode(code: c_int) Error {
+    const E = std.posix.E;
+    if (code >= 0) return error.Unexpected;
+    const e: E = @enumFromInt(@as(u16, @intCast(@min(-@as(i64, code), std.math.maxInt(u16)))));
+    return switch (e) {
+        .AGAIN => error.WouldBlock,
+        .INTR => error.Interrupted,
+        .TIMEDOUT => error.TimedOut,
+        .NODEV, .NXIO => error.NoDevice,
+        .NETDOWN => error.NetworkDown,
+        .INVAL => error.InvalidArgument,
+        .MSGSIZE => error.MessageTooLong,
+        .PERM => error.PermissionDenied,
+        .ACCES => error.AccessDenied,
+        .NOMEM => error.OutOfMemory,
+        .NOBUFS => error.NoBufferSpace,
+        .NOSPC => error.NoSpaceLeft,
+        .PIPE => error.BrokenPipe,
+        .IO => error.InputOutput,
+        .NOENT => error.NotFound,
+        .ALREADY => error.AlreadyInGroup,
+        .BADF => error.BadFileDescriptor,
+        .ISDIR => error.IsDir,
+        .ROFS => error.ReadOnlyFileSystem,
+        .MFILE => error.ProcessFdQuotaExceeded,
+        .NFILE => error.SystemFdQuotaExceeded,
+        .NOSYS => error.NotSupported,
+        else => error.Unexpected,
+    };
+}
+
+/// True for the errors that are temporary by nature, where retrying later can succeed
+/// (as `pkt_is_temporary`): would block, interrupted, timed out, no buffer space, too many
+/// open files.
+pub fn isTemporary(err: anyerror) bool {
+    return switch (err) {
+        error.WouldBlock,
+        error.Interrupted,
+        error.TimedOut,
+        error.NoBufferSpace,
+        error.ProcessFdQuotaExceeded,
+        error.SystemFdQuotaExceeded,
+        => true,
+        else => false,
+    };
+}
+
+/// Returns `rc` when it is a success (>= 0), otherwise records it and returns its error.
+fn check(rc: c_int) Error!c_int {
+    if (rc >= 0) return rc;
+    return fail(rc);
+}
+
+const einval = -@as(c_int, @intFromEnum(std.posix.E.INVAL));
+
+fn fail(rc: c_int) Error {
+    last_code = rc;
+    return errorFromCode(rc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constants and small types
+
+/// `Config.proto`: every ethertype.
+pub const proto_all: u16 = c.PKT_PROTO_ALL;
+/// `Config.proto`: IPv4.
+pub const proto_ip: u16 = c.PKT_PROTO_IP;
+/// `Config.proto`: IPv6.
+pub const proto_ip6: u16 = c.PKT_PROTO_IP6;
+/// `Config.proto`: ARP.
+pub const proto_arp: u16 = c.PKT_PROTO_ARP;
+
+/// `linkType()` of Ethernet and loopback interfaces (ARPHRD_ETHER).
+pub const linktype_ethernet: u16 = c.PKT_LINKTYPE_ETHERNET;
+/// `linkType()` of a handle on all interfaces, or of an unknown interface.
+pub const linktype_none: u16 = c.PKT_LINKTYPE_NONE;
+
+/// pcap link types (`PKT_DLT_*`), for `Dumper.open`.
+pub const dlt = struct {
+    pub const null_: u16 = c.PKT_DLT_NULL;
+    pub const en10mb: u16 = c.PKT_DLT_EN10MB;
+    pub const raw: u16 = c.PKT_DLT_RAW;
+    pub const ieee802_11: u16 = c.PKT_DLT_IEEE802_11;
+    pub const ieee802_11_radio: u16 = c.PKT_DLT_IEEE802_11_RADIO;
+    pub const linux_sll: u16 = c.PKT_DLT_LINUX_SLL;
+    pub const linux_sll2: u16 = c.PKT_DLT_LINUX_SLL2;
+    pub const ipv4: u16 = c.PKT_DLT_IPV4;
+    pub const ipv6: u16 = c.PKT_DLT_IPV6;
+};
+
+/// Which packets a handle captures by direction (`PKT_DIR_*`).
+pub const Direction = enum(u8) {
+    /// Received and sent (loopback's duplicate copies are dropped).
+    inout = c.PKT_DIR_INOUT,
+    /// Received by the host only.
+    in = c.PKT_DIR_IN,
+    /// Sent by the host only.
+    out = c.PKT_DIR_OUT,
+};
+
+/// Timestamp resolution (`PKT_TSTAMP_*`).
+pub const TstampResolution = enum(u8) {
+    nano = c.PKT_TSTAMP_NANO,
+    /// `Info.nsec` is a multiple of 1000.
+    micro = c.PKT_TSTAMP_MICRO,
+};
+
+/// How `writeBatch` sends (`PKT_TX_*`).
+pub const TxMode = enum(u8) {
+    auto = c.PKT_TX_AUTO,
+    sendmmsg = c.PKT_TX_SENDMMSG,
+    ring = c.PKT_TX_RING,
+};
+
+/// `Info.pkttype` (`PKT_PACKET_*`).
+pub const PacketType = enum(u8) {
+    host = c.PKT_PACKET_HOST,
+    broadcast = c.PKT_PACKET_BROADCAST,
+    multicast = c.PKT_PACKET_MULTICAST,
+    otherhost = c.PKT_PACKET_OTHERHOST,
+    outgoing = c.PKT_PACKET_OUTGOING,
+    _,
+};
+
+/// Fanout modes (`PKT_FANOUT_*`), for `Handle.setFanout`.
+pub const FanoutMode = enum(u16) {
+    hash = c.PKT_FANOUT_HASH,
+    lb = c.PKT_FANOUT_LB,
+    cpu = c.PKT_FANOUT_CPU,
+    rollover = c.PKT_FANOUT_ROLLOVER,
+    rnd = c.PKT_FANOUT_RND,
+    qm = c.PKT_FANOUT_QM,
+};
+
+/// Fanout flags (`PKT_FANOUT_FLAG_*`).
+pub const FanoutFlags = struct {
+    rollover: bool = false,
+    /// The kernel picks the group id (give 0); read it with `Handle.fanoutGroup()`.
+    unique_id: bool = false,
+    defrag: bool = false,
+
+    fn bits(f: FanoutFlags) u16 {
+        var b: u16 = 0;
+        if (f.rollover) b |= c.PKT_FANOUT_FLAG_ROLLOVER;
+        if (f.unique_id) b |= c.PKT_FANOUT_FLAG_UNIQUEID;
+        if (f.defrag) b |= c.PKT_FANOUT_FLAG_DEFRAG;
+        return b;
+    }
+};
+
+/// One classic BPF instruction: the layout of `pkt_bpf_insn_t` and Linux `struct sock_filter`.
+pub const Insn = extern struct {
+    code: u16,
+    jt: u8 = 0,
+    jf: u8 = 0,
+    k: u32 = 0,
+
+    /// A non-jump instruction: `code` and `k`.
+    pub fn stmt(code: u16, k: u32) Insn {
+        return .{ .code = code, .k = k };
+    }
+
+    /// A conditional jump: to `jt` instructions ahead when true, `jf` when false.
+    pub fn jump(code: u16, k: u32, jt: u8, jf: u8) Insn {
+        return .{ .code = code, .jt = jt, .jf = jf, .k = k };
+    }
+};
+
+/// Classic BPF opcode parts (Linux `<linux/filter.h>`), to build `Insn`s:
+/// `Insn.stmt(bpf.ld | bpf.h | bpf.abs, 12)` loads the ethertype of an Ethernet frame.
+pub const bpf = struct {
+    // classes
+    pub const ld: u16 = 0x00;
+    pub const ldx: u16 = 0x01;
+    pub const st: u16 = 0x02;
+    pub const stx: u16 = 0x03;
+    pub const alu: u16 = 0x04;
+    pub const jmp: u16 = 0x05;
+    pub const ret: u16 = 0x06;
+    pub const misc: u16 = 0x07;
+    // sizes
+    pub const w: u16 = 0x00;
+    pub const h: u16 = 0x08;
+    pub const b: u16 = 0x10;
+    // modes
+    pub const imm: u16 = 0x00;
+    pub const abs: u16 = 0x20;
+    pub const ind: u16 = 0x40;
+    pub const mem: u16 = 0x60;
+    pub const len: u16 = 0x80;
+    pub const msh: u16 = 0xa0;
+    // alu and jump operations
+    pub const add: u16 = 0x00;
+    pub const sub: u16 = 0x10;
+    pub const mul: u16 = 0x20;
+    pub const div: u16 = 0x30;
+    pub const @"or": u16 = 0x40;
+    pub const @"and": u16 = 0x50;
+    pub const lsh: u16 = 0x60;
+    pub const rsh: u16 = 0x70;
+    pub const neg: u16 = 0x80;
+    pub const mod: u16 = 0x90;
+    pub const xor: u16 = 0xa0;
+    pub const ja: u16 = 0x00;
+    pub const jeq: u16 = 0x10;
+    pub const jgt: u16 = 0x20;
+    pub const jge: u16 = 0x30;
+    pub const jset: u16 = 0x40;
+    // sources
+    pub const k: u16 = 0x00;
+    pub const x: u16 = 0x08;
+    pub const a: u16 = 0x10;
+    // misc operations
+    pub const tax: u16 = 0x00;
+    pub const txa: u16 = 0x80;
+};
+
+/// What is known about one captured packet: the layout of `pkt_info_t`.
+pub const Info = extern struct {
+    /// Capture time, seconds since the epoch.
+    sec: i64,
+    /// Nanoseconds; a multiple of 1000 with `TstampResolution.micro`.
+    nsec: u32,
+    /// Bytes captured (the length of `Packet.bytes()`).
+    caplen: u32,
+    /// Length on the wire; `>= caplen`.
+    len: u32,
+    /// Index of the interface the packet was seen on.
+    ifindex: i32,
+    /// The ring's status word (`TP_STATUS_*`).
+    status: u32,
+    /// TPID of the VLAN tag the kernel removed, when `vlanValid()`.
+    vlan_tpid: u16,
+    /// TCI (priority, DEI, VLAN id) of that tag.
+    vlan_tci: u16,
+    /// Ethertype, host byte order.
+    protocol: u16,
+    /// ARPHRD_* of the interface (772 for loopback).
+    linktype: u16,
+    /// `PacketType` as a number: see `packetType()`.
+    pkttype: u8,
+
+    /// The capture time in nanoseconds since the epoch.
+    pub fn timestampNs(self: Info) i128 {
+        return @as(i128, self.sec) * std.time.ns_per_s + self.nsec;
+    }
+
+    /// Host, broadcast, multicast, other host or outgoing.
+    pub fn packetType(self: Info) PacketType {
+        return @enumFromInt(self.pkttype);
+    }
+
+    /// True when the kernel removed a VLAN tag and `vlan_tci`/`vlan_tpid` hold it.
+    pub fn vlanValid(self: Info) bool {
+        return c.pkt_vlan_valid(self.status);
+    }
+
+    /// The VLAN id of that tag, or null.
+    pub fn vlanId(self: Info) ?u12 {
+        if (!self.vlanValid()) return null;
+        return @truncate(self.vlan_tci);
+    }
+
+    /// Where the timestamp comes from: 0 the kernel, 1 the network adapter, -1 unknown.
+    pub fn tstampSource(self: Info) i8 {
+        return c.pkt_tstamp_valid(self.status);
+    }
+};
+
+/// One packet: `info.caplen` bytes in the ring, valid until the next read call
+/// (`read`, `readBatch`, `dispatch`) or `close` on the handle. The layout of `pkt_packet_t`,
+/// so that `readBatch` fills a slice of them without any conversion.
+pub const Packet = extern struct {
+    ptr: [*]const u8,
+    info: Info,
+
+    /// The packet's bytes (read-only; copy what you keep).
+    pub fn bytes(self: Packet) []const u8 {
+        return self.ptr[0..self.info.caplen];
+    }
+};
+
+/// Packet counters (`pkt_stats_t`).
+pub const Stats = extern struct {
+    /// Packets that passed the kernel filter and reached the socket, dropped ones included.
+    recvs: u64,
+    /// Packets dropped because the ring was full.
+    drops: u64,
+};
+
+comptime {
+    sameLayout(Info, c.pkt_info_t);
+    sameLayout(Packet, c.pkt_packet_t);
+    sameLayout(Insn, c.pkt_bpf_insn_t);
+    sameLayout(Stats, c.pkt_stats_t);
+}
+
+/// Checks at compile time that a Zig mirror has the C struct's size and field offsets.
+fn sameLayout(comptime Z: type, comptime C: type) void {
+    if (@sizeOf(Z) != @sizeOf(C) or @alignOf(Z) != @alignOf(C))
+        @compileError("size of " ++ @typeName(Z) ++ " differs from the C header");
+    const zf = @typeInfo(Z).@"struct".fields;
+    const cf = @typeInfo(C).@"struct".fields;
+    if (zf.len != cf.len) @compileError("fields of " ++ @typeName(Z) ++ " differ from the C header");
+    for (zf, cf) |a, b| {
+        if (@offsetOf(Z, a.name) != @offsetOf(C, b.name) or @sizeOf(a.type) != @sizeOf(b.type))
+            @compileError("field " ++ a.name ++ " of " ++ @typeName(Z) ++ " differs from the C header");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config
+
+/// How a capture is set up: `pkt_config_t` with Zig defaults equal to `pkt_config_default()`.
+/// Fields the C struct gains later keep their C defaults. See the header for every field.
+pub const Config = struct {
+    /// A blocking read gives up with `error.TimedOut` after this many ms; `<= 0`: never.
+    read_timeout_ms: i64 = 0,
+    /// Ring size in bytes (rounded up; `Handle.config()` reports the size in effect).
+    buffer_size: i64 = 2 * 1024 * 1024,
+    /// TPACKET_V3 block retire timeout: `> 0` ms, `0` never, `< 0` the kernel decides.
+    block_timeout_ms: i64 = 100,
+    /// Classic BPF program attached before any packet is read; copied by `open`.
+    filter: ?[]const Insn = null,
+    /// Ethertype (host order) to capture, in both directions; `proto_all`: every one.
+    proto: u16 = proto_all,
+    direction: Direction = .inout,
+    tstamp_resolution: TstampResolution = .nano,
+    /// Packets a user-space filter may skip in a row before a read returns null.
+    max_nil_read: u64 = 1024,
+    /// One wake-up per packet (a TPACKET_V2 ring) instead of ring blocks.
+    immediate: bool = false,
+    promiscuous: bool = false,
+    /// Reads and writes never wait (`error.WouldBlock` instead).
+    nonblock: bool = false,
+    /// No link-layer header: data starts at the network header.
+    cooked: bool = false,
+    tx_mode: TxMode = .auto,
+    qdisc_bypass: bool = false,
+    /// Put the outer VLAN tag back into the packet bytes.
+    vlan_insert: bool = true,
+    /// Bytes kept of each packet; 0: whole packets.
+    snaplen: u32 = 0,
+
+    /// The C struct, starting from `pkt_config_default()`. `filter` is borrowed from `self`.
+    /// `error.InvalidArgument` for a filter of more than 2^32 - 1 instructions.
+    pub fn toC(self: Config) Error!c.pkt_config_t {
+        var out: c.pkt_config_t = undefined;
+        c.pkt_config_default(&out);
+        out.read_timeout_ms = self.read_timeout_ms;
+        out.buffer_size = self.buffer_size;
+        out.block_timeout_ms = self.block_timeout_ms;
+        if (self.filter) |f| {
+            out.filter = @ptrCast(f.ptr);
+            out.filter_len = std.math.cast(u32, f.len) orelse return fail(einval);
+        } else {
+            out.filter = null;
+            out.filter_len = 0;
+        }
+        out.proto = self.proto;
+        out.direction = @intFromEnum(self.direction);
+        out.tstamp_resolution = @intFromEnum(self.tstamp_resolution);
+        out.max_nil_read = self.max_nil_read;
+        out.immediate = self.immediate;
+        out.promiscuous = self.promiscuous;
+        out.nonblock = self.nonblock;
+        out.cooked = self.cooked;
+        out.tx_mode = @intFromEnum(self.tx_mode);
+        out.qdisc_bypass = self.qdisc_bypass;
+        out.vlan_insert = self.vlan_insert;
+        out.snaplen = self.snaplen;
+        return out;
+    }
+
+    /// From the C struct (the filter is not carried over). Unknown enum values give
+    /// `error.InvalidArgument`.
+    pub fn fromC(cc: c.pkt_config_t) Error!Config {
+        return .{
+            .read_timeout_ms = cc.read_timeout_ms,
+            .buffer_size = cc.buffer_size,
+            .block_timeout_ms = cc.block_timeout_ms,
+            .filter = null,
+            .proto = cc.proto,
+            .direction = std.meta.intToEnum(Direction, cc.direction) catch return error.InvalidArgument,
+            .tstamp_resolution = std.meta.intToEnum(TstampResolution, cc.tstamp_resolution) catch
+                return error.InvalidArgument,
+            .max_nil_read = cc.max_nil_read,
+            .immediate = cc.immediate,
+            .promiscuous = cc.promiscuous,
+            .nonblock = cc.nonblock,
+            .cooked = cc.cooked,
+            .tx_mode = std.meta.intToEnum(TxMode, cc.tx_mode) catch return error.InvalidArgument,
+            .qdisc_bypass = cc.qdisc_bypass,
+            .vlan_insert = cc.vlan_insert,
+            .snaplen = cc.snaplen,
+        };
+    }
+
+    /// The defaults as the library gives them (`pkt_config_default`).
+    pub fn default() Config {
+        var cc: c.pkt_config_t = undefined;
+        c.pkt_config_default(&cc);
+        return fromC(cc) catch unreachable;
+    }
+
+    /// True when `Handle.open` would accept this config (`pkt_config_check`); `errmsg()`
+    /// says why not.
+    pub fn check(self: Config) bool {
+        const cc = self.toC() catch return false;
+        return c.pkt_config_check(&cc);
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Handle
+
+/// A capture handle (`pkt_t`). One thread reads it at a time; `breakLoop`, `stats`, `fd`,
+/// `linkType`, `dlt`, `config` and `write` may be called from any thread meanwhile.
+/// `close` must not race with any other call: break the loop, join the reader, then close.
+pub const Handle = struct {
+    raw: *c.pkt_t,
+
+    /// Opens a capture on interface `ifname`, or on all interfaces for null or ""
+    /// (`pkt_open`). Errors: `NoDevice`, `PermissionDenied`, `InvalidArgument`,
+    /// `OutOfMemory`, ...; `errmsg()` names the failing step.
+    pub fn open(ifname: ?[:0]const u8, cfg: Config) Error!Handle {
+        const cc = try cfg.toC();
+        var out: ?*c.pkt_t = null;
+        _ = try check(c.pkt_open(if (ifname) |n| n.ptr else null, &cc, &out));
+        return .{ .raw = out orelse return fail(einval) };
+    }
+
+    /// Closes the handle: unmaps the ring, closes the socket (`pkt_close`, which cannot fail).
+    /// Packet slices from it are gone afterwards.
+    pub fn close(self: Handle) void {
+        _ = c.pkt_close(self.raw);
+    }
+
+    /// Reads the next packet without copying it (`pkt_read`). With `poll`, waits until one is
+    /// ready (up to `read_timeout_ms`); without it, `error.WouldBlock` when none is.
+    /// Returns null for a nil read: a user-space filter skipped `max_nil_read` packets in a
+    /// row; simply read again. The packet's bytes stay valid until the next read call or close.
+    /// Errors: `WouldBlock`, `Interrupted` (`breakLoop`), `TimedOut`, `NoDevice` (interface
+    /// removed), `InputOutput` (a corrupted ring frame).
+    pub fn read(self: Handle, poll: bool) Error!?Packet {
+        var data: [*c]const u8 = null;
+        var p: Packet = undefined;
+        const n = try check(c.pkt_read(self.raw, @intFromBool(poll), &data, @ptrCast(&p.info)));
+        if (n == 0 or data == null) return null;
+        p.ptr = data;
+        return p;
+    }
+
+    /// Reads up to `out.len` packets in one call (`pkt_read_batch`), without copying: fills
+    /// `out[0..n]` and returns `n`; 0 is a nil read (see `read`). The slices stay valid until
+    /// the next read call or close. Waits (with `poll`) only while nothing is ready. An empty
+    /// `out` is `error.InvalidArgument`. Errors as `read`.
+    pub fn readBatch(self: Handle, poll: bool, out: []Packet) Error!usize {
+        const n = try check(c.pkt_read_batch(self.raw, @intFromBool(poll), @ptrCast(out.ptr), out.len));
+        return @intCast(n);
+    }
+
+    /// libpcap's `pcap_dispatch` (`pkt_dispatch`): calls `handler(context, bytes, info)` for up
+    /// to `max` packets (`max <= 0`: the rest of the current ring block) and returns how many.
+    /// The bytes are valid only during the call. The handler must not read, set a filter on or
+    /// close this handle; `breakLoop` is fine and ends the loop after the current packet.
+    /// `error.Interrupted` only when a break came before any packet.
+    pub fn dispatch(
+        self: Handle,
+        max: i32,
+        context: anytype,
+        comptime handler: fn (@TypeOf(context), []const u8, *const Info) void,
+    ) Error!usize {
+        const Ctx = @TypeOf(context);
+        const Trampoline = struct {
+            fn cb(user: ?*anyopaque, data: [*c]const u8, info: [*c]const c.pkt_info_t) callconv(.c) void {
+                const i: *const Info = @ptrCast(info);
+                const ctx: Ctx = if (@sizeOf(Ctx) == 0)
+                    undefined
+                else
+                    @as(*const Ctx, @ptrCast(@alignCast(user))).*;
+                const bytes: []const u8 = if (i.caplen == 0) &.{} else data[0..i.caplen];
+                handler(ctx, bytes, i);
+            }
+        };
+        var ctx_copy = context;
+        const user: ?*anyopaque = if (@sizeOf(Ctx) == 0) null else @ptrCast(&ctx_copy);
+        const n = try check(c.pkt_dispatch(self.raw, max, Trampoline.cb, user));
+        return @intCast(n);
+    }
+
+    /// Sends one frame (`pkt_write`), link-layer header included unless the handle is cooked.
+    /// `ifindex` 0: the bound interface; `proto` (host order) 0: from the Ethernet header.
+    /// Returns the bytes sent. Errors: `MessageTooLong` (over MTU plus header), `NetworkDown`,
+    /// `NoDevice`, `InvalidArgument` (ifindex 0 on all interfaces), `WouldBlock` or
+    /// `NoBufferSpace` (full queue, non-blocking handle). Any thread.
+    pub fn write(self: Handle, frame: []const u8, ifindex: i32, proto: u16) Error!usize {
+        const n = try check(c.pkt_write(self.raw, frame.ptr, frame.len, ifindex, proto));
+        return @intCast(n);
+    }
+
+    /// Sends frames in order on the bound interface (`pkt_write_batch`, crossing into C once
+    /// per 64 frames) and returns how many were sent. A count below `frames.len` means
+    /// `frames[count]` failed: `errmsg()` says why. An error only when none was sent. With
+    /// `TxMode.ring` frames may still be leaving: `flush()` waits for them.
+    pub fn writeBatch(self: Handle, frames: []const []const u8) Error!usize {
+        var descs: [64]c.pkt_frame_t = undefined;
+        var sent: usize = 0;
+        while (sent < frames.len) {
+            const chunk = frames[sent..][0..@min(descs.len, frames.len - sent)];
+            for (chunk, descs[0..chunk.len]) |f, *d| d.* = .{ .data = f.ptr, .len = f.len };
+            const rc = c.pkt_write_batch(self.raw, &descs, chunk.len);
+            if (rc < 0) {
+                if (sent == 0) return fail(rc);
+                last_code = rc;
+                return sent;
+            }
+            const n: usize = @intCast(rc);
+            sent += n;
+            if (n < chunk.len) return sent; // pkt_errmsg() says why frames[sent] failed
+        }
+        return sent;
+    }
+
+    /// Waits until frames queued by `writeBatch` have left (`pkt_flush`; TX ring only).
+    pub fn flush(self: Handle) Error!void {
+        _ = try check(c.pkt_flush(self.raw));
+    }
+
+    /// Replaces the classic BPF filter (`pkt_setfilter`); an empty program detaches it.
+    /// Packets already in the ring that fail the new filter are not returned after the call.
+    /// An invalid program is `error.InvalidArgument` (`errmsg()` names the instruction) and
+    /// leaves the previous filter in place. Call from the reading thread.
+    pub fn setFilter(self: Handle, prog: []const Insn) Error!void {
+        _ = try check(c.pkt_setfilter(self.raw, if (prog.len == 0) null else @ptrCast(prog.ptr), prog.len));
+    }
+
+    /// Packet counters (`pkt_stats`): with `total`, since open; otherwise since the previous
+    /// `stats` call of either kind. Any thread.
+    pub fn stats(self: Handle, total: bool) Error!Stats {
+        var st: Stats = undefined;
+        _ = try check(c.pkt_stats(self.raw, total, @ptrCast(&st)));
+        return st;
+    }
+
+    /// Makes a blocked read (or the next one) return `error.Interrupted`, once
+    /// (`pkt_breakloop`). Any thread, and async-signal-safe.
+    pub fn breakLoop(self: Handle) void {
+        _ = c.pkt_breakloop(self.raw);
+    }
+
+    /// The socket, for poll/epoll (readable when a packet is ready). Owned by the handle: do
+    /// not close it or read from it.
+    pub fn fd(self: Handle) std.posix.fd_t {
+        return c.pkt_fd(self.raw);
+    }
+
+    /// ARPHRD_* of the bound interface (`linktype_ethernet` for Ethernet and loopback), or
+    /// `linktype_none` on all interfaces.
+    pub fn linkType(self: Handle) u16 {
+        return c.pkt_linktype(self.raw);
+    }
+
+    /// The pcap link type to write this handle's packets with (`pkt_dlt`), for `Dumper.open`.
+    pub fn dlt(self: Handle) u16 {
+        return c.pkt_dlt(self.raw);
+    }
+
+    /// The configuration in effect (`pkt_get_config`): the rounded ring size, forced cooked
+    /// mode; no filter.
+    pub fn config(self: Handle) Error!Config {
+        var cc: c.pkt_config_t = undefined;
+        _ = try check(c.pkt_get_config(self.raw, &cc));
+        return Config.fromC(cc);
+    }
+
+    /// Joins fanout group `group_id` (`pkt_set_fanout`).
+    pub fn setFanout(self: Handle, mode: FanoutMode, group_id: u16, flags: FanoutFlags) Error!void {
+        _ = try check(c.pkt_set_fanout(self.raw, @intFromEnum(mode), group_id, flags.bits()));
+    }
+
+    /// The fanout group joined, or null when none (`pkt_fanout_group`).
+    pub fn fanoutGroup(self: Handle) Error!?u16 {
+        const rc = c.pkt_fanout_group(self.raw);
+        if (rc == -@as(c_int, @intFromEnum(std.posix.E.NOENT))) return null;
+        return @intCast(try check(rc));
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Savefiles
+
+/// A pcap or pcapng savefile being written (`pkt_dumper_t`). One thread at a time.
+pub const Dumper = struct {
+    raw: *c.pkt_dumper_t,
+
+    pub const Format = enum { pcap, pcapng };
+
+    pub const Options = struct {
+        format: Format = .pcap,
+        /// Nanosecond timestamps (default microseconds).
+        nano: bool = false,
+        /// Bytes kept of each record; 0: 262144.
+        snaplen: u32 = 0,
+    };
+
+    /// Creates or truncates `path` ("-": standard output) and writes the file header
+    /// (`pkt_dump_open`). `linktype` is a pcap link type: `Handle.dlt()` gives the right one.
+    pub fn open(path: [:0]const u8, linktype: u16, opts: Options) Error!Dumper {
+        var flags: u32 = 0;
+        if (opts.format == .pcapng) flags |= c.PKT_DUMP_PCAPNG;
+        if (opts.nano) flags |= c.PKT_DUMP_NANO;
+        var out: ?*c.pkt_dumper_t = null;
+        _ = try check(c.pkt_dump_open(path.ptr, linktype, opts.snaplen, flags, &out));
+        return .{ .raw = out orelse return fail(einval) };
+    }
+
+    /// Appends one record: `data` (its length is the captured length) with `info`'s wire
+    /// length and time (`pkt_dump_write`). Buffered; write errors stick (see the header).
+    pub fn write(self: Dumper, data: []const u8, info: Info) Error!void {
+        var i = info;
+        i.caplen = std.math.cast(u32, data.len) orelse return fail(einval);
+        _ = try check(c.pkt_dump_write(self.raw, data.ptr, @ptrCast(&i)));
+    }
+
+    /// Appends a captured packet.
+    pub fn writePacket(self: Dumper, p: Packet) Error!void {
+        _ = try check(c.pkt_dump_write(self.raw, p.ptr, @ptrCast(&p.info)));
+    }
+
+    /// Writes the buffered records out (`pkt_dump_flush`).
+    pub fn flush(self: Dumper) Error!void {
+        _ = try check(c.pkt_dump_flush(self.raw));
+    }
+
+    /// Capture counters for pcapng's interface statistics blocks, written at close
+    /// (`pkt_dump_stats`; ignored for pcap).
+    pub fn setStats(self: Dumper, st: Stats) Error!void {
+        _ = try check(c.pkt_dump_stats(self.raw, @ptrCast(&st)));
+    }
+
+    /// The file's size once the buffer is written (`pkt_dump_bytes`).
+    pub fn bytes(self: Dumper) Error!u64 {
+        const n = c.pkt_dump_bytes(self.raw);
+        if (n < 0) return fail(@intCast(n));
+        return @intCast(n);
+    }
+
+    /// Finishes the file and frees the dumper whatever happens (`pkt_dump_close`); returns
+    /// the first error the dumper met. `defer d.close() catch {};` when the error does not
+    /// matter, otherwise call it and check.
+    pub fn close(self: Dumper) Error!void {
+        _ = try check(c.pkt_dump_close(self.raw));
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Library-wide functions
+
+/// The library's version, "MAJOR.MINOR.PATCH" (`pkt_version`).
+pub fn version() [:0]const u8 {
+    return std.mem.span(c.pkt_version());
+}
+
+/// The header version this module was compiled with.
+pub const header_version: std.SemanticVersion = .{
+    .major = c.PKT_VERSION_MAJOR,
+    .minor = c.PKT_VERSION_MINOR,
+    .patch = c.PKT_VERSION_PATCH,
+};
+
+/// True on Linux (`pkt_os_supported`).
+pub fn osSupported() bool {
+    return c.pkt_os_supported();
+}
+
+/// The running kernel's major and minor version, or null when unknown (`pkt_kernel_version`).
+pub fn kernelVersion() ?struct { major: i32, minor: i32 } {
+    var major: i32 = -1;
+    var minor: i32 = -1;
+    c.pkt_kernel_version(&major, &minor);
+    if (major < 0) return null;
+    return .{ .major = major, .minor = minor };
+}
+
+/// ARPHRD_* of the interface named `ifname` (`pkt_iface_linktype`), `linktype_none` when
+/// there is none.
+pub fn ifaceLinkType(ifname: [:0]const u8) u16 {
+    return c.pkt_iface_linktype(ifname.ptr);
+}
+
+/// The pcap link type for packets of an interface of type `arphrd` (`pkt_dlt_of`).
+pub fn dltOf(arphrd: u16, cooked: bool) u16 {
+    return c.pkt_dlt_of(arphrd, cooked);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests that need no network (the rest are in tests/)
+
+test "Config defaults mirror pkt_config_default" {
+    var want: c.pkt_config_t = undefined;
+    c.pkt_config_default(&want);
+    const got = try (Config{}).toC();
+    inline for (@typeInfo(c.pkt_config_t).@"struct".fields) |f| {
+        try std.testing.expectEqual(@field(want, f.name), @field(got, f.name));
+    }
+    try std.testing.expectEqualDeep(Config{}, Config.default());
+    try std.testing.expect((Config{}).check());
+    // The filter is passed by pointer and length; a length C cannot hold is refused.
+    const prog = [_]Insn{Insn.stmt(bpf.ret | bpf.k, 0xffff)};
+    const with_filter = try (Config{ .filter = &prog }).toC();
+    try std.testing.expectEqual(@as(u32, 1), with_filter.filter_len);
+    try std.testing.expect(@intFromPtr(with_filter.filter) == @intFromPtr(&prog));
+    const huge: []const Insn = @as([*]const Insn, @ptrFromInt(0x1000))[0 .. 1 << 33];
+    try std.testing.expectError(error.InvalidArgument, (Config{ .filter = huge }).toC());
+    try std.testing.expect(!(Config{ .filter = huge }).check());
+}
+
+test "errors from negative errnos" {
+    const E = std.posix.E;
+    const neg = struct {
+        fn f(e: E) c_int {
+            return -@as(c_int, @intFromEnum(e));
+        }
+    }.f;
+    try std.testing.expectEqual(error.WouldBlock, errorFromCode(neg(.AGAIN)));
+    try std.testing.expectEqual(error.Interrupted, errorFromCode(neg(.INTR)));
+    try std.testing.expectEqual(error.TimedOut, errorFromCode(neg(.TIMEDOUT)));
+    try std.testing.expectEqual(error.NoDevice, errorFromCode(neg(.NODEV)));
+    try std.testing.expectEqual(error.InvalidArgument, errorFromCode(neg(.INVAL)));
+    try std.testing.expectEqual(error.MessageTooLong, errorFromCode(neg(.MSGSIZE)));
+    try std.testing.expectEqual(error.Unexpected, errorFromCode(neg(.CHILD)));
+    try std.testing.expectEqual(error.Unexpected, errorFromCode(-100000));
+    try std.testing.expectEqual(error.Unexpected, errorFromCode(std.math.minInt(c_int)));
+    try std.testing.expect(isTemporary(error.WouldBlock));
+    try std.testing.expect(isTemporary(error.TimedOut));
+    try std.testing.expect(!isTemporary(error.InvalidArgument));
+    // isTemporary agrees with the library on every code it maps.
+    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM }) |e|
+        try std.testing.expectEqual(c.pkt_is_temporary(neg(e)), isTemporary(errorFromCode(neg(e))));
+    try std.testing.expectEqualStrings("Resource temporarily unavailable", strerror(neg(.AGAIN)));
+}
+
+test "version and library facts" {
+    try std.testing.expect(osSupported());
+    var it = std.mem.splitScalar(u8, version(), '.');
+    try std.testing.expectEqual(header_version.major, try std.fmt.parseInt(usize, it.next().?, 10));
+    try std.testing.expectEqual(header_version.minor, try std.fmt.parseInt(usize, it.next().?, 10));
+    try std.testing.expect(kernelVersion() != null);
+    try std.testing.expectEqual(dlt.en10mb, dltOf(linktype_ethernet, false));
+    try std.testing.expectEqual(dlt.linux_sll2, dltOf(linktype_ethernet, true));
+    try std.testing.expectEqual(linktype_none, ifaceLinkType("no-such-if-zz"));
+}

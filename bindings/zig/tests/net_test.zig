@@ -1,0 +1,546 @@
+//! Network tests of the Zig bindings: real frames over a veth pair v0 <-> v1.
+//!
+//! They run as root inside a fresh network namespace that holds v0 and v1 (up, IPv6 off, so
+//! the kernel sends nothing of its own): `bindings/zig/test.sh` runs `zig build test` under
+//! `c-tests/netns.sh`, which sets `PKT_TEST_NETNS`. Without that variable the network tests
+//! are skipped (and test.sh fails on a skip). Every read has a timeout, so nothing hangs.
+
+const std = @import("std");
+const pkt = @import("pkt");
+const testing = std.testing;
+
+const eth_test: u16 = 0x88b5; // IEEE local experimental ethertype 1
+const eth_test2: u16 = 0x88b6; // local experimental ethertype 2
+const src_mac = [6]u8{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+const broadcast = [6]u8{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+var skip_noted = false;
+
+/// Skips the test outside the test namespace; fails if the namespace lacks v0/v1.
+fn requireNetns() !void {
+    if (std.posix.getenv("PKT_TEST_NETNS") == null) {
+        if (!skip_noted) std.debug.print("network tests skipped: not in a test namespace (run bindings/zig/test.sh as root)\n", .{});
+        skip_noted = true;
+        return error.SkipZigTest;
+    }
+    if (ifindex("v0") <= 0 or ifindex("v1") <= 0) return error.NoVethPair;
+}
+
+fn ifindex(name: [:0]const u8) i32 {
+    return std.c.if_nametoindex(name.ptr);
+}
+
+/// A broadcast Ethernet frame of `len` bytes with `ethertype`, whose payload starts with `seq`
+/// (big endian) and then counts up from it.
+fn makeFrame(buf: []u8, len: usize, ethertype: u16, seq: u32) []u8 {
+    const f = buf[0..len];
+    @memcpy(f[0..6], &broadcast);
+    @memcpy(f[6..12], &src_mac);
+    std.mem.writeInt(u16, f[12..14], ethertype, .big);
+    std.mem.writeInt(u32, f[14..18], seq, .big);
+    for (f[18..], 0..) |*b, i| b.* = @truncate(seq +% i);
+    return f;
+}
+
+/// Reads one packet (waiting), skipping nil reads; fails when none comes in time.
+fn readOne(h: pkt.Handle) !pkt.Packet {
+    var nil_reads: usize = 0;
+    while (nil_reads < 100) : (nil_reads += 1) {
+        if (try h.read(true)) |p| return p;
+    }
+    return error.TooManyNilReads;
+}
+
+fn expectFrame(p: pkt.Packet, want: []const u8, want_ifindex: i32) !void {
+    try testing.expectEqualSlices(u8, want, p.bytes());
+    try testing.expectEqual(@as(u32, @intCast(want.len)), p.info.caplen);
+    try testing.expectEqual(@as(u32, @intCast(want.len)), p.info.len);
+    try testing.expectEqual(std.mem.readInt(u16, want[12..14], .big), p.info.protocol);
+    try testing.expectEqual(want_ifindex, p.info.ifindex);
+    try testing.expectEqual(pkt.PacketType.broadcast, p.info.packetType());
+    try testing.expectEqual(pkt.linktype_ethernet, p.info.linktype);
+    // A kernel timestamp from the last minute.
+    const now = std.time.nanoTimestamp();
+    try testing.expect(p.info.timestampNs() <= now);
+    try testing.expect(now - p.info.timestampNs() < 60 * std.time.ns_per_s);
+    try testing.expect(p.info.nsec < std.time.ns_per_s);
+    try testing.expectEqual(@as(i8, 0), p.info.tstampSource());
+    try testing.expectEqual(@as(?u12, null), p.info.vlanId());
+}
+
+/// Reads until `error.TimedOut`, counting the packets of each test ethertype.
+fn drainCount(h: pkt.Handle, counts: *[2]usize) !void {
+    var i: usize = 0;
+    while (i < 1000) : (i += 1) {
+        const p = (h.read(true) catch |err| switch (err) {
+            error.TimedOut => return,
+            else => return err,
+        }) orelse continue;
+        switch (p.info.protocol) {
+            eth_test => counts[0] += 1,
+            eth_test2 => counts[1] += 1,
+            else => {},
+        }
+    }
+    return error.NeverTimedOut;
+}
+
+test "open: errors map to Zig errors with a message" {
+    try requireNetns();
+    try testing.expectError(error.NoDevice, pkt.Handle.open("no-such-if0", .{}));
+    try testing.expectEqual(-@as(c_int, @intFromEnum(std.posix.E.NODEV)), pkt.lastCode());
+    try testing.expect(pkt.errmsg().len > 0);
+    try testing.expectError(error.NoDevice, pkt.Handle.open("a-name-longer-than-ifnamsiz", .{}));
+    try testing.expectError(error.InvalidArgument, pkt.Handle.open("v0", .{ .buffer_size = 1 << 40 }));
+    // A program without a final `ret` is not valid classic BPF.
+    const bad = [_]pkt.Insn{pkt.Insn.stmt(pkt.bpf.ld | pkt.bpf.h | pkt.bpf.abs, 12)};
+    try testing.expect(!(pkt.Config{ .filter = &bad }).check());
+    try testing.expectError(error.InvalidArgument, pkt.Handle.open("v0", .{ .filter = &bad }));
+    try testing.expect(pkt.errmsg().len > 0);
+    // The TX ring cannot be set up on all interfaces.
+    try testing.expectError(error.InvalidArgument, pkt.Handle.open(null, .{ .tx_mode = .ring }));
+}
+
+test "handle facts: fd, link type, dlt, effective config, fanout" {
+    try requireNetns();
+    var h = try pkt.Handle.open("v0", .{ .buffer_size = 1 << 20 });
+    defer h.close();
+    try testing.expect(h.fd() >= 0);
+    try testing.expectEqual(pkt.linktype_ethernet, h.linkType());
+    try testing.expectEqual(pkt.linktype_ethernet, pkt.ifaceLinkType("v0"));
+    try testing.expectEqual(pkt.dlt.en10mb, h.dlt());
+    const cfg = try h.config();
+    try testing.expect(cfg.buffer_size >= 1 << 20);
+    try testing.expect(!cfg.cooked);
+    try testing.expectEqual(pkt.Direction.inout, cfg.direction);
+
+    try testing.expectEqual(@as(?u16, null), try h.fanoutGroup());
+    try h.setFanout(.hash, 0, .{ .unique_id = true });
+    try testing.expect((try h.fanoutGroup()) != null);
+    try testing.expectError(error.AlreadyInGroup, h.setFanout(.hash, 0, .{ .unique_id = true }));
+
+    var any = try pkt.Handle.open(null, .{});
+    defer any.close();
+    try testing.expectEqual(pkt.linktype_none, any.linkType());
+    try testing.expectEqual(pkt.dlt.linux_sll2, any.dlt());
+    try testing.expect((try any.config()).cooked);
+}
+
+fn roundTrip(immediate: bool) !void {
+    const v0 = ifindex("v0");
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test, .immediate = immediate });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{ .read_timeout_ms = 3000 });
+    defer tx.close();
+
+    var buf: [1514]u8 = undefined;
+    for ([_]usize{ 60, 64, 100, 501, 1514 }, 0..) |len, i| {
+        const f = makeFrame(&buf, len, eth_test, @intCast(i * 1000));
+        // proto 0: the ethertype comes from the frame; ifindex 0: the bound interface.
+        try testing.expectEqual(len, try tx.write(f, 0, 0));
+        const p = try readOne(rx);
+        try expectFrame(p, f, v0);
+    }
+    // An explicit interface and protocol.
+    const f = makeFrame(&buf, 80, eth_test, 7);
+    try testing.expectEqual(@as(usize, 80), try tx.write(f, ifindex("v1"), eth_test));
+    try expectFrame(try readOne(rx), f, v0);
+    // Nothing else arrives.
+    try testing.expectError(error.WouldBlock, rx.read(false));
+}
+
+test "write and read: bytes and info (TPACKET_V3 ring)" {
+    try requireNetns();
+    try roundTrip(false);
+}
+
+test "write and read: bytes and info (immediate, TPACKET_V2 ring)" {
+    try requireNetns();
+    try roundTrip(true);
+}
+
+test "writeBatch and readBatch: 150 frames, in order, zero copy" {
+    try requireNetns();
+    const v0 = ifindex("v0");
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+
+    const count = 150; // more than one 64-frame chunk of writeBatch
+    var storage: [count][128]u8 = undefined;
+    var frames: [count][]const u8 = undefined;
+    for (&frames, &storage, 0..) |*f, *s, i| f.* = makeFrame(s, 60 + i % 60, eth_test, @intCast(i));
+    try testing.expectEqual(@as(usize, count), try tx.writeBatch(&frames));
+    try testing.expectEqual(@as(usize, 0), try tx.writeBatch(&.{}));
+
+    var batch: [16]pkt.Packet = undefined;
+    var got: usize = 0;
+    var calls: usize = 0;
+    while (got < count and calls < 1000) : (calls += 1) {
+        const n = try rx.readBatch(true, &batch);
+        try testing.expect(n <= batch.len);
+        for (batch[0..n]) |p| {
+            try expectFrame(p, frames[got], v0);
+            got += 1;
+        }
+    }
+    try testing.expectEqual(@as(usize, count), got);
+    try testing.expectError(error.WouldBlock, rx.readBatch(false, &batch));
+    try testing.expectError(error.InvalidArgument, rx.readBatch(true, batch[0..0]));
+}
+
+test "write errors: too long, no interface, partial batch" {
+    try requireNetns();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [2000]u8 = undefined;
+    try testing.expectError(error.MessageTooLong, tx.write(makeFrame(&buf, 1515, eth_test, 0), 0, 0));
+    try testing.expectEqual(@as(usize, 0), try tx.write(&.{}, 0, 0));
+    try testing.expectError(error.NoDevice, tx.write(makeFrame(&buf, 60, eth_test, 0), 999999, 0));
+
+    var any = try pkt.Handle.open(null, .{});
+    defer any.close();
+    try testing.expectError(error.InvalidArgument, any.write(makeFrame(&buf, 60, eth_test, 0), 0, 0));
+
+    // A batch whose third frame is too long: two go out, and the count says which one failed.
+    var a: [64]u8 = undefined;
+    var b: [64]u8 = undefined;
+    var d: [64]u8 = undefined;
+    const frames = [_][]const u8{
+        makeFrame(&a, 60, eth_test, 1),
+        makeFrame(&b, 60, eth_test, 2),
+        makeFrame(&buf, 1600, eth_test, 3),
+        makeFrame(&d, 60, eth_test, 4),
+    };
+    try testing.expectEqual(@as(usize, 2), try tx.writeBatch(&frames));
+    try testing.expect(pkt.errmsg().len > 0);
+    try testing.expectError(error.MessageTooLong, tx.writeBatch(frames[2..]));
+}
+
+test "timeouts and non-blocking reads" {
+    try requireNetns();
+    var h = try pkt.Handle.open("v0", .{ .read_timeout_ms = 300 });
+    defer h.close();
+    try testing.expectError(error.WouldBlock, h.read(false));
+    var timer = try std.time.Timer.start();
+    try testing.expectError(error.TimedOut, h.read(true));
+    const ms = timer.read() / std.time.ns_per_ms;
+    try testing.expect(ms >= 250 and ms < 5000);
+    try testing.expect(pkt.isTemporary(error.TimedOut));
+
+    var nb = try pkt.Handle.open("v0", .{ .nonblock = true });
+    defer nb.close();
+    try testing.expectError(error.WouldBlock, nb.read(true));
+}
+
+fn breakAfter(h: pkt.Handle, ms: u64) void {
+    std.Thread.sleep(ms * std.time.ns_per_ms);
+    h.breakLoop();
+}
+
+test "breakLoop from another thread ends a blocking read with error.Interrupted" {
+    try requireNetns();
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 10000, .proto = eth_test });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+
+    var timer = try std.time.Timer.start();
+    const t = try std.Thread.spawn(.{}, breakAfter, .{ rx, 200 });
+    const res = rx.read(true);
+    t.join();
+    try testing.expectError(error.Interrupted, res);
+    const ms = timer.read() / std.time.ns_per_ms;
+    try testing.expect(ms >= 150 and ms < 5000);
+
+    // Once per break: the next read works normally.
+    var buf: [64]u8 = undefined;
+    const f = makeFrame(&buf, 60, eth_test, 42);
+    _ = try tx.write(f, 0, 0);
+    try expectFrame(try readOne(rx), f, ifindex("v0"));
+
+    // A break before the read is kept for it, and for batch reads too.
+    rx.breakLoop();
+    rx.breakLoop();
+    var batch: [4]pkt.Packet = undefined;
+    try testing.expectError(error.Interrupted, rx.readBatch(true, &batch));
+    try testing.expectError(error.WouldBlock, rx.read(false));
+}
+
+fn filterFor(ethertype: u16) [4]pkt.Insn {
+    const bpf = pkt.bpf;
+    return .{
+        pkt.Insn.stmt(bpf.ld | bpf.h | bpf.abs, 12),
+        pkt.Insn.jump(bpf.jmp | bpf.jeq | bpf.k, ethertype, 0, 1),
+        pkt.Insn.stmt(bpf.ret | bpf.k, 0xffff),
+        pkt.Insn.stmt(bpf.ret | bpf.k, 0),
+    };
+}
+
+fn sendMix(tx: pkt.Handle, n: usize) !void {
+    var buf: [64]u8 = undefined;
+    for (0..n) |i| {
+        _ = try tx.write(makeFrame(&buf, 60, if (i % 2 == 0) eth_test else eth_test2, @intCast(i)), 0, 0);
+    }
+}
+
+test "filters: at open, setFilter, detach, invalid program" {
+    try requireNetns();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+
+    const only2 = filterFor(eth_test2);
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 400, .filter = &only2 });
+    defer rx.close();
+    try sendMix(tx, 6);
+    var counts = [2]usize{ 0, 0 };
+    try drainCount(rx, &counts);
+    try testing.expectEqual([2]usize{ 0, 3 }, counts);
+
+    const only1 = filterFor(eth_test);
+    try rx.setFilter(&only1);
+    try sendMix(tx, 6);
+    counts = .{ 0, 0 };
+    try drainCount(rx, &counts);
+    try testing.expectEqual([2]usize{ 3, 0 }, counts);
+
+    // An invalid program is refused and the previous filter stays.
+    const bad = [_]pkt.Insn{pkt.Insn.jump(pkt.bpf.jmp | pkt.bpf.jeq | pkt.bpf.k, 1, 5, 5)};
+    try testing.expectError(error.InvalidArgument, rx.setFilter(&bad));
+    try testing.expect(pkt.errmsg().len > 0);
+    try sendMix(tx, 4);
+    counts = .{ 0, 0 };
+    try drainCount(rx, &counts);
+    try testing.expectEqual([2]usize{ 2, 0 }, counts);
+
+    // An empty program detaches the filter.
+    try rx.setFilter(&.{});
+    try sendMix(tx, 4);
+    counts = .{ 0, 0 };
+    try drainCount(rx, &counts);
+    try testing.expectEqual([2]usize{ 2, 2 }, counts);
+}
+
+test "stats: total and since the last call" {
+    try requireNetns();
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [64]u8 = undefined;
+
+    try testing.expectEqual(pkt.Stats{ .recvs = 0, .drops = 0 }, try rx.stats(true));
+    for (0..10) |i| _ = try tx.write(makeFrame(&buf, 60, eth_test, @intCast(i)), 0, 0);
+    for (0..10) |_| _ = try readOne(rx);
+    try testing.expectEqual(pkt.Stats{ .recvs = 10, .drops = 0 }, try rx.stats(false));
+    try testing.expectEqual(pkt.Stats{ .recvs = 0, .drops = 0 }, try rx.stats(false));
+
+    for (0..3) |i| _ = try tx.write(makeFrame(&buf, 60, eth_test, @intCast(i)), 0, 0);
+    for (0..3) |_| _ = try readOne(rx);
+    try testing.expectEqual(pkt.Stats{ .recvs = 3, .drops = 0 }, try rx.stats(false));
+    try testing.expectEqual(pkt.Stats{ .recvs = 13, .drops = 0 }, try rx.stats(true));
+}
+
+test "snaplen: caplen is cut, len stays the wire length" {
+    try requireNetns();
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test, .snaplen = 64 });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [300]u8 = undefined;
+    const f = makeFrame(&buf, 300, eth_test, 9);
+    _ = try tx.write(f, 0, 0);
+    const p = try readOne(rx);
+    try testing.expectEqual(@as(u32, 64), p.info.caplen);
+    try testing.expectEqual(@as(u32, 300), p.info.len);
+    try testing.expectEqualSlices(u8, f[0..64], p.bytes());
+}
+
+const Counter = struct {
+    n: usize = 0,
+    bytes: usize = 0,
+    stop_at: usize = std.math.maxInt(usize),
+    h: ?pkt.Handle = null,
+
+    fn onPacket(self: *Counter, data: []const u8, info: *const pkt.Info) void {
+        self.n += 1;
+        self.bytes += data.len;
+        std.debug.assert(data.len == info.caplen);
+        if (self.n == self.stop_at) self.h.?.breakLoop();
+    }
+};
+
+test "dispatch: a callback per packet, breakLoop inside it" {
+    try requireNetns();
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [64]u8 = undefined;
+    for (0..8) |i| _ = try tx.write(makeFrame(&buf, 60, eth_test, @intCast(i)), 0, 0);
+
+    var counter = Counter{ .stop_at = 3, .h = rx };
+    // The loop stops after the third packet; the break stays pending for the next call, which
+    // then says Interrupted (nothing processed).
+    var calls: usize = 0;
+    while (counter.n < 3 and calls < 100) : (calls += 1) _ = try rx.dispatch(-1, &counter, Counter.onPacket);
+    try testing.expectEqual(@as(usize, 3), counter.n);
+    try testing.expectError(error.Interrupted, rx.dispatch(-1, &counter, Counter.onPacket));
+    calls = 0;
+    while (counter.n < 8 and calls < 100) : (calls += 1) _ = try rx.dispatch(10, &counter, Counter.onPacket);
+    try testing.expectEqual(@as(usize, 8), counter.n);
+    try testing.expectEqual(@as(usize, 8 * 60), counter.bytes);
+}
+
+/// A scratch directory for savefiles: $PKT_ZIG_TEST_TMPDIR (test.sh points it under build/)
+/// or /tmp, plus a per-process name.
+fn scratchDir(buf: []u8) ![]const u8 {
+    const base = std.posix.getenv("PKT_ZIG_TEST_TMPDIR") orelse "/tmp";
+    const path = try std.fmt.bufPrint(buf, "{s}/pkt-zig-test-{d}", .{ base, std.os.linux.getpid() });
+    try std.fs.cwd().makePath(path);
+    return path;
+}
+
+const Captured = struct { data: [128]u8, len: usize, info: pkt.Info };
+
+/// Sends `n` frames and captures them, copied out of the ring.
+fn captureSome(out: []Captured) !void {
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [128]u8 = undefined;
+    for (out, 0..) |_, i| _ = try tx.write(makeFrame(&buf, 60 + i * 10, eth_test, @intCast(i)), 0, 0);
+    for (out) |*c| {
+        const p = try readOne(rx);
+        @memcpy(c.data[0..p.bytes().len], p.bytes());
+        c.len = p.bytes().len;
+        c.info = p.info;
+    }
+}
+
+test "Dumper: pcap files in microseconds and nanoseconds, parsed back" {
+    try requireNetns();
+    var caps: [5]Captured = undefined;
+    try captureSome(&caps);
+
+    var dir_buf: [512]u8 = undefined;
+    const dir = try scratchDir(&dir_buf);
+    defer std.fs.cwd().deleteTree(dir) catch {};
+
+    for ([_]bool{ false, true }) |nano| {
+        var path_buf: [600]u8 = undefined;
+        const path = try std.fmt.bufPrintZ(&path_buf, "{s}/{s}.pcap", .{ dir, if (nano) "ns" else "us" });
+        const d = try pkt.Dumper.open(path, pkt.dlt.en10mb, .{ .nano = nano });
+        for (caps[0..4]) |*c| try d.write(c.data[0..c.len], c.info);
+        // writePacket takes a Packet as read returns it.
+        try d.writePacket(.{ .ptr = &caps[4].data, .info = caps[4].info });
+        var expect_size: u64 = 24;
+        for (caps) |c| expect_size += 16 + c.len;
+        try testing.expectEqual(expect_size, try d.bytes());
+        try d.close();
+
+        const file = try std.fs.cwd().readFileAlloc(testing.allocator, path, 1 << 20);
+        defer testing.allocator.free(file);
+        try testing.expectEqual(expect_size, file.len);
+        // File header: magic, version 2.4, thiszone, sigfigs, snaplen, link type.
+        const rd = struct {
+            fn u32le(b: []const u8, off: usize) u32 {
+                return std.mem.readInt(u32, b[off..][0..4], .little);
+            }
+        }.u32le;
+        try testing.expectEqual(@as(u32, if (nano) 0xa1b23c4d else 0xa1b2c3d4), rd(file, 0));
+        try testing.expectEqual(@as(u16, 2), std.mem.readInt(u16, file[4..6], .little));
+        try testing.expectEqual(@as(u16, 4), std.mem.readInt(u16, file[6..8], .little));
+        try testing.expectEqual(@as(u32, 262144), rd(file, 16));
+        try testing.expectEqual(@as(u32, pkt.dlt.en10mb), rd(file, 20));
+        // Records.
+        var off: usize = 24;
+        var records: usize = 0;
+        while (off < file.len) : (records += 1) {
+            try testing.expect(file.len - off >= 16);
+            const c = caps[records];
+            try testing.expectEqual(@as(u32, @intCast(c.info.sec)), rd(file, off));
+            try testing.expectEqual(if (nano) c.info.nsec else c.info.nsec / 1000, rd(file, off + 4));
+            const incl = rd(file, off + 8);
+            try testing.expectEqual(@as(u32, @intCast(c.len)), incl);
+            try testing.expectEqual(c.info.len, rd(file, off + 12));
+            try testing.expectEqualSlices(u8, c.data[0..c.len], file[off + 16 ..][0..incl]);
+            off += 16 + incl;
+        }
+        try testing.expectEqual(caps.len, records);
+    }
+}
+
+test "Dumper: pcapng file, and errors" {
+    try requireNetns();
+    var caps: [3]Captured = undefined;
+    try captureSome(&caps);
+
+    var dir_buf: [512]u8 = undefined;
+    const dir = try scratchDir(&dir_buf);
+    defer std.fs.cwd().deleteTree(dir) catch {};
+    var path_buf: [600]u8 = undefined;
+    const path = try std.fmt.bufPrintZ(&path_buf, "{s}/x.pcapng", .{dir});
+
+    const d = try pkt.Dumper.open(path, pkt.dlt.en10mb, .{ .format = .pcapng, .nano = true });
+    for (&caps) |*c| try d.write(c.data[0..c.len], c.info);
+    try d.setStats(.{ .recvs = 3, .drops = 0 });
+    try d.flush();
+    try d.close();
+
+    const file = try std.fs.cwd().readFileAlloc(testing.allocator, path, 1 << 20);
+    defer testing.allocator.free(file);
+    // Walk the blocks: a section header, an interface description, three enhanced packet
+    // blocks with our bytes, an interface statistics block.
+    var off: usize = 0;
+    var types = std.ArrayList(u32){};
+    defer types.deinit(testing.allocator);
+    var epb: usize = 0;
+    while (off + 12 <= file.len) {
+        const btype = std.mem.readInt(u32, file[off..][0..4], .little);
+        const blen = std.mem.readInt(u32, file[off + 4 ..][0..4], .little);
+        try testing.expect(blen >= 12 and blen % 4 == 0 and off + blen <= file.len);
+        try testing.expectEqual(blen, std.mem.readInt(u32, file[off + blen - 4 ..][0..4], .little));
+        try types.append(testing.allocator, btype);
+        if (btype == 6) {
+            const c = caps[epb];
+            const incl = std.mem.readInt(u32, file[off + 20 ..][0..4], .little);
+            try testing.expectEqual(@as(u32, @intCast(c.len)), incl);
+            try testing.expectEqualSlices(u8, c.data[0..c.len], file[off + 28 ..][0..incl]);
+            epb += 1;
+        }
+        off += blen;
+    }
+    try testing.expectEqual(file.len, off);
+    try testing.expectEqualSlices(u32, &.{ 0x0a0d0d0a, 1, 6, 6, 6, 5 }, types.items);
+
+    try testing.expectError(error.InvalidArgument, pkt.Dumper.open(path, pkt.dlt.en10mb, .{ .snaplen = 300000 }));
+    try testing.expectError(error.InvalidArgument, pkt.Dumper.open(path, 9999, .{}));
+    try testing.expectError(error.NotFound, pkt.Dumper.open("/nonexistent-pkt-dir/x.pcap", pkt.dlt.en10mb, .{}));
+    try testing.expect(std.mem.indexOf(u8, pkt.errmsg(), "/nonexistent-pkt-dir/x.pcap") != null);
+
+    // A record whose wire length is below its captured length is refused, and does not stick.
+    const d2 = try pkt.Dumper.open(path, pkt.dlt.en10mb, .{});
+    var info = caps[0].info;
+    info.len = 10;
+    try testing.expectError(error.InvalidArgument, d2.write(caps[0].data[0..caps[0].len], info));
+    try d2.write(caps[0].data[0..caps[0].len], caps[0].info);
+    try d2.close();
+}
+
+test "fd: poll says readable once a packet is ready" {
+    try requireNetns();
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test, .immediate = true });
+    defer rx.close();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var fds = [_]std.posix.pollfd{.{ .fd = rx.fd(), .events = std.posix.POLL.IN, .revents = 0 }};
+    try testing.expectEqual(@as(usize, 0), try std.posix.poll(&fds, 50));
+    var buf: [64]u8 = undefined;
+    _ = try tx.write(makeFrame(&buf, 60, eth_test, 1), 0, 0);
+    try testing.expectEqual(@as(usize, 1), try std.posix.poll(&fds, 3000));
+    _ = try readOne(rx);
+    try testing.expectError(error.WouldBlock, rx.read(false));
+}
