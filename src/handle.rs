@@ -719,6 +719,29 @@ impl Handle {
     /// [`Handle::read`] that writes the packet's description into `info` and returns its bytes:
     /// the C boundary's form, with no packet value to build and move. `info` is written only when
     /// a packet is returned.
+    /// The C entry's fast path: the next packet when it is inside the block being read (not its
+    /// last), no user-space filter runs and no break is pending; None otherwise (call
+    /// [`Handle::read_into`], which handles every case). Writes `info` when given.
+    #[inline(always)]
+    pub fn read_fast(&mut self, poll: bool, info: Option<&mut Info>) -> Option<&[u8]> {
+        if self.user.is_some() || (poll && self.ctl.brk.load(Ordering::Relaxed)) {
+            return None;
+        }
+        let micro = self.micro;
+        let mut at = (0, 0);
+        let mut info = info;
+        match self.ring.walk_mid(1, |_, fr| {
+            if let Some(i) = info.as_deref_mut() {
+                *i = make_info(fr, fr.caplen(), micro);
+            }
+            at = (fr.data_off(), fr.caplen());
+            true
+        }) {
+            Walk::Ready(_) => Some(self.ring.bytes(at.0, at.1 as usize)),
+            _ => None,
+        }
+    }
+
     #[inline(always)]
     pub fn read_into(&mut self, poll: bool, info: &mut Info) -> Result<Option<&[u8]>, Error> {
         // Fast path (TPACKET_V3, no user-space filter, no break pending, a packet ready): the

@@ -113,6 +113,13 @@ impl Fallback for () {
     fn fallback() {}
 }
 
+/// A fast path that panicked found nothing: the general path then runs (and reports).
+impl<T> Fallback for Option<T> {
+    fn fallback() -> Option<T> {
+        None
+    }
+}
+
 impl Fallback for *const c_char {
     fn fallback() -> *const c_char {
         c"internal error".as_ptr()

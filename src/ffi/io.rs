@@ -2,7 +2,7 @@
 
 use std::ffi::{c_int, c_void};
 
-use super::boundary::{self, einval, guard_int, put, reader, shared, slice};
+use super::boundary::{self, einval, guard, guard_int, put, reader, shared, slice};
 use super::{pkt_frame_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_stats_t, pkt_t};
 use crate::handle::Info;
 
@@ -59,6 +59,33 @@ pub unsafe extern "C" fn pkt_read(
     data: *mut *const u8,
     info: *mut pkt_info_t,
 ) -> c_int {
+    // Fast path: a packet in the middle of the block being read, returned with no error value
+    // to build (everything else, errors included, goes the general way below).
+    if !data.is_null() && !h.is_null() {
+        let fast = guard("pkt_read", || {
+            // SAFETY: `h` is non-NULL, live and read by this thread only, per the contract.
+            let r = unsafe { reader(h, "pkt_read") }.ok()?;
+            // SAFETY: `info` is NULL or valid for writing a pkt_info_t per the contract, and Info
+            // has the same layout (checked at compile time in ffi/mod.rs).
+            let out = unsafe { info.cast::<Info>().as_mut() };
+            r.read_fast(poll != 0, out).map(|b| (b.as_ptr(), b.len()))
+        });
+        if let Some((p, n)) = fast {
+            // SAFETY: `data` is non-NULL and writable per the contract.
+            unsafe { put(data, p) };
+            return n as c_int;
+        }
+    }
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe { read_general(h, poll, data, info) }
+}
+
+/// `pkt_read()` for every case, out of line so that the fast path stays small.
+///
+/// # Safety
+/// As `pkt_read()`.
+#[inline(never)]
+unsafe fn read_general(h: *mut pkt_t, poll: c_int, data: *mut *const u8, info: *mut pkt_info_t) -> c_int {
     guard_int("pkt_read", || {
         // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
         let r = unsafe { reader(h, "pkt_read") }?;
