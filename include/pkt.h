@@ -181,6 +181,20 @@
 #define PKT_PACKET_OUTGOING 4
 
 /**
+ * `pkt_compile` flag: optimize the program (as `pcap_compile` with `optimize` 1).
+ */
+#define PKT_COMPILE_OPTIMIZE 1
+
+/**
+ * `pkt_compile` flag: the live form, for `pkt_setfilter` on a handle: the kernel has removed
+ * the outer VLAN tag from the bytes, and `vlan`, `inbound`/`outbound` and `ifindex` use the
+ * socket's metadata (as libpcap does for a live Linux capture); for the cooked link types the
+ * program sees packets from the network header on. Without it, the offline form tests the
+ * bytes as stored in a savefile.
+ */
+#define PKT_COMPILE_LIVE 2
+
+/**
  * pcap link type: BSD loopback (a 4-byte address family, then the packet).
  */
 #define PKT_DLT_NULL 0
@@ -276,6 +290,21 @@ struct pkt;
 struct pkt_dumper;
 
 /**
+ * One classic BPF instruction; the same layout as Linux `struct sock_filter`.
+ */
+struct pkt_bpf_insn {
+    uint16_t code;
+    uint8_t jt;
+    uint8_t jf;
+    uint32_t k;
+};
+
+/**
+ * A classic BPF instruction, the same layout as Linux `struct sock_filter`.
+ */
+typedef struct pkt_bpf_insn pkt_bpf_insn_t;
+
+/**
  * The opaque capture handle.
  */
 typedef struct pkt pkt_t;
@@ -359,21 +388,6 @@ struct pkt_stats {
  * See `struct pkt_stats`.
  */
 typedef struct pkt_stats pkt_stats_t;
-
-/**
- * One classic BPF instruction; the same layout as Linux `struct sock_filter`.
- */
-struct pkt_bpf_insn {
-    uint16_t code;
-    uint8_t jt;
-    uint8_t jf;
-    uint32_t k;
-};
-
-/**
- * A classic BPF instruction, the same layout as Linux `struct sock_filter`.
- */
-typedef struct pkt_bpf_insn pkt_bpf_insn_t;
 
 /**
  * How a capture is set up. Always start from `pkt_config_default()`, never from `{0}`: later
@@ -526,6 +540,41 @@ typedef struct pkt_frame pkt_frame_t;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
+ * libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
+ * `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (or 12), `PKT_DLT_LINUX_SLL` or
+ * `PKT_DLT_LINUX_SLL2`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+ * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
+ * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_LIVE` (for handles
+ * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
+ * `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
+ * packet.
+ *
+ * Returns 0 and sets `*prog` and `*len`. Errors: `-EINVAL` NULL `expr`, `prog` or `len`,
+ * unknown flags or link type, or an expression that does not compile (`pkt_errmsg()` gives
+ * the byte position in `expr` and the problem, e.g. "position 9: syntax error: unexpected end
+ * of expression"); `-E2BIG` the program would be longer than 4096 instructions, what the
+ * kernel accepts; `-ENOMEM`. Names (hosts, ports, protocols, ethers) are resolved as libpcap
+ * resolves them, which may block on DNS.
+ *
+ * Ownership: free `*prog` with `pkt_free_prog()`. Thread safety: any thread.
+ *
+ * # Safety
+ * `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
+ */
+int pkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_bpf_insn_t **prog, size_t *len);
+
+/**
+ * Frees a program from `pkt_compile()`; NULL is ignored.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `prog` is NULL or a program from `pkt_compile()` not yet freed.
+ */
+void pkt_free_prog(pkt_bpf_insn_t *prog);
 
 /**
  * Returns the pcap link type of packets captured on an interface of type `arphrd` (an

@@ -52,10 +52,11 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install the Rust toolchain (https://rustup.rs) first" >&2
     exit 1
 fi
-# tcpdump and tshark read back the savefiles the C tests write (test_dump_*).
+# tcpdump and tshark read back the savefiles the C tests write (test_dump_*); libpcap-dev is the
+# test-only reference of tests/compile_diff.rs (never linked into libpkt).
 ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
     nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
-    tcpdump:tcpdump tshark:tshark
+    tcpdump:tcpdump tshark:tshark pcap-config:libpcap-dev
 for component in fmt clippy; do
     if ! cargo "$component" --version >/dev/null 2>&1; then
         rustup component add "${component/fmt/rustfmt}"

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod boundary;
+mod compile;
 mod dump;
 mod filter;
 mod handle;
@@ -12,6 +13,7 @@ mod io;
 mod misc;
 
 pub use boundary::Pkt;
+pub use compile::*;
 pub use dump::*;
 pub use filter::*;
 pub use handle::*;

@@ -6,6 +6,8 @@ mod interp;
 mod prefix;
 mod validate;
 
+pub mod compile;
+
 pub use interp::run;
 pub use prefix::{combine, prefix, Selection, ACCEPT_ALL};
 pub use validate::{check_userspace, validate};

@@ -1,0 +1,159 @@
+//! Filter expressions (tcpdump syntax) compiled to classic BPF, without libpcap.
+
+use std::ffi::{c_char, c_int, CStr};
+
+use super::boundary::{einval, guard, guard_int, put};
+use super::pkt_bpf_insn_t;
+use crate::error::{Errno, Error};
+use crate::filter::compile::{compile_inner, Failure, Flags};
+use crate::filter::Insn;
+
+/// `pkt_compile` flag: optimize the program (as `pcap_compile` with `optimize` 1).
+pub const PKT_COMPILE_OPTIMIZE: u32 = 1;
+/// `pkt_compile` flag: the live form, for `pkt_setfilter` on a handle: the kernel has removed
+/// the outer VLAN tag from the bytes, and `vlan`, `inbound`/`outbound` and `ifindex` use the
+/// socket's metadata (as libpcap does for a live Linux capture); for the cooked link types the
+/// program sees packets from the network header on. Without it, the offline form tests the
+/// bytes as stored in a savefile.
+pub const PKT_COMPILE_LIVE: u32 = 2;
+
+/// Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
+/// libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
+/// `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (or 12), `PKT_DLT_LINUX_SLL` or
+/// `PKT_DLT_LINUX_SLL2`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+/// program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
+/// snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_LIVE` (for handles
+/// whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
+/// `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
+/// packet.
+///
+/// Returns 0 and sets `*prog` and `*len`. Errors: `-EINVAL` NULL `expr`, `prog` or `len`,
+/// unknown flags or link type, or an expression that does not compile (`pkt_errmsg()` gives
+/// the byte position in `expr` and the problem, e.g. "position 9: syntax error: unexpected end
+/// of expression"); `-E2BIG` the program would be longer than 4096 instructions, what the
+/// kernel accepts; `-ENOMEM`. Names (hosts, ports, protocols, ethers) are resolved as libpcap
+/// resolves them, which may block on DNS.
+///
+/// Ownership: free `*prog` with `pkt_free_prog()`. Thread safety: any thread.
+///
+/// # Safety
+/// `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_compile(
+    expr: *const c_char,
+    linktype: u16,
+    snaplen: u32,
+    flags: u32,
+    prog: *mut *mut pkt_bpf_insn_t,
+    len: *mut usize,
+) -> c_int {
+    guard_int("pkt_compile", || {
+        if expr.is_null() || prog.is_null() || len.is_null() {
+            return Err(einval("pkt_compile", "NULL argument"));
+        }
+        if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE) != 0 {
+            return Err(einval("pkt_compile", "unknown flags"));
+        }
+        // SAFETY: non-NULL and NUL-terminated per the contract.
+        let text = unsafe { CStr::from_ptr(expr) };
+        let text = text
+            .to_str()
+            .map_err(|_| einval("pkt_compile", "expression is not valid UTF-8"))?;
+        let f = Flags {
+            optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
+            live: flags & PKT_COMPILE_LIVE != 0,
+        };
+        let insns = compile_inner(text, linktype, snaplen, f).map_err(|e| match e {
+            Failure::Invalid(e) => Error::with_detail(Errno::EINVAL, "pkt_compile", e.to_string()),
+            Failure::TooLong(e) => Error::with_detail(Errno(libc::E2BIG), "pkt_compile", e.to_string()),
+        })?;
+        let bytes = std::mem::size_of_val(insns.as_slice());
+        // SAFETY: plain allocation; freed by pkt_free_prog with free().
+        let p = unsafe { libc::malloc(bytes.max(1)) } as *mut Insn;
+        if p.is_null() {
+            return Err(Error::new(Errno(libc::ENOMEM), "pkt_compile"));
+        }
+        // SAFETY: `p` has room for `insns.len()` instructions (malloc aligns for any type) and
+        // does not overlap `insns`.
+        unsafe { std::ptr::copy_nonoverlapping(insns.as_ptr(), p, insns.len()) };
+        // SAFETY: both are non-NULL and writable per the contract.
+        unsafe {
+            put(prog, p);
+            put(len, insns.len());
+        }
+        Ok(0)
+    })
+}
+
+/// Frees a program from `pkt_compile()`; NULL is ignored.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `prog` is NULL or a program from `pkt_compile()` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_free_prog(prog: *mut pkt_bpf_insn_t) {
+    guard("pkt_free_prog", || {
+        // SAFETY: NULL or allocated with malloc by pkt_compile, per the contract.
+        unsafe { libc::free(prog.cast()) }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::{pkt_errmsg, PKT_DLT_EN10MB};
+
+    #[test]
+    fn compiles_and_frees() {
+        let mut p: *mut pkt_bpf_insn_t = std::ptr::null_mut();
+        let mut n = 0usize;
+        // SAFETY: valid C string and out-pointers.
+        let rc = unsafe {
+            pkt_compile(
+                c"tcp port 80".as_ptr(),
+                PKT_DLT_EN10MB,
+                0,
+                PKT_COMPILE_OPTIMIZE,
+                &mut p,
+                &mut n,
+            )
+        };
+        assert_eq!(rc, 0);
+        assert!(n > 2 && !p.is_null());
+        // SAFETY: `p` came from pkt_compile.
+        unsafe { pkt_free_prog(p) };
+        // SAFETY: NULL is allowed.
+        unsafe { pkt_free_prog(std::ptr::null_mut()) };
+        // SAFETY: as above.
+        let rc = unsafe { pkt_compile(c"tcp port".as_ptr(), PKT_DLT_EN10MB, 0, 0, &mut p, &mut n) };
+        assert_eq!(rc, -libc::EINVAL);
+        // SAFETY: pkt_errmsg returns a NUL-terminated string.
+        let msg = unsafe { CStr::from_ptr(pkt_errmsg()) }
+            .to_string_lossy()
+            .into_owned();
+        assert!(msg.contains("position 8"), "{msg}");
+        let big: Vec<String> = (0..600)
+            .map(|i| format!("host 10.0.{}.{}", i / 256, i % 256))
+            .collect();
+        let big = std::ffi::CString::new(big.join(" or ")).unwrap();
+        // SAFETY: as above.
+        let rc = unsafe { pkt_compile(big.as_ptr(), PKT_DLT_EN10MB, 0, 0, &mut p, &mut n) };
+        assert_eq!(rc, -libc::E2BIG);
+        // SAFETY: as above; NULL out-pointer.
+        let rc = unsafe {
+            pkt_compile(
+                c"tcp".as_ptr(),
+                PKT_DLT_EN10MB,
+                0,
+                0,
+                std::ptr::null_mut(),
+                &mut n,
+            )
+        };
+        assert_eq!(rc, -libc::EINVAL);
+        // SAFETY: as above.
+        let rc = unsafe { pkt_compile(c"tcp".as_ptr(), PKT_DLT_EN10MB, 0, 4, &mut p, &mut n) };
+        assert_eq!(rc, -libc::EINVAL);
+    }
+}

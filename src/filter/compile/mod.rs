@@ -1,0 +1,213 @@
+//! A compiler from tcpdump filter expressions (pcap-filter(7), as libpcap 1.10 accepts them) to
+//! classic BPF, in pure Rust.
+//!
+//! [`compile`] gives, for a link type and a snapshot length, a program that accepts and rejects
+//! the same packets as libpcap's `pcap_compile()` on `pcap_open_dead(linktype, snaplen)`, and
+//! returns the same length. Two forms:
+//!
+//! - offline (the default): the program tests packet bytes, as for a savefile;
+//! - live ([`Flags::live`]): for an `AF_PACKET` socket, where the kernel has removed the outer
+//!   VLAN tag from the bytes and reports it, the packet type and the interface through
+//!   ancillary loads (`SKF_AD_*`), as libpcap emits for a live Linux capture. For the cooked
+//!   link types the program sees the packet from the network header on, and the fields of the
+//!   cooked header become ancillary loads.
+//!
+//! The pipeline: [`lexer`] (libpcap's scanner rules), [`parser`] (its grammar and quirks),
+//! [`gen`] (its code generator's offsets and tests, built as boolean trees of tests),
+//! [`ir`] (lowering to a control-flow graph and emission), [`opt`] (the optimizer).
+
+mod gen;
+mod ir;
+mod lexer;
+mod names;
+mod opt;
+mod parser;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use super::Insn;
+
+/// pcap link type: Ethernet.
+/// cbindgen:ignore
+pub const DLT_EN10MB: u16 = 1;
+/// pcap link type: raw IP (libpcap's DLT_RAW on Linux).
+/// cbindgen:ignore
+pub const DLT_RAW: u16 = 12;
+/// pcap link type: raw IP as written in files (LINKTYPE_RAW); the same as [`DLT_RAW`] here.
+/// cbindgen:ignore
+pub const LINKTYPE_RAW: u16 = 101;
+/// pcap link type: Linux cooked capture v1 (16-byte header).
+/// cbindgen:ignore
+pub const DLT_LINUX_SLL: u16 = 113;
+/// pcap link type: Linux cooked capture v2 (20-byte header).
+/// cbindgen:ignore
+pub const DLT_LINUX_SLL2: u16 = 276;
+
+/// The snapshot length libpcap uses for 0: what accepted packets return.
+/// cbindgen:ignore
+pub const DEFAULT_SNAPLEN: u32 = 262_144;
+
+/// Compilation options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Optimize the program (libpcap's `optimize` argument).
+    pub optimize: bool,
+    /// Emit the live form for an `AF_PACKET` socket instead of the offline form.
+    pub live: bool,
+}
+
+/// Why an expression does not compile: the byte offset in the expression where the problem
+/// was found, and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    pub pos: usize,
+    pub msg: String,
+}
+
+impl CompileError {
+    pub(crate) fn new(pos: usize, msg: String) -> CompileError {
+        CompileError { pos, msg }
+    }
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "position {}: {}", self.pos, self.msg)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// What went wrong, for callers that must tell a too-long program from a bad expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    Invalid(CompileError),
+    TooLong(CompileError),
+}
+
+/// Compiles `expr` for packets of link type `linktype` (one of the `DLT_*` constants), with
+/// accepted packets returning `snaplen` (0: 262144). An empty expression accepts everything.
+///
+/// Errors: a syntax or semantic error (naming the byte position and the problem, never
+/// panicking), an unsupported link type, or a program longer than the kernel's 4096
+/// instructions. Every program returned passes [`crate::filter::validate`].
+pub fn compile(expr: &str, linktype: u16, snaplen: u32, flags: Flags) -> Result<Vec<Insn>, CompileError> {
+    compile_inner(expr, linktype, snaplen, flags).map_err(|f| match f {
+        Failure::Invalid(e) | Failure::TooLong(e) => e,
+    })
+}
+
+pub(crate) fn compile_inner(
+    expr: &str,
+    linktype: u16,
+    snaplen: u32,
+    flags: Flags,
+) -> Result<Vec<Insn>, Failure> {
+    let link = match linktype {
+        DLT_EN10MB => gen::Link::En10mb,
+        DLT_RAW | LINKTYPE_RAW => gen::Link::Raw,
+        DLT_LINUX_SLL => gen::Link::Sll,
+        DLT_LINUX_SLL2 => gen::Link::Sll2,
+        other => {
+            return Err(Failure::Invalid(CompileError::new(
+                0,
+                format!("unsupported link type {other} (supported: 1 EN10MB, 12/101 RAW, 113 LINUX_SLL, 276 LINUX_SLL2)"),
+            )))
+        }
+    };
+    let snaplen = if snaplen == 0 { DEFAULT_SNAPLEN } else { snaplen };
+    let toks = lexer::tokenize(expr).map_err(Failure::Invalid)?;
+    let g = gen::Gen::new(link, flags.live);
+    let mut p = parser::Parser::new(toks, g);
+    let root = p.prog().map_err(Failure::Invalid)?;
+    let Some(root) = root else {
+        return Ok(vec![Insn::stmt(super::op::RET_K, snaplen)]);
+    };
+    let prologue = p.g.prologue();
+    let root = if prologue.is_empty() {
+        root
+    } else {
+        ir::Node::and(ir::Node::Effect(prologue), root)
+    };
+    let mut cfg = ir::Cfg::lower(&root, snaplen);
+    let optimize = flags.optimize && !p.g.no_optimize;
+    if optimize {
+        opt::optimize(&mut cfg);
+    }
+    let mut prog = cfg.emit();
+    if optimize && prog.len() == 1 && prog[0].k == 0 {
+        return Err(Failure::Invalid(CompileError::new(
+            0,
+            "expression rejects all packets".to_owned(),
+        )));
+    }
+    if flags.live && matches!(link, gen::Link::Sll | gen::Link::Sll2) {
+        prog = cooked_live(&prog, link).map_err(|m| Failure::Invalid(CompileError::new(0, m)))?;
+    }
+    if prog.len() > super::KERNEL_MAX_INSNS {
+        return Err(Failure::TooLong(CompileError::new(
+            0,
+            format!(
+                "program too long: {} instructions, the kernel accepts at most {} (BPF_MAXINSNS)",
+                prog.len(),
+                super::KERNEL_MAX_INSNS
+            ),
+        )));
+    }
+    if let Err(why) = super::validate(&prog) {
+        // A bug in the compiler; never hand out such a program.
+        return Err(Failure::Invalid(CompileError::new(
+            0,
+            format!("internal error: generated program is invalid ({why})"),
+        )));
+    }
+    Ok(prog)
+}
+
+/// The live form for cooked captures: the socket's packets start at the network header, so
+/// loads move back by the cooked header's length, and its fields become ancillary loads (packet
+/// type, protocol, interface index), as libpcap's `fix_offset` does.
+fn cooked_live(prog: &[Insn], link: gen::Link) -> Result<Vec<Insn>, String> {
+    use super::{op, SKF_AD_IFINDEX, SKF_AD_OFF, SKF_AD_PKTTYPE, SKF_AD_PROTOCOL};
+    let hdr: u32 = if link == gen::Link::Sll { 16 } else { 20 };
+    let field = |code: u16, k: u32| -> Option<u32> {
+        match (link, code, k) {
+            (gen::Link::Sll, op::LD_H_ABS, 0) => Some(SKF_AD_PKTTYPE),
+            (gen::Link::Sll, op::LD_H_ABS, 14) => Some(SKF_AD_PROTOCOL),
+            (gen::Link::Sll2, op::LD_H_ABS, 0) => Some(SKF_AD_PROTOCOL),
+            (gen::Link::Sll2, op::LD_B_ABS, 10) => Some(SKF_AD_PKTTYPE),
+            (gen::Link::Sll2, op::LD_W_ABS, 4) => Some(SKF_AD_IFINDEX),
+            _ => None,
+        }
+    };
+    let unsupported = || {
+        "this expression tests a field of the cooked header that a live capture cannot filter on in the kernel (only packet type, protocol and interface index)".to_owned()
+    };
+    prog.iter()
+        .map(|insn| {
+            let mut i = *insn;
+            match i.code {
+                op::LD_W_ABS | op::LD_H_ABS | op::LD_B_ABS if i.k < SKF_AD_OFF => {
+                    if i.k >= hdr {
+                        i.k -= hdr;
+                    } else if let Some(ad) = field(i.code, i.k) {
+                        i.k = SKF_AD_OFF + ad;
+                    } else {
+                        return Err(unsupported());
+                    }
+                }
+                op::LD_W_IND | op::LD_H_IND | op::LD_B_IND | op::LDX_B_MSH => {
+                    if i.k >= hdr {
+                        i.k -= hdr;
+                    } else {
+                        return Err(unsupported());
+                    }
+                }
+                _ => {}
+            }
+            Ok(i)
+        })
+        .collect()
+}
