@@ -1,5 +1,6 @@
 /* pktdump's command line: bad flags and values exit 2 with the usage on stderr; -h and --help
- * print it on stdout and exit 0; a bad -F file exits 2 naming the file and line; errors from
+ * print it on stdout and exit 0; a bad -F file exits 2 naming the file and line, a malformed
+ * filter expression exits 2 with pkt_compile's message; errors from
  * libpkt (no such interface, a program the kernel refuses) exit 1 with pkt_errmsg's text. */
 #include "pktdump_harness.h"
 
@@ -11,7 +12,7 @@ static void expect(int code, const char *want, const char *const *args)
     const char *text = pd_text(&p, code == 0 ? PD_OUT : PD_ERR);
     if (rc != code || strstr(text, want) == NULL ||
         (code == 2 && strstr(text, "usage: pktdump") == NULL && strstr(want, ".bpf:") == NULL &&
-         strstr(want, "filter file") == NULL)) {
+         strstr(want, "filter file") == NULL && strstr(want, "filter expression") == NULL)) {
         pd_dump_output(&p);
         FAIL("%s ...: exit %d (want %d), looking for \"%s\"", args[0] ? args[0] : "", rc, code,
              want);
@@ -48,7 +49,9 @@ int main(void)
     expect(2, "go with -w FILE", ARGS("--pcapng"));
     expect(2, "go with -w FILE", ARGS("-i", "v0", "--print"));
     expect(2, "both write to standard output", ARGS("-w", "-", "--print"));
-    expect(2, "filter expressions need pkt_compile", ARGS("-i", "v0", "udp", "port", "53"));
+    expect(2, "filter expression 'udp port and'", ARGS("-i", "v0", "udp", "port", "and"));
+    expect(2, "exclude each other", ARGS("-i", "v0", "-F", "/dev/null", "udp"));
+    expect(2, "both with -f and after the flags", ARGS("-i", "v0", "-f", "udp", "tcp"));
 
     char dir[64], path[128];
     pd_tmpdir(dir, sizeof dir);
@@ -66,7 +69,7 @@ int main(void)
         {"# a comment\n\n2\n6 0 0 -1\n6 0 0 0\n", ":4: '-1' is not a decimal number"},
         {"1\nret #0\n", ":2: 'ret' is not a decimal number"},
         {"udp port 53\n",
-         ":1: 'udp' is not a decimal number (a filter expression? they need pkt_compile"},
+         ":1: 'udp' is not a decimal number (a filter expression? give it with -f"},
         {"0\n", ":1: instruction count 0 is not 1..4096"},
         {"4097\n", ":1: instruction count 4097 is not 1..4096"},
         {"1 2\n", ":1: the first line must hold the instruction count alone"},

@@ -2,7 +2,9 @@
  * comment and blank lines) selects the packets in the kernel: of UDP to ports 5001 and 5002,
  * TCP to 5001, ARP and an unknown ethertype, only UDP to 5001 is printed, and "received by
  * filter" counts only those. If tcpdump is installed, its own -ddd output for the same
- * expression is used as a second filter file with the same result. */
+ * expression is used as a second filter file with the same result. The same expression given
+ * as -f EXPR and as words after the flags (compiled by pkt_compile) selects the same packets; a
+ * malformed expression exits 2 naming the position. */
 #include "pktdump_harness.h"
 
 /* IPv4 (no options) UDP with destination port 5001, on Ethernet. */
@@ -20,11 +22,11 @@ static const char HAND_FILTER[] =
     "6 0 0 262144\n"
     "6 0 0 0\n";
 
-static void run(const char *filter_path)
+static void run(const char *const *args)
 {
     uint8_t v0mac[6], f[128];
     mac_of("v0", v0mac);
-    pd_proc_t p = pd_start((const char *const[]){"-i", "v0", "-F", filter_path, "-c", "3", NULL});
+    pd_proc_t p = pd_start(args);
     pd_wait_listening(&p);
     raw_tx_t tx = raw_tx_open("v1");
     /* first what the filter drops, then the three it passes: -c 3 ends with the last one */
@@ -64,13 +66,25 @@ int main(void)
     pd_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/udp5001.bpf", dir);
     pd_write_file(path, HAND_FILTER);
-    run(path);
+    run((const char *const[]){"-i", "v0", "-F", path, "-c", "3", NULL});
+    run((const char *const[]){"-i", "v0", "-c", "3", "-f", "ip and udp dst port 5001", NULL});
+    run((const char *const[]){"-i", "v0", "-c", "3", "ip", "and", "udp", "dst", "port", "5001",
+                              NULL});
+
+    /* a malformed expression: usage status, the position in the message */
+    pd_proc_t bad = pd_start((const char *const[]){"-i", "v0", "udp", "port", "and", NULL});
+    int rc = pd_finish(&bad, 10000);
+    if (rc != 2 || strstr(pd_text(&bad, PD_ERR), "position") == NULL) {
+        pd_dump_output(&bad);
+        FAIL("a malformed expression: exit %d, want 2 and a position", rc);
+    }
+    pd_free(&bad);
 
     if (pd_have_tool("tcpdump")) {
         snprintf(path, sizeof path, "%s/tcpdump.bpf", dir);
         /* compiled for v0's link type (Ethernet); -ddd prints the program and exits */
         CHECK(sh("tcpdump -ddd -i v0 'ip and udp dst port 5001' > '%s' 2>/dev/null", path) == 0);
-        run(path);
+        run((const char *const[]){"-i", "v0", "-F", path, "-c", "3", NULL});
     }
     pd_rmdir(dir);
     return test_pass();

@@ -3,7 +3,8 @@
  * pcap/pcapng file, with tcpdump's flags where they mean the same thing.
  *
  *   pktdump [-i IFACE] [-w FILE [--pcapng] [-U] [--print]] [-c COUNT] [-s SNAPLEN] [-B KiB]
- *           [-p] [-Q in|out|inout] [--immediate] [--nano] [-n] [-q] [-v] [-F FILE]
+ *           [-p] [-Q in|out|inout] [--immediate] [--nano] [-n] [-q] [-v]
+ *           [-F FILE | -f EXPR | EXPRESSION...]
  *
  * See "pktdump" in README.md for the manual; `pktdump -h` lists the flags.
  *
@@ -19,7 +20,7 @@
  * It then prints tcpdump's three closing lines on stderr and exits 0.
  *
  * Exit status: 0 done (count reached, or stopped by a signal); 1 an error from libpkt or the
- * system; 2 a bad command line (usage on stderr) or a bad filter file.
+ * system; 2 a bad command line (usage on stderr), a bad filter file or filter expression.
  *
  * Needs CAP_NET_RAW (run as root). Build: see examples/CMakeLists.txt.
  *
@@ -86,6 +87,7 @@ struct options {
     const char *iface;       /* NULL: all interfaces */
     const char *write_path;  /* -w; "-" is stdout */
     const char *filter_path; /* -F */
+    char *expr;              /* -f, or the words after the flags joined; owned */
     uint64_t count;          /* -c; 0: no limit */
     uint32_t snaplen;        /* -s; 0: whole packets */
     uint64_t buffer_kib;     /* -B; 0: the library's default */
@@ -100,7 +102,7 @@ static void usage(FILE *to)
     fprintf(to,
             "usage: " PROG " [-i IFACE] [-w FILE [--pcapng] [-U] [--print]] [-c COUNT]\n"
             "               [-s SNAPLEN] [-B KiB] [-p] [-Q in|out|inout] [--immediate] [--nano]\n"
-            "               [-n] [-q] [-v] [-F FILE]\n");
+            "               [-n] [-q] [-v] [-F FILE | -f EXPR | EXPRESSION...]\n");
 }
 
 static void help(void)
@@ -123,6 +125,8 @@ static void help(void)
            "  -q              quick output: less protocol detail\n"
            "  -v              verbose output: IP header fields, ring details\n"
            "  -F FILE         classic BPF filter in tcpdump -ddd format\n"
+           "  -f EXPR         filter expression (tcpdump syntax, compiled by pkt_compile); the\n"
+           "                  words after the flags are one too: pktdump -i eth0 udp port 53\n"
            "  -h, --help      this help; --version: versions\n",
            DEFAULT_SNAPLEN);
 }
@@ -169,7 +173,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     int c;
     uint64_t v;
     opterr = 0; /* our own messages */
-    while ((c = getopt_long(argc, argv, ":i:w:c:s:B:pQ:nqvF:Uh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":i:w:c:s:B:pQ:nqvF:f:Uh", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
             if (*optarg == '\0')
@@ -209,6 +213,14 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'q': o->quiet = true; break;
         case 'v': o->verbose++; break;
         case 'F': o->filter_path = optarg; break;
+        case 'f':
+            free(o->expr);
+            o->expr = strdup(optarg);
+            if (o->expr == NULL) {
+                perror(PROG);
+                return 1;
+            }
+            break;
         case 'U': o->packet_buffered = true; break;
         case OPT_PCAPNG: o->pcapng = true; break;
         case OPT_IMMEDIATE: o->immediate = true; break;
@@ -236,10 +248,29 @@ static int parse_options(int argc, char **argv, struct options *o)
         }
     }
     if (optind < argc) {
-        fprintf(stderr,
-                PROG ": filter expressions need pkt_compile (not yet available); use -F FILE "
-                "with a program in tcpdump -ddd format (got '%s')\n",
-                argv[optind]);
+        /* tcpdump's way: the words after the flags, joined by spaces, are the expression */
+        if (o->expr != NULL) {
+            fprintf(stderr, PROG ": a filter expression both with -f and after the flags\n");
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        size_t n = 1;
+        for (int i = optind; i < argc; i++)
+            n += strlen(argv[i]) + 1;
+        o->expr = malloc(n);
+        if (o->expr == NULL) {
+            perror(PROG);
+            return 1;
+        }
+        o->expr[0] = '\0';
+        for (int i = optind; i < argc; i++) {
+            if (i > optind)
+                strcat(o->expr, " ");
+            strcat(o->expr, argv[i]);
+        }
+    }
+    if (o->expr != NULL && o->filter_path != NULL) {
+        fprintf(stderr, PROG ": -F FILE and a filter expression exclude each other\n");
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -313,8 +344,7 @@ static int load_filter(const char *path, pkt_bpf_insn_t **prog_out, uint32_t *le
             continue;
         if (n < 0) {
             snprintf(detail, sizeof detail, "'%s' is not a decimal number%s", bad,
-                     prog == NULL ? " (a filter expression? they need pkt_compile, not yet "
-                                    "available: use tcpdump -ddd EXPR > FILE)"
+                     prog == NULL ? " (a filter expression? give it with -f or after the flags)"
                                   : "");
             why = detail;
             break;
@@ -892,10 +922,26 @@ static int run_capture(const struct options *o)
     int status = 0;
     pkt_bpf_insn_t *prog = NULL;
     uint32_t prog_len = 0;
+    bool compiled = false; /* prog from pkt_compile (freed with pkt_free_prog) */
     if (o->filter_path != NULL) {
         status = load_filter(o->filter_path, &prog, &prog_len);
         if (status != 0)
             return status;
+    } else if (o->expr != NULL) {
+        /* The live form for the link type the handle will have: cooked on all interfaces and
+         * on links without an Ethernet header. */
+        uint16_t arphrd = pkt_iface_linktype(o->iface);
+        bool cooked = o->iface == NULL || (arphrd != PKT_LINKTYPE_ETHERNET);
+        size_t len = 0;
+        int rc = pkt_compile(o->expr, pkt_dlt_of(arphrd, cooked),
+                             o->snaplen ? o->snaplen : DEFAULT_SNAPLEN,
+                             PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE, &prog, &len);
+        if (rc < 0) {
+            fprintf(stderr, PROG ": filter expression '%s': %s\n", o->expr, pkt_errmsg());
+            return EXIT_USAGE;
+        }
+        prog_len = (uint32_t)len;
+        compiled = true;
     }
 
     /* Always start from the defaults: fields added later get sane values. */
@@ -920,7 +966,10 @@ static int run_capture(const struct options *o)
     struct capture c;
     memset(&c, 0, sizeof c);
     int rc = pkt_open(o->iface, &cfg, &c.h);
-    free(prog); /* pkt_open copied it */
+    if (compiled) /* pkt_open copied it */
+        pkt_free_prog(prog);
+    else
+        free(prog);
     if (rc < 0) {
         fprintf(stderr, PROG ": pkt_open(%s): %s (%s)\n", o->iface ? o->iface : "all interfaces",
                 pkt_strerror(rc), pkt_errmsg());
@@ -1060,11 +1109,10 @@ static int pktdump_main(int argc, char **argv)
 {
     struct options o;
     int rc = parse_options(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    if (install_stop_handlers() != 0)
-        return 1;
-    return run_capture(&o);
+    if (rc < 0)
+        rc = install_stop_handlers() != 0 ? 1 : run_capture(&o);
+    free(o.expr);
+    return rc;
 }
 
 #ifndef PKTDUMP_NO_MAIN

@@ -12,7 +12,7 @@ cd "$ROOT"
 # shellcheck source=scripts/lab.sh
 . scripts/lab.sh
 
-STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples zig demo)
+STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples go zig demo)
 passed=0
 current=""
 started=$SECONDS
@@ -126,6 +126,10 @@ step examples "examples/ with -Wall -Wextra -Wpedantic -Werror, shared and stati
 cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
     -DPKT_INCLUDE_DIR="$ROOT/include"
 cmake --build build/examples -j2
+done_step
+
+step go "Go package: gofmt, go vet, go test (plain and -race) and examples in a network namespace (bindings/go/test.sh)"
+bash bindings/go/test.sh
 done_step
 
 step zig "Zig bindings: zig fmt, build, zig build test in a network namespace (bindings/zig/test.sh)"

@@ -1,0 +1,126 @@
+//go:build linux && cgo
+
+// C helpers of the Go package. Each makes one libpkt call and, when it fails, copies
+// pkt_errmsg() into msg while still on the thread that failed: the message is per thread, and
+// a goroutine may move to another thread between two cgo calls.
+
+#include <string.h>
+
+#include "gopkt.h"
+
+static void gopkt_msg(char *msg, size_t cap)
+{
+	const char *m = pkt_errmsg();
+	size_t n = strlen(m);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(msg, m, n);
+	msg[n] = 0;
+}
+
+// Go memory handed to C must not hold Go pointers, so the filter comes as its own argument and
+// goes into a copy of the config on the C stack.
+int gopkt_open(const char *name, const pkt_config_t *cfg, const pkt_bpf_insn_t *filter,
+	       uint32_t filter_len, pkt_t **out, char *msg, size_t cap)
+{
+	pkt_config_t c = *cfg;
+	c.filter = filter;
+	c.filter_len = filter_len;
+	int rc = pkt_open(name, &c, out);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+bool gopkt_config_check(const pkt_config_t *cfg, const pkt_bpf_insn_t *filter, uint32_t filter_len)
+{
+	pkt_config_t c = *cfg;
+	c.filter = filter;
+	c.filter_len = filter_len;
+	return pkt_config_check(&c);
+}
+
+int gopkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len, char *msg, size_t cap)
+{
+	int rc = pkt_setfilter(h, prog, len);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_set_fanout(pkt_t *h, uint16_t mode, uint16_t group, uint16_t flags, char *msg,
+		     size_t cap)
+{
+	int rc = pkt_set_fanout(h, mode, group, flags);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+// The per-packet calls take the handle and C memory as integers: cgo converts a pointer to an
+// incomplete C type (pkt_t) to an interface for its pointer check, which allocates on every call.
+
+int gopkt_read(uintptr_t h, int poll, uintptr_t p)
+{
+	pkt_packet_t *pk = (pkt_packet_t *)p;
+	return pkt_read((pkt_t *)h, poll, &pk->data, &pk->info);
+}
+
+int gopkt_read_batch(uintptr_t h, int poll, uintptr_t out, size_t max)
+{
+	return pkt_read_batch((pkt_t *)h, poll, (pkt_packet_t *)out, max);
+}
+
+int gopkt_write(uintptr_t h, const void *buf, size_t len, int ifindex, uint16_t proto)
+{
+	return pkt_write((pkt_t *)h, buf, len, ifindex, proto);
+}
+
+int gopkt_write_batch(uintptr_t h, uintptr_t frames, size_t n, uintptr_t msg, size_t cap)
+{
+	int rc = pkt_write_batch((pkt_t *)h, (const pkt_frame_t *)frames, n);
+	if (rc < 0 || (size_t)rc < n)
+		gopkt_msg((char *)msg, cap);
+	return rc;
+}
+
+int gopkt_flush(pkt_t *h, char *msg, size_t cap)
+{
+	int rc = pkt_flush(h);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_dump_open(const char *path, uint16_t linktype, uint32_t snaplen, uint32_t flags,
+		    pkt_dumper_t **out, char *msg, size_t cap)
+{
+	int rc = pkt_dump_open(path, linktype, snaplen, flags, out);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_dump_write(uintptr_t d, const uint8_t *data, uintptr_t info, uintptr_t msg, size_t cap)
+{
+	int rc = pkt_dump_write((pkt_dumper_t *)d, data, (const pkt_info_t *)info);
+	if (rc < 0)
+		gopkt_msg((char *)msg, cap);
+	return rc;
+}
+
+int gopkt_dump_flush(pkt_dumper_t *d, char *msg, size_t cap)
+{
+	int rc = pkt_dump_flush(d);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_dump_close(pkt_dumper_t *d, char *msg, size_t cap)
+{
+	int rc = pkt_dump_close(d);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
