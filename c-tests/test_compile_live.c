@@ -24,7 +24,8 @@ static size_t build(uint8_t *f, int vid, uint16_t ethertype, const uint8_t *payl
     }
     f[n++] = (uint8_t)(ethertype >> 8);
     f[n++] = (uint8_t)ethertype;
-    memcpy(f + n, payload, plen);
+    if (plen > 0)
+        memcpy(f + n, payload, plen);
     n += plen;
     memcpy(f + n, MARKER, MARKER_LEN);
     n += MARKER_LEN;

@@ -28,6 +28,13 @@ const char *__asan_default_options(void)
 {
     return "quarantine_size_mb=0:detect_leaks=1";
 }
+/* ASan's allocator keeps freed chunks in per-thread, per-size caches, so its RSS wanders by a
+ * few MiB with the threads' interleaving (seen: +3.6 MiB over 2000 V2 open/close under load,
+ * -0.7 MiB in the next run). LeakSanitizer checks leaks exactly in this build; the bound still
+ * catches a leaked per-handle buffer (64 KiB or more: over 100 MiB in 2000 opens). */
+#define RSS_SLACK_KIB 16384
+#else
+#define RSS_SLACK_KIB 0
 #endif
 
 /* One pool of worker threads serves every round, so per-thread allocator caches warmed up
@@ -129,7 +136,7 @@ int main(void)
     note("%d opens/closes (V3) in %.1f s: fds %d -> %d, RSS %ld -> %ld KiB", OPENS, s1, fds0, fds1,
          rss0, rss1);
     CHECKF(fds1 == fds0, "open/close leaked %d fds", fds1 - fds0);
-    CHECKF(rss1 - rss0 < 2048, "RSS grew by %ld KiB over %d open/close", rss1 - rss0, OPENS);
+    CHECKF(rss1 - rss0 < 2048 + RSS_SLACK_KIB, "RSS grew by %ld KiB over %d open/close", rss1 - rss0, OPENS);
 
     double s2 = run_round(BAD_OPENS, true, false);
     int fds2 = count_open_fds();
@@ -137,7 +144,7 @@ int main(void)
     note("%d failing opens in %.1f s: fds %d -> %d, RSS %ld -> %ld KiB", BAD_OPENS, s2, fds1, fds2,
          rss1, rss2);
     CHECKF(fds2 == fds0, "failing opens leaked %d fds", fds2 - fds0);
-    CHECKF(rss2 - rss1 < 1024, "RSS grew by %ld KiB over %d failing opens", rss2 - rss1,
+    CHECKF(rss2 - rss1 < 1024 + RSS_SLACK_KIB, "RSS grew by %ld KiB over %d failing opens", rss2 - rss1,
            BAD_OPENS);
 
     double s3 = run_round(OPENS / 5, false, true);
@@ -146,7 +153,7 @@ int main(void)
     note("%d opens/closes (V2) in %.1f s: fds %d -> %d, RSS %ld -> %ld KiB", OPENS / 5, s3, fds2,
          fds3, rss2, rss3);
     CHECKF(fds3 == fds0, "V2 open/close leaked %d fds", fds3 - fds0);
-    CHECKF(rss3 - rss2 < 2048, "RSS grew by %ld KiB over %d V2 open/close", rss3 - rss2, OPENS / 5);
+    CHECKF(rss3 - rss2 < 2048 + RSS_SLACK_KIB, "RSS grew by %ld KiB over %d V2 open/close", rss3 - rss2, OPENS / 5);
 
     g_round.quit = true;
     pthread_barrier_wait(&g_start);
