@@ -656,7 +656,6 @@ fn thin(packets: Vec<Packet>) -> Vec<Packet> {
 
 /// The offline form for every link type and optimize flag.
 #[test]
-#[ignore = "optimized or-chains still differ from libpcap on truncated packets (issue 6): cargo test --test compile_diff -- --include-ignored"]
 fn offline() {
     if let Err(why) = pcap_ref() {
         return skip(&why);
@@ -898,7 +897,6 @@ impl Drop for KernelChecker {
 
 /// The live form: libpcap activated on a veth (EN10MB) in a fresh network namespace.
 #[test]
-#[ignore = "optimized or-chains still differ from libpcap on truncated packets (issue 6): cargo test --test compile_diff -- --include-ignored"]
 fn live() {
     if let Err(why) = pcap_ref() {
         return skip(&why);

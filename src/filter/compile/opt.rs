@@ -12,7 +12,16 @@
 //!   unused is dropped, so a truncated packet may then pass where the unoptimized program would
 //!   have rejected it);
 //! - jumps with equal targets become gotos, empty blocks are bypassed, identical blocks
-//!   (identical returns in particular) are merged, unreachable blocks dropped.
+//!   (identical returns in particular) are merged, unreachable blocks dropped;
+//! - libpcap's `or_pullup`/`and_pullup` ([`try_pullup`]): in an or-chain (and-chain) a test
+//!   of the value loaded first moves up next to the first test of that value (`port 80 or
+//!   443` tests the source port against 80 and 443, then the destination port), which saves
+//!   loads and makes the same loads in the same order as libpcap, so that truncated packets
+//!   get libpcap's verdicts too.
+//!
+//! Like libpcap's, it runs in two phases: first only branches move (threading, pullups) while
+//! every load stays where the code generator put it (the pullups look for them), then
+//! everything above to a fixed point.
 
 use std::collections::HashMap;
 
@@ -426,12 +435,17 @@ fn entry_states(cfg: &Cfg, t: &mut Table, order: &[BlockId]) -> HashMap<BlockId,
     entries
 }
 
-/// One round of value numbering, folding and threading; true if anything changed.
-fn simplify(cfg: &mut Cfg) -> bool {
+/// One round of value numbering, folding and threading; true if anything changed. With
+/// `stmts` false only jumps change (decided jumps, threading), as in libpcap's first
+/// optimizer loop, which moves branches while every load is still in place.
+fn simplify(cfg: &mut Cfg, stmts: bool) -> bool {
     let mut t = Table::default();
     let order = cfg.order();
     let entries = entry_states(cfg, &mut t, &order);
     let mut changed = false;
+    // Liveness, memoized for the whole pass: blocks change in `order`, and are only asked
+    // about before they change (everything asked about comes later in `order`).
+    let mut memo = HashMap::new();
     for &b in &order {
         let Some(entry) = entries.get(&b) else { continue };
         let mut s = entry.clone();
@@ -449,9 +463,9 @@ fn simplify(cfg: &mut Cfg) -> bool {
         if let Term::Cond { jmp, jt, jf } = term {
             if let Some(dec) = s.decide(&t, &jmp) {
                 term = Term::Goto(if dec { jt } else { jf });
-            } else if !jmp.x && jmp.op == BPF_JEQ {
+            } else if stmts && !jmp.x && jmp.op == BPF_JEQ {
                 if let Some(last) = new.last().copied() {
-                    let live_after = live_in_of(cfg, jt) | live_in_of(cfg, jf);
+                    let live_after = live_in(cfg, jt, &mut memo) | live_in(cfg, jf, &mut memo);
                     if live_after & A_BIT == 0 {
                         if last.code == op::SUB_K {
                             new.pop();
@@ -506,7 +520,10 @@ fn simplify(cfg: &mut Cfg) -> bool {
                 term = Term::Goto(jt);
             }
         }
-        if new != old || term != cfg.blocks[b].term {
+        if !stmts {
+            new = old;
+        }
+        if new != cfg.blocks[b].stmts || term != cfg.blocks[b].term {
             changed = true;
             cfg.blocks[b].stmts = new;
             cfg.blocks[b].term = term;
@@ -516,6 +533,7 @@ fn simplify(cfg: &mut Cfg) -> bool {
     // is decided there goes to the decided successor.
     let entries = entry_states(cfg, &mut t, &cfg.order());
     let order = cfg.order();
+    let mut memo = HashMap::new();
     for &p in &order {
         let Some(entry) = entries.get(&p) else { continue };
         let mut s = entry.clone();
@@ -577,7 +595,7 @@ fn simplify(cfg: &mut Cfg) -> bool {
                 };
                 target = next;
                 st = sim;
-                if dirty & live_in_of(cfg, target) == 0 {
+                if dirty & live_in(cfg, target, &mut memo) == 0 {
                     best = target;
                 }
             }
@@ -626,12 +644,7 @@ fn term_uses(term: &Term) -> u32 {
     }
 }
 
-/// Registers live at the start of block `b` (computed on demand; programs are small).
-fn live_in_of(cfg: &Cfg, b: BlockId) -> u32 {
-    let mut memo = HashMap::new();
-    live_in(cfg, b, &mut memo)
-}
-
+/// Registers live at the start of block `b`, memoized in `memo`.
 fn live_in(cfg: &Cfg, b: BlockId, memo: &mut HashMap<BlockId, u32>) -> u32 {
     if let Some(&l) = memo.get(&b) {
         return l;
@@ -684,8 +697,9 @@ fn dead_code(cfg: &mut Cfg) -> bool {
     changed
 }
 
-/// Bypasses empty gotos, merges identical blocks, turns equal-target jumps into gotos.
-fn merge(cfg: &mut Cfg) -> bool {
+/// Bypasses empty gotos, merges identical blocks (if `dedup`), turns equal-target jumps into
+/// gotos.
+fn merge(cfg: &mut Cfg, dedup: bool) -> bool {
     let mut changed = false;
     loop {
         let order = cfg.order();
@@ -729,7 +743,7 @@ fn merge(cfg: &mut Cfg) -> bool {
                 round = true;
             }
             match canon.get(&blk) {
-                Some(&c) if c != b => {
+                Some(&c) if c != b && dedup => {
                     rep.insert(b, c);
                     round = true;
                 }
@@ -818,13 +832,321 @@ fn peephole(cfg: &mut Cfg) -> bool {
 }
 
 pub fn optimize(cfg: &mut Cfg) {
+    // First, as libpcap's first loop does, move branches only (threading and pullups), with the
+    // loads still where the code generator put them: the pullups look for them.
     for _ in 0..32 {
-        let a = simplify(cfg);
+        let a = simplify(cfg, false);
         let b = dead_code(cfg);
-        let c = merge(cfg);
+        let c = merge(cfg, false);
         let d = peephole(cfg);
-        if !(a || b || c || d) {
+        let e = pullup(cfg);
+        if !(a || b || c || d || e) {
             break;
         }
     }
+    for _ in 0..32 {
+        let a = simplify(cfg, true);
+        let b = dead_code(cfg);
+        let c = merge(cfg, true);
+        let d = peephole(cfg);
+        let e = pullup(cfg);
+        if !(a || b || c || d || e) {
+            break;
+        }
+    }
+}
+
+/// What [`pullup`] needs to know about the graph, by block id: predecessors (block, edge), the
+/// value of A at the end of the block (None: unknown or unreachable), immediate dominators,
+/// registers live on entry, and the reachable blocks in reverse post-order.
+struct Shape {
+    preds: Vec<Vec<(BlockId, Edge)>>,
+    end_a: Vec<Option<Vn>>,
+    idom: Vec<Option<BlockId>>,
+    live: Vec<u32>,
+    order: Vec<BlockId>,
+}
+
+/// Which successor of a block an edge is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Edge {
+    True,
+    False,
+    Goto,
+}
+
+impl Shape {
+    fn of(cfg: &Cfg) -> Shape {
+        let n = cfg.blocks.len();
+        let order = cfg.order();
+        let mut t = Table::default();
+        let entries = entry_states(cfg, &mut t, &order);
+        let mut end_a = vec![None; n];
+        let mut preds: Vec<Vec<(BlockId, Edge)>> = vec![Vec::new(); n];
+        for &b in &order {
+            if let Some(e) = entries.get(&b) {
+                let mut s = e.clone();
+                for (i, insn) in cfg.blocks[b].stmts.iter().enumerate() {
+                    let site = (b as u32) << 12 | (i as u32) << 1;
+                    let _ = step(&mut t, &mut s, *insn, site);
+                }
+                end_a[b] = s.a;
+            }
+            match cfg.blocks[b].term {
+                Term::Cond { jt, jf, .. } => {
+                    preds[jt].push((b, Edge::True));
+                    preds[jf].push((b, Edge::False));
+                }
+                Term::Goto(to) => preds[to].push((b, Edge::Goto)),
+                Term::Ret(_) => {}
+            }
+        }
+        // Immediate dominators (Cooper, Harvey and Kennedy), over the reverse post-order.
+        let mut pos = vec![usize::MAX; n];
+        for (i, &b) in order.iter().enumerate() {
+            pos[b] = i;
+        }
+        let mut idom: Vec<Option<BlockId>> = vec![None; n];
+        idom[cfg.entry] = Some(cfg.entry);
+        for &b in order.iter().skip(1) {
+            let mut new: Option<BlockId> = None;
+            for &(p, _) in &preds[b] {
+                if idom[p].is_none() {
+                    continue;
+                }
+                new = Some(match new {
+                    None => p,
+                    Some(mut x) => {
+                        let mut y = p;
+                        while x != y {
+                            while pos[x] > pos[y] {
+                                x = idom[x].unwrap_or(cfg.entry);
+                            }
+                            while pos[y] > pos[x] {
+                                y = idom[y].unwrap_or(cfg.entry);
+                            }
+                        }
+                        x
+                    }
+                });
+            }
+            idom[b] = new;
+        }
+        let mut sh = Shape {
+            preds,
+            end_a,
+            idom,
+            live: vec![0; n],
+            order,
+        };
+        sh.liveness(cfg);
+        sh
+    }
+
+    fn liveness(&mut self, cfg: &Cfg) {
+        for &b in self.order.iter().rev() {
+            let blk = &cfg.blocks[b];
+            let mut live = match blk.term {
+                Term::Cond { jt, jf, .. } => self.live[jt] | self.live[jf],
+                Term::Goto(t) => self.live[t],
+                Term::Ret(_) => 0,
+            } | term_uses(&blk.term);
+            for insn in blk.stmts.iter().rev() {
+                let (u, d) = uses_defs(insn);
+                live = (live & !d) | u;
+            }
+            self.live[b] = live;
+        }
+    }
+
+    /// `d` dominates `b`.
+    fn dominates(&self, d: BlockId, mut b: BlockId) -> bool {
+        loop {
+            if b == d {
+                return true;
+            }
+            match self.idom[b] {
+                Some(p) if p != b => b = p,
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// Registers the statements of a block read before writing them.
+fn uses(stmts: &[Insn]) -> u32 {
+    stmts.iter().rev().fold(0, |live, s| {
+        let (u, d) = uses_defs(s);
+        (live & !d) | u
+    })
+}
+
+/// Registers the statements of a block define.
+fn defs(stmts: &[Insn]) -> u32 {
+    stmts.iter().fold(0, |acc, s| acc | uses_defs(s).1)
+}
+
+/// libpcap's `or_pullup` (`or` true) and `and_pullup`: in a chain of tests that all branch to
+/// the same place on success (or: true, and: false) and go on to the next test otherwise, a
+/// test of the value A held on entry to the chain, found further down behind tests of other
+/// values, moves up to the point where the chain first tests another value: `src == 80 or dst
+/// == 80 or src == 443 or dst == 443` becomes `src == 80 or src == 443 or dst == 80 or dst ==
+/// 443`, whose second load is then redundant. Besides being shorter, this changes the order of
+/// the packet loads, and so what truncated packets give, exactly as libpcap's optimizer does.
+///
+/// libpcap moves the test without checking that nothing else enters the chain; here the move
+/// is made only when it keeps the program's meaning on whole packets (single entries, the
+/// moved test defines nothing but A and reads nothing the tests it jumps over define, and
+/// those define nothing used where their common branch goes).
+fn try_pullup(cfg: &mut Cfg, sh: &mut Shape, b: BlockId, or: bool) -> bool {
+    // (common target, next in chain) of a conditional block.
+    let split = |cfg: &Cfg, x: BlockId| match cfg.blocks[x].term {
+        Term::Cond { jt, jf, .. } => Some(if or { (jt, jf) } else { (jf, jt) }),
+        _ => None,
+    };
+    let Some((common, _)) = split(cfg, b) else {
+        return false;
+    };
+    let Some(&(p0, _)) = sh.preds[b].first() else {
+        return false;
+    };
+    let Some(val) = sh.end_a[p0] else {
+        return false;
+    };
+    if sh.preds[b].iter().any(|&(p, _)| sh.end_a[p] != Some(val)) {
+        return false;
+    }
+    // Down the chain while A is still `val`.
+    let mut holder: Option<BlockId> = None;
+    let mut diff = b;
+    loop {
+        match split(cfg, diff) {
+            Some((c, next)) if c == common && sh.dominates(b, diff) => {
+                if sh.end_a[diff] != Some(val) {
+                    break;
+                }
+                holder = Some(diff);
+                diff = next;
+            }
+            _ => return false,
+        }
+    }
+    // Further down, the first test of `val` again.
+    let mut between = vec![diff];
+    let mut prev = diff;
+    let mut cur = split(cfg, diff).map(|(_, n)| n).unwrap_or(diff);
+    loop {
+        match split(cfg, cur) {
+            Some((c, next)) if c == common && sh.dominates(b, cur) => {
+                if sh.end_a[cur] == Some(val) {
+                    break;
+                }
+                between.push(cur);
+                prev = cur;
+                cur = next;
+            }
+            _ => return false,
+        }
+    }
+    let pull = cur;
+    let Some((_, after)) = split(cfg, pull) else {
+        return false;
+    };
+    // Safety on whole packets.
+    if defs(&cfg.blocks[pull].stmts) & !A_BIT != 0 || sh.preds[pull].len() != 1 {
+        return false;
+    }
+    let skipped = between.iter().fold(0, |acc, &x| acc | defs(&cfg.blocks[x].stmts));
+    // What it reads is the same where it moves to (so it still loads `val`, which A then
+    // already holds).
+    if uses(&cfg.blocks[pull].stmts) & skipped != 0 {
+        return false;
+    }
+    for (i, &x) in between.iter().enumerate() {
+        if i == 0 && holder.is_none() {
+            continue; // diff == b: all its predecessors move to `pull`
+        }
+        if sh.preds[x].len() != 1 {
+            return false;
+        }
+    }
+    if sh.live[after] & A_BIT != 0 || skipped & sh.live[common] != 0 {
+        return false;
+    }
+    // Move it: `prev` skips it, it goes to `diff`, and what went to `diff` goes to it.
+    let set_next = |cfg: &mut Cfg, x: BlockId, to: BlockId| {
+        if let Term::Cond { jt, jf, .. } = &mut cfg.blocks[x].term {
+            if or {
+                *jf = to;
+            } else {
+                *jt = to;
+            }
+        }
+    };
+    let next_edge = if or { Edge::False } else { Edge::True };
+    set_next(cfg, prev, after);
+    set_next(cfg, pull, diff);
+    // Keep the shape up to date for the rest of the pass (dominators stay as they were, as in
+    // libpcap; the checks above do not depend on them).
+    let into_pull = match holder {
+        Some(h) => {
+            set_next(cfg, h, pull);
+            vec![(h, next_edge)]
+        }
+        None => {
+            for &(p, e) in &sh.preds[b] {
+                match (&mut cfg.blocks[p].term, e) {
+                    (Term::Cond { jt, .. }, Edge::True) => *jt = pull,
+                    (Term::Cond { jf, .. }, Edge::False) => *jf = pull,
+                    (Term::Goto(to), Edge::Goto) => *to = pull,
+                    _ => {}
+                }
+            }
+            sh.preds[b].clone()
+        }
+    };
+    sh.preds[pull] = into_pull;
+    sh.preds[diff] = vec![(pull, next_edge)];
+    for pe in sh.preds[after].iter_mut() {
+        if pe.0 == pull && pe.1 == next_edge {
+            pe.0 = prev;
+        }
+    }
+    // A at the end of `after` (and of what follows it without setting A) may have changed.
+    let mut stack = vec![after];
+    while let Some(x) = stack.pop() {
+        if defs(&cfg.blocks[x].stmts) & A_BIT != 0 || sh.end_a[x].is_none() {
+            continue;
+        }
+        sh.end_a[x] = None;
+        stack.extend(cfg.succs(x));
+    }
+    sh.liveness(cfg);
+    true
+}
+
+/// Runs libpcap's pullups to a fixed point: passes over the blocks nearest the returns first,
+/// an or pullup and an and pullup at each, as libpcap's passes do.
+fn pullup(cfg: &mut Cfg) -> bool {
+    let mut changed = false;
+    for _ in 0..1024 {
+        let mut sh = Shape::of(cfg);
+        // Levels: the longest path to a return.
+        let mut level = vec![0usize; cfg.blocks.len()];
+        for &b in sh.order.iter().rev() {
+            level[b] = cfg.succs(b).iter().map(|&s| level[s] + 1).max().unwrap_or(0);
+        }
+        let mut blocks: Vec<BlockId> = sh.order.clone();
+        blocks.sort_by_key(|&b| level[b]);
+        let mut any = false;
+        for &b in &blocks {
+            any |= try_pullup(cfg, &mut sh, b, true);
+            any |= try_pullup(cfg, &mut sh, b, false);
+        }
+        if !any {
+            break;
+        }
+        changed = true;
+    }
+    changed
 }

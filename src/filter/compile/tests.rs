@@ -224,6 +224,57 @@ fn fragments_do_not_match_ports() {
 }
 
 #[test]
+fn or_chains_test_one_field_after_the_other_like_libpcap() {
+    // libpcap's or_pullup: `port 80 or 443` tests the source port against both values before
+    // loading the destination port, so a packet cut after the source port passes when that
+    // matches, and `host A or B` likewise.
+    let run_on = |expr: &str, pkt: &[u8], flags: Flags| {
+        let meta = Meta {
+            len: pkt.len() as u32 + 100,
+            ..Meta::default()
+        };
+        run(&prog(expr, DLT_EN10MB, flags), pkt, &meta)
+    };
+    let full = tcp4(443, 1000);
+    let cut = &full[..14 + 20 + 2]; // up to the source port
+    assert!(matches("port 80 or 443", &full));
+    assert_eq!(run_on("port 80 or 443", cut, OPT), DEFAULT_SNAPLEN);
+    assert_eq!(run_on("port 80 or 443", cut, OFF), 0);
+    let full = eth(0x0800, &csum_free_ipv4(6, B, A, &l4(1, 2, 0), 0));
+    let cut = &full[..14 + 16]; // up to the source address
+    assert!(matches("host 10.0.0.1 or 192.168.1.2", &full));
+    assert_eq!(run_on("host 10.0.0.1 or 192.168.1.2", cut, OPT), DEFAULT_SNAPLEN);
+    assert_eq!(run_on("host 10.0.0.1 or 192.168.1.2", cut, OFF), 0);
+    // Both ports of each family are loaded once: libpcap's 27 instructions.
+    let p = prog("port 80 or 443", DLT_EN10MB, OPT);
+    assert_eq!(p.len(), 27);
+    let loads = |k: u32| {
+        p.iter()
+            .filter(|i| i.code == crate::filter::op::LD_H_ABS && i.k == k)
+            .count()
+    };
+    assert_eq!((loads(54), loads(56)), (1, 1));
+    // A chain keeps its meaning on whole packets.
+    let chain = "port 1 or port 2 or port 3 or port 22 or port 53 or port 80";
+    for (s, d) in [(1, 9), (9, 1), (9, 80), (53, 9), (9, 9), (80, 80)] {
+        let want = [1, 2, 3, 22, 53, 80].contains(&s) || [1, 2, 3, 22, 53, 80].contains(&d);
+        assert_eq!(matches(chain, &tcp4(s, d)), want, "{s} {d}");
+        assert_eq!(matches(chain, &tcp6(s, d)), want, "{s} {d}");
+        assert_eq!(matches(chain, &udp4(s, d)), want, "{s} {d}");
+    }
+    assert!(matches("tcp and (port 80 or port 443)", &tcp6(1, 443)));
+    assert!(!matches("tcp and (port 80 or port 443)", &udp4(1, 443)));
+    assert!(matches(
+        "port 22 and (host 10.0.0.1 or host 10.0.0.2)",
+        &tcp4(22, 5)
+    ));
+    assert!(!matches(
+        "port 22 and (host 10.0.0.3 or host 10.0.0.2)",
+        &tcp4(22, 5)
+    ));
+}
+
+#[test]
 fn other_link_types() {
     let ip4 = csum_free_ipv4(6, A, B, &l4(1, 80, 0), 0);
     assert!(matches_lt("tcp port 80 and host 10.0.0.1", DLT_RAW, &ip4));
