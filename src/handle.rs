@@ -724,12 +724,18 @@ impl Handle {
     /// [`Handle::read_into`], which handles every case). Writes `info` when given.
     #[inline(always)]
     pub fn read_fast(&mut self, poll: bool, info: Option<&mut Info>) -> Option<&[u8]> {
+        let (off, len) = self.mid_block(poll, info)?;
+        Some(self.ring.bytes(off, len as usize))
+    }
+
+    /// [`Handle::read_fast`]'s step: where the packet is (offset in the mapping, caplen).
+    #[inline(always)]
+    fn mid_block(&mut self, poll: bool, mut info: Option<&mut Info>) -> Option<(usize, u32)> {
         if self.user.is_some() || (poll && self.ctl.brk.load(Ordering::Relaxed)) {
             return None;
         }
         let micro = self.micro;
         let mut at = (0, 0);
-        let mut info = info;
         match self.ring.walk_mid(1, |_, fr| {
             if let Some(i) = info.as_deref_mut() {
                 *i = make_info(fr, fr.caplen(), micro);
@@ -737,26 +743,19 @@ impl Handle {
             at = (fr.data_off(), fr.caplen());
             true
         }) {
-            Walk::Ready(_) => Some(self.ring.bytes(at.0, at.1 as usize)),
+            Walk::Ready(_) => Some(at),
             _ => None,
         }
     }
 
     #[inline(always)]
     pub fn read_into(&mut self, poll: bool, info: &mut Info) -> Result<Option<&[u8]>, Error> {
+        if let Some((off, len)) = self.mid_block(poll, Some(info)) {
+            return Ok(Some(self.ring.bytes(off, len as usize)));
+        }
         // Fast path (TPACKET_V3, no user-space filter, no break pending, a packet ready): the
         // block walk of the batch readers, one packet long. Everything else: `read_slow`.
         if self.user.is_none() && !(poll && self.ctl.brk.load(Ordering::Relaxed)) {
-            // Inside a block: no slot to give back, and the packet is not its block's last.
-            let micro = self.micro;
-            let mut at = (0, 0);
-            if let Walk::Ready(_) = self.ring.walk_mid(1, |_, fr| {
-                *info = make_info(fr, fr.caplen(), micro);
-                at = (fr.data_off(), fr.caplen());
-                true
-            }) {
-                return Ok(Some(self.ring.bytes(at.0, at.1 as usize)));
-            }
             self.ring.release_done();
             let micro = self.micro;
             let mut got = (0, 0, false);

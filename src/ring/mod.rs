@@ -274,28 +274,23 @@ impl Post {
         }
     }
 
-    /// Applies the settings to `f`, whose bytes are in `map` and ours.
+    /// Applies the settings to `f`, whose bytes are in `map` and ours. (The V3 block walk does
+    /// the same inline, reading the tag from the ring header only for tagged packets.)
     #[inline(always)]
     fn apply(&self, map: &Mapping, f: &mut Frame) {
-        (f.data_off, f.caplen, f.len) = self.apply_to(map, f.data_off, f.caplen, f.len, f);
-    }
-
-    /// [`Post::apply`] on a packet's position and lengths, kept in registers by the walks:
-    /// returns the new (data offset, caplen, len).
-    #[inline(always)]
-    fn apply_to(
-        &self,
-        map: &Mapping,
-        data_off: usize,
-        caplen: u32,
-        len: u32,
-        f: &Frame,
-    ) -> (usize, u32, u32) {
-        let (mut d, mut c, mut l) = (data_off, caplen, len);
         if self.vlan_insert && f.status & sys::TP_STATUS_VLAN_VALID != 0 {
-            (d, c, l) = insert_vlan(map, d, c, l, f.room, f.status, f.vlan_tci, f.vlan_tpid);
+            (f.data_off, f.caplen, f.len) = insert_vlan(
+                map,
+                f.data_off,
+                f.caplen,
+                f.len,
+                f.room,
+                f.status,
+                f.vlan_tci,
+                f.vlan_tpid,
+            );
         }
-        (d, c.min(self.snap), l)
+        f.caplen = f.caplen.min(self.snap);
     }
 }
 

@@ -232,16 +232,22 @@ impl State {
 }
 
 /// Runs one statement on the state; returns a simpler replacement (or None to delete it).
+/// Puts `v` in a register; None when it already holds it (the load is redundant).
+fn load(reg: &mut Option<Vn>, v: Vn) -> Option<()> {
+    if *reg == Some(v) {
+        return None;
+    }
+    *reg = Some(v);
+    Some(())
+}
+
 fn step(t: &mut Table, s: &mut State, insn: Insn, site: u32) -> Option<Insn> {
     let k = insn.k;
     let mut out = insn;
     match insn.code {
         op::LD_W_ABS | op::LD_H_ABS | op::LD_B_ABS => {
             let v = t.vn(Val::Abs(insn.code, k));
-            if s.a == Some(v) {
-                return None;
-            }
-            s.a = Some(v);
+            load(&mut s.a, v)?;
         }
         op::LD_W_IND | op::LD_H_IND | op::LD_B_IND => {
             let x = s.x.unwrap_or_else(|| t.vn(Val::Opaque(site)));
@@ -253,99 +259,63 @@ fn step(t: &mut Table, s: &mut State, insn: Insn, site: u32) -> Option<Insn> {
                 }
                 _ => t.vn(Val::Ind(insn.code, x, k)),
             };
-            if s.a == Some(v) {
-                return None;
-            }
-            s.a = Some(v);
+            load(&mut s.a, v)?;
         }
         op::LD_W_LEN => {
             let v = t.vn(Val::Len);
-            if s.a == Some(v) {
-                return None;
-            }
-            s.a = Some(v);
+            load(&mut s.a, v)?;
         }
         op::LD_IMM => {
             let v = t.vn(Val::Imm(k));
-            if s.a == Some(v) {
-                return None;
-            }
-            s.a = Some(v);
+            load(&mut s.a, v)?;
         }
         op::LDX_IMM => {
             let v = t.vn(Val::Imm(k));
-            if s.x == Some(v) {
-                return None;
-            }
-            s.x = Some(v);
+            load(&mut s.x, v)?;
         }
         op::LDX_W_LEN => {
             let v = t.vn(Val::Len);
-            if s.x == Some(v) {
-                return None;
-            }
-            s.x = Some(v);
+            load(&mut s.x, v)?;
         }
         op::LDX_B_MSH => {
             let v = t.vn(Val::Msh(k));
-            if s.x == Some(v) {
-                return None;
-            }
-            s.x = Some(v);
+            load(&mut s.x, v)?;
         }
         op::LD_MEM => {
             let v = s.m[k as usize].unwrap_or_else(|| t.vn(Val::Opaque(site)));
             s.m[k as usize] = Some(v);
-            if s.a == Some(v) {
-                return None;
-            }
+            load(&mut s.a, v)?;
             if let Some(c) = t.imm(v) {
                 out = Insn::stmt(op::LD_IMM, c);
             }
-            s.a = Some(v);
         }
         op::LDX_MEM => {
             let v = s.m[k as usize].unwrap_or_else(|| t.vn(Val::Opaque(site)));
             s.m[k as usize] = Some(v);
-            if s.x == Some(v) {
-                return None;
-            }
+            load(&mut s.x, v)?;
             if let Some(c) = t.imm(v) {
                 out = Insn::stmt(op::LDX_IMM, c);
             }
-            s.x = Some(v);
         }
         op::ST => {
             let v = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            if s.m[k as usize] == Some(v) {
-                return None;
-            }
+            load(&mut s.m[k as usize], v)?;
             s.a = Some(v);
-            s.m[k as usize] = Some(v);
         }
         op::STX => {
             let v = s.x.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            if s.m[k as usize] == Some(v) {
-                return None;
-            }
+            load(&mut s.m[k as usize], v)?;
             s.x = Some(v);
-            s.m[k as usize] = Some(v);
         }
         op::TAX => {
             let v = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            if s.x == Some(v) {
-                return None;
-            }
+            load(&mut s.x, v)?;
             s.a = Some(v);
-            s.x = Some(v);
         }
         op::TXA => {
             let v = s.x.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            if s.a == Some(v) {
-                return None;
-            }
+            load(&mut s.a, v)?;
             s.x = Some(v);
-            s.a = Some(v);
         }
         op::NEG => {
             let a = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
