@@ -46,6 +46,9 @@ int main(void)
     ok("vlan 100 and ip", PKT_DLT_EN10MB, PKT_COMPILE_LIVE);
     ok("inbound", PKT_DLT_LINUX_SLL2, 0);
     ok("inbound", PKT_DLT_EN10MB, PKT_COMPILE_LIVE);
+    /* offline = libpcap's dead handle on Linux: ancillary loads where the header lacks them */
+    ok("inbound", PKT_DLT_EN10MB, 0);
+    ok("ifindex 3 and outbound", PKT_DLT_RAW, PKT_COMPILE_OPTIMIZE);
 
     bad("tcp port", PKT_DLT_EN10MB, "position 8");
     bad("host 1.2.3.4 and", PKT_DLT_EN10MB, "position 16");
@@ -54,7 +57,7 @@ int main(void)
     bad("ip[0:3] = 1", PKT_DLT_EN10MB, "position 0");
     bad("port 99999", PKT_DLT_EN10MB, "position 5");
     bad("vlan 100", PKT_DLT_LINUX_SLL, "position 0");
-    bad("inbound", PKT_DLT_EN10MB, "position 0");
+    bad("gateway foo", PKT_DLT_EN10MB, "position 8");
     bad("tcp", 9999, "link type");
 
     /* 600 hosts: longer than the kernel's 4096 instructions */

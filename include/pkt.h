@@ -189,8 +189,11 @@
  * `pkt_compile` flag: the live form, for `pkt_setfilter` on a handle: the kernel has removed
  * the outer VLAN tag from the bytes, and `vlan`, `inbound`/`outbound` and `ifindex` use the
  * socket's metadata (as libpcap does for a live Linux capture); for the cooked link types the
- * program sees packets from the network header on. Without it, the offline form tests the
- * bytes as stored in a savefile.
+ * program sees packets from the network header on. Without it, the offline form: libpcap's
+ * program for a `pcap_open_dead` handle, which tests the bytes as stored in a savefile, except
+ * that `inbound`/`outbound` (Ethernet, raw IP) and `ifindex` (all but LINUX_SLL2, whose header
+ * has the field) are ancillary loads of the packet's metadata, as libpcap on Linux emits them
+ * (its savefile handle refuses them instead).
  */
 #define PKT_COMPILE_LIVE 2
 

@@ -6,11 +6,15 @@
 //! LINUX_SLL, LINUX_SLL2, RAW) and optimize off/on: both compilers reject it, or both accept it
 //! and both programs, run by `pkt::filter::run`, give the same result on every packet of the
 //! generated corpus (`tests/compile_diff/packets.rs`). libpcap's offline form is the one it
-//! compiles for a savefile of that link type. Every program of ours passes
+//! compiles for a `pcap_open_dead` handle of that link type (on Linux it takes
+//! `inbound`/`outbound`/`ifindex` as ancillary loads, run with the packets' `Meta`); its savefile
+//! handle must give the same programs except that it refuses those. Every program of ours passes
 //! `pkt::filter::validate`. Expressions of `tests/compile_diff/invalid.txt` are rejected by both.
 //! The live form (EN10MB, `pcap_activate` on a veth in a network namespace) is compared on the
 //! live packet corpus (outer VLAN tag in metadata), and the kernel must accept our programs; it
-//! needs root and is skipped without it.
+//! needs root and is skipped without it. `names` compares `tests/compile_diff/names.txt`
+//! (`gateway`, names from /etc/ethers and /etc/hosts) in a private mount namespace whose /etc
+//! has test entries (root too).
 //!
 //! Self-check (runs without the compiler too): libpcap's programs are run by `pkt::filter::run`,
 //! by libpcap's own `bpf_filter` (in pcap_ref) and by a small model with libpcap's and the
@@ -138,10 +142,14 @@ fn skip(why: &str) {
     eprintln!("compile_diff: SKIPPED: {why}");
 }
 
-/// Builds pcap_ref once per process; `Err` says why it could not be built.
+/// Builds pcap_ref once per process; `Err` says why it could not be built. A test process
+/// re-executed by the `names` test gets the parent's binary in COMPILE_DIFF_PCAP_REF.
 fn pcap_ref() -> Result<PathBuf, String> {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os(PCAP_REF_ENV) {
+            return Ok(PathBuf::from(bin));
+        }
         let bin = work_dir().join("pcap_ref");
         let src = dir().join("pcap_ref.c");
         let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
@@ -261,6 +269,67 @@ fn run_ref(
     refs
 }
 
+/// libpcap's offline answers for one configuration: its program for a `pcap_open_dead` handle
+/// (`dead`; for LINKTYPE_RAW 101, which `pcap_open_dead` does not know, DLT_RAW 12), the
+/// reference, run over `packets`. Also asks a savefile handle (`file`) of the same link type and
+/// checks the two agree except where the savefile handle refuses `inbound`/`outbound`/`ifindex`
+/// ("... when reading savefiles", noted): a dead handle on Linux emits them as ancillary loads.
+fn offline_ref(
+    tag: &str,
+    linktype: u16,
+    snaplen: u32,
+    optimize: bool,
+    exprs: &[Expr],
+    packets: Option<&[Packet]>,
+    rep: &mut Report,
+) -> Vec<Ref> {
+    let o = u8::from(optimize).to_string();
+    let snap = snaplen.to_string();
+    let dead_lt = if linktype == LINKTYPE_RAW {
+        DLT_RAW
+    } else {
+        linktype
+    };
+    let dead = run_ref(
+        &format!("{tag}-dead"),
+        &["dead", &dead_lt.to_string(), &snap, &o],
+        exprs,
+        packets,
+        None,
+    );
+    let file = run_ref(
+        &format!("{tag}-file"),
+        &["file", &linktype.to_string(), &snap, &o],
+        exprs,
+        None,
+        None,
+    );
+    for ((e, d), f) in exprs.iter().zip(&dead).zip(&file) {
+        let head = format!("{} `{}` [{tag}]", e.origin, e.text);
+        match (d, f) {
+            (Ref::Ok(a, _), Ref::Ok(b, _)) if a == b => {}
+            (Ref::Err(_), Ref::Err(_)) => {}
+            (_, Ref::Err(msg)) if msg.contains("when reading savefiles") => {
+                rep.savefile_only.push(format!(
+                    "{head}: savefile handle: {msg}; dead handle: {}",
+                    match d {
+                        Ref::Ok(p, _) => format!("{} instructions", p.len()),
+                        Ref::Err(m) => m.clone(),
+                    }
+                ));
+            }
+            _ => {
+                rep.selfcheck += 1;
+                rep.detail(format!(
+                    "SELF-CHECK {head}: libpcap's dead and savefile handles differ otherwise than on \
+                     inbound/outbound/ifindex:\n  dead: {d:?}\n  file: {f:?}"
+                ));
+            }
+        }
+    }
+    dead
+}
+
 // ---------------------------------------------------------------------------------------------
 // Comparison.
 // ---------------------------------------------------------------------------------------------
@@ -332,6 +401,8 @@ struct Report {
     coverage: BTreeMap<String, (String, usize, usize)>,
     /// Instruction counts of accepted pairs: (ours, libpcap's).
     sizes: (u64, u64),
+    /// Where libpcap's savefile handle refuses what its dead handle (the reference) accepts.
+    savefile_only: Vec<String>,
 }
 
 impl Report {
@@ -354,6 +425,9 @@ enum Theirs {
     Loops,
     /// Reads a scratch word no path has written (a libpcap bug): the kernel refuses it.
     Scratch,
+    /// Loads an ancillary offset the kernel does not know (libpcap's `inbound`/`ifindex` after
+    /// `pppoes` on cooked or raw captures, relative to the PPP header): the kernel refuses it.
+    Ancillary,
     Other,
 }
 
@@ -362,6 +436,7 @@ fn classify(prog: &[Insn]) -> (Theirs, String) {
         Ok(()) => (Theirs::Valid, String::new()),
         Err(why) if why.contains("jump out of range") => (Theirs::Loops, why),
         Err(why) if why.contains("before it is written") => (Theirs::Scratch, why),
+        Err(why) if why.contains("unknown ancillary load") => (Theirs::Ancillary, why),
         Err(why) => (Theirs::Other, why),
     }
 }
@@ -562,7 +637,21 @@ fn finish(name: &str, rep: &Report, exprs: usize, packets: usize, started: Insta
     }
     std::fs::write(&path, &full).unwrap();
     let notes_path = work_dir().join(format!("notes-{name}.txt"));
-    std::fs::write(&notes_path, rep.notes.join("\n")).unwrap();
+    let mut notes = rep.notes.join("\n");
+    if !rep.savefile_only.is_empty() {
+        eprintln!(
+            "compile_diff {name}: {} pairs where libpcap's savefile handle refuses inbound/outbound/ifindex \
+             and its dead handle (the reference) accepts them: listed in {}",
+            rep.savefile_only.len(),
+            notes_path.display()
+        );
+        notes.push_str("\nRefused by libpcap's savefile handle, the reference is its dead handle:\n");
+        for n in &rep.savefile_only {
+            notes.push_str(n);
+            notes.push('\n');
+        }
+    }
+    std::fs::write(&notes_path, notes).unwrap();
     for d in rep.details.iter().take(PRINTED_REPORTS) {
         eprintln!("{d}");
     }
@@ -676,14 +765,7 @@ fn offline() {
         npackets += pkts.len();
         for optimize in [false, true] {
             let tag = format!("{}-O{}", lt_name(*lt), u8::from(optimize));
-            let args = [
-                "file".to_owned(),
-                lt.to_string(),
-                SNAPLEN.to_string(),
-                u8::from(optimize).to_string(),
-            ];
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let refs = run_ref(&tag, &args, &exprs, Some(pkts), None);
+            let refs = offline_ref(&tag, *lt, SNAPLEN, optimize, &exprs, Some(pkts), &mut rep);
             *accepted.entry(lt_name(*lt).to_owned()).or_default() =
                 refs.iter().filter(|r| matches!(r, Ref::Ok(..))).count();
             let cfg = Config {
@@ -698,12 +780,14 @@ fn offline() {
         }
     }
     // A small snaplen (the value every accepting `ret` returns), EN10MB optimized.
-    let refs = run_ref(
+    let refs = offline_ref(
         "EN10MB-O1-s96",
-        &["file", "1", "96", "1"],
+        DLT_EN10MB,
+        96,
+        true,
         &exprs,
         Some(&sets[0].1),
-        None,
+        &mut rep,
     );
     let cfg = Config {
         name: "EN10MB offline O1 snaplen 96".to_owned(),
@@ -714,13 +798,16 @@ fn offline() {
         packets: &sets[0].1,
     };
     compare(&cfg, &exprs, &refs, &mut rep);
-    // LINKTYPE_RAW (101), as a savefile's link type, optimized.
-    let refs = run_ref(
+    // LINKTYPE_RAW (101), as a savefile's link type, optimized: the savefile handle of 101
+    // against the dead handle of DLT_RAW (12).
+    let refs = offline_ref(
         "RAW101-O1",
-        &["file", "101", &SNAPLEN.to_string(), "1"],
+        LINKTYPE_RAW,
+        SNAPLEN,
+        true,
         &exprs,
         Some(&sets[3].1),
-        None,
+        &mut rep,
     );
     let cfg = Config {
         name: "RAW(101) offline O1".to_owned(),
@@ -780,12 +867,14 @@ fn invalid() {
     for lt in [DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW] {
         for optimize in [false, true] {
             let o = u8::from(optimize).to_string();
-            let refs = run_ref(
+            let refs = offline_ref(
                 &format!("invalid-{}-O{o}", lt_name(lt)),
-                &["file", &lt.to_string(), &SNAPLEN.to_string(), &o],
+                lt,
+                SNAPLEN,
+                optimize,
                 &exprs,
                 None,
-                None,
+                &mut rep,
             );
             for (e, r) in exprs.iter().zip(&refs) {
                 if let Ref::Ok(p, _) = r {
@@ -965,6 +1054,148 @@ fn live() {
     }
     drop(ns);
     finish("live", &rep, exprs.len(), pkts.len(), started);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names from /etc/ethers and /etc/hosts, and `gateway`, in a private mount namespace.
+// ---------------------------------------------------------------------------------------------
+
+const PCAP_REF_ENV: &str = "COMPILE_DIFF_PCAP_REF";
+const NAMES_NS_ENV: &str = "COMPILE_DIFF_NAMES_NS";
+/// /etc/ethers inside the namespace (the real one is never touched).
+const NAMES_ETHERS: &str = "# test entries (tests/compile_diff/names.txt)
+00:11:22:33:44:55 gw1
+02:00:00:00:00:01 gwnoip
+0:1:2:3:4:5 gwshort
+AA:BB:CC:DD:EE:0F gwupper
+02:00:00:00:00:02 gwcomment # a comment
+";
+/// Lines added to /etc/hosts inside the namespace.
+const NAMES_HOSTS: &str = "10.1.2.3 gw1
+10.1.2.4 gw1
+10.9.9.9 gwonlyhost
+";
+/// Runs in the namespace: an overlay of /etc on a tmpfs with the entries added, then the test
+/// binary again.
+const NAMES_NS_SCRIPT: &str = r#"set -e
+T="$1"; shift
+mount -t tmpfs tmpfs "$T"
+mkdir "$T/up" "$T/work"
+printf '%s' "$NAMES_ETHERS" > "$T/up/ethers"
+{ cat /etc/hosts; printf '%s' "$NAMES_HOSTS"; } > "$T/up/hosts"
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/up,workdir=$T/work" /etc
+exec "$@"
+"#;
+
+/// `tests/compile_diff/names.txt` (`gateway`, `ether host NAME`, `host NAME`) against libpcap,
+/// both resolving names from an /etc/ethers and /etc/hosts that exist only in a private mount
+/// namespace: the test re-executes itself under `unshare --mount` (root), the inner run
+/// compares as the offline test does (dead handle, four link types, optimize off/on).
+#[test]
+fn names() {
+    if std::env::var_os(NAMES_NS_ENV).is_some() {
+        return names_inner();
+    }
+    let bin = match pcap_ref() {
+        Ok(b) => b,
+        Err(why) => return skip(&why),
+    };
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("names: not root (needs a private mount namespace for /etc/ethers and /etc/hosts)");
+    }
+    let mnt = work_dir().join("names-ns");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let script = work_dir().join("names-ns.sh");
+    std::fs::write(&script, NAMES_NS_SCRIPT).unwrap();
+    let probe = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "true"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        return skip("names: `unshare --mount` does not work here (util-linux, CAP_SYS_ADMIN)");
+    }
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh"])
+        .arg(&script)
+        .arg(&mnt)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "names", "--nocapture", "--test-threads=1"])
+        .env(NAMES_NS_ENV, "1")
+        .env(PCAP_REF_ENV, &bin)
+        .env("NAMES_ETHERS", NAMES_ETHERS)
+        .env("NAMES_HOSTS", NAMES_HOSTS)
+        .output()
+        .expect("run unshare");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "compile_diff names (in a mount namespace) failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+fn names_inner() {
+    let ethers = std::fs::read_to_string("/etc/ethers").unwrap_or_default();
+    assert_eq!(ethers, NAMES_ETHERS, "names: not in the namespace's /etc");
+    let started = Instant::now();
+    let exprs = read_exprs(&dir().join("names.txt"));
+    let corpus = packets::corpus();
+    // Frames from and to the test hosts: corpus frames with gw1's / gwnoip's MAC and IPv4
+    // addresses patched in.
+    let mut en10mb = thin(corpus.en10mb);
+    let extra: Vec<Packet> = en10mb
+        .iter()
+        .filter(|p| p.data.len() >= 34 && p.data[12..14] == [0x08, 0x00])
+        .step_by(7)
+        .enumerate()
+        .map(|(i, p)| {
+            let mut q = p.clone();
+            let d = &mut q.data;
+            match i % 4 {
+                0 => d[6..12].copy_from_slice(&[0x00, 0x11, 0x22, 0x33, 0x44, 0x55]),
+                1 => d[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 1]),
+                2 => d[26..30].copy_from_slice(&[10, 1, 2, 4]),
+                _ => {
+                    d[6..12].copy_from_slice(&[0x00, 0x11, 0x22, 0x33, 0x44, 0x55]);
+                    d[30..34].copy_from_slice(&[10, 9, 9, 9]);
+                }
+            }
+            q.desc = format!("[names: test hosts patched in] {}", q.desc);
+            q
+        })
+        .collect();
+    en10mb.extend(extra);
+    let sets: [(u16, Vec<Packet>); 4] = [
+        (DLT_EN10MB, en10mb),
+        (DLT_LINUX_SLL, thin(corpus.sll)),
+        (DLT_LINUX_SLL2, thin(corpus.sll2)),
+        (DLT_RAW, thin(corpus.raw)),
+    ];
+    let mut rep = Report::default();
+    let mut accepted = 0;
+    for (lt, pkts) in &sets {
+        for optimize in [false, true] {
+            let tag = format!("names-{}-O{}", lt_name(*lt), u8::from(optimize));
+            let refs = offline_ref(&tag, *lt, SNAPLEN, optimize, &exprs, Some(pkts), &mut rep);
+            accepted += refs.iter().filter(|r| matches!(r, Ref::Ok(..))).count();
+            let cfg = Config {
+                name: format!("{} names O{}", lt_name(*lt), u8::from(optimize)),
+                linktype: *lt,
+                optimize,
+                live: false,
+                snaplen: SNAPLEN,
+                packets: pkts,
+            };
+            compare(&cfg, &exprs, &refs, &mut rep);
+        }
+    }
+    // The namespace works only if libpcap resolved the names: `ether host gw1` on Ethernet.
+    assert!(
+        accepted > 0,
+        "names: libpcap accepts nothing (are the names resolved?)"
+    );
+    finish("names", &rep, exprs.len(), sets[0].1.len(), started);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -121,6 +121,8 @@ const LLCSAP_NETBEUI: u32 = 0xf0;
 const LLCSAP_IPX: u32 = 0xe0;
 const LINUX_SLL_P_802_2: u32 = 4;
 const LINUX_SLL_OUTGOING: u32 = 4;
+/// The kernel's `PACKET_OUTGOING` packet type.
+const PACKET_OUTGOING: u32 = 4;
 pub(crate) const IPPROTO_TCP: u32 = 6;
 pub(crate) const IPPROTO_UDP: u32 = 17;
 pub(crate) const IPPROTO_SCTP: u32 = 132;
@@ -947,30 +949,47 @@ impl Gen {
         }
     }
 
+    /// `gen_inbound`, on the current link type (after `pppoes` it is PPP, after `geneve`
+    /// Ethernet): the cooked headers' packet type field, elsewhere the kernel's packet type
+    /// (`SKF_AD_PKTTYPE`, relative to the link-layer header as libpcap emits it). The offline
+    /// form is libpcap's for a `pcap_open_dead` handle on Linux, which takes these too (for a
+    /// savefile handle libpcap refuses them; a program run over a file sees no metadata).
     pub fn inbound(&mut self, outbound: bool) -> GResult<Node> {
-        let b = match self.outermost {
+        let b = match self.linktype {
             Link::Sll => self.cmp(Rel::LinkHdr, 0, BPF_H, LINUX_SLL_OUTGOING)?,
             Link::Sll2 => self.cmp(Rel::LinkHdr, 10, BPF_B, LINUX_SLL_OUTGOING)?,
-            _ if self.live => self.cmp(Rel::LinkHdr, SKF_AD_OFF + SKF_AD_PKTTYPE, BPF_H, 4)?,
-            _ => {
-                return Err(format!(
-                    "inbound/outbound not supported on {} when reading savefiles (only in live form)",
-                    self.link_desc()
-                ))
-            }
+            Link::En10mb | Link::Raw | Link::Ppp => self.meta_cmp(SKF_AD_PKTTYPE, BPF_H, PACKET_OUTGOING)?,
         };
         Ok(if outbound { b } else { Node::not(b) })
     }
 
+    /// `gen_ifindex`, on the current link type: the SLL2 header's field, elsewhere the
+    /// kernel's interface index (`SKF_AD_IFINDEX`), as for [`Gen::inbound`].
     pub fn ifindex(&mut self, idx: u32) -> GResult<Node> {
-        match self.outermost {
+        match self.linktype {
             Link::Sll2 => self.cmp(Rel::LinkHdr, 4, BPF_W, idx),
-            _ if self.live => self.cmp(Rel::LinkHdr, SKF_AD_OFF + SKF_AD_IFINDEX, BPF_W, idx),
-            _ => Err(format!(
-                "ifindex not supported on {} when reading savefiles (only in live form)",
-                self.link_desc()
-            )),
+            Link::En10mb | Link::Raw | Link::Sll | Link::Ppp => self.meta_cmp(SKF_AD_IFINDEX, BPF_W, idx),
         }
+    }
+
+    /// libpcap's `gen_cmp(OR_LINKHDR, SKF_AD_OFF + ad, ...)`: the ancillary load is relative to
+    /// the current link-layer header, so after `pppoes` it lands on another field
+    /// (`SKF_AD_OFF + ad + 20` on Ethernet) and after `geneve` it is an indirect load that
+    /// always fails; both reproduced as libpcap emits them. Where libpcap's absolute load names no
+    /// ancillary field (after `pppoes` on cooked or raw captures) the kernel refuses its program;
+    /// ours loads `SKF_AD_OFF - 4` instead, a packet load that always fails and drops the packet,
+    /// which is what libpcap's load does in the test's kernel-semantics model.
+    fn meta_cmp(&mut self, ad: u32, size: u16, v: u32) -> GResult<Node> {
+        let k = SKF_AD_OFF.wrapping_add(ad);
+        if !self.off_linkhdr.var {
+            let abs = self.off_linkhdr.constant.wrapping_add(k);
+            let probe = [ld(0x20 | size, abs), ld(op::RET_K, 0)];
+            if abs >= SKF_AD_OFF && crate::filter::validate(&probe).is_err() {
+                let fail = ld(0x20 | size, SKF_AD_OFF - 4);
+                return Ok(Node::test(vec![fail], Jmp::k(JEQ, v)));
+            }
+        }
+        self.cmp(Rel::LinkHdr, k, size, v)
     }
 
     // ---- encapsulations ----
@@ -1181,20 +1200,22 @@ impl Gen {
         s.extend([ld(op::ST, hdr_reg), ld(op::LD_H_IND, 2), ld(op::LDX_MEM, hdr_reg)]);
         let pl_reg = self.regs.alloc()?;
         self.init_regs.extend([lt_reg, hdr_reg, pl_reg]);
-        // Ethernet inside (TEB): link type at +12, payload at +14; otherwise the protocol
-        // field is the link type and the payload starts right after the Geneve header.
+        // Ethernet inside (TEB): link type at +12, payload at +14 (X); otherwise the protocol
+        // field is the link type and the payload starts right after the Geneve header (X as
+        // loaded). Both paths then share the store of the payload offset, as libpcap's do.
         let teb = vec![
             ld(op::TXA, 0),
             ld(op::ADD_K, 12),
             ld(op::ST, lt_reg),
             ld(op::ADD_K, 2),
             ld(op::TAX, 0),
-            ld(op::STX, pl_reg),
         ];
-        let other = vec![ld(op::STX, pl_reg)];
-        let offsets = Node::or(
-            Node::and(Node::test(s, Jmp::k(JEQ, ETHERTYPE_TEB)), Node::Effect(teb)),
-            Node::Effect(other),
+        let offsets = Node::and(
+            Node::or(
+                Node::and(Node::test(s, Jmp::k(JEQ, ETHERTYPE_TEB)), Node::Effect(teb)),
+                Node::Const(true),
+            ),
+            Node::Effect(vec![ld(op::STX, pl_reg)]),
         );
         self.prevlinktype = self.linktype;
         self.off_prevlinkhdr = self.off_linkhdr;
@@ -1395,6 +1416,16 @@ impl Gen {
         Ok(and_opt(cond, b))
     }
 
+    /// Whether the offset registers' initialisation ([`Gen::prologue`]) goes into the program
+    /// before it is optimized: the live form's VLAN offsets are read, incremented and stored
+    /// from their initial 0, which the optimizer folds. Otherwise (`geneve`, whose registers are
+    /// written before they are read except where the offsets outlive a failed `geneve`, as in
+    /// `geneve or ip6`) only the registers that some path of the final program reads before
+    /// writing them are set, by [`init_before_read`].
+    pub fn prologue_first(&self) -> bool {
+        self.is_vlan_vloffset
+    }
+
     /// Statements to run first: offset registers that some path may read before writing them
     /// start at 0.
     pub fn prologue(&self) -> Vec<Insn> {
@@ -1411,6 +1442,47 @@ impl Gen {
         }
         s
     }
+}
+
+/// Statements that set to 0 the scratch registers that some path of `prog` reads before any
+/// write (libpcap reads such words uninitialised; the kernel refuses that), to run first: empty
+/// if there are none. A and X are 0 when a program starts, but the `ld #0` keeps the statements
+/// correct on their own. Jumps must go forward (others end the path).
+pub fn init_before_read(prog: &[Insn]) -> Vec<Insn> {
+    // Registers written on every path to each instruction (`None`: not reached yet).
+    let mut written: Vec<Option<u16>> = vec![None; prog.len() + 1];
+    written[0] = Some(0);
+    let mut need = 0u16;
+    for (pc, insn) in prog.iter().enumerate() {
+        let Some(mut w) = written[pc] else { continue };
+        let bit = 1u16.checked_shl(insn.k).unwrap_or(0);
+        match insn.code {
+            op::LD_MEM | op::LDX_MEM => need |= bit & !w,
+            op::ST | op::STX => w |= bit,
+            _ => {}
+        }
+        let class = insn.code & 0x07;
+        let next: [Option<usize>; 2] = match insn.code {
+            _ if class == 0x06 => [None, None],
+            op::JA => [(pc + 1).checked_add(insn.k as usize), None],
+            _ if class == 0x05 => [
+                Some(pc + 1 + usize::from(insn.jt)),
+                Some(pc + 1 + usize::from(insn.jf)),
+            ],
+            _ => [Some(pc + 1), None],
+        };
+        for t in next.into_iter().flatten() {
+            if let Some(slot) = written.get_mut(t) {
+                *slot = Some(slot.map_or(w, |x| x & w));
+            }
+        }
+    }
+    if need == 0 {
+        return Vec::new();
+    }
+    let mut s = vec![ld(op::LD_IMM, 0)];
+    s.extend((0..16).filter(|r| need & (1 << r) != 0).map(|r| ld(op::ST, r)));
+    s
 }
 
 #[derive(Clone, Copy)]

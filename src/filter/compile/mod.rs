@@ -5,7 +5,9 @@
 //! the same packets as libpcap's `pcap_compile()` on `pcap_open_dead(linktype, snaplen)`, and
 //! returns the same length. Two forms:
 //!
-//! - offline (the default): the program tests packet bytes, as for a savefile;
+//! - offline (the default): the program tests packet bytes, as for a savefile; `inbound`,
+//!   `outbound` and `ifindex` where the link-layer header has no such field are ancillary loads
+//!   (`SKF_AD_PKTTYPE`, `SKF_AD_IFINDEX`), as libpcap emits them for a dead handle on Linux;
 //! - live ([`Flags::live`]): for an `AF_PACKET` socket, where the kernel has removed the outer
 //!   VLAN tag from the bytes and reports it, the packet type and the interface through
 //!   ancillary loads (`SKF_AD_*`), as libpcap emits for a live Linux capture. For the cooked
@@ -125,7 +127,11 @@ pub(crate) fn compile_inner(
     let Some(root) = root else {
         return Ok(vec![Insn::stmt(super::op::RET_K, snaplen)]);
     };
-    let prologue = p.g.prologue();
+    let prologue = if p.g.prologue_first() {
+        p.g.prologue()
+    } else {
+        Vec::new()
+    };
     let root = if prologue.is_empty() {
         root
     } else {
@@ -142,6 +148,10 @@ pub(crate) fn compile_inner(
             0,
             "expression rejects all packets".to_owned(),
         )));
+    }
+    if !p.g.prologue_first() && !p.g.init_regs.is_empty() {
+        // Jumps are relative: statements in front keep the program's targets.
+        prog.splice(0..0, gen::init_before_read(&prog));
     }
     if flags.live && matches!(link, gen::Link::Sll | gen::Link::Sll2) {
         prog = cooked_live(&prog, link).map_err(|m| Failure::Invalid(CompileError::new(0, m)))?;

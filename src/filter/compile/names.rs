@@ -296,11 +296,12 @@ pub fn ether_aton(s: &str) -> [u8; 6] {
     out
 }
 
-/// `ether_hostton`: a MAC address from /etc/ethers.
+/// `ether_hostton`: a MAC address from /etc/ethers (names compared ignoring case, as glibc's
+/// files backend does).
 pub fn ether_host(name: &str) -> Option<[u8; 6]> {
     let text = read("/etc/ethers")?;
     for f in records(&text) {
-        if f[1] == name {
+        if f[1].eq_ignore_ascii_case(name) {
             let parts: Vec<&str> = f[0].split(':').collect();
             if parts.len() == 6 {
                 let mut mac = [0u8; 6];

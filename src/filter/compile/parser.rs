@@ -842,6 +842,10 @@ impl Parser {
                     g.portrange(p1 as u32, p2 as u32, real, q.dir).map_err(e)
                 }
             }
+            // libpcap 1.10 compiles gen_gateway only without IPv6 support (`#ifndef INET6`);
+            // built with it, as every usual build is, it refuses `gateway NAME` with this
+            // message whatever NAME resolves to (tests/compile_diff/names.txt checks it with
+            // names in /etc/ethers and /etc/hosts).
             Addr::Gateway => Err(e("'gateway' not supported in this configuration".into())),
             Addr::Proto | Addr::ProtoChain => {
                 let v = match q.proto {
