@@ -143,8 +143,14 @@ impl Parser {
             };
             self.bump();
             // An id (carrying the qualifiers over) unless it is a number or parenthesis that
-            // starts an arithmetic relation.
-            let numeric = matches!(self.peek(), Tok::Num(_) | Tok::Punct('('));
+            // starts an arithmetic relation, also behind `not`s (`tcp and not 1 = 1`: libpcap's
+            // `not id` gives way to `not term` when the number goes on as an arithmetic
+            // expression).
+            let mut first = self.i;
+            while matches!(self.peek_at(first), Tok::Kw(Kw::Not)) {
+                first += 1;
+            }
+            let numeric = matches!(self.peek_at(first), Tok::Num(_) | Tok::Punct('('));
             let (rhs, rq) = match self.syn_id(self.i) {
                 Some(end) if !numeric || self.ends_expr(end) => (self.id(q)?, q),
                 _ => self.term(q)?,
