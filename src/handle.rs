@@ -15,7 +15,7 @@ use once_cell::sync::Lazy;
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
-use crate::ring::{Describe, Frame, Geometry, Post, Put, Rx, TxRing, Version, Walk, RESERVE};
+use crate::ring::{self, Describe, Frame, Geometry, Post, Put, Rx, TxRing, Version, Walk, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
 
@@ -63,32 +63,63 @@ pub struct Packet<'a> {
     pub info: Info,
 }
 
-/// The description of a ring packet returned with `caplen` bytes.
+/// Writes the description of a ring packet (returned with `f.caplen()` bytes) into `i`, one field
+/// after the other, each loaded from the ring right before it is stored: when `i` may alias the
+/// ring (a C caller's pointer), the compiler keeps that order, so one register carries each
+/// field instead of all of them being loaded first (and spilled).
 #[inline(always)]
-fn make_info(f: &impl Describe, caplen: u32, micro: bool) -> Info {
+pub(crate) fn fill_info<const MICRO: bool>(i: &mut Info, f: &impl Describe) {
+    let caplen = f.caplen();
+    i.sec = f.sec() as i64;
+    let nsec = f.nsec();
+    i.nsec = if MICRO { nsec / 1000 * 1000 } else { nsec };
+    i.caplen = caplen;
+    i.len = f.len().max(caplen);
+    i.ifindex = f.ifindex();
     let status = f.status();
+    i.status = status;
     // The ring gives the TPID since Linux 3.14 (802.1Q before); the kernel zeroes the field of
     // untagged packets (it was zeroed padding before 3.14).
-    let vlan_tpid = if status & (sys::TP_STATUS_VLAN_VALID | sys::TP_STATUS_VLAN_TPID_VALID)
-        == sys::TP_STATUS_VLAN_VALID
-    {
+    // (Tested bit by bit: untagged packets, the usual case, then cost one test.)
+    i.vlan_tpid = if status & sys::TP_STATUS_VLAN_VALID != 0 && status & sys::TP_STATUS_VLAN_TPID_VALID == 0 {
         ETH_P_8021Q
     } else {
         f.vlan_tpid()
     };
-    let nsec = f.nsec();
-    Info {
-        sec: f.sec() as i64,
-        nsec: if micro { nsec / 1000 * 1000 } else { nsec },
-        caplen,
-        len: f.len().max(caplen),
-        ifindex: f.ifindex(),
-        status,
-        vlan_tpid,
-        vlan_tci: f.vlan_tci(),
-        protocol: f.protocol(),
-        linktype: f.hatype(),
-        pkttype: f.pkttype(),
+    i.vlan_tci = f.vlan_tci();
+    i.protocol = f.protocol();
+    // linktype and pkttype in one store.
+    ring::put_link(i, f.link());
+}
+
+/// The description of a ring packet returned with `f.caplen()` bytes.
+#[inline(always)]
+fn make_info(f: &impl Describe, micro: bool) -> Info {
+    let mut i = Info::default();
+    if micro {
+        fill_info::<true>(&mut i, f);
+    } else {
+        fill_info::<false>(&mut i, f);
+    }
+    i
+}
+
+/// Where the batch readers put each packet: its bytes (valid until the next read call, or only
+/// during the call for a dispatch) and its description, written with [`fill_info`] or built.
+pub(crate) trait Emit {
+    /// Packet `i` of the call (0, 1, ...); `MICRO`: timestamps with microsecond resolution.
+    fn emit<const MICRO: bool>(&mut self, i: usize, data: &[u8], f: &impl Describe);
+}
+
+/// [`Emit`] for the Rust API's callbacks, which take a [`Packet`].
+struct PacketFn<F>(F);
+
+impl<F: FnMut(Packet<'_>)> Emit for PacketFn<F> {
+    #[inline(always)]
+    fn emit<const MICRO: bool>(&mut self, _: usize, data: &[u8], f: &impl Describe) {
+        let mut info = Info::default();
+        fill_info::<MICRO>(&mut info, f);
+        (self.0)(Packet { data, info });
     }
 }
 
@@ -720,37 +751,59 @@ impl Handle {
     /// the C boundary's form, with no packet value to build and move. `info` is written only when
     /// a packet is returned.
     /// The C entry's fast path: the next packet when it is inside the block being read (not its
-    /// last), no user-space filter runs and no break is pending; None otherwise (call
-    /// [`Handle::read_into`], which handles every case). Writes `info` when given.
+    /// last), no user-space filter runs, no break is pending and no VLAN tag is to be put back
+    /// into it; None otherwise, with nothing changed (call [`Handle::read_into`], which handles
+    /// every case). Writes `info` when given.
     #[inline(always)]
-    pub fn read_fast(&mut self, poll: bool, info: Option<&mut Info>) -> Option<&[u8]> {
-        let (off, len) = self.mid_block(poll, info)?;
-        Some(self.ring.bytes(off, len as usize))
+    pub fn read_fast(&mut self, poll: bool, mut info: Option<&mut Info>) -> Option<&[u8]> {
+        // No test of `self.user` here: while a user-space filter is set, `read_mid` finds nothing
+        // (`set_filter` stops it, and only walks, which run without such a filter, start it).
+        if poll && self.ctl.brk.load(Ordering::Relaxed) {
+            return None;
+        }
+        let micro = self.micro;
+        // Tagged packets to put back go the general way: the fast path calls nothing.
+        self.ring.read_mid::<false>(
+            #[inline(always)]
+            |fr| {
+                if let Some(i) = info.as_deref_mut() {
+                    if micro {
+                        fill_info::<true>(i, fr);
+                    } else {
+                        fill_info::<false>(i, fr);
+                    }
+                }
+            },
+        )
     }
 
-    /// [`Handle::read_fast`]'s step: where the packet is (offset in the mapping, caplen).
+    /// [`Handle::read_fast`] for [`Handle::read_into`], tagged packets included: where the packet
+    /// is (offset in the mapping, caplen).
     #[inline(always)]
-    fn mid_block(&mut self, poll: bool, mut info: Option<&mut Info>) -> Option<(usize, u32)> {
+    fn mid_block(&mut self, poll: bool, info: &mut Info) -> Option<(usize, u32)> {
         if self.user.is_some() || (poll && self.ctl.brk.load(Ordering::Relaxed)) {
             return None;
         }
         let micro = self.micro;
         let mut at = (0, 0);
-        match self.ring.walk_mid(1, |_, fr| {
-            if let Some(i) = info.as_deref_mut() {
-                *i = make_info(fr, fr.caplen(), micro);
-            }
-            at = (fr.data_off(), fr.caplen());
-            true
-        }) {
-            Walk::Ready(_) => Some(at),
-            _ => None,
-        }
+        self.ring
+            .read_mid::<true>(
+                #[inline(always)]
+                |fr| {
+                    if micro {
+                        fill_info::<true>(info, fr);
+                    } else {
+                        fill_info::<false>(info, fr);
+                    }
+                    at = (fr.data_off(), fr.caplen());
+                },
+            )
+            .map(|_| at)
     }
 
     #[inline(always)]
     pub fn read_into(&mut self, poll: bool, info: &mut Info) -> Result<Option<&[u8]>, Error> {
-        if let Some((off, len)) = self.mid_block(poll, Some(info)) {
+        if let Some((off, len)) = self.mid_block(poll, info) {
             return Ok(Some(self.ring.bytes(off, len as usize)));
         }
         // Fast path (TPACKET_V3, no user-space filter, no break pending, a packet ready): the
@@ -763,7 +816,7 @@ impl Handle {
                 1,
                 #[inline(always)]
                 |_, fr| {
-                    *info = make_info(fr, fr.caplen(), micro);
+                    *info = make_info(fr, micro);
                     got = (fr.data_off(), fr.caplen(), fr.last_in_slot());
                     true
                 },
@@ -803,7 +856,7 @@ impl Handle {
                 Some(caplen) => {
                     f.caplen = caplen;
                     self.ring.finish(&mut f);
-                    *info = self.info(&f, f.caplen);
+                    *info = self.info(&f);
                     return Ok(Some(self.data(f, f.caplen)));
                 }
                 None => {
@@ -848,8 +901,8 @@ impl Handle {
     }
 
     #[inline(always)]
-    fn info(&self, f: &Frame, caplen: u32) -> Info {
-        make_info(f, caplen, self.micro)
+    fn info(&self, f: &Frame) -> Info {
+        make_info(f, self.micro)
     }
 
     /// The bytes of a packet about to be returned.
@@ -879,7 +932,23 @@ impl Handle {
     /// read call on the handle (C callers keep pointers to them until then). A batch ends at the
     /// end of a TPACKET_V3 block, so the kernel always keeps the rest of the ring.
     pub fn read_batch(&mut self, poll: bool, max: usize, f: impl FnMut(Packet<'_>)) -> Result<usize, Error> {
-        self.batch(poll, max, Mode::Batch, f)
+        self.batch(poll, max, Mode::Batch, &mut PacketFn(f))
+    }
+
+    /// [`Handle::read_batch`] that hands each packet to `e` (the C boundary writes descriptors in
+    /// place).
+    pub(crate) fn read_batch_to(
+        &mut self,
+        poll: bool,
+        max: usize,
+        e: &mut impl Emit,
+    ) -> Result<usize, Error> {
+        self.batch(poll, max, Mode::Batch, e)
+    }
+
+    /// [`Handle::dispatch`] that hands each packet to `e`.
+    pub(crate) fn dispatch_to(&mut self, poll: bool, max: usize, e: &mut impl Emit) -> Result<usize, Error> {
+        self.batch(poll, max, Mode::Dispatch, e)
     }
 
     /// libpcap's `pcap_dispatch`: hands up to `max` packets to `f` (`max == 0`: the rest of the
@@ -888,16 +957,10 @@ impl Handle {
     /// packet; `EINTR` only if no packet was processed (otherwise the break stays pending for the
     /// next call).
     pub fn dispatch(&mut self, poll: bool, max: usize, f: impl FnMut(Packet<'_>)) -> Result<usize, Error> {
-        self.batch(poll, max, Mode::Dispatch, f)
+        self.batch(poll, max, Mode::Dispatch, &mut PacketFn(f))
     }
 
-    fn batch(
-        &mut self,
-        poll: bool,
-        max: usize,
-        mode: Mode,
-        mut f: impl FnMut(Packet<'_>),
-    ) -> Result<usize, Error> {
+    fn batch(&mut self, poll: bool, max: usize, mode: Mode, e: &mut impl Emit) -> Result<usize, Error> {
         if poll && self.ctl.take_break() {
             return Err(Error::new(Errno::EINTR, "pkt_read: loop broken"));
         }
@@ -916,18 +979,12 @@ impl Handle {
                 // Two copies of the walk, so that no packet tests the timestamp resolution.
                 let walked = if self.micro {
                     self.ring.walk_block(max - count, |data, fr| {
-                        f(Packet {
-                            data,
-                            info: make_info(fr, fr.caplen(), true),
-                        });
+                        e.emit::<true>(count + fr.index(), data, fr);
                         !(dispatch && brk.load(Ordering::Relaxed))
                     })
                 } else {
                     self.ring.walk_block(max - count, |data, fr| {
-                        f(Packet {
-                            data,
-                            info: make_info(fr, fr.caplen(), false),
-                        });
+                        e.emit::<false>(count + fr.index(), data, fr);
                         !(dispatch && brk.load(Ordering::Relaxed))
                     })
                 };
@@ -971,11 +1028,12 @@ impl Handle {
                 Some(caplen) => {
                     fr.caplen = caplen;
                     self.ring.finish(&mut fr);
-                    let info = self.info(&fr, fr.caplen);
-                    f(Packet {
-                        data: self.ring.bytes(fr.data_off, fr.caplen as usize),
-                        info,
-                    });
+                    let data = self.ring.bytes(fr.data_off, fr.caplen as usize);
+                    if self.micro {
+                        e.emit::<true>(count, data, &fr);
+                    } else {
+                        e.emit::<false>(count, data, &fr);
+                    }
                     count += 1;
                     if dispatch {
                         self.ring.release_done();
@@ -1153,6 +1211,10 @@ impl Handle {
                 };
                 self.user = Some(UserFilter { prog, until });
             }
+        }
+        if self.user.is_some() {
+            // pkt_read's fast path does not look at the filter: stop it.
+            self.ring.stop_fast();
         }
         Ok(())
     }

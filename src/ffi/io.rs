@@ -4,7 +4,8 @@ use std::ffi::{c_int, c_void};
 
 use super::boundary::{self, einval, guard, guard_int, put, reader, shared, slice};
 use super::{pkt_frame_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_stats_t, pkt_t};
-use crate::handle::Info;
+use crate::handle::{fill_info, Emit, Info};
+use crate::ring::Describe;
 
 impl From<Info> for pkt_info_t {
     #[inline]
@@ -111,6 +112,50 @@ unsafe fn read_general(h: *mut pkt_t, poll: c_int, data: *mut *const u8, info: *
     })
 }
 
+/// `pkt_read_batch()`'s output: packet `i`'s descriptor is written in place at `out[i]` (by
+/// index, which the compiler turns into a pointer kept in a register).
+struct Descriptors {
+    out: *mut pkt_packet_t,
+}
+
+impl Emit for Descriptors {
+    #[inline(always)]
+    fn emit<const MICRO: bool>(&mut self, i: usize, data: &[u8], f: &impl Describe) {
+        // SAFETY: `i` < `max`, the number of descriptors `out` is valid for: the batch hands
+        // over at most `max` packets, numbered from 0. pkt_info_t and Info have the same layout
+        // (checked at compile time in ffi/mod.rs); every field is a plain integer, all of them
+        // written by fill_info.
+        unsafe {
+            let p = self.out.add(i);
+            std::ptr::addr_of_mut!((*p).data).write(data.as_ptr());
+            fill_info::<MICRO>(&mut *std::ptr::addr_of_mut!((*p).info).cast::<Info>(), f);
+        }
+    }
+}
+
+/// `pkt_dispatch()`'s callback, with the description built on the stack.
+struct Callback {
+    cb: unsafe extern "C" fn(*mut c_void, *const u8, *const pkt_info_t),
+    user: *mut c_void,
+}
+
+impl Emit for Callback {
+    #[inline(always)]
+    fn emit<const MICRO: bool>(&mut self, _: usize, data: &[u8], f: &impl Describe) {
+        let mut info = Info::default();
+        fill_info::<MICRO>(&mut info, f);
+        // SAFETY: the caller vouches for `cb` and `user`; `data` and `info` are valid for the
+        // duration of the call, and Info has pkt_info_t's layout (checked in ffi/mod.rs).
+        unsafe {
+            (self.cb)(
+                self.user,
+                data.as_ptr(),
+                std::ptr::addr_of!(info).cast::<pkt_info_t>(),
+            )
+        };
+    }
+}
+
 /// Reads up to `max` packets in one call, without copying: one crossing of the library boundary
 /// for many packets (what Go and Zig bindings use).
 ///
@@ -144,17 +189,7 @@ pub unsafe extern "C" fn pkt_read_batch(
             return Err(einval("pkt_read_batch", "NULL out or max 0"));
         }
         let max = max.min(c_int::MAX as usize);
-        let mut i = 0;
-        let n = r.read_batch(poll != 0, max, |p| {
-            // SAFETY: `out` is valid for `max` descriptors and `i < max` (the batch stops there).
-            unsafe {
-                out.add(i).write(pkt_packet_t {
-                    data: p.data.as_ptr(),
-                    info: p.info.into(),
-                })
-            };
-            i += 1;
-        })?;
+        let n = r.read_batch_to(poll != 0, max, &mut Descriptors { out })?;
         Ok(n as c_int)
     })
 }
@@ -190,12 +225,7 @@ pub unsafe extern "C" fn pkt_dispatch(
         let r = unsafe { reader(h, "pkt_dispatch") }?;
         let cb = cb.ok_or_else(|| einval("pkt_dispatch", "NULL callback"))?;
         let max = usize::try_from(max).unwrap_or(0);
-        let n = r.dispatch(true, max, |p| {
-            let info: pkt_info_t = p.info.into();
-            // SAFETY: the caller vouches for `cb` and `user`; `data` and `info` are valid for the
-            // duration of the call.
-            unsafe { cb(user, p.data.as_ptr(), &info) };
-        })?;
+        let n = r.dispatch_to(true, max, &mut Callback { cb, user })?;
         Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
     })
 }

@@ -9,12 +9,14 @@ mod tx;
 mod v2;
 mod v3;
 
+use std::mem::{offset_of, size_of};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use memmap2::{Advice, MmapOptions, MmapRaw};
 
+use crate::handle::Info;
 use crate::sys::{self, tpacket_align, Errno, TpacketReq3, TP_STATUS_KERNEL, TP_STATUS_USER};
 
 pub use tx::{Put, TxRing};
@@ -196,6 +198,12 @@ pub trait Describe {
     fn protocol(&self) -> u16;
     fn hatype(&self) -> u16;
     fn pkttype(&self) -> u8;
+    /// `hatype` in the low 16 bits, `pkttype` in the next 8 (the top 8 bits are whatever follows
+    /// them in the source: what [`put_link`] writes into the padding after `pkttype`).
+    #[inline(always)]
+    fn link(&self) -> u32 {
+        self.hatype() as u32 | (self.pkttype() as u32) << 16
+    }
     /// Offset of the first data byte in the mapping.
     fn data_off(&self) -> usize;
     fn last_in_slot(&self) -> bool;
@@ -256,11 +264,33 @@ impl Describe for Frame {
     }
 }
 
+// `linktype` and `pkttype` are adjacent, with a padding byte after them inside the struct.
+const _: () = assert!(
+    offset_of!(Info, pkttype) == offset_of!(Info, linktype) + 2
+        && offset_of!(Info, linktype) + 4 <= size_of::<Info>()
+);
+
+/// Writes `i.linktype` and `i.pkttype` from [`Describe::link`] with one 4-byte store (its top
+/// byte goes into the padding after `pkttype`, whose content C leaves unspecified): the ring's
+/// `sockaddr_ll` has `sll_hatype` and `sll_pkttype` adjacent as well, so one load and one store
+/// move both.
+#[inline(always)]
+pub(crate) fn put_link(i: &mut Info, link: u32) {
+    let p = (i as *mut Info)
+        .cast::<u8>()
+        .wrapping_add(offset_of!(Info, linktype));
+    // SAFETY: the 4 bytes from `linktype` on lie inside `*i` (asserted at compile time), which
+    // is ours to write: `linktype`, `pkttype` (plain integers, any value valid) and a padding
+    // byte; an unaligned write assumes nothing of the alignment.
+    unsafe { p.cast::<u32>().write_unaligned(link) }
+}
+
 /// What every packet handed out gets done to it after any filter ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Post {
-    /// Put the outer VLAN tag back into the bytes (link-layer captures).
-    pub vlan_insert: bool,
+    /// The status bit of packets whose outer VLAN tag goes back into the bytes (link-layer
+    /// captures): `TP_STATUS_VLAN_VALID`, or 0 for none.
+    pub tagged: u32,
     /// Most bytes handed out per packet (`u32::MAX`: no limit).
     pub snap: u32,
 }
@@ -269,7 +299,7 @@ impl Post {
     /// The settings for a capture: `snaplen` 0 means whole packets.
     pub fn new(vlan_insert: bool, snaplen: u32) -> Post {
         Post {
-            vlan_insert,
+            tagged: if vlan_insert { sys::TP_STATUS_VLAN_VALID } else { 0 },
             snap: if snaplen == 0 { u32::MAX } else { snaplen },
         }
     }
@@ -278,7 +308,7 @@ impl Post {
     /// the same inline, reading the tag from the ring header only for tagged packets.)
     #[inline(always)]
     fn apply(&self, map: &Mapping, f: &mut Frame) {
-        if self.vlan_insert && f.status & sys::TP_STATUS_VLAN_VALID != 0 {
+        if f.status & self.tagged != 0 {
             (f.data_off, f.caplen, f.len) = insert_vlan(
                 map,
                 f.data_off,
@@ -300,7 +330,7 @@ const ETH_TYPE_OFF: usize = 12;
 /// Puts the outer VLAN tag the kernel took out back in front of the ethertype: the 12 address
 /// bytes move 4 bytes back into the reserved room, the tag goes after them. Packets too short for
 /// an Ethernet header, or without room in front (never with our `PACKET_RESERVE`), stay as they
-/// are.
+/// are. Out of line for the loops, where tagged packets are the exception.
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -314,7 +344,25 @@ fn insert_vlan(
     tci: u16,
     tpid: u16,
 ) -> (usize, u32, u32) {
-    if (caplen as usize) < ETH_TYPE_OFF || room < 4 || data_off < 4 {
+    put_vlan(map, data_off, caplen, len, room, status, tci, tpid)
+}
+
+/// [`insert_vlan`] inline: it calls nothing and cannot panic (a range outside the mapping, which
+/// the callers' checks rule out, leaves the packet as it is), so that `pkt_read`'s fast path
+/// needs no call.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn put_vlan(
+    map: &Mapping,
+    data_off: usize,
+    caplen: u32,
+    len: u32,
+    room: u16,
+    status: u32,
+    tci: u16,
+    tpid: u16,
+) -> (usize, u32, u32) {
+    if (caplen as usize) < ETH_TYPE_OFF || room < 4 || data_off < 4 || data_off + ETH_TYPE_OFF > map.len() {
         return (data_off, caplen, len);
     }
     let tpid = if status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
@@ -326,10 +374,10 @@ fn insert_vlan(
     tag[..2].copy_from_slice(&tpid.to_be_bytes());
     tag[2..].copy_from_slice(&tci.to_be_bytes());
     let start = data_off - 4;
-    assert!(start + ETH_TYPE_OFF + 4 <= map.len(), "ring range out of bounds");
     // SAFETY: `start .. data_off + caplen` lies in the packet's slot (the parser checked the
-    // bytes, `room` says the 4 bytes in front of them belong to the slot and hold no header), the
-    // slot is ours, and no reference to these bytes has been handed out yet.
+    // bytes, `room` says the 4 bytes in front of them belong to the slot and hold no header; and
+    // `start + ETH_TYPE_OFF + 4 <= map.len()`, checked above), the slot is ours, and no
+    // reference to these bytes has been handed out yet.
     unsafe {
         let p = map.map.as_mut_ptr().add(start);
         std::ptr::copy(p.add(4), p, ETH_TYPE_OFF);
@@ -640,6 +688,15 @@ impl Rx {
         }
     }
 
+    /// Tells [`Rx::read_mid`] to find nothing until the next walk (a filter running in user space
+    /// was set up: it has to see every packet, and walks run only without one).
+    #[inline]
+    pub fn stop_fast(&mut self) {
+        if let Rx::V3(r) = self {
+            r.stop_fast();
+        }
+    }
+
     /// TPACKET_V3 only (None for V2): hands up to `max` packets of the current block to `f`,
     /// finished (as [`Rx::finish`]), stopping at the block's end or when `f` returns false. The batch readers' fast path: one
     /// call walks many packets without going through [`Rx::next`] for each.
@@ -651,13 +708,16 @@ impl Rx {
         }
     }
 
-    /// [`Rx::walk_block`] of the current V3 block's packets short of its last, when nothing is to
-    /// be given back first: `Walk::Empty` otherwise (and always for V2).
+    /// `pkt_read`'s fast path: the next packet when it is inside the V3 block being read (not its
+    /// last) and nothing is to be given back first, finished (as [`Rx::finish`]; with `TAGS`
+    /// false, a packet whose tag goes back into the bytes is left alone) and described to `f`;
+    /// None otherwise (and always for V2), with nothing changed: a walk then does the rest. Its
+    /// bytes stay valid until the next call on the ring.
     #[inline(always)]
-    pub fn walk_mid(&mut self, max: usize, f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Walk {
+    pub fn read_mid<const TAGS: bool>(&mut self, f: impl FnMut(&V3View<'_>)) -> Option<&[u8]> {
         match self {
-            Rx::V3(r) => r.walk_mid(max, f),
-            Rx::V2(_) => Walk::Empty,
+            Rx::V3(r) => r.read_mid::<TAGS>(f),
+            Rx::V2(_) => None,
         }
     }
 
