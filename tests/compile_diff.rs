@@ -33,6 +33,8 @@ mod disasm;
 mod model;
 #[path = "compile_diff/packets.rs"]
 mod packets;
+#[path = "compile_diff/random.rs"]
+mod random;
 
 use packets::Packet;
 use pkt::filter::{run, validate, Insn, Meta, SKF_AD_OFF};
@@ -140,6 +142,23 @@ fn skip(why: &str) {
         panic!("CI=true: {why}");
     }
     eprintln!("compile_diff: SKIPPED: {why}");
+}
+
+/// Moves the calling test thread (and the processes it starts: pcap_ref, `unshare`) into a
+/// network namespace of its own with only a loopback that is down. Both compilers resolve host
+/// names through the system resolver; a name that is not in /etc/hosts would otherwise become
+/// a DNS query to the machine's name server. In the namespace it fails at once, for both alike.
+/// Needs root (CAP_SYS_ADMIN); `Err` says why it could not be done.
+fn isolate() -> Result<(), String> {
+    // SAFETY: unshare(CLONE_NEWNET) changes only the calling thread's network namespace.
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "unshare(CLONE_NEWNET): {} (needs root: host names must not reach the machine's DNS server)",
+            std::io::Error::last_os_error()
+        ))
+    }
 }
 
 /// Builds pcap_ref once per process; `Err` says why it could not be built. A test process
@@ -746,7 +765,7 @@ fn thin(packets: Vec<Packet>) -> Vec<Packet> {
 /// The offline form for every link type and optimize flag.
 #[test]
 fn offline() {
-    if let Err(why) = pcap_ref() {
+    if let Err(why) = pcap_ref().and_then(|_| isolate()) {
         return skip(&why);
     }
     let started = Instant::now();
@@ -858,7 +877,7 @@ fn offline() {
 /// `invalid.txt`: libpcap rejects each line for every link type (a corpus check), ours too.
 #[test]
 fn invalid() {
-    if let Err(why) = pcap_ref() {
+    if let Err(why) = pcap_ref().and_then(|_| isolate()) {
         return skip(&why);
     }
     let started = Instant::now();
@@ -987,7 +1006,7 @@ impl Drop for KernelChecker {
 /// The live form: libpcap activated on a veth (EN10MB) in a fresh network namespace.
 #[test]
 fn live() {
-    if let Err(why) = pcap_ref() {
+    if let Err(why) = pcap_ref().and_then(|_| isolate()) {
         return skip(&why);
     }
     // SAFETY: geteuid has no preconditions.
@@ -1096,7 +1115,7 @@ fn names() {
     if std::env::var_os(NAMES_NS_ENV).is_some() {
         return names_inner();
     }
-    let bin = match pcap_ref() {
+    let bin = match pcap_ref().and_then(|b| isolate().map(|_| b)) {
         Ok(b) => b,
         Err(why) => return skip(&why),
     };
@@ -1209,6 +1228,7 @@ fn names_inner() {
 #[ignore]
 fn bench() {
     pcap_ref().expect("pcap_ref");
+    isolate().expect("isolate");
     let reps: u32 = std::env::var("COMPILE_BENCH_REPS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -1337,4 +1357,192 @@ fn bench() {
         std::fs::write(&path, format!("{summary}\n{per_expr}")).unwrap();
         println!("per-expression table: {path}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random expressions.
+// ---------------------------------------------------------------------------------------------
+
+/// Default seed and count of `random` (COMPILE_DIFF_RANDOM_SEED, COMPILE_DIFF_RANDOM_N): about
+/// 4 ms of CPU per expression in release (10,000: about 40 s), 30 ms in a debug build (CI's
+/// plain `cargo test`; 1,500: about 45 s).
+const RANDOM_SEED: u64 = 0x6c69_6270_6b74_0006;
+const RANDOM_N: usize = if cfg!(debug_assertions) { 1500 } else { 10_000 };
+
+/// A number from the environment, decimal or 0x hex.
+fn env_u64(name: &str) -> Option<u64> {
+    let v = std::env::var(name).ok()?;
+    let v = v.trim();
+    let n = match v.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => v.parse(),
+    };
+    Some(n.unwrap_or_else(|e| panic!("{name}={v:?}: {e}")))
+}
+
+/// Random expressions of issue 6's language (tests/compile_diff/random.rs), offline form, the
+/// four link types, optimize off and on, same rules as `offline`: every mismatch fails.
+///
+///   COMPILE_DIFF_RANDOM_SEED=0x1234 COMPILE_DIFF_RANDOM_N=5000 \
+///     cargo test --release --test compile_diff random -- --nocapture
+#[test]
+fn random() {
+    if let Err(why) = pcap_ref().and_then(|_| isolate()) {
+        return skip(&why);
+    }
+    let started = Instant::now();
+    let seed = env_u64("COMPILE_DIFF_RANDOM_SEED").unwrap_or(RANDOM_SEED);
+    let n = env_u64("COMPILE_DIFF_RANDOM_N").map_or(RANDOM_N, |n| n as usize);
+    // COMPILE_DIFF_RANDOM_FILE: expressions of a file instead (to shrink a reproducer).
+    let exprs: Vec<Expr> = match std::env::var("COMPILE_DIFF_RANDOM_FILE") {
+        Ok(f) => read_exprs(Path::new(&f)),
+        Err(_) => random::exprs(seed, n)
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| Expr {
+                origin: format!("random:{seed:#x}:{i}"),
+                text,
+            })
+            .collect(),
+    };
+    let corpus = packets::corpus();
+    let sets: [(u16, Vec<Packet>); 4] = [
+        (DLT_EN10MB, thin(corpus.en10mb)),
+        (DLT_LINUX_SLL, thin(corpus.sll)),
+        (DLT_LINUX_SLL2, thin(corpus.sll2)),
+        (DLT_RAW, thin(corpus.raw)),
+    ];
+    let npackets = sets.iter().map(|(_, p)| p.len()).sum();
+    let mut rep = Report::default();
+    let mut table = String::new();
+    let mut index = String::new();
+    // Per configuration: verdict mismatches on truncated/short packets only, and those that
+    // vanish with the packets padded (only a matter of which loads abort the program).
+    let mut only: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (lt, pkts) in &sets {
+        for optimize in [false, true] {
+            let o = u8::from(optimize).to_string();
+            let refs = offline_ref(
+                &format!("random-{}-O{o}", lt_name(*lt)),
+                *lt,
+                SNAPLEN,
+                optimize,
+                &exprs,
+                Some(pkts),
+                &mut rep,
+            );
+            let cfg = Config {
+                name: format!("{} random O{o}", lt_name(*lt)),
+                linktype: *lt,
+                optimize,
+                live: false,
+                snaplen: SNAPLEN,
+                packets: pkts,
+            };
+            // (both accept, both reject, only libpcap rejects, only ours rejects)
+            let mut c = [0usize; 4];
+            for (e, r) in exprs.iter().zip(&refs) {
+                let ours_rejects = matches!(ours(&e.text, *lt, SNAPLEN, optimize, false), Some(Err(_)));
+                c[match (matches!(r, Ref::Err(_)), ours_rejects) {
+                    (false, false) => 0,
+                    (true, true) => 1,
+                    (true, false) => 2,
+                    (false, true) => 3,
+                }] += 1;
+            }
+            let (before, first) = (rep.verdict, rep.details.len());
+            compare(&cfg, &exprs, &refs, &mut rep);
+            // An index line per verdict mismatch: how many of the differing packets are
+            // truncated (snaplen cuts or short on the wire).
+            for d in &rep.details[first..] {
+                let Some(origin) = d.strip_prefix("VERDICT ").and_then(|r| r.split(' ').next()) else {
+                    continue;
+                };
+                let Some(i) = exprs.iter().position(|e| e.origin == origin) else {
+                    continue;
+                };
+                let (Ref::Ok(theirs, _), Some(Ok(mine))) =
+                    (&refs[i], ours(&exprs[i].text, *lt, SNAPLEN, optimize, false))
+                else {
+                    continue;
+                };
+                let valid = validate(theirs).is_ok();
+                let (mut n, mut cut, mut only_ours, mut padded, mut whole) = (0, 0, 0, 0, None);
+                for p in pkts {
+                    let want = if valid {
+                        run(theirs, &p.data, &p.meta)
+                    } else {
+                        model::run(model::Sem::Kernel, theirs, &p.data, &p.meta).unwrap_or(0)
+                    };
+                    let got = run(&mine, &p.data, &p.meta);
+                    if got != want {
+                        n += 1;
+                        only_ours += usize::from(want == 0);
+                        // Still different with the packet padded with zeros (no load beyond its
+                        // end): not a matter of which loads abort the program.
+                        let data = [&p.data[..], &[0; 4096][..]].concat();
+                        let want = if valid {
+                            run(theirs, &data, &p.meta)
+                        } else {
+                            model::run(model::Sem::Kernel, theirs, &data, &p.meta).unwrap_or(0)
+                        };
+                        padded += usize::from(run(&mine, &data, &p.meta) != want);
+                        // Cut, or shorter than its headers (`IPv4 ethertype, 10 bytes only`).
+                        let short = ["[truncated", "bytes only", "one byte", "RAW: empty"];
+                        if (p.data.len() as u32) < p.wirelen || short.iter().any(|s| p.desc.contains(s)) {
+                            cut += 1;
+                        } else {
+                            whole.get_or_insert(p.desc.as_str());
+                        }
+                    }
+                }
+                let o = only.entry(cfg.name.clone()).or_default();
+                o.0 += usize::from(n == cut);
+                o.1 += usize::from(padded == 0);
+                writeln!(
+                    index,
+                    "{:<20} {n:>5} differ {cut:>5} truncated {only_ours:>5} only-ours-match {padded:>5} padded-differ  {origin} `{}`{}",
+                    cfg.name,
+                    exprs[i].text,
+                    whole.map_or(String::new(), |w| format!(" (first whole packet: {w})"))
+                )
+                .unwrap();
+            }
+            writeln!(
+                table,
+                "  {:<22} {:>6} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}",
+                cfg.name,
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                rep.verdict - before,
+                only.get(&cfg.name).map_or(0, |o| o.0),
+                only.get(&cfg.name).map_or(0, |o| o.1)
+            )
+            .unwrap();
+        }
+    }
+    let index_path = work_dir().join("report-random-index.txt");
+    std::fs::write(&index_path, &index).unwrap();
+    eprintln!(
+        "compile_diff random: seed {seed:#x}, {} expressions (COMPILE_DIFF_RANDOM_SEED, COMPILE_DIFF_RANDOM_N); per configuration:\n  {:<22} {:>6} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}\n{table}",
+        exprs.len(),
+        "",
+        "accept",
+        "reject",
+        "only-lib",
+        "only-our",
+        "verdict",
+        "trunc-only",
+        "abort-only"
+    );
+    eprintln!(
+        "  (accept/reject: both do; only-lib: libpcap rejects, ours accepts; only-our: ours rejects, libpcap \
+         accepts; verdict: mismatching expressions; of which trunc-only: on truncated or short packets only, \
+         abort-only: none left with the packets padded with zeros (only which loads abort differs); one line \
+         each in {})",
+        index_path.display()
+    );
+    finish("random", &rep, exprs.len(), npackets, started);
 }

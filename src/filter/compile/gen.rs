@@ -827,10 +827,11 @@ impl Gen {
         let b1 = match ip_proto {
             Some(p) => self.portop(v6, range, port, p, dir)?,
             None => {
+                // libpcap ors SCTP in front of TCP or UDP.
                 let t = self.portop(v6, range, port, IPPROTO_TCP, dir)?;
                 let u = self.portop(v6, range, port, IPPROTO_UDP, dir)?;
                 let s = self.portop(v6, range, port, IPPROTO_SCTP, dir)?;
-                Node::or(Node::or(t, u), s)
+                Node::or(s, Node::or(t, u))
             }
         };
         Ok(Node::and(b0, b1))
@@ -1051,27 +1052,22 @@ impl Gen {
             }
             let tpid = Node::and(Node::Effect(add), tpid);
             let mut b = Node::or(present, tpid);
-            if let (Some(v), Some(_)) = (vid, vidt) {
-                // VID from metadata when the tag is present, else from the bytes (at the
-                // offset before the patch).
-                let present = Node::test(
-                    vec![ld(op::LD_B_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)],
-                    Jmp::k(JEQ, 1),
-                );
-                let from_meta = Node::test(
-                    vec![
-                        ld(op::LD_B_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG),
-                        ld(op::AND_K, 0x0fff),
-                    ],
-                    Jmp::k(JEQ, v),
-                );
-                let k = self.off_linkpl.constant + self.off_nl;
-                let from_bytes = Node::test(vec![ld(op::LD_H_ABS, k), ld(op::AND_K, 0x0fff)], Jmp::k(JEQ, v));
-                let vt = Node::or(
-                    Node::and(present.clone(), from_meta),
-                    Node::and(Node::not(present), from_bytes),
-                );
-                b = Node::and(b, vt);
+            if let Some(Node::Test(vs, vj)) = vidt {
+                // libpcap's gen_vlan_patch_vid_test: one block whose statements branch inside
+                // it, the VID from metadata when the tag is present, else from the bytes (at the
+                // offset before the patch). The optimizer sees one straight list of statements,
+                // as libpcap's does, so that it takes libpcap's decisions.
+                let cnt = vs.len() as u32;
+                let mut stmts = vec![
+                    ld(op::LD_B_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT),
+                    Insn::jump(op::JEQ_K, 1, 0, 2),
+                    ld(op::LD_B_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG),
+                    ld(op::JA, cnt.saturating_sub(1)),
+                ];
+                stmts.extend(vs);
+                b = Node::and(b, Node::test(stmts, vj));
+            } else if let Some(t) = vidt {
+                b = Node::and(b, t);
             }
             b
         } else {

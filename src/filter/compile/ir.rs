@@ -40,7 +40,8 @@ impl Jmp {
 /// block lists are: a test whose load falls outside the packet ends the whole program with 0.
 #[derive(Clone, Debug)]
 pub enum Node {
-    /// Run the statements, then branch on the jump.
+    /// Run the statements, then branch on the jump. The statements may branch among
+    /// themselves (forward, offsets within the list), as libpcap's live `vlan N` block does.
     Test(Vec<Insn>, Jmp),
     /// Run the statements (side effects on A, X and M[] that later tests use); true.
     Effect(Vec<Insn>),
@@ -158,8 +159,16 @@ impl Cfg {
                     self.add(stmts.clone(), Term::Goto(t))
                 }
             }
-            Node::Const(true) => t,
-            Node::Const(false) => f,
+            // libpcap's `gen_true`/`gen_false`: a test of a loaded constant, which the
+            // optimizer folds.
+            Node::Const(v) => self.add(
+                vec![Insn::stmt(op::LD_IMM, u32::from(!*v))],
+                Term::Cond {
+                    jmp: Jmp::k(BPF_JEQ, 0),
+                    jt: t,
+                    jf: f,
+                },
+            ),
             Node::Not(a) => self.lower_node(a, f, t),
             Node::Chain(c) => self.lower_chain(c, t, f),
             Node::And(a, b) => {
@@ -284,20 +293,13 @@ impl Cfg {
         post
     }
 
-    /// Emits the program: blocks in `order()`, returns at the end, an unconditional `ja` where
+    /// Emits the program: blocks in `order()` (as libpcap lays them out), an unconditional `ja` where
     /// a block does not fall through to its successor, and `ja` trampolines where a conditional
     /// jump would be longer than 255 instructions.
     pub fn emit(&self) -> Vec<Insn> {
-        let mut order = self.order();
-        // Put returns last, in a stable order, so that they are shared by many jumps.
-        let (mut rets, rest): (Vec<BlockId>, Vec<BlockId>) = order
-            .drain(..)
-            .partition(|&b| matches!(self.blocks[b].term, Term::Ret(_)) && self.blocks[b].stmts.is_empty());
-        rets.sort_by_key(|&b| match self.blocks[b].term {
-            Term::Ret(k) => (k == 0, k),
-            _ => (true, 0),
-        });
-        let order: Vec<BlockId> = rest.into_iter().chain(rets).collect();
+        // libpcap's layout: each block before what it jumps to, the false branch's blocks
+        // after the true branch's (reverse post-order of a walk taking the false branch first).
+        let order = self.order();
         // Trampolines: (block, true edge?) pairs that go through a `ja` after the block.
         let mut tramp: std::collections::HashSet<(BlockId, bool)> = Default::default();
         loop {

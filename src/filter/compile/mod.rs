@@ -140,7 +140,7 @@ pub(crate) fn compile_inner(
     let mut cfg = ir::Cfg::lower(&root, snaplen);
     let optimize = flags.optimize && !p.g.no_optimize;
     if optimize {
-        opt::optimize(&mut cfg);
+        opt::optimize(&mut cfg).map_err(|m| Failure::Invalid(CompileError::new(0, m)))?;
     }
     let mut prog = cfg.emit();
     if optimize && prog.len() == 1 && prog[0].k == 0 {

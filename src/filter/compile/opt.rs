@@ -1,1122 +1,1235 @@
-//! The optimizer, over the control-flow graph (a DAG):
+//! The optimizer. It takes the decisions libpcap 1.10's optimizer takes, so that our optimized
+//! programs load the same packet bytes in the same order as libpcap's (a truncated packet then
+//! gets the same verdict) and have the same size. Its parts, over a DAG of blocks (statements,
+//! then a conditional jump or a return) numbered in depth-first pre-order from the root, true
+//! branch first:
 //!
-//! - value numbering of what A, X and M[] hold, with constant folding and propagation (`ldx
-//!   M[r]` of a constant becomes `ldx #k`, `op x` with a constant X `op #k`, an indirect load
-//!   from a constant X an absolute load), and removal of loads and stores that recompute what a
-//!   register already holds;
-//! - facts from the branches taken (`jeq #k` taken: the value is k; not taken: it is not k):
-//!   jumps whose outcome is known on every path are removed, and an edge into a block whose
-//!   statements change nothing and whose jump is decided on that edge goes straight to the
-//!   decided successor (jump threading);
-//! - removal of statements whose results are never used (like libpcap, a load whose value is
-//!   unused is dropped, so a truncated packet may then pass where the unoptimized program would
-//!   have rejected it);
-//! - jumps with equal targets become gotos, empty blocks are bypassed, identical blocks
-//!   (identical returns in particular) are merged, unreachable blocks dropped;
-//! - libpcap's `or_pullup`/`and_pullup` ([`try_pullup`]): in an or-chain (and-chain) a test
-//!   of the value loaded first moves up next to the first test of that value (`port 80 or
-//!   443` tests the source port against 80 and 443, then the destination port), which saves
-//!   loads and makes the same loads in the same order as libpcap, so that truncated packets
-//!   get libpcap's verdicts too.
+//! - global value numbering ([`Values`]): every register (A, X, the 16 scratch words) holds a
+//!   value number at the end of each block; numbers of loads, constants and ALU results are
+//!   shared through a table keyed by (opcode, operand numbers), and a block starts with the
+//!   numbers its predecessors agree on (0: unknown). With statements enabled, this folds
+//!   constants, turns indirect loads with a known X into absolute loads, and deletes statements
+//!   that store a value the register already holds;
+//! - peephole rules on each block ([`Opt::peep`]), and deletion of definitions that nothing reads
+//!   ([`Opt::dead_stores`]) using the registers live at the block's exit;
+//! - branch threading ([`Opt::thread`]): an edge into a block whose test repeats, on the same A
+//!   and operand, a test on an edge dominating it goes straight to the outcome, and an edge into
+//!   a block with both branches equal skips it, when the registers read after the new target
+//!   hold the same values;
+//! - or/and pull-ups ([`Opt::pull_up`]): in a chain of tests sharing their success (or failure)
+//!   exit, a later test of the value the chain started with moves up next to it;
+//! - passes to a fixed point with statements frozen (only branches move: threading and
+//!   pull-ups look for the loads where the code generator put them), then passes to a fixed
+//!   point with statements enabled (no branch movement), merging of identical blocks and a
+//!   final cleanup of the root.
 //!
-//! Like libpcap's, it runs in two phases: first only branches move (threading, pullups) while
-//! every load stays where the code generator put it (the pullups look for them), then
-//! everything above to a fixed point.
+//! As in libpcap, analyses (levels, dominators, liveness, predecessors) are computed once per
+//! pass and not refreshed while the pass rewrites the graph; the decisions depend on that, as
+//! they depend on the block numbering (threading tries dominating edges in number order).
+//!
+//! The statements of an effect (a goto block of the graph) join the block it leads to when
+//! nothing else leads there, which is where libpcap puts them; a goto that stays is a block
+//! that threading never skips or folds.
 
-use std::collections::HashMap;
+use super::ir::{Block, Cfg, Jmp, Term};
+use crate::filter::{op, Insn, BPF_MEMWORDS};
 
-use super::ir::{Block, BlockId, Cfg, Jmp, Term};
-use crate::filter::{op, Insn, BPF_JEQ, BPF_MEMWORDS};
+/// A deleted statement.
+const NOP: u16 = 0xffff;
+/// No block (the branches of a return).
+const NONE: usize = usize::MAX;
+const MEM: usize = BPF_MEMWORDS as usize;
+/// Registers tracked: the scratch words, then A and X.
+const N_REGS: usize = MEM + 2;
+const RA: usize = MEM;
+const RX: usize = MEM + 1;
+/// Both A and X (ALU and jumps with an X operand).
+const RAX: usize = N_REGS;
+/// The largest graph optimized.
+const MAX_BLOCKS: usize = 12_000;
+/// A value nothing is known about.
+const UNKNOWN: u32 = 0;
 
-type Vn = u32;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Val {
-    Imm(u32),
-    Len,
-    /// Absolute load (also ancillary): code, offset.
-    Abs(u16, u32),
-    /// Indirect load: code, value of X, offset.
-    Ind(u16, Vn, u32),
-    Msh(u32),
-    Alu(u16, Vn, Vn),
-    Neg(Vn),
-    /// A value we know nothing about (different on different paths), numbered per site.
-    Opaque(u32),
+fn class(code: u16) -> u16 {
+    code & 0x07
+}
+fn mode(code: u16) -> u16 {
+    code & 0xe0
+}
+fn src_x(code: u16) -> bool {
+    code & 0x08 != 0
+}
+fn bit(r: usize) -> u32 {
+    1 << r
 }
 
+const CLASS_LD: u16 = 0x00;
+const CLASS_LDX: u16 = 0x01;
+const CLASS_ST: u16 = 0x02;
+const CLASS_STX: u16 = 0x03;
+const CLASS_ALU: u16 = 0x04;
+const CLASS_JMP: u16 = 0x05;
+const CLASS_RET: u16 = 0x06;
+const CLASS_MISC: u16 = 0x07;
+const MODE_IND: u16 = 0x40;
+const MODE_MEM: u16 = 0x60;
+
+/// The register a statement reads (RAX for both), if any.
+fn reads(s: &Insn) -> Option<usize> {
+    if s.code == NOP {
+        return None;
+    }
+    match class(s.code) {
+        CLASS_RET => match s.code & 0x18 {
+            0x10 => Some(RA),
+            0x08 => Some(RX),
+            _ => None,
+        },
+        CLASS_LD | CLASS_LDX => match mode(s.code) {
+            MODE_IND => Some(RX),
+            MODE_MEM if (s.k as usize) < MEM => Some(s.k as usize),
+            _ => None,
+        },
+        CLASS_ST => Some(RA),
+        CLASS_STX => Some(RX),
+        CLASS_JMP | CLASS_ALU => Some(if src_x(s.code) { RAX } else { RA }),
+        _ => Some(if s.code == op::TXA { RX } else { RA }),
+    }
+}
+
+/// The register the jump or return ending a block reads; a goto block's `ja` reads nothing.
+fn term_reads(code: u16, k: u32) -> Option<usize> {
+    if code == op::JA {
+        None
+    } else {
+        reads(&Insn::stmt(code, k))
+    }
+}
+
+/// A block's statements without the deleted ones. A conditional jump among the statements (the
+/// live `vlan N` test has one) gives its targets as offsets in the statement list, deleted
+/// entries included; they are resolved as libpcap does when it lays out a block: against the
+/// first n entries of the list, n being the number of statements left, and a jump that is the
+/// last statement but one keeps offsets 0. (With deletions before the targets this is not
+/// the jump the code generator meant, but it is libpcap's program.) An unconditional `ja` keeps
+/// its count.
+fn emit_stmts(list: &[Insn]) -> Res<Vec<Insn>> {
+    let live: Vec<usize> = (0..list.len()).filter(|&i| list[i].code != NOP).collect();
+    let n = live.len();
+    let mut out = Vec::with_capacity(n);
+    for (at, &i) in live.iter().enumerate() {
+        let mut s = list[i];
+        if class(s.code) == CLASS_JMP && s.code != op::JA && at + 2 != n {
+            let resolve = |rel: u8| -> Res<u8> {
+                let target = i + 1 + rel as usize;
+                if target >= n {
+                    return Err(format!(
+                        "no destination found for block-local relative jump: off={at}"
+                    ));
+                }
+                match target.checked_sub(at + 1) {
+                    Some(d) if d < 256 => Ok(d as u8),
+                    _ => Err(format!(
+                        "out-of-range jump for block-local relative jump: off={at}"
+                    )),
+                }
+            };
+            s.jt = resolve(s.jt)?;
+            s.jf = resolve(s.jf)?;
+        } else if class(s.code) == CLASS_JMP && s.code != op::JA {
+            s.jt = 0;
+            s.jf = 0;
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// The register a statement writes, if any.
+fn writes(s: &Insn) -> Option<usize> {
+    if s.code == NOP {
+        return None;
+    }
+    match class(s.code) {
+        CLASS_LD | CLASS_ALU => Some(RA),
+        CLASS_LDX => Some(RX),
+        CLASS_ST | CLASS_STX if (s.k as usize) < MEM => Some(s.k as usize),
+        CLASS_MISC => Some(if s.code == op::TAX { RX } else { RA }),
+        _ => None,
+    }
+}
+
+/// The value-number table: (opcode, operand, operand) -> number, and the constants.
 #[derive(Default)]
-struct Table {
-    map: HashMap<Val, Vn>,
-    vals: Vec<Val>,
+struct Values {
+    map: std::collections::HashMap<(u16, u32, u32), u32>,
+    /// Constant of each number (index 0 is UNKNOWN).
+    konst: Vec<Option<u32>>,
 }
 
-impl Table {
-    fn vn(&mut self, v: Val) -> Vn {
-        let v = match v {
-            Val::Alu(code, a, b) => match (self.vals[a as usize], self.vals[b as usize]) {
-                (Val::Imm(x), Val::Imm(y)) => match fold(code, x, y) {
-                    Some(r) => Val::Imm(r),
-                    None => v,
-                },
-                (_, Val::Imm(0)) if matches!(code & 0xf0, 0x50 | 0x20) => Val::Imm(0),
-                (_, Val::Imm(0xffff_ffff)) if code & 0xf0 == 0x40 => Val::Imm(0xffff_ffff),
-                _ => v,
-            },
-            Val::Neg(a) => match self.vals[a as usize] {
-                Val::Imm(x) => Val::Imm(x.wrapping_neg()),
-                _ => v,
-            },
-            _ => v,
+impl Values {
+    fn reset(&mut self) {
+        self.map.clear();
+        self.konst.clear();
+        self.konst.push(None);
+    }
+    fn num(&mut self, code: u16, v0: u32, v1: u32) -> u32 {
+        if let Some(&v) = self.map.get(&(code, v0, v1)) {
+            return v;
+        }
+        let v = self.konst.len() as u32;
+        let is_imm = mode(code) == 0 && (class(code) == CLASS_LD || class(code) == CLASS_LDX);
+        self.konst.push(if is_imm { Some(v0) } else { None });
+        self.map.insert((code, v0, v1), v);
+        v
+    }
+    fn k(&mut self, c: u32) -> u32 {
+        self.num(op::LD_IMM, c, 0)
+    }
+    fn konst(&self, v: u32) -> Option<u32> {
+        self.konst.get(v as usize).copied().flatten()
+    }
+}
+
+/// Sets of block or edge numbers, one row each, in one allocation.
+struct Sets {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Sets {
+    fn new(rows: usize, width: usize) -> Sets {
+        let words = width / 64 + 1;
+        Sets {
+            words,
+            bits: vec![0; rows * words],
+        }
+    }
+    fn fill(&mut self) {
+        self.bits.iter_mut().for_each(|w| *w = !0);
+    }
+    fn row(&self, r: usize) -> &[u64] {
+        &self.bits[r * self.words..(r + 1) * self.words]
+    }
+    fn clear_row(&mut self, r: usize) {
+        let w = self.words;
+        self.bits[r * w..(r + 1) * w].iter_mut().for_each(|x| *x = 0);
+    }
+    fn insert(&mut self, r: usize, i: usize) {
+        self.bits[r * self.words + i / 64] |= 1 << (i % 64);
+    }
+    fn has(&self, r: usize, i: usize) -> bool {
+        self.bits[r * self.words + i / 64] & (1 << (i % 64)) != 0
+    }
+    /// Row `dst` &= row `src`.
+    fn intersect(&mut self, dst: usize, src: usize) {
+        if dst == src {
+            return;
+        }
+        let w = self.words;
+        for i in 0..w {
+            let s = self.bits[src * w + i];
+            self.bits[dst * w + i] &= s;
+        }
+    }
+}
+
+struct Blk {
+    stmts: Vec<Insn>,
+    /// The jump (JEQ/JGT/JGE/JSET with K or X, JA for a plain goto) or the return.
+    code: u16,
+    k: u32,
+    jt: usize,
+    jf: usize,
+    level: usize,
+    /// Value numbers of the registers at the end of the block.
+    val: [u32; N_REGS],
+    /// Value number of the jump's operand.
+    oval: u32,
+    kill: u32,
+    in_use: u32,
+    out_use: u32,
+    /// Opcodes of the edges for threading, as of this pass (the false edge negated).
+    code_t: i32,
+    code_f: i32,
+}
+
+impl Blk {
+    fn leaf(&self) -> bool {
+        self.jt == NONE
+    }
+}
+
+/// One branch: the true or the false edge of a block.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Edge {
+    from: usize,
+    taken: bool,
+}
+
+struct Opt {
+    b: Vec<Blk>,
+    root: usize,
+    vals: Values,
+    /// Something changed in this pass.
+    changed: bool,
+    /// Something other than branch movement changed in this pass.
+    moved_code: bool,
+    /// Blocks by level, each in processing order.
+    levels: Vec<Vec<usize>>,
+    dom: Sets,
+    /// Edge dominators; edge numbers: true edge of block i is i, false edge n + i.
+    edom: Sets,
+    /// Predecessor edges of each block, in processing order.
+    preds: Vec<Vec<Edge>>,
+}
+
+type Res<T> = Result<T, String>;
+
+impl Opt {
+    fn new(cfg: &Cfg) -> Opt {
+        // Effect blocks (gotos) are part of the block they lead to when nothing else leads
+        // there, as libpcap prepends such statements to the next test.
+        let n0 = cfg.blocks.len();
+        let mut npred = vec![0usize; n0];
+        for b in cfg.order() {
+            for s in match cfg.blocks[b].term {
+                Term::Cond { jt, jf, .. } => vec![jt, jf],
+                Term::Goto(t) => vec![t],
+                Term::Ret(_) => vec![],
+            } {
+                npred[s] += 1;
+            }
+        }
+        let expand = |b: usize| -> (Vec<Insn>, Term) {
+            let mut stmts = cfg.blocks[b].stmts.clone();
+            let mut term = cfg.blocks[b].term;
+            let mut steps = 0;
+            while let Term::Goto(t) = term {
+                if npred[t] != 1 || t == b || steps > n0 {
+                    break;
+                }
+                stmts.extend_from_slice(&cfg.blocks[t].stmts);
+                term = cfg.blocks[t].term;
+                steps += 1;
+            }
+            (stmts, term)
         };
-        if let Some(&n) = self.map.get(&v) {
-            return n;
-        }
-        let n = self.vals.len() as Vn;
-        self.vals.push(v);
-        self.map.insert(v, n);
-        n
-    }
-    fn imm(&self, n: Vn) -> Option<u32> {
-        match self.vals[n as usize] {
-            Val::Imm(k) => Some(k),
-            _ => None,
-        }
-    }
-}
-
-/// `a op b` for an ALU operation code (the K/X bit ignored); None for division by zero.
-fn fold(code: u16, a: u32, b: u32) -> Option<u32> {
-    Some(match code & 0xf0 {
-        0x00 => a.wrapping_add(b),
-        0x10 => a.wrapping_sub(b),
-        0x20 => a.wrapping_mul(b),
-        0x30 => a.checked_div(b)?,
-        0x90 => a.checked_rem(b)?,
-        0x40 => a | b,
-        0x50 => a & b,
-        0xa0 => a ^ b,
-        0x60 => a.wrapping_shl(b),
-        0x70 => a.wrapping_shr(b),
-        _ => return None,
-    })
-}
-
-/// What is known at a point: the value numbers of A, X, M[], and facts about values.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct State {
-    a: Option<Vn>,
-    x: Option<Vn>,
-    m: [Option<Vn>; BPF_MEMWORDS as usize],
-    /// Value -> Ok(k): equals k; Err(set): differs from each of these.
-    facts: HashMap<Vn, Result<u32, Vec<u32>>>,
-    /// Outcomes of jumps (`jgt`, `jge`, `jset` against constants) on values.
-    preds: HashMap<(Vn, u16, u32), bool>,
-}
-
-impl State {
-    fn entry() -> State {
-        State {
-            a: None,
-            x: None,
-            m: [None; BPF_MEMWORDS as usize],
-            facts: HashMap::new(),
-            preds: HashMap::new(),
-        }
-    }
-
-    fn meet(&self, o: &State) -> State {
-        let keep = |a: Option<Vn>, b: Option<Vn>| if a == b { a } else { None };
-        let mut m = [None; BPF_MEMWORDS as usize];
-        for (i, slot) in m.iter_mut().enumerate() {
-            *slot = keep(self.m[i], o.m[i]);
-        }
-        let mut facts = HashMap::new();
-        for (v, f) in &self.facts {
-            if let Some(g) = o.facts.get(v) {
-                match (f, g) {
-                    (Ok(a), Ok(b)) if a == b => {
-                        facts.insert(*v, Ok(*a));
-                    }
-                    (Err(a), Err(b)) => {
-                        let both: Vec<u32> = a.iter().filter(|k| b.contains(k)).copied().collect();
-                        if !both.is_empty() {
-                            facts.insert(*v, Err(both));
-                        }
-                    }
-                    (Ok(a), Err(b)) | (Err(b), Ok(a)) => {
-                        // equal to a on one side, not in b on the other: "not in b" holds on
-                        // both only for the values of b that differ from a.
-                        let ne: Vec<u32> = b.iter().filter(|k| *k != a).copied().collect();
-                        if !ne.is_empty() {
-                            facts.insert(*v, Err(ne));
-                        }
-                    }
-                    _ => {}
+        // Number in pre-order, true branch first.
+        let mut id = vec![NONE; n0];
+        let mut order = Vec::new();
+        let mut terms = Vec::new();
+        let mut stack = vec![cfg.entry];
+        while let Some(c) = stack.pop() {
+            if id[c] != NONE {
+                continue;
+            }
+            id[c] = order.len();
+            let (stmts, term) = expand(c);
+            order.push(stmts);
+            terms.push(term);
+            match term {
+                Term::Cond { jt, jf, .. } => {
+                    stack.push(jf);
+                    stack.push(jt);
                 }
+                Term::Goto(t) => stack.push(t),
+                Term::Ret(_) => {}
             }
         }
-        let preds = self
-            .preds
-            .iter()
-            .filter(|(k, v)| o.preds.get(k) == Some(v))
-            .map(|(k, v)| (*k, *v))
+        let n = order.len();
+        let b = order
+            .into_iter()
+            .zip(terms)
+            .map(|(stmts, term)| {
+                let (code, k, jt, jf) = match term {
+                    Term::Cond { jmp, jt, jf } => (jmp.code(), jmp.k, id[jt], id[jf]),
+                    Term::Goto(t) => (op::JA, 0, id[t], id[t]),
+                    Term::Ret(k) => (op::RET_K, k, NONE, NONE),
+                };
+                Blk {
+                    stmts,
+                    code,
+                    k,
+                    jt,
+                    jf,
+                    level: 0,
+                    val: [UNKNOWN; N_REGS],
+                    oval: UNKNOWN,
+                    kill: 0,
+                    in_use: 0,
+                    out_use: 0,
+                    code_t: 0,
+                    code_f: 0,
+                }
+            })
             .collect();
-        State {
-            a: keep(self.a, o.a),
-            x: keep(self.x, o.x),
-            m,
-            facts,
-            preds,
+        Opt {
+            b,
+            root: 0,
+            vals: Values::default(),
+            changed: false,
+            moved_code: false,
+            levels: Vec::new(),
+            dom: Sets::new(n, n),
+            edom: Sets::new(2 * n, 2 * n),
+            preds: vec![Vec::new(); n],
         }
     }
 
-    fn known(&self, t: &Table, v: Vn) -> Option<u32> {
-        t.imm(v).or(match self.facts.get(&v) {
-            Some(Ok(k)) => Some(*k),
-            _ => None,
-        })
+    fn n(&self) -> usize {
+        self.b.len()
     }
 
-    /// The outcome of `jmp` if it is decided here.
-    fn decide(&self, t: &Table, jmp: &Jmp) -> Option<bool> {
-        let a = self.a?;
-        let rhs = if jmp.x { self.known(t, self.x?)? } else { jmp.k };
-        if let Some(av) = self.known(t, a) {
-            return Some(jmp.eval(av, rhs));
+    fn to_cfg(&self) -> Res<Cfg> {
+        let mut cfg = Cfg {
+            blocks: Vec::with_capacity(self.n()),
+            entry: self.root,
+        };
+        for b in &self.b {
+            let stmts = emit_stmts(&b.stmts)?;
+            let term = if b.leaf() {
+                Term::Ret(b.k)
+            } else if b.code == op::JA {
+                Term::Goto(b.jt)
+            } else {
+                Term::Cond {
+                    jmp: Jmp {
+                        op: b.code & 0xf0,
+                        x: src_x(b.code),
+                        k: b.k,
+                    },
+                    jt: b.jt,
+                    jf: b.jf,
+                }
+            };
+            cfg.blocks.push(Block { stmts, term });
         }
-        if let Some(&r) = self.preds.get(&(a, jmp.op, rhs)) {
-            return Some(r);
+        Ok(cfg)
+    }
+
+    fn edge_to(&self, e: Edge) -> usize {
+        let b = &self.b[e.from];
+        if e.taken {
+            b.jt
+        } else {
+            b.jf
         }
-        if jmp.op == BPF_JEQ {
-            if let Some(Err(ne)) = self.facts.get(&a) {
-                if ne.contains(&rhs) {
-                    return Some(false);
+    }
+    fn set_edge(&mut self, e: Edge, to: usize) {
+        let b = &mut self.b[e.from];
+        if e.taken {
+            b.jt = to;
+        } else {
+            b.jf = to;
+        }
+    }
+    fn edge_id(&self, e: Edge) -> usize {
+        if e.taken {
+            e.from
+        } else {
+            self.n() + e.from
+        }
+    }
+    fn edge_of(&self, id: usize) -> Edge {
+        let n = self.n();
+        Edge {
+            from: id % n,
+            taken: id < n,
+        }
+    }
+
+    fn mark_code(&mut self) {
+        self.changed = true;
+        self.moved_code = true;
+    }
+
+    /// Levels (0 for returns, else one more than the highest successor), each level listing
+    /// its blocks last-finished first in a depth-first walk, true branch first.
+    fn find_levels(&mut self) {
+        let n = self.n();
+        let mut seen = vec![false; n];
+        let mut finished: Vec<usize> = Vec::new();
+        let mut stack: Vec<(usize, u8)> = vec![(self.root, 0)];
+        seen[self.root] = true;
+        while let Some(top) = stack.last_mut() {
+            let (b, step) = *top;
+            let next = match step {
+                0 => self.b[b].jt,
+                1 => self.b[b].jf,
+                _ => {
+                    stack.pop();
+                    let blk = &self.b[b];
+                    let level = if blk.leaf() {
+                        0
+                    } else {
+                        self.b[blk.jt].level.max(self.b[blk.jf].level) + 1
+                    };
+                    self.b[b].level = level;
+                    finished.push(b);
+                    continue;
+                }
+            };
+            top.1 += 1;
+            if next != NONE && !seen[next] {
+                seen[next] = true;
+                stack.push((next, 0));
+            }
+        }
+        let max = self.b[self.root].level;
+        self.levels = vec![Vec::new(); max + 1];
+        for &b in finished.iter().rev() {
+            let l = self.b[b].level;
+            self.levels[l].push(b);
+        }
+    }
+
+    /// Blocks from the root's level down (predecessors before successors).
+    fn top_down(&self) -> Vec<usize> {
+        self.levels.iter().rev().flatten().copied().collect()
+    }
+
+    /// Blocks from level 1 up.
+    fn bottom_up(&self) -> Vec<usize> {
+        self.levels.iter().skip(1).flatten().copied().collect()
+    }
+
+    fn find_dom(&mut self) {
+        self.dom.fill();
+        self.dom.clear_row(self.root);
+        for b in self.top_down() {
+            self.dom.insert(b, b);
+            let (jt, jf) = (self.b[b].jt, self.b[b].jf);
+            if jt == NONE {
+                continue;
+            }
+            self.dom.intersect(jt, b);
+            self.dom.intersect(jf, b);
+        }
+    }
+
+    fn find_edom(&mut self) {
+        let n = self.n();
+        self.edom.fill();
+        self.edom.clear_row(self.root);
+        self.edom.clear_row(n + self.root);
+        for b in self.top_down() {
+            for e in [b, n + b] {
+                self.edom.insert(e, e);
+                let to = if e < n { self.b[b].jt } else { self.b[b].jf };
+                if to != NONE {
+                    self.edom.intersect(to, e);
+                    self.edom.intersect(n + to, e);
                 }
             }
-            if jmp.x && self.x == Some(a) {
-                return Some(true);
+        }
+    }
+
+    /// Registers each block reads before writing (`in_use`), writes before reading (`kill`),
+    /// and that are read after it (`out_use`).
+    fn find_use(&mut self) {
+        for b in self.top_down() {
+            let blk = &mut self.b[b];
+            let (mut def, mut used, mut kill) = (0u32, 0u32, 0u32);
+            let note = |r: Option<usize>, def: u32, used: &mut u32| match r {
+                Some(RAX) => {
+                    *used |= (bit(RA) | bit(RX)) & !def;
+                }
+                Some(r) => *used |= bit(r) & !def,
+                None => {}
+            };
+            for s in &blk.stmts {
+                if s.code == NOP {
+                    continue;
+                }
+                note(reads(s), def, &mut used);
+                if let Some(w) = writes(s) {
+                    if used & bit(w) == 0 {
+                        kill |= bit(w);
+                    }
+                    def |= bit(w);
+                }
             }
+            if class(blk.code) == CLASS_JMP {
+                note(term_reads(blk.code, blk.k), def, &mut used);
+            }
+            blk.kill = kill;
+            blk.in_use = used;
+            blk.out_use = 0;
+        }
+        for b in self.bottom_up() {
+            let (jt, jf) = (self.b[b].jt, self.b[b].jf);
+            let out = self.b[jt].in_use | self.b[jf].in_use;
+            let blk = &mut self.b[b];
+            blk.out_use |= out;
+            blk.in_use |= blk.out_use & !blk.kill;
+        }
+    }
+
+    fn find_preds(&mut self) {
+        for p in self.preds.iter_mut() {
+            p.clear();
+        }
+        for b in self.top_down() {
+            if self.b[b].leaf() {
+                continue;
+            }
+            let (jt, jf) = (self.b[b].jt, self.b[b].jf);
+            self.preds[jt].insert(0, Edge { from: b, taken: true });
+            self.preds[jf].insert(
+                0,
+                Edge {
+                    from: b,
+                    taken: false,
+                },
+            );
+        }
+    }
+
+    /// One step of value numbering on statement `i` of block `b`; with `alter`, rewrites it.
+    fn stmt(&mut self, b: usize, i: usize, val: &mut [u32; N_REGS], alter: bool) -> Res<()> {
+        let s = self.b[b].stmts[i];
+        let mut out = s;
+        // Puts `v` in register `r`, or deletes the statement if `r` already holds it.
+        let store = |out: &mut Insn, val: &mut [u32; N_REGS], r: usize, v: u32| {
+            if alter && v != UNKNOWN && val[r] == v {
+                out.code = NOP;
+            } else {
+                val[r] = v;
+            }
+        };
+        match s.code {
+            op::LD_W_ABS | op::LD_H_ABS | op::LD_B_ABS => {
+                let v = self.vals.num(s.code, s.k, 0);
+                store(&mut out, val, RA, v);
+            }
+            op::LD_W_IND | op::LD_H_IND | op::LD_B_IND => {
+                let x = val[RX];
+                let v = match self.vals.konst(x) {
+                    Some(c) if alter => {
+                        out.code = CLASS_LD | (s.code & 0x18) | 0x20;
+                        out.k = s.k.wrapping_add(c);
+                        self.mark_code();
+                        self.vals.num(out.code, out.k, 0)
+                    }
+                    _ => self.vals.num(s.code, s.k, x),
+                };
+                store(&mut out, val, RA, v);
+            }
+            op::LD_W_LEN => {
+                let v = self.vals.num(s.code, 0, 0);
+                store(&mut out, val, RA, v);
+            }
+            op::LD_IMM => {
+                let v = self.vals.k(s.k);
+                store(&mut out, val, RA, v);
+            }
+            op::LDX_IMM => {
+                let v = self.vals.k(s.k);
+                store(&mut out, val, RX, v);
+            }
+            op::LDX_B_MSH => {
+                let v = self.vals.num(s.code, s.k, 0);
+                store(&mut out, val, RX, v);
+            }
+            op::NEG => match self.vals.konst(val[RA]) {
+                Some(c) if alter => {
+                    out = Insn::stmt(op::LD_IMM, c.wrapping_neg());
+                    val[RA] = self.vals.k(out.k);
+                }
+                _ => val[RA] = self.vals.num(s.code, val[RA], 0),
+            },
+            code if class(code) == CLASS_ALU && !src_x(code) => {
+                let o = code & 0xf0;
+                if alter {
+                    if s.k == 0 {
+                        match o {
+                            0x00 | 0x60 | 0x70 | 0x40 | 0xa0 => {
+                                out.code = NOP;
+                                self.b[b].stmts[i] = out;
+                                return Ok(());
+                            }
+                            0x20 | 0x50 => {
+                                out.code = op::LD_IMM;
+                                val[RA] = self.vals.k(0);
+                                self.b[b].stmts[i] = out;
+                                return Ok(());
+                            }
+                            0x30 => return Err("division by zero".to_owned()),
+                            0x90 => return Err("modulus by zero".to_owned()),
+                            _ => {}
+                        }
+                    }
+                    if let Some(a) = self.vals.konst(val[RA]) {
+                        out = Insn::stmt(op::LD_IMM, fold(o, a, s.k)?);
+                        self.mark_code();
+                        val[RA] = self.vals.k(out.k);
+                        self.b[b].stmts[i] = out;
+                        return Ok(());
+                    }
+                }
+                let kv = self.vals.k(s.k);
+                val[RA] = self.vals.num(code, val[RA], kv);
+            }
+            code if class(code) == CLASS_ALU => {
+                let o = code & 0xf0;
+                let xk = self.vals.konst(val[RX]);
+                let ak = self.vals.konst(val[RA]);
+                if let (true, Some(x)) = (alter, xk) {
+                    if let Some(a) = ak {
+                        out = Insn::stmt(op::LD_IMM, fold(o, a, x)?);
+                        self.mark_code();
+                        val[RA] = self.vals.k(out.k);
+                    } else {
+                        out = Insn::stmt(CLASS_ALU | o, x);
+                        if (o == 0x60 || o == 0x70) && x > 31 {
+                            return Err("shift by more than 31 bits".to_owned());
+                        }
+                        self.mark_code();
+                        let kv = self.vals.k(x);
+                        val[RA] = self.vals.num(out.code, val[RA], kv);
+                    }
+                } else if alter && ak == Some(0) && matches!(o, 0x00 | 0x40 | 0xa0) {
+                    out = Insn::stmt(op::TXA, 0);
+                    store(&mut out, val, RA, val[RX]);
+                } else if alter && ak == Some(0) && matches!(o, 0x20 | 0x30 | 0x90 | 0x50 | 0x60 | 0x70) {
+                    out = Insn::stmt(op::LD_IMM, 0);
+                    let z = self.vals.k(0);
+                    store(&mut out, val, RA, z);
+                } else {
+                    val[RA] = self.vals.num(code, val[RA], val[RX]);
+                }
+            }
+            op::TXA => store(&mut out, val, RA, val[RX]),
+            op::TAX => store(&mut out, val, RX, val[RA]),
+            op::LD_MEM | op::LDX_MEM if (s.k as usize) < MEM => {
+                let v = val[s.k as usize];
+                let x = s.code == op::LDX_MEM;
+                if let (true, Some(c)) = (alter, self.vals.konst(v)) {
+                    out = Insn::stmt(if x { op::LDX_IMM } else { op::LD_IMM }, c);
+                    self.mark_code();
+                }
+                store(&mut out, val, if x { RX } else { RA }, v);
+            }
+            op::ST | op::STX if (s.k as usize) < MEM => {
+                let v = if s.code == op::ST { val[RA] } else { val[RX] };
+                store(&mut out, val, s.k as usize, v);
+            }
+            _ => {}
+        }
+        self.b[b].stmts[i] = out;
+        Ok(())
+    }
+
+    fn opt_block(&mut self, b: usize, do_stmts: bool) -> Res<()> {
+        let mut val = [UNKNOWN; N_REGS];
+        if let Some((first, rest)) = self.preds[b].split_first() {
+            val = self.b[first.from].val;
+            for e in rest {
+                let pv = &self.b[e.from].val;
+                for (v, p) in val.iter_mut().zip(pv) {
+                    if *v != *p {
+                        *v = UNKNOWN;
+                    }
+                }
+            }
+        }
+        let (aval, xval) = (val[RA], val[RX]);
+        for i in 0..self.b[b].stmts.len() {
+            self.stmt(b, i, &mut val, do_stmts)?;
+        }
+        self.b[b].val = val;
+        let blk = &self.b[b];
+        let unchanged =
+            blk.out_use == 0 && aval != UNKNOWN && val[RA] == aval && xval != UNKNOWN && val[RX] == xval;
+        if do_stmts && (unchanged || class(blk.code) == CLASS_RET) {
+            if !blk.stmts.is_empty() {
+                self.b[b].stmts.clear();
+                self.mark_code();
+            }
+        } else {
+            self.peep(b);
+            self.dead_stores(b);
+        }
+        let blk = &self.b[b];
+        let oval = if src_x(blk.code) {
+            blk.val[RX]
+        } else {
+            self.vals.k(blk.k)
+        };
+        let blk = &mut self.b[b];
+        blk.oval = oval;
+        blk.code_t = blk.code as i32;
+        blk.code_f = -(blk.code as i32);
+        Ok(())
+    }
+
+    /// The next statement at or after `i` that is not deleted.
+    fn live_at(&self, b: usize, mut i: usize) -> Option<usize> {
+        let st = &self.b[b].stmts;
+        while i < st.len() && st[i].code == NOP {
+            i += 1;
+        }
+        (i < st.len()).then_some(i)
+    }
+
+    fn peep(&mut self, b: usize) {
+        if self.b[b].stmts.is_empty() {
+            return;
+        }
+        let mut last = 0;
+        let mut at = 0;
+        while let Some(s) = self.live_at(b, at) {
+            let Some(next) = self.live_at(b, s + 1) else {
+                break;
+            };
+            last = next;
+            at = next;
+            let st = &mut self.b[b].stmts;
+            // st M[k]; ldx M[k] -> st M[k]; tax
+            if st[s].code == op::ST && st[next].code == op::LDX_MEM && st[s].k == st[next].k {
+                st[next].code = op::TAX;
+                self.mark_code();
+            }
+            let st = &mut self.b[b].stmts;
+            // ld #k; tax -> ldx #k; txa
+            if st[s].code == op::LD_IMM && st[next].code == op::TAX {
+                st[s].code = op::LDX_IMM;
+                st[next].code = op::TXA;
+                self.mark_code();
+            }
+            // ld #k; [ldxms]; add x; tax; ld [x + j] -> [ldxms]; ld [x + k+j] (X dead after).
+            if self.b[b].stmts[s].code == op::LD_IMM {
+                if self.b[b].out_use & bit(RX) != 0 {
+                    continue;
+                }
+                let add = if self.b[b].stmts[next].code != op::LDX_B_MSH {
+                    Some(next)
+                } else {
+                    self.live_at(b, next + 1)
+                };
+                let Some(add) = add.filter(|&a| self.b[b].stmts[a].code == op::ADD_X) else {
+                    continue;
+                };
+                let Some(tax) = self
+                    .live_at(b, add + 1)
+                    .filter(|&t| self.b[b].stmts[t].code == op::TAX)
+                else {
+                    continue;
+                };
+                let Some(ild) = self.live_at(b, tax + 1).filter(|&l| {
+                    let c = self.b[b].stmts[l].code;
+                    class(c) == CLASS_LD && mode(c) == MODE_IND
+                }) else {
+                    continue;
+                };
+                let st = &mut self.b[b].stmts;
+                st[ild].k = st[ild].k.wrapping_add(st[s].k);
+                st[s].code = NOP;
+                st[add].code = NOP;
+                st[tax].code = NOP;
+                self.mark_code();
+            }
+        }
+        let blk = &self.b[b];
+        if blk.leaf() || blk.code == op::JA {
+            return;
+        }
+        if blk.code == op::JEQ_K && blk.out_use & bit(RA) == 0 {
+            let lc = blk.stmts[last].code;
+            let lk = blk.stmts[last].k;
+            let xk = self.vals.konst(blk.val[RX]);
+            let blk = &mut self.b[b];
+            if lc == op::SUB_X {
+                if let Some(x) = xk {
+                    blk.k = blk.k.wrapping_add(x);
+                    blk.stmts[last].code = NOP;
+                    self.mark_code();
+                } else if blk.k == 0 {
+                    blk.stmts[last].code = NOP;
+                    blk.code = op::JEQ_X;
+                    self.mark_code();
+                }
+            } else if lc == op::SUB_K {
+                blk.stmts[last].code = NOP;
+                blk.k = blk.k.wrapping_add(lk);
+                self.mark_code();
+            } else if lc == op::AND_K && blk.k == 0 {
+                blk.k = lk;
+                blk.code = op::JSET_K;
+                blk.stmts[last].code = NOP;
+                std::mem::swap(&mut blk.jt, &mut blk.jf);
+                self.mark_code();
+            }
+        }
+        let blk = &mut self.b[b];
+        if blk.code == op::JSET_K {
+            if blk.k == 0 {
+                blk.jt = blk.jf;
+            }
+            if blk.k == 0xffff_ffff {
+                blk.jf = blk.jt;
+            }
+        }
+        if let (Some(x), true) = (self.vals.konst(self.b[b].val[RX]), src_x(self.b[b].code)) {
+            let blk = &mut self.b[b];
+            blk.code &= !0x08;
+            blk.k = x;
+        }
+        if let (Some(a), false) = (self.vals.konst(self.b[b].val[RA]), src_x(self.b[b].code)) {
+            let blk = &mut self.b[b];
+            let taken = Jmp::k(blk.code & 0xf0, blk.k).eval(a, 0);
+            if blk.jt != blk.jf {
+                self.mark_code();
+            }
+            let blk = &mut self.b[b];
+            if taken {
+                blk.jf = blk.jt;
+            } else {
+                blk.jt = blk.jf;
+            }
+        }
+    }
+
+    fn dead_stores(&mut self, b: usize) {
+        let mut last: [Option<usize>; N_REGS] = [None; N_REGS];
+        let n = self.b[b].stmts.len();
+        let (code, k) = (self.b[b].code, self.b[b].k);
+        for i in 0..=n {
+            let s = if i < n {
+                self.b[b].stmts[i]
+            } else {
+                Insn::stmt(NOP, 0)
+            };
+            let r = if i < n { reads(&s) } else { term_reads(code, k) };
+            match r {
+                Some(RAX) => {
+                    last[RA] = None;
+                    last[RX] = None;
+                }
+                Some(r) => last[r] = None,
+                None => {}
+            }
+            if let Some(w) = writes(&s) {
+                if let Some(p) = last[w] {
+                    self.b[b].stmts[p].code = NOP;
+                    self.mark_code();
+                }
+                // The jump defines nothing, so `i < n` here.
+                last[w] = Some(i);
+            }
+        }
+        let out = self.b[b].out_use;
+        for (r, l) in last.iter().enumerate() {
+            if let Some(p) = *l {
+                if out & bit(r) == 0 {
+                    self.b[b].stmts[p].code = NOP;
+                    self.mark_code();
+                }
+            }
+        }
+    }
+
+    /// A register read after `to` holds a different value at the end of `from`.
+    fn use_conflict(&self, from: usize, to: usize) -> bool {
+        let used = self.b[to].out_use;
+        (0..N_REGS).any(|r| used & bit(r) != 0 && self.b[from].val[r] != self.b[to].val[r])
+    }
+
+    /// Where `child` goes when entered after the dominating edge `e` was taken, if its test
+    /// repeats that edge's test.
+    fn fold_edge(&self, child: usize, e: Edge) -> Option<usize> {
+        let p = &self.b[e.from];
+        let code = if e.taken { p.code_t } else { p.code_f };
+        let c = &self.b[child];
+        if c.code == op::JA || c.code as i32 != code.abs() {
+            return None;
+        }
+        if c.val[RA] != p.val[RA] {
+            return None;
+        }
+        if c.oval == p.oval {
+            return Some(if e.taken { c.jt } else { c.jf });
+        }
+        if e.taken && c.code == op::JEQ_K {
+            return Some(c.jf);
         }
         None
     }
 
-    fn add_fact(&mut self, t: &Table, jmp: &Jmp, taken: bool) {
-        let (Some(a), rhs) = (
-            self.a,
-            if jmp.x {
-                self.x.and_then(|x| self.known(t, x))
-            } else {
-                Some(jmp.k)
-            },
-        ) else {
+    fn thread(&mut self, e: Edge) {
+        let succ = self.edge_to(e);
+        if self.b[succ].leaf() {
             return;
+        }
+        let s = &self.b[succ];
+        if s.jt == s.jf && s.code != op::JA && !self.use_conflict(e.from, s.jt) {
+            let to = s.jt;
+            self.mark_code();
+            self.set_edge(e, to);
+        }
+        let id = self.edge_id(e);
+        let row: Vec<usize> = {
+            let r = self.edom.row(id);
+            let mut v = Vec::new();
+            for (w, &word) in r.iter().enumerate() {
+                let mut x = word;
+                while x != 0 {
+                    let t = x.trailing_zeros() as usize;
+                    x &= x - 1;
+                    v.push(w * 64 + t);
+                }
+            }
+            v
         };
-        let Some(k) = rhs else { return };
-        if jmp.op != BPF_JEQ {
-            if self.preds.len() < 256 {
-                self.preds.insert((a, jmp.op, k), taken);
+        'top: loop {
+            for &k in &row {
+                if k >= 2 * self.n() {
+                    break;
+                }
+                let dom_edge = self.edge_of(k);
+                let cur = self.edge_to(e);
+                if let Some(target) = self.fold_edge(cur, dom_edge) {
+                    if target != NONE && !self.use_conflict(e.from, target) {
+                        self.changed = true;
+                        self.set_edge(e, target);
+                        if !self.b[target].leaf() {
+                            continue 'top;
+                        }
+                        return;
+                    }
+                }
             }
             return;
         }
-        if taken {
-            self.facts.insert(a, Ok(k));
+    }
+
+    /// libpcap's or-pullup (`or`) and and-pullup: `common` is the exit the chain shares (true
+    /// for or), `next` the other.
+    fn pull_up(&mut self, b: usize, or: bool) {
+        let preds = self.preds[b].clone();
+        let Some(first) = preds.first() else {
+            return;
+        };
+        let val = self.b[first.from].val[RA];
+        if preds.iter().any(|e| self.b[e.from].val[RA] != val) {
+            return;
+        }
+        let common = |o: &Opt, x: usize| if or { o.b[x].jt } else { o.b[x].jf };
+        let down = |x: usize| Edge { from: x, taken: !or };
+        let mut diff = Edge {
+            from: first.from,
+            taken: self.b[first.from].jt == b,
+        };
+        let mut at_top = true;
+        let bc = common(self, b);
+        loop {
+            let d = self.edge_to(diff);
+            if d == NONE || common(self, d) != bc || !self.dom.has(d, b) {
+                return;
+            }
+            if self.b[d].val[RA] != val {
+                break;
+            }
+            diff = down(d);
+            at_top = false;
+        }
+        let mut same = down(self.edge_to(diff));
+        loop {
+            let s = self.edge_to(same);
+            if s == NONE || common(self, s) != bc || !self.dom.has(s, b) {
+                return;
+            }
+            if self.b[s].val[RA] == val {
+                break;
+            }
+            same = down(s);
+        }
+        let pull = self.edge_to(same);
+        let after = self.edge_to(down(pull));
+        self.set_edge(same, after);
+        let d = self.edge_to(diff);
+        self.set_edge(down(pull), d);
+        if at_top {
+            for e in preds {
+                let p = &mut self.b[e.from];
+                if p.jt == b {
+                    p.jt = pull;
+                } else {
+                    p.jf = pull;
+                }
+            }
         } else {
-            if let Err(ne) = self.facts.entry(a).or_insert_with(|| Err(Vec::new())) {
-                if !ne.contains(&k) && ne.len() < 32 {
-                    ne.push(k);
-                }
-            }
+            self.set_edge(diff, pull);
         }
+        self.changed = true;
     }
-}
 
-/// Runs one statement on the state; returns a simpler replacement (or None to delete it).
-/// Puts `v` in a register; None when it already holds it (the load is redundant).
-fn load(reg: &mut Option<Vn>, v: Vn) -> Option<()> {
-    if *reg == Some(v) {
-        return None;
+    fn pass(&mut self, do_stmts: bool) -> Res<()> {
+        self.vals.reset();
+        self.find_preds();
+        for b in self.top_down() {
+            self.opt_block(b, do_stmts)?;
+        }
+        if do_stmts {
+            return Ok(());
+        }
+        for b in self.bottom_up() {
+            self.thread(Edge { from: b, taken: true });
+            self.thread(Edge {
+                from: b,
+                taken: false,
+            });
+        }
+        self.find_preds();
+        for b in self.bottom_up() {
+            self.pull_up(b, true);
+            self.pull_up(b, false);
+        }
+        Ok(())
     }
-    *reg = Some(v);
-    Some(())
-}
 
-fn step(t: &mut Table, s: &mut State, insn: Insn, site: u32) -> Option<Insn> {
-    let k = insn.k;
-    let mut out = insn;
-    match insn.code {
-        op::LD_W_ABS | op::LD_H_ABS | op::LD_B_ABS => {
-            let v = t.vn(Val::Abs(insn.code, k));
-            load(&mut s.a, v)?;
-        }
-        op::LD_W_IND | op::LD_H_IND | op::LD_B_IND => {
-            let x = s.x.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            let v = match t.imm(x) {
-                Some(c) if (k as u64 + c as u64) < 0x8000_0000 => {
-                    let abs = insn.code - 0x20; // IND -> ABS
-                    out = Insn::stmt(abs, k + c);
-                    t.vn(Val::Abs(abs, k + c))
-                }
-                _ => t.vn(Val::Ind(insn.code, x, k)),
-            };
-            load(&mut s.a, v)?;
-        }
-        op::LD_W_LEN => {
-            let v = t.vn(Val::Len);
-            load(&mut s.a, v)?;
-        }
-        op::LD_IMM => {
-            let v = t.vn(Val::Imm(k));
-            load(&mut s.a, v)?;
-        }
-        op::LDX_IMM => {
-            let v = t.vn(Val::Imm(k));
-            load(&mut s.x, v)?;
-        }
-        op::LDX_W_LEN => {
-            let v = t.vn(Val::Len);
-            load(&mut s.x, v)?;
-        }
-        op::LDX_B_MSH => {
-            let v = t.vn(Val::Msh(k));
-            load(&mut s.x, v)?;
-        }
-        op::LD_MEM => {
-            let v = s.m[k as usize].unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            s.m[k as usize] = Some(v);
-            load(&mut s.a, v)?;
-            if let Some(c) = t.imm(v) {
-                out = Insn::stmt(op::LD_IMM, c);
+    fn run(&mut self, do_stmts: bool) -> Res<()> {
+        let mut idle = 0;
+        for _ in 0..10_000 {
+            self.changed = false;
+            self.moved_code = false;
+            self.find_levels();
+            self.find_dom();
+            self.find_use();
+            self.find_edom();
+            self.pass(do_stmts)?;
+            if !self.changed {
+                break;
             }
-        }
-        op::LDX_MEM => {
-            let v = s.m[k as usize].unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            s.m[k as usize] = Some(v);
-            load(&mut s.x, v)?;
-            if let Some(c) = t.imm(v) {
-                out = Insn::stmt(op::LDX_IMM, c);
-            }
-        }
-        op::ST => {
-            let v = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            load(&mut s.m[k as usize], v)?;
-            s.a = Some(v);
-        }
-        op::STX => {
-            let v = s.x.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            load(&mut s.m[k as usize], v)?;
-            s.x = Some(v);
-        }
-        op::TAX => {
-            let v = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            load(&mut s.x, v)?;
-            s.a = Some(v);
-        }
-        op::TXA => {
-            let v = s.x.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            load(&mut s.a, v)?;
-            s.x = Some(v);
-        }
-        op::NEG => {
-            let a = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            let v = t.vn(Val::Neg(a));
-            if let Some(c) = t.imm(v) {
-                out = Insn::stmt(op::LD_IMM, c);
-            }
-            s.a = Some(v);
-        }
-        code if code & 0x07 == crate::filter::BPF_ALU => {
-            let a = s.a.unwrap_or_else(|| t.vn(Val::Opaque(site)));
-            let is_x = code & 0x08 != 0;
-            let b = if is_x {
-                s.x.unwrap_or_else(|| t.vn(Val::Opaque(site + 1)))
+            if self.moved_code {
+                idle = 0;
             } else {
-                t.vn(Val::Imm(k))
-            };
-            if is_x {
-                if let Some(c) = t.imm(b) {
-                    let divides = matches!(code & 0xf0, 0x30 | 0x90);
-                    let shifts = matches!(code & 0xf0, 0x60 | 0x70);
-                    if !(divides && c == 0 || shifts && c > 31) {
-                        out = Insn::stmt(code & !0x08, c);
-                    }
-                }
-            }
-            let v = t.vn(Val::Alu(code & 0xf0, a, b));
-            if let Some(c) = t.imm(v) {
-                out = Insn::stmt(op::LD_IMM, c);
-            } else if !is_x || out.code != code {
-                // x + 0, x | 0, ... change nothing.
-                let c = t.imm(b);
-                if matches!(
-                    (code & 0xf0, c),
-                    (0x00 | 0x10 | 0x40 | 0xa0 | 0x60 | 0x70, Some(0)) | (0x20 | 0x30, Some(1))
-                ) {
-                    s.a = Some(a);
-                    return None;
-                }
-            }
-            s.a = Some(v);
-        }
-        _ => {}
-    }
-    Some(out)
-}
-
-/// Entry states of all reachable blocks (meet over predecessors), in `order`.
-fn entry_states(cfg: &Cfg, t: &mut Table, order: &[BlockId]) -> HashMap<BlockId, State> {
-    let mut incoming: HashMap<BlockId, State> = HashMap::new();
-    incoming.insert(cfg.entry, State::entry());
-    let mut entries = HashMap::new();
-    for &b in order {
-        let Some(mut s) = incoming.remove(&b) else {
-            continue;
-        };
-        entries.insert(b, s.clone());
-        let blk = &cfg.blocks[b];
-        for (i, insn) in blk.stmts.iter().enumerate() {
-            let site = (b as u32) << 12 | (i as u32) << 1;
-            let _ = step(t, &mut s, *insn, site);
-        }
-        let mut push = |to: BlockId, st: State| {
-            let merged = match incoming.get(&to) {
-                Some(old) => old.meet(&st),
-                None => st,
-            };
-            incoming.insert(to, merged);
-        };
-        match blk.term {
-            Term::Cond { jmp, jt, jf } => match s.decide(t, &jmp) {
-                Some(true) => push(jt, s),
-                Some(false) => push(jf, s),
-                None => {
-                    let mut st = s.clone();
-                    st.add_fact(t, &jmp, true);
-                    push(jt, st);
-                    let mut sf = s;
-                    sf.add_fact(t, &jmp, false);
-                    push(jf, sf);
-                }
-            },
-            Term::Goto(to) => push(to, s),
-            Term::Ret(_) => {}
-        }
-    }
-    entries
-}
-
-/// One round of value numbering, folding and threading; true if anything changed. With
-/// `stmts` false only jumps change (decided jumps, threading), as in libpcap's first
-/// optimizer loop, which moves branches while every load is still in place.
-fn simplify(cfg: &mut Cfg, stmts: bool) -> bool {
-    let mut t = Table::default();
-    let order = cfg.order();
-    let entries = entry_states(cfg, &mut t, &order);
-    let mut changed = false;
-    // Liveness, memoized for the whole pass: blocks change in `order`, and are only asked
-    // about before they change (everything asked about comes later in `order`).
-    let mut memo = HashMap::new();
-    for &b in &order {
-        let Some(entry) = entries.get(&b) else { continue };
-        let mut s = entry.clone();
-        let old = cfg.blocks[b].stmts.clone();
-        let mut new = Vec::with_capacity(old.len());
-        for (i, insn) in old.iter().enumerate() {
-            let site = (b as u32) << 12 | (i as u32) << 1;
-            if let Some(r) = step(&mut t, &mut s, *insn, site) {
-                new.push(r);
-            }
-        }
-        // `sub x; jeq #0` / `sub #k; jeq #0` compare directly (A's value afterwards is not
-        // used: every path reloads A before using it, checked by liveness below).
-        let mut term = cfg.blocks[b].term;
-        if let Term::Cond { jmp, jt, jf } = term {
-            if let Some(dec) = s.decide(&t, &jmp) {
-                term = Term::Goto(if dec { jt } else { jf });
-            } else if stmts && !jmp.x && jmp.op == BPF_JEQ {
-                if let Some(last) = new.last().copied() {
-                    let live_after = live_in(cfg, jt, &mut memo) | live_in(cfg, jf, &mut memo);
-                    if live_after & A_BIT == 0 {
-                        if last.code == op::SUB_K {
-                            new.pop();
-                            term = Term::Cond {
-                                jmp: Jmp::k(BPF_JEQ, jmp.k.wrapping_add(last.k)),
-                                jt,
-                                jf,
-                            };
-                        } else if last.code == op::ADD_K {
-                            new.pop();
-                            term = Term::Cond {
-                                jmp: Jmp::k(BPF_JEQ, jmp.k.wrapping_sub(last.k)),
-                                jt,
-                                jf,
-                            };
-                        } else if last.code == op::XOR_K {
-                            new.pop();
-                            term = Term::Cond {
-                                jmp: Jmp::k(BPF_JEQ, jmp.k ^ last.k),
-                                jt,
-                                jf,
-                            };
-                        } else if last.code == op::SUB_X && jmp.k == 0 {
-                            new.pop();
-                            term = Term::Cond {
-                                jmp: Jmp::x(BPF_JEQ),
-                                jt,
-                                jf,
-                            };
-                        } else if last.code == op::AND_K && jmp.k == 0 {
-                            new.pop();
-                            term = Term::Cond {
-                                jmp: Jmp::k(crate::filter::BPF_JSET, last.k),
-                                jt: jf,
-                                jf: jt,
-                            };
-                        }
-                    }
-                }
-            } else if jmp.x {
-                if let Some(c) = s.x.and_then(|x| t.imm(x)) {
-                    term = Term::Cond {
-                        jmp: Jmp::k(jmp.op, c),
-                        jt,
-                        jf,
-                    };
+                idle += 1;
+                if idle >= 100 {
+                    break;
                 }
             }
         }
-        if let Term::Cond { jt, jf, .. } = term {
-            if jt == jf {
-                term = Term::Goto(jt);
-            }
-        }
-        if !stmts {
-            new = old;
-        }
-        if new != cfg.blocks[b].stmts || term != cfg.blocks[b].term {
-            changed = true;
-            cfg.blocks[b].stmts = new;
-            cfg.blocks[b].term = term;
-        }
+        Ok(())
     }
-    // Jump threading: an edge into a block that changes nothing on that edge and whose jump
-    // is decided there goes to the decided successor.
-    let entries = entry_states(cfg, &mut t, &cfg.order());
-    let order = cfg.order();
-    let mut memo = HashMap::new();
-    for &p in &order {
-        let Some(entry) = entries.get(&p) else { continue };
-        let mut s = entry.clone();
-        for (i, insn) in cfg.blocks[p].stmts.clone().iter().enumerate() {
-            let site = (p as u32) << 12 | (i as u32) << 1;
-            let _ = step(&mut t, &mut s, *insn, site);
-        }
-        let Term::Cond { jmp, jt, jf } = cfg.blocks[p].term else {
-            continue;
-        };
-        let mut targets = [jt, jf];
-        for (idx, taken) in [(0usize, true), (1, false)] {
-            let mut st = s.clone();
-            st.add_fact(&t, &jmp, taken);
-            let mut target = targets[idx];
-            // Registers whose values on the new edge would differ from the old path's.
-            let mut dirty = 0u32;
-            let mut best = target;
-            // Follow a chain of blocks whose jumps are decided on this edge.
-            for _ in 0..64 {
-                let blk = &cfg.blocks[target];
-                let mut sim = st.clone();
-                for (i, insn) in blk.stmts.iter().enumerate() {
-                    let site = (target as u32) << 12 | (i as u32) << 1;
-                    let before = (sim.a, sim.x, sim.m);
-                    let r = step(&mut t, &mut sim, *insn, site);
-                    if r.is_some() {
-                        if sim.a != before.0 {
-                            dirty |= A_BIT;
-                        }
-                        if sim.x != before.1 {
-                            dirty |= X_BIT;
-                        }
-                        for (j, (n, o)) in sim.m.iter().zip(before.2.iter()).enumerate() {
-                            if n != o {
-                                dirty |= 1 << j;
-                            }
-                        }
-                    }
-                }
-                let next = match blk.term {
-                    Term::Cond {
-                        jmp: j2,
-                        jt: t2,
-                        jf: f2,
-                    } => match sim.decide(&t, &j2) {
-                        Some(true) => {
-                            sim.add_fact(&t, &j2, true);
-                            t2
-                        }
-                        Some(false) => {
-                            sim.add_fact(&t, &j2, false);
-                            f2
-                        }
-                        None => break,
-                    },
-                    Term::Goto(to) => to,
-                    Term::Ret(_) => break,
-                };
-                target = next;
-                st = sim;
-                if dirty & live_in(cfg, target, &mut memo) == 0 {
-                    best = target;
-                }
-            }
-            if best != targets[idx] {
-                targets[idx] = best;
-                changed = true;
-            }
-        }
-        cfg.blocks[p].term = Term::Cond {
-            jmp,
-            jt: targets[0],
-            jf: targets[1],
-        };
-    }
-    changed
-}
 
-const A_BIT: u32 = 1 << 16;
-const X_BIT: u32 = 1 << 17;
-
-/// Registers a statement reads and writes (bits 0..16 M[], 16 A, 17 X).
-fn uses_defs(insn: &Insn) -> (u32, u32) {
-    let k = insn.k;
-    match insn.code {
-        op::LD_W_ABS | op::LD_H_ABS | op::LD_B_ABS | op::LD_W_LEN | op::LD_IMM => (0, A_BIT),
-        op::LD_W_IND | op::LD_H_IND | op::LD_B_IND => (X_BIT, A_BIT),
-        op::LD_MEM => (1 << k, A_BIT),
-        op::LDX_MEM => (1 << k, X_BIT),
-        op::LDX_IMM | op::LDX_W_LEN | op::LDX_B_MSH => (0, X_BIT),
-        op::ST => (A_BIT, 1 << k),
-        op::STX => (X_BIT, 1 << k),
-        op::TAX => (A_BIT, X_BIT),
-        op::TXA => (X_BIT, A_BIT),
-        op::NEG => (A_BIT, A_BIT),
-        code if code & 0x07 == crate::filter::BPF_ALU => {
-            (A_BIT | if code & 0x08 != 0 { X_BIT } else { 0 }, A_BIT)
-        }
-        _ => (A_BIT | X_BIT | 0xffff, 0),
-    }
-}
-
-fn term_uses(term: &Term) -> u32 {
-    match term {
-        Term::Cond { jmp, .. } => A_BIT | if jmp.x { X_BIT } else { 0 },
-        _ => 0,
-    }
-}
-
-/// Registers live at the start of block `b`, memoized in `memo`.
-fn live_in(cfg: &Cfg, b: BlockId, memo: &mut HashMap<BlockId, u32>) -> u32 {
-    if let Some(&l) = memo.get(&b) {
-        return l;
-    }
-    let blk = &cfg.blocks[b];
-    let mut live = match blk.term {
-        Term::Cond { jt, jf, .. } => live_in(cfg, jt, memo) | live_in(cfg, jf, memo),
-        Term::Goto(t) => live_in(cfg, t, memo),
-        Term::Ret(_) => 0,
-    } | term_uses(&blk.term);
-    for insn in blk.stmts.iter().rev() {
-        let (u, d) = uses_defs(insn);
-        live = (live & !d) | u;
-    }
-    memo.insert(b, live);
-    live
-}
-
-/// Removes statements whose results are never read.
-fn dead_code(cfg: &mut Cfg) -> bool {
-    let order = cfg.order();
-    let mut memo = HashMap::new();
-    // Post-order: successors first.
-    for &b in order.iter().rev() {
-        live_in(cfg, b, &mut memo);
-    }
-    let mut changed = false;
-    for &b in &order {
-        let blk = &cfg.blocks[b];
-        let mut live = match blk.term {
-            Term::Cond { jt, jf, .. } => memo[&jt] | memo[&jf],
-            Term::Goto(t) => memo[&t],
-            Term::Ret(_) => 0,
-        } | term_uses(&blk.term);
-        let mut keep = vec![true; blk.stmts.len()];
-        for (i, insn) in blk.stmts.iter().enumerate().rev() {
-            let (u, d) = uses_defs(insn);
-            if d != 0 && live & d == 0 {
-                keep[i] = false;
-                continue;
-            }
-            live = (live & !d) | u;
-        }
-        if keep.iter().any(|k| !k) {
-            let mut it = keep.iter();
-            cfg.blocks[b].stmts.retain(|_| *it.next().unwrap_or(&true));
-            changed = true;
-        }
-    }
-    changed
-}
-
-/// Bypasses empty gotos, merges identical blocks (if `dedup`), turns equal-target jumps into
-/// gotos.
-fn merge(cfg: &mut Cfg, dedup: bool) -> bool {
-    let mut changed = false;
-    loop {
-        let order = cfg.order();
-        // Resolve chains of empty gotos.
-        let resolve = |cfg: &Cfg, mut b: BlockId| {
-            for _ in 0..cfg.blocks.len() {
-                match &cfg.blocks[b] {
-                    Block {
-                        stmts,
-                        term: Term::Goto(t),
-                    } if stmts.is_empty() => b = *t,
-                    _ => break,
-                }
-            }
-            b
-        };
-        let mut round = false;
-        let mut canon: HashMap<Block, BlockId> = HashMap::new();
-        let mut rep: HashMap<BlockId, BlockId> = HashMap::new();
-        // Successors first, so that blocks are compared with canonical successors.
-        for &b in order.iter().rev() {
-            let mut blk = cfg.blocks[b].clone();
-            let fix = |x: BlockId| {
-                let r = resolve(cfg, x);
-                *rep.get(&r).unwrap_or(&r)
-            };
-            blk.term = match blk.term {
-                Term::Cond { jmp, jt, jf } => {
-                    let (jt, jf) = (fix(jt), fix(jf));
-                    if jt == jf {
-                        Term::Goto(jt)
-                    } else {
-                        Term::Cond { jmp, jt, jf }
-                    }
-                }
-                Term::Goto(t) => Term::Goto(fix(t)),
-                r => r,
-            };
-            if blk != cfg.blocks[b] {
-                cfg.blocks[b] = blk.clone();
-                round = true;
-            }
-            match canon.get(&blk) {
-                Some(&c) if c != b && dedup => {
-                    rep.insert(b, c);
-                    round = true;
-                }
-                _ => {
-                    canon.insert(blk, b);
-                }
-            }
-        }
-        let e = resolve(cfg, cfg.entry);
-        let e = *rep.get(&e).unwrap_or(&e);
-        if e != cfg.entry {
-            cfg.entry = e;
-            round = true;
-        }
-        if !round {
-            return changed;
-        }
-        changed = true;
-    }
-}
-
-/// `ld #c; add x; tax; ld [x + k]` with X dead afterwards becomes `ld [x + k+c]` (the
-/// transport-header loads of `tcp[...]` with a constant index).
-fn peephole(cfg: &mut Cfg) -> bool {
-    let order = cfg.order();
-    let mut memo = HashMap::new();
-    for &b in order.iter().rev() {
-        live_in(cfg, b, &mut memo);
-    }
-    let mut changed = false;
-    for &b in &order {
-        let blk = &cfg.blocks[b];
-        let live_out = match blk.term {
-            Term::Cond { jt, jf, .. } => memo[&jt] | memo[&jf],
-            Term::Goto(t) => memo[&t],
-            Term::Ret(_) => 0,
-        } | term_uses(&blk.term);
-        // live[i]: registers live after statement i.
-        let n = blk.stmts.len();
-        let mut live = vec![0u32; n];
-        let mut l = live_out;
-        for i in (0..n).rev() {
-            live[i] = l;
-            let (u, d) = uses_defs(&blk.stmts[i]);
-            l = (l & !d) | u;
-        }
-        let mut out = Vec::with_capacity(n);
-        let mut i = 0;
-        let st = &blk.stmts;
-        while i < n {
-            if i + 3 < n
-                && st[i].code == op::LD_IMM
-                && st[i + 1].code == op::ADD_X
-                && st[i + 2].code == op::TAX
-                && matches!(st[i + 3].code, op::LD_W_IND | op::LD_H_IND | op::LD_B_IND)
-                && live[i + 3] & X_BIT == 0
-                && (st[i + 3].k as u64 + st[i].k as u64) < 0x8000_0000
-            {
-                out.push(Insn::stmt(st[i + 3].code, st[i + 3].k + st[i].k));
-                i += 4;
-                continue;
-            }
-            if i + 4 < n
-                && st[i].code == op::LD_IMM
-                && st[i + 1].code == op::LDX_B_MSH
-                && st[i + 2].code == op::ADD_X
-                && st[i + 3].code == op::TAX
-                && matches!(st[i + 4].code, op::LD_W_IND | op::LD_H_IND | op::LD_B_IND)
-                && live[i + 4] & X_BIT == 0
-                && (st[i + 4].k as u64 + st[i].k as u64) < 0x8000_0000
-            {
-                out.push(st[i + 1]);
-                out.push(Insn::stmt(st[i + 4].code, st[i + 4].k + st[i].k));
-                i += 5;
-                continue;
-            }
-            out.push(st[i]);
-            i += 1;
-        }
-        if out.len() != n {
-            cfg.blocks[b].stmts = out;
-            changed = true;
-        }
-    }
-    changed
-}
-
-pub fn optimize(cfg: &mut Cfg) {
-    // First, as libpcap's first loop does, move branches only (threading and pullups), with the
-    // loads still where the code generator put them: the pullups look for them.
-    for _ in 0..32 {
-        let a = simplify(cfg, false);
-        let b = dead_code(cfg);
-        let c = merge(cfg, false);
-        let d = peephole(cfg);
-        let e = pullup(cfg);
-        if !(a || b || c || d || e) {
-            break;
-        }
-    }
-    for _ in 0..32 {
-        let a = simplify(cfg, true);
-        let b = dead_code(cfg);
-        let c = merge(cfg, true);
-        let d = peephole(cfg);
-        let e = pullup(cfg);
-        if !(a || b || c || d || e) {
-            break;
-        }
-    }
-}
-
-/// What [`pullup`] needs to know about the graph, by block id: predecessors (block, edge), the
-/// value of A at the end of the block (None: unknown or unreachable), immediate dominators,
-/// registers live on entry, and the reachable blocks in reverse post-order.
-struct Shape {
-    preds: Vec<Vec<(BlockId, Edge)>>,
-    end_a: Vec<Option<Vn>>,
-    idom: Vec<Option<BlockId>>,
-    live: Vec<u32>,
-    order: Vec<BlockId>,
-}
-
-/// Which successor of a block an edge is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Edge {
-    True,
-    False,
-    Goto,
-}
-
-impl Shape {
-    fn of(cfg: &Cfg) -> Shape {
-        let n = cfg.blocks.len();
-        let order = cfg.order();
-        let mut t = Table::default();
-        let entries = entry_states(cfg, &mut t, &order);
-        let mut end_a = vec![None; n];
-        let mut preds: Vec<Vec<(BlockId, Edge)>> = vec![Vec::new(); n];
-        for &b in &order {
-            if let Some(e) = entries.get(&b) {
-                let mut s = e.clone();
-                for (i, insn) in cfg.blocks[b].stmts.iter().enumerate() {
-                    let site = (b as u32) << 12 | (i as u32) << 1;
-                    let _ = step(&mut t, &mut s, *insn, site);
-                }
-                end_a[b] = s.a;
-            }
-            match cfg.blocks[b].term {
-                Term::Cond { jt, jf, .. } => {
-                    preds[jt].push((b, Edge::True));
-                    preds[jf].push((b, Edge::False));
-                }
-                Term::Goto(to) => preds[to].push((b, Edge::Goto)),
-                Term::Ret(_) => {}
-            }
-        }
-        // Immediate dominators (Cooper, Harvey and Kennedy), over the reverse post-order.
-        let mut pos = vec![usize::MAX; n];
-        for (i, &b) in order.iter().enumerate() {
-            pos[b] = i;
-        }
-        let mut idom: Vec<Option<BlockId>> = vec![None; n];
-        idom[cfg.entry] = Some(cfg.entry);
-        for &b in order.iter().skip(1) {
-            let mut new: Option<BlockId> = None;
-            for &(p, _) in &preds[b] {
-                if idom[p].is_none() {
+    /// Merges identical reachable blocks (same statements, jump and successors).
+    fn intern(&mut self) {
+        let n = self.n();
+        loop {
+            let mut seen = vec![false; n];
+            let mut stack = vec![self.root];
+            while let Some(x) = stack.pop() {
+                if seen[x] {
                     continue;
                 }
-                new = Some(match new {
-                    None => p,
-                    Some(mut x) => {
-                        let mut y = p;
-                        while x != y {
-                            while pos[x] > pos[y] {
-                                x = idom[x].unwrap_or(cfg.entry);
-                            }
-                            while pos[y] > pos[x] {
-                                y = idom[y].unwrap_or(cfg.entry);
-                            }
-                        }
-                        x
+                seen[x] = true;
+                if !self.b[x].leaf() {
+                    stack.push(self.b[x].jt);
+                    stack.push(self.b[x].jf);
+                }
+            }
+            let mut link = vec![NONE; n];
+            for i in (0..n.saturating_sub(1)).rev() {
+                if !seen[i] {
+                    continue;
+                }
+                for j in i + 1..n {
+                    if seen[j] && self.same_block(i, j) {
+                        link[i] = if link[j] != NONE { link[j] } else { j };
+                        break;
                     }
-                });
+                }
             }
-            idom[b] = new;
+            let mut again = false;
+            for i in 0..n {
+                if self.b[i].leaf() {
+                    continue;
+                }
+                let (jt, jf) = (self.b[i].jt, self.b[i].jf);
+                if link[jt] != NONE {
+                    self.b[i].jt = link[jt];
+                    again = true;
+                }
+                if link[jf] != NONE {
+                    self.b[i].jf = link[jf];
+                    again = true;
+                }
+            }
+            if !again {
+                break;
+            }
         }
-        let mut sh = Shape {
-            preds,
-            end_a,
-            idom,
-            live: vec![0; n],
-            order,
+    }
+
+    fn same_block(&self, i: usize, j: usize) -> bool {
+        let (x, y) = (&self.b[i], &self.b[j]);
+        if x.code != y.code || x.k != y.k || x.jt != y.jt || x.jf != y.jf {
+            return false;
+        }
+        let live = |b: &Blk| -> Vec<(u16, u32)> {
+            b.stmts
+                .iter()
+                .filter(|s| s.code != NOP)
+                .map(|s| (s.code, s.k))
+                .collect()
         };
-        sh.liveness(cfg);
-        sh
+        live(x) == live(y)
     }
 
-    fn liveness(&mut self, cfg: &Cfg) {
-        for &b in self.order.iter().rev() {
-            let blk = &cfg.blocks[b];
-            let mut live = match blk.term {
-                Term::Cond { jt, jf, .. } => self.live[jt] | self.live[jf],
-                Term::Goto(t) => self.live[t],
-                Term::Ret(_) => 0,
-            } | term_uses(&blk.term);
-            for insn in blk.stmts.iter().rev() {
-                let (u, d) = uses_defs(insn);
-                live = (live & !d) | u;
-            }
-            self.live[b] = live;
+    /// Skips root blocks whose branches agree, keeping the root's statements.
+    fn fix_root(&mut self) {
+        let stmts = std::mem::take(&mut self.b[self.root].stmts);
+        let mut r = self.root;
+        let mut steps = 0;
+        while class(self.b[r].code) == CLASS_JMP
+            && self.b[r].code != op::JA
+            && self.b[r].jt == self.b[r].jf
+            && steps <= self.n()
+        {
+            r = self.b[r].jt;
+            steps += 1;
         }
-    }
-
-    /// `d` dominates `b`.
-    fn dominates(&self, d: BlockId, mut b: BlockId) -> bool {
-        loop {
-            if b == d {
-                return true;
-            }
-            match self.idom[b] {
-                Some(p) if p != b => b = p,
-                _ => return false,
-            }
+        let mut s = stmts;
+        s.append(&mut self.b[r].stmts);
+        self.b[r].stmts = s;
+        if self.b[r].leaf() {
+            self.b[r].stmts.clear();
         }
+        self.root = r;
     }
 }
 
-/// Registers the statements of a block read before writing them.
-fn uses(stmts: &[Insn]) -> u32 {
-    stmts.iter().rev().fold(0, |live, s| {
-        let (u, d) = uses_defs(s);
-        (live & !d) | u
+/// `a op b` for an ALU operation, as libpcap folds it.
+fn fold(o: u16, a: u32, b: u32) -> Res<u32> {
+    Ok(match o {
+        0x00 => a.wrapping_add(b),
+        0x10 => a.wrapping_sub(b),
+        0x20 => a.wrapping_mul(b),
+        0x30 => a.checked_div(b).ok_or_else(|| "division by zero".to_owned())?,
+        0x90 => a.checked_rem(b).ok_or_else(|| "modulus by zero".to_owned())?,
+        0x50 => a & b,
+        0x40 => a | b,
+        0xa0 => a ^ b,
+        0x60 => a.checked_shl(b).unwrap_or(0),
+        0x70 => a.checked_shr(b).unwrap_or(0),
+        _ => a,
     })
 }
 
-/// Registers the statements of a block define.
-fn defs(stmts: &[Insn]) -> u32 {
-    stmts.iter().fold(0, |acc, s| acc | uses_defs(s).1)
-}
-
-/// libpcap's `or_pullup` (`or` true) and `and_pullup`: in a chain of tests that all branch to
-/// the same place on success (or: true, and: false) and go on to the next test otherwise, a
-/// test of the value A held on entry to the chain, found further down behind tests of other
-/// values, moves up to the point where the chain first tests another value: `src == 80 or dst
-/// == 80 or src == 443 or dst == 443` becomes `src == 80 or src == 443 or dst == 80 or dst ==
-/// 443`, whose second load is then redundant. Besides being shorter, this changes the order of
-/// the packet loads, and so what truncated packets give, exactly as libpcap's optimizer does.
-///
-/// libpcap moves the test without checking that nothing else enters the chain; here the move
-/// is made only when it keeps the program's meaning on whole packets (single entries, the
-/// moved test defines nothing but A and reads nothing the tests it jumps over define, and
-/// those define nothing used where their common branch goes).
-fn try_pullup(cfg: &mut Cfg, sh: &mut Shape, b: BlockId, or: bool) -> bool {
-    // (common target, next in chain) of a conditional block.
-    let split = |cfg: &Cfg, x: BlockId| match cfg.blocks[x].term {
-        Term::Cond { jt, jf, .. } => Some(if or { (jt, jf) } else { (jf, jt) }),
-        _ => None,
-    };
-    let Some((common, _)) = split(cfg, b) else {
-        return false;
-    };
-    let Some(&(p0, _)) = sh.preds[b].first() else {
-        return false;
-    };
-    let Some(val) = sh.end_a[p0] else {
-        return false;
-    };
-    if sh.preds[b].iter().any(|&(p, _)| sh.end_a[p] != Some(val)) {
-        return false;
+/// Optimizes `cfg` in place. Errors are libpcap's optimizer errors (a division by a value that
+/// folds to zero, ...).
+pub fn optimize(cfg: &mut Cfg) -> Result<(), String> {
+    // The edge-dominator sets take (2 blocks)^2 bits; far beyond any program the kernel takes.
+    if cfg.order().len() > MAX_BLOCKS {
+        return Err("filter is too complex to optimize".to_owned());
     }
-    // Down the chain while A is still `val`.
-    let mut holder: Option<BlockId> = None;
-    let mut diff = b;
-    loop {
-        match split(cfg, diff) {
-            Some((c, next)) if c == common && sh.dominates(b, diff) => {
-                if sh.end_a[diff] != Some(val) {
-                    break;
-                }
-                holder = Some(diff);
-                diff = next;
-            }
-            _ => return false,
-        }
-    }
-    // Further down, the first test of `val` again.
-    let mut between = vec![diff];
-    let mut prev = diff;
-    let mut cur = split(cfg, diff).map(|(_, n)| n).unwrap_or(diff);
-    loop {
-        match split(cfg, cur) {
-            Some((c, next)) if c == common && sh.dominates(b, cur) => {
-                if sh.end_a[cur] == Some(val) {
-                    break;
-                }
-                between.push(cur);
-                prev = cur;
-                cur = next;
-            }
-            _ => return false,
-        }
-    }
-    let pull = cur;
-    let Some((_, after)) = split(cfg, pull) else {
-        return false;
-    };
-    // Safety on whole packets.
-    if defs(&cfg.blocks[pull].stmts) & !A_BIT != 0 || sh.preds[pull].len() != 1 {
-        return false;
-    }
-    let skipped = between.iter().fold(0, |acc, &x| acc | defs(&cfg.blocks[x].stmts));
-    // What it reads is the same where it moves to (so it still loads `val`, which A then
-    // already holds).
-    if uses(&cfg.blocks[pull].stmts) & skipped != 0 {
-        return false;
-    }
-    for (i, &x) in between.iter().enumerate() {
-        if i == 0 && holder.is_none() {
-            continue; // diff == b: all its predecessors move to `pull`
-        }
-        if sh.preds[x].len() != 1 {
-            return false;
-        }
-    }
-    if sh.live[after] & A_BIT != 0 || skipped & sh.live[common] != 0 {
-        return false;
-    }
-    // Move it: `prev` skips it, it goes to `diff`, and what went to `diff` goes to it.
-    let set_next = |cfg: &mut Cfg, x: BlockId, to: BlockId| {
-        if let Term::Cond { jt, jf, .. } = &mut cfg.blocks[x].term {
-            if or {
-                *jf = to;
-            } else {
-                *jt = to;
-            }
-        }
-    };
-    let next_edge = if or { Edge::False } else { Edge::True };
-    set_next(cfg, prev, after);
-    set_next(cfg, pull, diff);
-    // Keep the shape up to date for the rest of the pass (dominators stay as they were, as in
-    // libpcap; the checks above do not depend on them).
-    let into_pull = match holder {
-        Some(h) => {
-            set_next(cfg, h, pull);
-            vec![(h, next_edge)]
-        }
-        None => {
-            for &(p, e) in &sh.preds[b] {
-                match (&mut cfg.blocks[p].term, e) {
-                    (Term::Cond { jt, .. }, Edge::True) => *jt = pull,
-                    (Term::Cond { jf, .. }, Edge::False) => *jf = pull,
-                    (Term::Goto(to), Edge::Goto) => *to = pull,
-                    _ => {}
-                }
-            }
-            sh.preds[b].clone()
-        }
-    };
-    sh.preds[pull] = into_pull;
-    sh.preds[diff] = vec![(pull, next_edge)];
-    for pe in sh.preds[after].iter_mut() {
-        if pe.0 == pull && pe.1 == next_edge {
-            pe.0 = prev;
-        }
-    }
-    // A at the end of `after` (and of what follows it without setting A) may have changed.
-    let mut stack = vec![after];
-    while let Some(x) = stack.pop() {
-        if defs(&cfg.blocks[x].stmts) & A_BIT != 0 || sh.end_a[x].is_none() {
-            continue;
-        }
-        sh.end_a[x] = None;
-        stack.extend(cfg.succs(x));
-    }
-    sh.liveness(cfg);
-    true
-}
-
-/// Runs libpcap's pullups to a fixed point: passes over the blocks nearest the returns first,
-/// an or pullup and an and pullup at each, as libpcap's passes do.
-fn pullup(cfg: &mut Cfg) -> bool {
-    let mut changed = false;
-    for _ in 0..1024 {
-        let mut sh = Shape::of(cfg);
-        // Levels: the longest path to a return.
-        let mut level = vec![0usize; cfg.blocks.len()];
-        for &b in sh.order.iter().rev() {
-            level[b] = cfg.succs(b).iter().map(|&s| level[s] + 1).max().unwrap_or(0);
-        }
-        let mut blocks: Vec<BlockId> = sh.order.clone();
-        blocks.sort_by_key(|&b| level[b]);
-        let mut any = false;
-        for &b in &blocks {
-            any |= try_pullup(cfg, &mut sh, b, true);
-            any |= try_pullup(cfg, &mut sh, b, false);
-        }
-        if !any {
-            break;
-        }
-        changed = true;
-    }
-    changed
+    let mut o = Opt::new(cfg);
+    o.run(false)?;
+    o.run(true)?;
+    o.intern();
+    o.fix_root();
+    *cfg = o.to_cfg()?;
+    Ok(())
 }

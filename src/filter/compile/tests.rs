@@ -275,6 +275,92 @@ fn or_chains_test_one_field_after_the_other_like_libpcap() {
 }
 
 #[test]
+fn optimized_programs_are_libpcaps() {
+    // libpcap 1.10.3's optimized programs (EN10MB, `pcap_compile` with optimize on), as
+    // (code, jt, jf, k): our optimizer takes the same decisions, so the programs are the same,
+    // down to the loads a truncated packet fails on (`tcp[0:2]` is still loaded in the first).
+    type Prog = &'static [(u16, u8, u8, u32)];
+    let cases: [(&str, Prog); 4] = [
+        (
+            "not tcp[0:2] = 80 or port 80",
+            &[
+                (40, 0, 0, 12),
+                (21, 0, 11, 2048),
+                (48, 0, 0, 23),
+                (21, 0, 9, 6),
+                (40, 0, 0, 20),
+                (69, 7, 0, 8191),
+                (177, 0, 0, 14),
+                (72, 0, 0, 14),
+                (21, 0, 4, 80),
+                (21, 3, 0, 80),
+                (72, 0, 0, 16),
+                (21, 1, 0, 80),
+                (6, 0, 0, 0),
+                (6, 0, 0, 262144),
+            ],
+        ),
+        (
+            "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+            &[
+                (40, 0, 0, 12),
+                (21, 0, 9, 2048),
+                (48, 0, 0, 23),
+                (21, 0, 7, 6),
+                (40, 0, 0, 20),
+                (69, 5, 0, 8191),
+                (177, 0, 0, 14),
+                (80, 0, 0, 27),
+                (84, 0, 0, 18),
+                (21, 0, 1, 2),
+                (6, 0, 0, 262144),
+                (6, 0, 0, 0),
+            ],
+        ),
+        (
+            "len = ip[2:2] + 14",
+            &[
+                (40, 0, 0, 12),
+                (21, 0, 8, 2048),
+                (128, 0, 0, 0),
+                (2, 0, 0, 0),
+                (40, 0, 0, 16),
+                (4, 0, 0, 14),
+                (7, 0, 0, 3),
+                (96, 0, 0, 0),
+                (29, 0, 1, 0),
+                (6, 0, 0, 262144),
+                (6, 0, 0, 0),
+            ],
+        ),
+        (
+            "-ip[0] + ip[0] = 0",
+            &[
+                (40, 0, 0, 12),
+                (21, 0, 9, 2048),
+                (48, 0, 0, 14),
+                (132, 0, 0, 0),
+                (2, 0, 0, 1),
+                (48, 0, 0, 14),
+                (7, 0, 0, 3),
+                (96, 0, 0, 1),
+                (12, 0, 0, 0),
+                (21, 0, 1, 0),
+                (6, 0, 0, 262144),
+                (6, 0, 0, 0),
+            ],
+        ),
+    ];
+    for (expr, want) in cases {
+        let got: Vec<(u16, u8, u8, u32)> = prog(expr, DLT_EN10MB, OPT)
+            .iter()
+            .map(|i| (i.code, i.jt, i.jf, i.k))
+            .collect();
+        assert_eq!(got, want, "{expr}");
+    }
+}
+
+#[test]
 fn other_link_types() {
     let ip4 = csum_free_ipv4(6, A, B, &l4(1, 80, 0), 0);
     assert!(matches_lt("tcp port 80 and host 10.0.0.1", DLT_RAW, &ip4));
