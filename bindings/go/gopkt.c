@@ -40,6 +40,15 @@ bool gopkt_config_check(const pkt_config_t *cfg, const pkt_bpf_insn_t *filter, u
 	return pkt_config_check(&c);
 }
 
+int gopkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags,
+		  pkt_bpf_insn_t **prog, size_t *len, char *msg, size_t cap)
+{
+	int rc = pkt_compile(expr, linktype, snaplen, flags, prog, len);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
 int gopkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len, char *msg, size_t cap)
 {
 	int rc = pkt_setfilter(h, prog, len);

@@ -11,6 +11,8 @@
 int gopkt_open(const char *name, const pkt_config_t *cfg, const pkt_bpf_insn_t *filter,
 	       uint32_t filter_len, pkt_t **out, char *msg, size_t cap);
 bool gopkt_config_check(const pkt_config_t *cfg, const pkt_bpf_insn_t *filter, uint32_t filter_len);
+int gopkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags,
+		  pkt_bpf_insn_t **prog, size_t *len, char *msg, size_t cap);
 int gopkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len, char *msg, size_t cap);
 int gopkt_set_fanout(pkt_t *h, uint16_t mode, uint16_t group, uint16_t flags, char *msg,
 		     size_t cap);

@@ -26,7 +26,8 @@
 //
 // The value NewHandler returns is a *Handle (Open returns it as such), which also has
 // ReadZeroCopy (no copy, no allocation), ReadBatch (many packets per call into the library),
-// WriteBatch, Flush, SetFanout and DLT. NewDumper writes pcap and pcapng savefiles.
+// WriteBatch, Flush, SetFanout, DLT and SetFilter (tcpdump's filter expressions, which
+// CompileFilter compiles to classic BPF). NewDumper writes pcap and pcapng savefiles.
 //
 // A call from Go into C costs more than libpkt's whole per-packet work. ReadBatch moves a whole
 // batch per call; Read and ReadZeroCopy can read ahead (Config.ReadAhead > 1): one call then
@@ -36,10 +37,10 @@
 // # Threads
 //
 // Any goroutine may call any method at any time. Reads (Read, ReadZeroCopy, ReadBatch) and
-// SetBPF run one at a time; Write, Stats, BreakLoop and the others run beside them. Close
-// wakes a blocked read (which then returns syscall.EINVAL), waits for every call in progress
-// to return, and releases the handle; data returned by ReadZeroCopy and ReadBatch is gone from
-// then on.
+// SetBPF (also SetFilter's, which compiles first) run one at a time; Write, Stats, BreakLoop
+// and the others run beside them. Close wakes a blocked read (which then returns
+// syscall.EINVAL), waits for every call in progress to return, and releases the handle; data
+// returned by ReadZeroCopy and ReadBatch is gone from then on.
 //
 // The package links libpkt statically from the repository it lives in: build libpkt first
 // (cargo build --release at the repository's root). On systems other than Linux, or without

@@ -171,7 +171,8 @@ if ((lab)); then
     run 60 "$BUILD/bin/seedcompat" -rx v0 -tx v1 -n 5 | tee "$BUILD/seedcompat.log"
     grep -q '^seedcompat: OK' "$BUILD/seedcompat.log"
     out="$BUILD/capture.log"
-    ip netns exec "$NS" timeout 60 "$BUILD/bin/capture" -i v0 -c 3 -t 5000 -w "$BUILD/capture.pcap" \
+    ip netns exec "$NS" timeout 60 "$BUILD/bin/capture" -i v0 -c 3 -t 5000 -f 'ether proto 0x88b5' \
+        -w "$BUILD/capture.pcap" \
         >"$out" 2>&1 &
     PIDS+=($!)
     sleep 0.5

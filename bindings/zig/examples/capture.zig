@@ -1,11 +1,13 @@
 //! pkt-capture: captures packets with libpkt's Zig bindings and prints one line per packet.
 //!
-//!   pkt-capture [-i IFACE] [-c COUNT] [-t TIMEOUT_MS] [-p]
+//!   pkt-capture [-i IFACE] [-c COUNT] [-t TIMEOUT_MS] [-p] [-f EXPR]
 //!
 //! -i IFACE     interface (default: all interfaces, cooked)
 //! -c COUNT     stop after COUNT packets (default 10; 0: until Ctrl-C)
 //! -t MS        stop when no packet came for MS milliseconds (default 0: wait forever)
 //! -p           promiscuous mode
+//! -f EXPR      capture only packets matching the filter expression EXPR (tcpdump syntax,
+//!              compiled by libpkt: `Handle.setFilterExpr`)
 //!
 //! Reads in batches (`Handle.readBatch`: one call into libpkt for many packets, no copy).
 //! Ctrl-C (SIGINT) or SIGTERM calls `Handle.breakLoop` from the signal handler, which ends the
@@ -15,11 +17,12 @@ const std = @import("std");
 const pkt = @import("pkt");
 
 const usage =
-    \\usage: pkt-capture [-i IFACE] [-c COUNT] [-t TIMEOUT_MS] [-p]
+    \\usage: pkt-capture [-i IFACE] [-c COUNT] [-t TIMEOUT_MS] [-p] [-f EXPR]
     \\  -i IFACE   interface (default: all interfaces)
     \\  -c COUNT   stop after COUNT packets (default 10; 0: no limit)
     \\  -t MS      stop after MS milliseconds without a packet (default 0: never)
     \\  -p         promiscuous mode
+    \\  -f EXPR    filter expression (tcpdump syntax), e.g. -f 'udp port 53'
     \\
 ;
 
@@ -40,6 +43,7 @@ pub fn main() !void {
     var count: u64 = 10;
     var timeout_ms: i64 = 0;
     var promisc = false;
+    var expr: ?[:0]const u8 = null;
 
     var args = try std.process.argsWithAllocator(std.heap.page_allocator);
     defer args.deinit();
@@ -50,7 +54,9 @@ pub fn main() !void {
             return;
         } else if (std.mem.eql(u8, arg, "-p")) {
             promisc = true;
-        } else if (std.mem.eql(u8, arg, "-i") or std.mem.eql(u8, arg, "-c") or std.mem.eql(u8, arg, "-t")) {
+        } else if (std.mem.eql(u8, arg, "-i") or std.mem.eql(u8, arg, "-c") or std.mem.eql(u8, arg, "-t") or
+            std.mem.eql(u8, arg, "-f"))
+        {
             const val = args.next() orelse {
                 std.debug.print("pkt-capture: {s} needs a value\n{s}", .{ arg, usage });
                 std.process.exit(2);
@@ -65,6 +71,7 @@ pub fn main() !void {
                     std.debug.print("pkt-capture: bad timeout '{s}'\n", .{val});
                     std.process.exit(2);
                 },
+                'f' => expr = val,
                 else => unreachable,
             }
         } else {
@@ -76,6 +83,10 @@ pub fn main() !void {
     var h = pkt.Handle.open(ifname, .{ .read_timeout_ms = timeout_ms, .promiscuous = promisc }) catch |err|
         die("cannot open {s}: {s} ({s})", .{ ifname orelse "all interfaces", @errorName(err), pkt.errmsg() });
     defer h.close();
+    if (expr) |e| h.setFilterExpr(e) catch |err| {
+        std.debug.print("pkt-capture: filter expression '{s}': {s} ({s})\n", .{ e, @errorName(err), pkt.errmsg() });
+        std.process.exit(2);
+    };
 
     capture_handle = h;
     const act = std.posix.Sigaction{

@@ -74,6 +74,9 @@ pub const Error = error{
     SystemFdQuotaExceeded,
     /// -ENOSYS: not supported here (libpkt runs on Linux only).
     NotSupported,
+    /// -E2BIG: a compiled filter expression would be longer than the kernel accepts (4096
+    /// instructions).
+    ProgramTooLong,
     /// Any other negative errno: see `lastCode()` and `errmsg()`.
     Unexpected,
 };
@@ -127,6 +130,7 @@ pub fn errorFromCode(code: c_int) Error {
         .MFILE => error.ProcessFdQuotaExceeded,
         .NFILE => error.SystemFdQuotaExceeded,
         .NOSYS => error.NotSupported,
+        .@"2BIG" => error.ProgramTooLong,
         else => error.Unexpected,
     };
 }
@@ -514,6 +518,66 @@ pub const Config = struct {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Filter expressions
+
+/// How `compile` builds a program (`PKT_COMPILE_*`).
+pub const CompileFlags = struct {
+    /// Optimize the program, as `pcap_compile` with `optimize` 1 (`PKT_COMPILE_OPTIMIZE`).
+    optimize: bool = false,
+    /// The live form, for `Handle.setFilter` (`PKT_COMPILE_LIVE`): the kernel has removed the
+    /// outer VLAN tag, `vlan`, `inbound`/`outbound` and `ifindex` use the socket's metadata,
+    /// and for the cooked link types the program sees packets from the network header on.
+    /// Without it, the offline form: the bytes as stored in a savefile.
+    live: bool = false,
+
+    fn bits(f: CompileFlags) u32 {
+        var b: u32 = 0;
+        if (f.optimize) b |= c.PKT_COMPILE_OPTIMIZE;
+        if (f.live) b |= c.PKT_COMPILE_LIVE;
+        return b;
+    }
+};
+
+/// A classic BPF program compiled from a filter expression: owned by libpkt's allocator until
+/// `deinit` (`pkt_free_prog`). `insns()` is valid until then; copy what you keep.
+pub const Program = struct {
+    ptr: ?[*]Insn,
+    len: usize,
+
+    /// The instructions, for `Handle.setFilter` or `Config.filter`.
+    pub fn insns(self: Program) []const Insn {
+        const p = self.ptr orelse return &.{};
+        return p[0..self.len];
+    }
+
+    /// Frees the program (`pkt_free_prog`).
+    pub fn deinit(self: *Program) void {
+        c.pkt_free_prog(@ptrCast(self.ptr));
+        self.* = undefined;
+    }
+};
+
+/// Compiles a filter expression (tcpdump's language, pcap-filter(7), as libpcap 1.10 accepts
+/// it) into a classic BPF program for packets of pcap link type `linktype` (`dlt.en10mb`,
+/// `dlt.raw`, `dlt.linux_sll`, `dlt.linux_sll2`) (`pkt_compile`). Accepted packets return
+/// `snaplen` (0: 262144), rejected ones 0; an empty expression accepts every packet. For a
+/// handle, `Handle.setFilterExpr` does the compiling and installing. Free the result with
+/// `deinit`. Errors: `InvalidArgument` for an expression that does not compile (`errmsg()`
+/// gives the byte position and the problem, for "udp dst port": "pkt_compile: position 12:
+/// syntax error: unexpected end of expression (Invalid argument)"), an unknown link type, or
+/// an expression with a NUL byte inside it (`errmsg()` then says nothing about it);
+/// `ProgramTooLong` over 4096 instructions; `OutOfMemory`. Names (hosts, ports, ...) are
+/// resolved as libpcap resolves them, which may block on DNS. Any thread.
+pub fn compile(expr: [:0]const u8, linktype: u16, snaplen: u32, flags: CompileFlags) Error!Program {
+    // C would stop at the first NUL: refuse what would compile into a looser filter.
+    if (std.mem.indexOfScalar(u8, expr, 0) != null) return fail(einval);
+    var prog: [*c]c.pkt_bpf_insn_t = null;
+    var len: usize = 0;
+    _ = try check(c.pkt_compile(expr.ptr, linktype, snaplen, flags.bits(), &prog, &len));
+    return .{ .ptr = @ptrCast(prog), .len = len };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Handle
 
 /// A capture handle (`pkt_t`). One thread reads it at a time; `breakLoop`, `stats`, `fd`,
@@ -635,6 +699,20 @@ pub const Handle = struct {
     /// leaves the previous filter in place. Call from the reading thread.
     pub fn setFilter(self: Handle, prog: []const Insn) Error!void {
         _ = try check(c.pkt_setfilter(self.raw, if (prog.len == 0) null else @ptrCast(prog.ptr), prog.len));
+    }
+
+    /// Compiles `expr` (see `compile`) in the live, optimized form for this handle's link type
+    /// (`dlt()`: Ethernet, or cooked) and snap length, and installs it as `setFilter` does
+    /// (`pkt_compile`, `pkt_setfilter`, `pkt_free_prog`). An empty expression accepts every
+    /// packet. An expression that does not compile is `error.InvalidArgument`, with the
+    /// position in `errmsg()`, and leaves the previous filter in place. Call from the reading
+    /// thread.
+    pub fn setFilterExpr(self: Handle, expr: [:0]const u8) Error!void {
+        var cc: c.pkt_config_t = undefined;
+        _ = try check(c.pkt_get_config(self.raw, &cc));
+        var prog = try compile(expr, self.dlt(), cc.snaplen, .{ .optimize = true, .live = true });
+        defer prog.deinit();
+        try self.setFilter(prog.insns());
     }
 
     /// Packet counters (`pkt_stats`): with `total`, since open; otherwise since the previous
@@ -831,6 +909,7 @@ test "errors from negative errnos" {
     try std.testing.expectEqual(error.NoDevice, errorFromCode(neg(.NODEV)));
     try std.testing.expectEqual(error.InvalidArgument, errorFromCode(neg(.INVAL)));
     try std.testing.expectEqual(error.MessageTooLong, errorFromCode(neg(.MSGSIZE)));
+    try std.testing.expectEqual(error.ProgramTooLong, errorFromCode(neg(.@"2BIG")));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(neg(.CHILD)));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(-100000));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(std.math.minInt(c_int)));
@@ -838,7 +917,7 @@ test "errors from negative errnos" {
     try std.testing.expect(isTemporary(error.TimedOut));
     try std.testing.expect(!isTemporary(error.InvalidArgument));
     // isTemporary agrees with the library on every code it maps.
-    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM }) |e|
+    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM, .@"2BIG" }) |e|
         try std.testing.expectEqual(c.pkt_is_temporary(neg(e)), isTemporary(errorFromCode(neg(e))));
     try std.testing.expectEqualStrings("Resource temporarily unavailable", strerror(neg(.AGAIN)));
 }
@@ -852,4 +931,102 @@ test "version and library facts" {
     try std.testing.expectEqual(dlt.en10mb, dltOf(linktype_ethernet, false));
     try std.testing.expectEqual(dlt.linux_sll2, dltOf(linktype_ethernet, true));
     try std.testing.expectEqual(linktype_none, ifaceLinkType("no-such-if-zz"));
+}
+
+/// Instructions as `bpfc -ddd` prints them, one `{ code, jt, jf, k }` per line.
+fn expectInsns(want: []const [4]u32, got: []const Insn) !void {
+    var w: [64]Insn = undefined;
+    for (want, w[0..want.len]) |d, *i| i.* = .{ .code = @intCast(d[0]), .jt = @intCast(d[1]), .jf = @intCast(d[2]), .k = d[3] };
+    try std.testing.expectEqualSlices(Insn, w[0..want.len], got);
+}
+
+test "compile: offline Ethernet programs are bpfc's" {
+    // build/examples/bpfc -O -y EN10MB -ddd 'udp dst port 9'
+    var p = try compile("udp dst port 9", dlt.en10mb, 0, .{ .optimize = true });
+    defer p.deinit();
+    try expectInsns(&.{
+        .{ 40, 0, 0, 12 }, .{ 21, 0, 4, 34525 }, .{ 48, 0, 0, 20 },    .{ 21, 0, 11, 17 },
+        .{ 40, 0, 0, 56 }, .{ 21, 8, 9, 9 },     .{ 21, 0, 8, 2048 },  .{ 48, 0, 0, 23 },
+        .{ 21, 0, 6, 17 }, .{ 40, 0, 0, 20 },    .{ 69, 4, 0, 8191 },  .{ 177, 0, 0, 14 },
+        .{ 72, 0, 0, 16 }, .{ 21, 0, 1, 9 },     .{ 6, 0, 0, 262144 }, .{ 6, 0, 0, 0 },
+    }, p.insns());
+
+    // build/examples/bpfc -O -y EN10MB -s 96 -ddd 'ip': the snap length is what it accepts.
+    var ip = try compile("ip", dlt.en10mb, 96, .{ .optimize = true });
+    defer ip.deinit();
+    try expectInsns(&.{ .{ 40, 0, 0, 12 }, .{ 21, 0, 1, 2048 }, .{ 6, 0, 0, 96 }, .{ 6, 0, 0, 0 } }, ip.insns());
+
+    // An empty expression accepts every packet, in every form.
+    for ([_]CompileFlags{ .{}, .{ .optimize = true }, .{ .live = true }, .{ .optimize = true, .live = true } }) |f| {
+        var all = try compile("", dlt.en10mb, 0, f);
+        defer all.deinit();
+        try expectInsns(&.{.{ 6, 0, 0, 262144 }}, all.insns());
+    }
+
+    // Every link type the compiler knows gives a program; others are refused.
+    for ([_]u16{ dlt.en10mb, dlt.raw, dlt.linux_sll, dlt.linux_sll2 }) |lt| {
+        var q = try compile("udp dst port 9", lt, 0, .{ .optimize = true, .live = true });
+        defer q.deinit();
+        try std.testing.expect(q.insns().len > 2);
+    }
+    try std.testing.expectError(error.InvalidArgument, compile("udp", 9999, 0, .{}));
+    try std.testing.expect(std.mem.indexOf(u8, errmsg(), "link type") != null);
+}
+
+test "compile: errors name the position" {
+    try std.testing.expectError(error.InvalidArgument, compile("udp dst port", dlt.en10mb, 0, .{}));
+    try std.testing.expectEqual(einval, lastCode());
+    try std.testing.expectEqualStrings("pkt_compile: position 12: syntax error: unexpected end of expression (Invalid argument)", errmsg());
+    try std.testing.expectError(error.InvalidArgument, compile("udp dst port 9 and", dlt.en10mb, 0, .{ .optimize = true }));
+    try std.testing.expect(std.mem.indexOf(u8, errmsg(), "position 18") != null);
+    try std.testing.expectError(error.InvalidArgument, compile("(udp", dlt.en10mb, 0, .{ .live = true }));
+    try std.testing.expect(std.mem.indexOf(u8, errmsg(), "position 4") != null);
+    // C would see "udp" only: refused rather than compiled into a looser filter.
+    try std.testing.expectError(error.InvalidArgument, compile("udp\x00 and port 9", dlt.en10mb, 0, .{}));
+
+    // Longer than the kernel's 4096 instructions (600 hosts).
+    var big: std.ArrayList(u8) = .empty;
+    defer big.deinit(std.testing.allocator);
+    for (0..600) |i| try big.print(std.testing.allocator, "{s}host 10.0.{d}.{d}", .{ if (i == 0) "" else " or ", i / 256, i % 256 });
+    const expr = try big.toOwnedSliceSentinel(std.testing.allocator, 0);
+    defer std.testing.allocator.free(expr);
+    try std.testing.expectError(error.ProgramTooLong, compile(expr, dlt.en10mb, 0, .{}));
+    try std.testing.expect(errmsg().len > 0);
+}
+
+/// Bytes the C heap (glibc's malloc, which libpkt's allocator uses) has handed out and not
+/// taken back (its thread caches count as in use), or null without glibc.
+fn heapInUse() ?usize {
+    if (comptime !@import("builtin").target.abi.isGnu()) return null;
+    const MallInfo2 = extern struct {
+        arena: usize,
+        ordblks: usize,
+        smblks: usize,
+        hblks: usize,
+        hblkhd: usize,
+        usmblks: usize,
+        fsmblks: usize,
+        uordblks: usize,
+        fordblks: usize,
+        keepcost: usize,
+    };
+    const f = struct {
+        extern "c" fn mallinfo2() MallInfo2;
+    };
+    const mi = f.mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+test "compile: programs and errors leak nothing" {
+    // The C heap's use settles after a warm-up (malloc's thread caches fill); then 2000 more
+    // rounds may add a few KB, where a leaked program (over 100 bytes) per round would be
+    // 200 KB.
+    var before: ?usize = null;
+    for (0..3000) |i| {
+        if (i == 1000) before = heapInUse();
+        var p = try compile("tcp port 80 and host 10.0.0.1", dlt.en10mb, 0, .{ .optimize = true, .live = true });
+        p.deinit();
+        try std.testing.expectError(error.InvalidArgument, compile("tcp port 80 and", dlt.en10mb, 0, .{}));
+    }
+    if (before) |b| try std.testing.expect(heapInUse().? <= b + 16 * 1024);
 }

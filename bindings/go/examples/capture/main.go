@@ -4,6 +4,7 @@
 //	capture -i eth0 -c 10             # 10 packets, then the statistics
 //	capture -i eth0 -w out.pcap       # print and save until Ctrl-C
 //	capture -c 5                      # all interfaces (cooked)
+//	capture -i eth0 -f 'udp port 53'  # only what the filter expression (tcpdump's) accepts
 //
 // Needs root (or CAP_NET_RAW). Ctrl-C stops it at once, through BreakLoop.
 package main
@@ -25,14 +26,15 @@ func main() {
 	count := flag.Int("c", 0, "stop after this many packets (0: until Ctrl-C)")
 	out := flag.String("w", "", "also write the packets to this pcap file")
 	timeout := flag.Int64("t", 0, "give up after this many milliseconds without a packet (0: never)")
+	filter := flag.String("f", "", "filter expression, as tcpdump's (default: every packet)")
 	flag.Parse()
-	if err := run(*iface, *count, *out, *timeout); err != nil {
+	if err := run(*iface, *count, *out, *timeout, *filter); err != nil {
 		fmt.Fprintln(os.Stderr, "capture:", err)
 		os.Exit(1)
 	}
 }
 
-func run(iface string, count int, out string, timeout int64) error {
+func run(iface string, count int, out string, timeout int64, filter string) error {
 	cfg := packet.DefaultConfig()
 	cfg.ReadTimeout = timeout
 	h, err := packet.Open(iface, cfg)
@@ -40,6 +42,11 @@ func run(iface string, count int, out string, timeout int64) error {
 		return err
 	}
 	defer h.Close()
+	if filter != "" {
+		if err := h.SetFilter(filter); err != nil {
+			return err
+		}
+	}
 	name := iface
 	if name == "" {
 		name = "all interfaces"
