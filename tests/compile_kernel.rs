@@ -803,15 +803,8 @@ fn fuzz(n: usize) {
     let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
     assert!(fd >= 0, "socket(AF_PACKET): {}", errno());
     let sock = Sock(fd);
-    let mut rng = 0x5eed_f00d_u64;
-    let mut next = move || {
-        // splitmix64
-        rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = packets::Rng(0x5eed_f00d);
+    let mut next = move || rng.next();
     let mut exprs = Vec::new();
     for e in random::exprs(RANDOM_SEED ^ 0xf022, n) {
         let chars: Vec<char> = e.chars().collect();

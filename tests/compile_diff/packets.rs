@@ -32,22 +32,39 @@ const PACKET_MULTICAST: u8 = 2;
 const PACKET_OTHERHOST: u8 = 3;
 const PACKET_OUTGOING: u8 = 4;
 
-/// splitmix64: small, deterministic, good enough to pick fields.
-struct Rng(u64);
+/// splitmix64: small, deterministic, good enough to pick fields (also for random.rs and
+/// compile_kernel.rs, which include this module).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len())]
+    }
+    /// True with probability `pct` percent.
+    pub fn pct(&mut self, pct: usize) -> bool {
+        self.below(100) < pct
+    }
+    /// Picks by weight: `(weight, item)`.
+    pub fn weighted<T: Copy>(&mut self, items: &[(usize, T)]) -> T {
+        let total: usize = items.iter().map(|(w, _)| w).sum();
+        let mut r = self.below(total);
+        for &(w, t) in items {
+            if r < w {
+                return t;
+            }
+            r -= w;
+        }
+        unreachable!()
     }
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()

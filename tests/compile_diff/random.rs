@@ -8,40 +8,7 @@
 //! the legacy protocols of `exprs-legacy/` (libpkt rejects them), `gateway` and `ip broadcast`
 //! (rejected by design / no netmask); `protochain` is rare (libpcap unrolls it: slow).
 
-/// splitmix64, as in packets.rs.
-pub struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True with probability `pct` percent.
-    fn pct(&mut self, pct: usize) -> bool {
-        self.below(100) < pct
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-    /// Picks by weight: `(weight, item)`.
-    fn weighted<T: Copy>(&mut self, items: &[(usize, T)]) -> T {
-        let total: usize = items.iter().map(|(w, _)| w).sum();
-        let mut r = self.below(total);
-        for &(w, t) in items {
-            if r < w {
-                return t;
-            }
-            r -= w;
-        }
-        unreachable!()
-    }
-}
+use crate::packets::Rng;
 
 // ---- vocabulary: mostly values the packet corpus contains ----
 
