@@ -24,8 +24,10 @@
 //!   cargo test --test compile_diff -- --nocapture
 //!   COMPILE_DIFF_QUICK=1 cargo test --test compile_diff   (fewer truncated packets)
 //!
-//! Without libpcap-dev (or `cc`) the test is skipped with a message, except with CI=true,
-//! where that is a failure. Full reports go to `target/tmp/compile_diff/report-*.txt`.
+//! Every test runs in a network namespace of its own (`isolate`), so that host names never
+//! reach the machine's DNS server: that needs root. Without root, libpcap-dev or `cc` the test
+//! is skipped with a message, except with CI=true, where that is a failure. Full reports go to
+//! `target/tmp/compile_diff/report-*.txt`.
 
 #[path = "compile_diff/disasm.rs"]
 mod disasm;
