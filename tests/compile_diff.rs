@@ -29,6 +29,8 @@
 //! is skipped with a message, except with CI=true, where that is a failure. Full reports go to
 //! `target/tmp/compile_diff/report-*.txt`.
 
+#[path = "compile_diff/corpus.rs"]
+mod corpus;
 #[path = "compile_diff/disasm.rs"]
 mod disasm;
 #[path = "compile_diff/model.rs"]
@@ -38,6 +40,7 @@ mod packets;
 #[path = "compile_diff/random.rs"]
 mod random;
 
+use corpus::{corpus_exprs, dir, env_u64, read_exprs, Expr};
 use packets::Packet;
 use pkt::filter::{run, validate, Insn, Meta, SKF_AD_OFF};
 use std::collections::BTreeMap;
@@ -82,52 +85,10 @@ fn ours(
 // Corpus files.
 // ---------------------------------------------------------------------------------------------
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compile_diff")
-}
-
 fn work_dir() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile_diff");
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// An expression and where it comes from (`file:line`).
-#[derive(Clone, Debug)]
-struct Expr {
-    origin: String,
-    text: String,
-}
-
-/// Expressions of one file: one a line, blank lines and `#` comments skipped.
-fn read_exprs(path: &Path) -> Vec<Expr> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(i, l)| Expr {
-            origin: format!("{name}:{}", i + 1),
-            text: l.trim().to_owned(),
-        })
-        .collect()
-}
-
-/// Every expression of `exprs/*.txt`, files in name order (and of `exprs-legacy/*.txt` with
-/// COMPILE_DIFF_LEGACY=1).
-fn corpus_exprs() -> Vec<Expr> {
-    let mut dirs = vec![dir().join("exprs")];
-    if std::env::var("COMPILE_DIFF_LEGACY").is_ok_and(|v| v == "1") {
-        dirs.push(dir().join("exprs-legacy"));
-    }
-    let mut files: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|d| std::fs::read_dir(d).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    files.iter().flat_map(|f| read_exprs(f)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +342,37 @@ fn meta_str(m: &Meta) -> String {
         write!(s, " vlan tci {:#06x} tpid {:#06x}", m.vlan_tci, m.vlan_tpid).unwrap();
     }
     s
+}
+
+/// One offline configuration of test `test`: libpcap's answers (`offline_ref`), then ours
+/// compared with them on `packets`; returns libpcap's answers.
+fn offline_pass(
+    test: &str,
+    linktype: u16,
+    snaplen: u32,
+    optimize: bool,
+    exprs: &[Expr],
+    packets: &[Packet],
+    rep: &mut Report,
+) -> Vec<Ref> {
+    let o = u8::from(optimize);
+    let (snap_tag, snap_name) = if snaplen == SNAPLEN {
+        (String::new(), String::new())
+    } else {
+        (format!("-s{snaplen}"), format!(" snaplen {snaplen}"))
+    };
+    let tag = format!("{test}-{}-O{o}{snap_tag}", lt_name(linktype));
+    let refs = offline_ref(&tag, linktype, snaplen, optimize, exprs, Some(packets), rep);
+    let cfg = Config {
+        name: format!("{} {test} O{o}{snap_name}", lt_name(linktype)),
+        linktype,
+        optimize,
+        live: false,
+        snaplen,
+        packets,
+    };
+    compare(&cfg, exprs, &refs, rep);
+    refs
 }
 
 /// One configuration of a run: link type, flags, snaplen, and the packets it is checked on.
@@ -785,60 +777,24 @@ fn offline() {
     for (lt, pkts) in &sets {
         npackets += pkts.len();
         for optimize in [false, true] {
-            let tag = format!("{}-O{}", lt_name(*lt), u8::from(optimize));
-            let refs = offline_ref(&tag, *lt, SNAPLEN, optimize, &exprs, Some(pkts), &mut rep);
+            let refs = offline_pass("offline", *lt, SNAPLEN, optimize, &exprs, pkts, &mut rep);
             *accepted.entry(lt_name(*lt).to_owned()).or_default() =
                 refs.iter().filter(|r| matches!(r, Ref::Ok(..))).count();
-            let cfg = Config {
-                name: format!("{} offline O{}", lt_name(*lt), u8::from(optimize)),
-                linktype: *lt,
-                optimize,
-                live: false,
-                snaplen: SNAPLEN,
-                packets: pkts,
-            };
-            compare(&cfg, &exprs, &refs, &mut rep);
         }
     }
     // A small snaplen (the value every accepting `ret` returns), EN10MB optimized.
-    let refs = offline_ref(
-        "EN10MB-O1-s96",
-        DLT_EN10MB,
-        96,
-        true,
-        &exprs,
-        Some(&sets[0].1),
-        &mut rep,
-    );
-    let cfg = Config {
-        name: "EN10MB offline O1 snaplen 96".to_owned(),
-        linktype: DLT_EN10MB,
-        optimize: true,
-        live: false,
-        snaplen: 96,
-        packets: &sets[0].1,
-    };
-    compare(&cfg, &exprs, &refs, &mut rep);
+    offline_pass("offline", DLT_EN10MB, 96, true, &exprs, &sets[0].1, &mut rep);
     // LINKTYPE_RAW (101), as a savefile's link type, optimized: the savefile handle of 101
     // against the dead handle of DLT_RAW (12).
-    let refs = offline_ref(
-        "RAW101-O1",
+    offline_pass(
+        "offline",
         LINKTYPE_RAW,
         SNAPLEN,
         true,
         &exprs,
-        Some(&sets[3].1),
+        &sets[3].1,
         &mut rep,
     );
-    let cfg = Config {
-        name: "RAW(101) offline O1".to_owned(),
-        linktype: LINKTYPE_RAW,
-        optimize: true,
-        live: false,
-        snaplen: SNAPLEN,
-        packets: &sets[3].1,
-    };
-    compare(&cfg, &exprs, &refs, &mut rep);
     // LINKTYPE_RAW (101) is DLT_RAW (12) under another name: the same programs.
     for e in &exprs {
         for optimize in [false, true] {
@@ -1197,18 +1153,8 @@ fn names_inner() {
     let mut accepted = 0;
     for (lt, pkts) in &sets {
         for optimize in [false, true] {
-            let tag = format!("names-{}-O{}", lt_name(*lt), u8::from(optimize));
-            let refs = offline_ref(&tag, *lt, SNAPLEN, optimize, &exprs, Some(pkts), &mut rep);
+            let refs = offline_pass("names", *lt, SNAPLEN, optimize, &exprs, pkts, &mut rep);
             accepted += refs.iter().filter(|r| matches!(r, Ref::Ok(..))).count();
-            let cfg = Config {
-                name: format!("{} names O{}", lt_name(*lt), u8::from(optimize)),
-                linktype: *lt,
-                optimize,
-                live: false,
-                snaplen: SNAPLEN,
-                packets: pkts,
-            };
-            compare(&cfg, &exprs, &refs, &mut rep);
         }
     }
     // The namespace works only if libpcap resolved the names: `ether host gw1` on Ethernet.
@@ -1371,17 +1317,6 @@ fn bench() {
 const RANDOM_SEED: u64 = 0x6c69_6270_6b74_0006;
 const RANDOM_N: usize = if cfg!(debug_assertions) { 1500 } else { 10_000 };
 
-/// A number from the environment, decimal or 0x hex.
-fn env_u64(name: &str) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    let v = v.trim();
-    let n = match v.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => v.parse(),
-    };
-    Some(n.unwrap_or_else(|e| panic!("{name}={v:?}: {e}")))
-}
-
 /// Random expressions of issue 6's language (tests/compile_diff/random.rs), offline form, the
 /// four link types, optimize off and on, same rules as `offline`: every mismatch fails.
 ///
@@ -1398,14 +1333,7 @@ fn random() {
     // COMPILE_DIFF_RANDOM_FILE: expressions of a file instead (to shrink a reproducer).
     let exprs: Vec<Expr> = match std::env::var("COMPILE_DIFF_RANDOM_FILE") {
         Ok(f) => read_exprs(Path::new(&f)),
-        Err(_) => random::exprs(seed, n)
-            .into_iter()
-            .enumerate()
-            .map(|(i, text)| Expr {
-                origin: format!("random:{seed:#x}:{i}"),
-                text,
-            })
-            .collect(),
+        Err(_) => random::exprs(seed, n),
     };
     let corpus = packets::corpus();
     let sets: [(u16, Vec<Packet>); 4] = [
@@ -1423,24 +1351,10 @@ fn random() {
     let mut only: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (lt, pkts) in &sets {
         for optimize in [false, true] {
-            let o = u8::from(optimize).to_string();
-            let refs = offline_ref(
-                &format!("random-{}-O{o}", lt_name(*lt)),
-                *lt,
-                SNAPLEN,
-                optimize,
-                &exprs,
-                Some(pkts),
-                &mut rep,
-            );
-            let cfg = Config {
-                name: format!("{} random O{o}", lt_name(*lt)),
-                linktype: *lt,
-                optimize,
-                live: false,
-                snaplen: SNAPLEN,
-                packets: pkts,
-            };
+            // The name offline_pass gives the configuration.
+            let name = format!("{} random O{}", lt_name(*lt), u8::from(optimize));
+            let (before, first) = (rep.verdict, rep.details.len());
+            let refs = offline_pass("random", *lt, SNAPLEN, optimize, &exprs, pkts, &mut rep);
             // (both accept, both reject, only libpcap rejects, only ours rejects)
             let mut c = [0usize; 4];
             for (e, r) in exprs.iter().zip(&refs) {
@@ -1452,8 +1366,6 @@ fn random() {
                     (false, true) => 3,
                 }] += 1;
             }
-            let (before, first) = (rep.verdict, rep.details.len());
-            compare(&cfg, &exprs, &refs, &mut rep);
             // An index line per verdict mismatch: how many of the differing packets are
             // truncated (snaplen cuts or short on the wire).
             for d in &rep.details[first..] {
@@ -1498,13 +1410,13 @@ fn random() {
                         }
                     }
                 }
-                let o = only.entry(cfg.name.clone()).or_default();
+                let o = only.entry(name.clone()).or_default();
                 o.0 += usize::from(n == cut);
                 o.1 += usize::from(padded == 0);
                 writeln!(
                     index,
                     "{:<20} {n:>5} differ {cut:>5} truncated {only_ours:>5} only-ours-match {padded:>5} padded-differ  {origin} `{}`{}",
-                    cfg.name,
+                    name,
                     exprs[i].text,
                     whole.map_or(String::new(), |w| format!(" (first whole packet: {w})"))
                 )
@@ -1513,14 +1425,14 @@ fn random() {
             writeln!(
                 table,
                 "  {:<22} {:>6} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}",
-                cfg.name,
+                name,
                 c[0],
                 c[1],
                 c[2],
                 c[3],
                 rep.verdict - before,
-                only.get(&cfg.name).map_or(0, |o| o.0),
-                only.get(&cfg.name).map_or(0, |o| o.1)
+                only.get(&name).map_or(0, |o| o.0),
+                only.get(&name).map_or(0, |o| o.1)
             )
             .unwrap();
         }

@@ -23,14 +23,17 @@
 //! thread's own (`unshare(CLONE_NEWNET)`), so it disappears with the thread, also on failure.
 
 #[allow(dead_code)]
+#[path = "compile_diff/corpus.rs"]
+mod corpus;
+#[allow(dead_code)]
 #[path = "compile_diff/packets.rs"]
 mod packets;
 #[path = "compile_diff/random.rs"]
 mod random;
 
+use corpus::{corpus_exprs, env_u64, Expr};
 use pkt::filter::compile::{compile, Flags};
 use pkt::filter::{run, Insn, Meta};
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -58,28 +61,6 @@ fn ci() -> bool {
 
 fn errno() -> std::io::Error {
     std::io::Error::last_os_error()
-}
-
-/// Every expression of the corpus files, in file order (`#` comments and blank lines skipped).
-fn corpus_exprs() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compile_diff/exprs");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        for (i, l) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
-            let l = l.trim();
-            if !l.is_empty() && !l.starts_with('#') {
-                out.push((format!("{name}:{}", i + 1), l.to_owned()));
-            }
-        }
-    }
-    out
 }
 
 /// A packet socket, closed on drop.
@@ -461,19 +442,13 @@ fn live_programs_filter_real_frames() {
 /// optimizations).
 #[test]
 fn random_live_programs_filter_real_frames() {
-    let n = std::env::var("COMPILE_KERNEL_RANDOM_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if cfg!(debug_assertions) { 600 } else { 3000 });
-    let exprs = random::exprs(RANDOM_SEED, n)
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (format!("random:{RANDOM_SEED:#x}:{i}"), e))
-        .collect::<Vec<_>>();
+    let n = env_u64("COMPILE_KERNEL_RANDOM_N")
+        .map_or(if cfg!(debug_assertions) { 600 } else { 3000 }, |n| n as usize);
+    let exprs = random::exprs(RANDOM_SEED, n);
     as_root(move || frames_through_kernel("random", &exprs));
 }
 
-fn frames_through_kernel(name: &str, exprs: &[(String, String)]) {
+fn frames_through_kernel(name: &str, exprs: &[Expr]) {
     let started = Instant::now();
     let v0 = match lab() {
         Ok(i) => i,
@@ -522,7 +497,7 @@ fn frames_through_kernel(name: &str, exprs: &[(String, String)]) {
     assert!(incoming.len() > 200 && outgoing.len() > 100, "corpus too small");
     let mut t = Tally::default();
     let mut buf = vec![0u8; 65536];
-    for (origin, expr) in exprs {
+    for Expr { origin, text: expr } in exprs {
         for optimize in [false, true] {
             let cfg = |live| Flags { optimize, live };
             // With `vlan`, offline and live mean different things even for untagged frames:
@@ -755,10 +730,8 @@ fn check(
 /// base expressions (default 500 in debug builds, 3000 with optimizations), three mutants each.
 #[test]
 fn random_programs_pass_the_kernel_checker() {
-    let n = std::env::var("COMPILE_KERNEL_FUZZ_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if cfg!(debug_assertions) { 500 } else { 3000 });
+    let n = env_u64("COMPILE_KERNEL_FUZZ_N")
+        .map_or(if cfg!(debug_assertions) { 500 } else { 3000 }, |n| n as usize);
     as_root(move || fuzz(n));
 }
 
@@ -804,36 +777,24 @@ fn fuzz(n: usize) {
     assert!(fd >= 0, "socket(AF_PACKET): {}", errno());
     let sock = Sock(fd);
     let mut rng = packets::Rng(0x5eed_f00d);
-    let mut next = move || rng.next();
     let mut exprs = Vec::new();
     for e in random::exprs(RANDOM_SEED ^ 0xf022, n) {
-        let chars: Vec<char> = e.chars().collect();
+        let chars: Vec<char> = e.text.chars().collect();
         for m in 0..3 {
-            let len = chars.len().max(1);
-            let a = next() as usize % len;
-            let b = (a + 1 + next() as usize % 8).min(chars.len());
+            let a = rng.below(chars.len().max(1)).min(chars.len());
+            let b = (a + 1 + rng.below(8)).min(chars.len());
             let mut v: Vec<char> = match m {
-                0 => [&chars[..a.min(chars.len())], &chars[b..]].concat(),
+                0 => [&chars[..a], &chars[b..]].concat(),
                 1 => {
-                    let piece: Vec<char> = PIECES[next() as usize % PIECES.len()].chars().collect();
-                    [
-                        &chars[..a.min(chars.len())],
-                        &piece[..],
-                        &chars[a.min(chars.len())..],
-                    ]
-                    .concat()
+                    let piece: Vec<char> = rng.pick(&PIECES).chars().collect();
+                    [&chars[..a], &piece[..], &chars[a..]].concat()
                 }
-                _ => [
-                    &chars[a.min(chars.len())..],
-                    &[' '][..],
-                    &chars[..a.min(chars.len())],
-                ]
-                .concat(),
+                _ => [&chars[a..], &[' '][..], &chars[..a]].concat(),
             };
             v.retain(|c| *c != '\n');
             exprs.push(v.into_iter().collect::<String>());
         }
-        exprs.push(e);
+        exprs.push(e.text);
     }
     let (mut compiled, mut rejected, mut too_long) = (0usize, 0usize, 0usize);
     let lts = [DLT_EN10MB, 12, 101, 113, 276];

@@ -8,6 +8,7 @@
 //! the legacy protocols of `exprs-legacy/` (libpkt rejects them), `gateway` and `ip broadcast`
 //! (rejected by design / no netmask); `protochain` is rare (libpcap unrolls it: slow).
 
+use crate::corpus::Expr;
 use crate::packets::Rng;
 
 // ---- vocabulary: mostly values the packet corpus contains ----
@@ -661,6 +662,11 @@ pub fn expr(seed: u64, index: usize) -> String {
 }
 
 /// `n` expressions of `seed`.
-pub fn exprs(seed: u64, n: usize) -> Vec<String> {
-    (0..n).map(|i| expr(seed, i)).collect()
+pub fn exprs(seed: u64, n: usize) -> Vec<Expr> {
+    (0..n)
+        .map(|i| Expr {
+            origin: format!("random:{seed:#x}:{i}"),
+            text: expr(seed, i),
+        })
+        .collect()
 }

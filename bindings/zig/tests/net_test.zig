@@ -758,6 +758,20 @@ fn heapInUse() ?usize {
     return mi.uordblks + mi.hblkhd;
 }
 
+test "compile: programs and errors leak nothing" {
+    // The C heap's use settles after a warm-up (malloc's thread caches fill); then 2000 more
+    // rounds may add a few KB, where a leaked program (over 100 bytes) per round would be
+    // 200 KB. No network needed.
+    var before: ?usize = null;
+    for (0..3000) |i| {
+        if (i == 1000) before = heapInUse();
+        var p = try pkt.compile("tcp port 80 and host 10.0.0.1", pkt.dlt.en10mb, 0, .{ .optimize = true, .live = true });
+        p.deinit();
+        try testing.expectError(error.InvalidArgument, pkt.compile("tcp port 80 and", pkt.dlt.en10mb, 0, .{}));
+    }
+    if (before) |b| try testing.expect(heapInUse().? <= b + 16 * 1024);
+}
+
 test "setFilterExpr: the program is freed on success and on every error" {
     try requireNetns();
     var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000 });
