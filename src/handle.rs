@@ -7,7 +7,7 @@
 //! while another thread reads.
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use once_cell::sync::Lazy;
@@ -15,7 +15,7 @@ use once_cell::sync::Lazy;
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn, Meta, Selection};
-use crate::ring::{self, Describe, Frame, Geometry, Post, Put, Rx, TxRing, Version, Walk, RESERVE};
+use crate::ring::{self, Describe, Frame, Geometry, Post, Reap, Rx, TxRing, Version, Walk, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
 
@@ -160,8 +160,8 @@ pub fn linktype_of(hatype: u16) -> u16 {
 }
 
 /// The link type of an interface by name, [`LINKTYPE_NONE`] when it cannot be found.
-pub fn iface_linktype(name: &str) -> u16 {
-    sys::iface_info(name.as_bytes()).map_or(LINKTYPE_NONE, |i| linktype_of(i.hatype))
+pub fn iface_linktype(name: &[u8]) -> u16 {
+    sys::iface_info(name).map_or(LINKTYPE_NONE, |i| linktype_of(i.hatype))
 }
 
 #[derive(Default)]
@@ -184,8 +184,17 @@ pub struct Control {
     linktype: u16,
     config: Config,
     fanout: AtomicBool,
-    /// MTU of the bound interface at open.
-    mtu: u32,
+    /// MTU of the bound interface, as last looked up (at open, then by each TX ring batch).
+    mtu: AtomicU32,
+    /// ARPHRD type of the bound interface (None: all interfaces).
+    hatype: Option<u16>,
+    /// Bytes of link-layer header a frame must have at least: 14 on an Ethernet-framed
+    /// link-layer handle, 0 on a cooked one.
+    link_hdr: usize,
+    /// With a TX ring: a second packet socket (bound to nothing, so it receives nothing) for
+    /// single frames and frames larger than a ring slot, since every send on the ring's socket
+    /// goes through the ring.
+    tx_sock: Option<OwnedFd>,
 }
 
 /// A batched write that stopped early: `sent` frames went out, then `error` happened.
@@ -240,6 +249,21 @@ impl Control {
     /// Sends one frame. `ifindex` 0 means the bound interface; `proto` (host order) 0 means the
     /// ethertype in the frame's Ethernet header. Returns the bytes sent.
     pub fn write(&self, buf: &[u8], ifindex: i32, proto: u16) -> Result<usize, Error> {
+        self.write_to(buf, ifindex, proto, None, "pkt_write")
+    }
+
+    /// [`Control::write`] with the link-layer destination of a cooked handle's frame (the
+    /// kernel builds the header; the frame is the payload). `dest` None on a cooked handle is
+    /// refused where the link has addresses (Ethernet), as the kernel would send to an
+    /// all-zero address.
+    pub fn write_to(
+        &self,
+        buf: &[u8],
+        ifindex: i32,
+        proto: u16,
+        dest: Option<&[u8]>,
+        what: &'static str,
+    ) -> Result<usize, Error> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -247,20 +271,30 @@ impl Control {
             (0, 0) => {
                 return Err(Error::with_detail(
                     Errno::EINVAL,
-                    "pkt_write",
+                    what,
                     "ifindex 0 on a handle bound to all interfaces",
                 ))
             }
             (0, bound) => bound,
             (i, _) => i,
         };
+        self.check_dest(ifindex, dest, what)?;
+        self.check_runt(buf, what)?;
         let proto = self.frame_proto(buf, proto);
-        let bound = self.sends_bound(ifindex, proto, buf);
+        // With a TX ring the kernel takes every send on the ring's socket from the ring (and
+        // ignores the data given): single frames go through the handle's second socket.
+        let (sock, bound) = match &self.tx_sock {
+            Some(s) => (s.as_fd(), false),
+            None => (
+                self.sock.as_fd(),
+                dest.is_none() && self.sends_bound(ifindex, proto, buf),
+            ),
+        };
         let send = || {
             if bound {
-                sys::send_bound(self.sock.as_fd(), buf, self.config.nonblock)
+                sys::send_bound(sock, buf, self.config.nonblock)
             } else {
-                sys::sendto_ll(self.sock.as_fd(), buf, ifindex, proto, self.config.nonblock)
+                sys::sendto_ll(sock, buf, ifindex, proto, dest.unwrap_or(&[]), self.config.nonblock)
             }
         };
         match send() {
@@ -273,9 +307,61 @@ impl Control {
         .ctx("sendto")
     }
 
+    /// Refuses a cooked frame without a destination where the link needs one, and a destination
+    /// where there is no use for it.
+    fn check_dest(&self, ifindex: i32, dest: Option<&[u8]>, what: &'static str) -> Result<(), Error> {
+        match dest {
+            Some(_) if !self.config.cooked => Err(Error::with_detail(
+                Errno::EINVAL,
+                what,
+                "a destination address is for cooked handles only (a link-layer frame carries its own)",
+            )),
+            Some(d) if d.is_empty() || d.len() > 8 => Err(Error::with_detail(
+                Errno::EINVAL,
+                what,
+                format!("a link-layer address has 1 to 8 bytes, not {}", d.len()),
+            )),
+            None if self.config.cooked && self.link_has_addresses(ifindex) => Err(Error::with_detail(
+                Errno(libc::EDESTADDRREQ),
+                what,
+                "a cooked handle sends no link-layer header: give the destination address \
+                 (pkt_write_to), or open the handle uncooked and send whole frames",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether frames on `ifindex` need a link-layer destination (Ethernet, not loopback).
+    fn link_has_addresses(&self, ifindex: i32) -> bool {
+        let hatype = if ifindex == self.ifindex {
+            self.hatype
+        } else {
+            sys::iface_by_index(self.sock.as_fd(), ifindex).ok().map(|i| i.hatype)
+        };
+        hatype == Some(ARPHRD_ETHER)
+    }
+
+    /// Refuses a link-layer frame shorter than the link-layer header (the kernel would refuse it,
+    /// or pad it with zeros for a caller with CAP_SYS_RAWIO).
+    fn check_runt(&self, buf: &[u8], what: &'static str) -> Result<(), Error> {
+        if buf.len() < self.link_hdr {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                what,
+                format!(
+                    "frame of {} bytes is shorter than the link-layer header ({} bytes)",
+                    buf.len(),
+                    self.link_hdr
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Sends frames in order on the bound interface (or, for a handle on all interfaces,
     /// nowhere: `EINVAL`). Returns how many were sent; on a failure the error says which frame
-    /// (`sent`) failed and why. Empty frames count as sent and send nothing.
+    /// (`sent`) failed and why, and no frame after it was sent. Empty frames count as sent and
+    /// send nothing.
     pub fn write_batch<'a>(&self, frames: impl IntoIterator<Item = &'a [u8]>) -> Result<usize, BatchError> {
         let fail = |sent, error| Err(BatchError { sent, error });
         if self.ifindex == 0 {
@@ -288,6 +374,9 @@ impl Control {
                 ),
             );
         }
+        if let Err(error) = self.check_dest(self.ifindex, None, "pkt_write_batch") {
+            return fail(0, error);
+        }
         if let Some(tx) = &self.tx {
             return self.write_batch_ring(&mut tx.lock().unwrap_or_else(|p| p.into_inner()), frames);
         }
@@ -296,10 +385,13 @@ impl Control {
         let (mut sent, mut n) = (0usize, 0usize);
         // Whether every frame of the chunk can go without an address (see `sends_bound`).
         let mut bound = true;
+        // A frame refused before sending: it fails once the frames before it are out.
+        let mut bad: Option<Error> = None;
         let mut iter = frames.into_iter().peekable();
+        let mut retried = false;
         loop {
             // Fill a chunk; empty frames are done at once (they stand in order between sent ones).
-            while n < sys::SENDMMSG_MAX {
+            while n < sys::SENDMMSG_MAX && bad.is_none() {
                 match iter.peek() {
                     None => break,
                     Some(&&[]) => {
@@ -310,6 +402,10 @@ impl Control {
                         iter.next();
                     }
                     Some(f) => {
+                        if let Err(e) = self.check_runt(f, "pkt_write_batch") {
+                            bad = Some(e);
+                            break;
+                        }
                         protos[n] = self.frame_proto(f, 0);
                         bound &= self.sends_bound(self.ifindex, protos[n], f);
                         chunk[n] = f;
@@ -319,7 +415,10 @@ impl Control {
                 }
             }
             if n == 0 {
-                return Ok(sent);
+                return match bad {
+                    Some(e) => fail(sent, e),
+                    None => Ok(sent),
+                };
             }
             let mut done = 0;
             while done < n {
@@ -331,6 +430,12 @@ impl Control {
                     self.config.nonblock,
                 ) {
                     Ok(k) => done += k,
+                    // As in `write_to`: a parked ENETDOWN from a link that is up again.
+                    Err(Errno::ENETDOWN)
+                        if !retried && sys::iface_state(self.ifindex) == Ok(Some(true)) =>
+                    {
+                        retried = true;
+                    }
                     Err(e) => return fail(sent + done, Error::new(e, "sendmmsg")),
                 }
             }
@@ -341,69 +446,140 @@ impl Control {
     }
 
     /// The TX ring path: frames are copied into the ring, then one `send` hands them all over.
+    /// Nothing stays queued when it returns (see [`TxRing`]): frames the kernel did not take are
+    /// taken back and reported.
     fn write_batch_ring<'a>(
         &self,
         tx: &mut TxRing,
         frames: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<usize, BatchError> {
-        let mut sent = 0;
-        for f in frames {
+        let what = "pkt_write_batch";
+        // The interface's MTU now, not at open: it may have changed since.
+        let mtu = self.current_mtu();
+        let mut count = 0;
+        for (i, f) in frames.into_iter().enumerate() {
+            count = i + 1;
             if f.is_empty() {
-                sent += 1;
                 continue;
             }
-            // Refuse here what the kernel would refuse while sending (it would also log it).
-            let tagged = f.len() >= 14 && matches!(u16::from_be_bytes([f[12], f[13]]), 0x8100 | 0x88a8);
-            let limit = (self.mtu as usize + 14 + if tagged { 4 } else { 0 }).min(tx.max_frame());
-            if f.len() > limit && !self.config.cooked {
-                let _ = self.kick(false);
-                let why = format!(
-                    "frame of {} bytes is longer than the interface allows ({limit})",
-                    f.len()
-                );
-                return Err(BatchError {
-                    sent,
-                    error: Error::with_detail(Errno::EMSGSIZE, "pkt_write_batch", why),
-                });
+            // Refuse here what the kernel would refuse while sending (and log): once the frames
+            // before it are out.
+            let refused = self.check_runt(f, what).and_then(|()| self.check_mtu(f, mtu, what));
+            if let Err(error) = refused {
+                self.settle(tx)?;
+                return Err(BatchError { sent: i, error });
             }
-            loop {
-                match tx.put(f) {
-                    Put::Queued => break,
-                    // Wait for the kernel to finish with every queued frame.
-                    Put::Full if !self.config.nonblock => {
-                        self.kick(true).map_err(|error| BatchError { sent, error })?;
-                    }
-                    Put::Full => {
-                        let _ = self.kick(false);
-                        return Err(BatchError {
-                            sent,
-                            error: Error::new(Errno::EAGAIN, "pkt_write_batch: TX ring full"),
-                        });
-                    }
-                    Put::WrongFormat => {
-                        let error = Error::with_detail(
-                            Errno::EINVAL,
-                            "pkt_write_batch",
-                            "the kernel refused a frame sent earlier",
-                        );
-                        return Err(BatchError { sent, error });
-                    }
+            if f.len() > tx.max_frame() {
+                // Within the MTU (raised since open) but larger than a slot: the frames before it
+                // go first, then this one by the second socket.
+                self.settle(tx)?;
+                let sock = self.tx_sock.as_ref().map_or(self.sock.as_fd(), |s| s.as_fd());
+                sys::sendto_ll(sock, f, self.ifindex, self.frame_proto(f, 0), &[], self.config.nonblock)
+                    .map_err(|e| BatchError {
+                        sent: i,
+                        error: Error::new(e, "sendto"),
+                    })?;
+                continue;
+            }
+            while !tx.put(f, i) {
+                // Every slot is queued or still leaving: hand the queued ones over and wait (or,
+                // non-blocking, give up here) until this slot is free.
+                self.settle(tx)?;
+                if tx.put(f, i) {
+                    break;
                 }
+                if self.config.nonblock {
+                    return Err(BatchError {
+                        sent: i,
+                        error: Error::new(Errno::EAGAIN, "pkt_write_batch: TX ring full"),
+                    });
+                }
+                self.kick(true).map_err(|error| BatchError { sent: i, error })?;
             }
-            sent += 1;
         }
-        self.kick(false).map_err(|error| BatchError { sent: 0, error })?;
-        Ok(sent)
+        self.settle(tx)?;
+        Ok(count)
+    }
+
+    /// Hands the queued frames to the kernel and makes sure it took them all; otherwise takes
+    /// back the first one it did not take and those after it, and reports the first.
+    fn settle(&self, tx: &mut TxRing) -> Result<(), BatchError> {
+        if tx.queued() == 0 {
+            return Ok(());
+        }
+        let mut kicked = self.kick(false);
+        let mut waited = false;
+        let mut retried = false;
+        loop {
+            let error = match tx.reap() {
+                Reap::Done => return Ok(()),
+                Reap::Refused => {
+                    let errno = match &kicked {
+                        Err(e) if !e.is_temporary() => e.errno(),
+                        _ => Errno::EINVAL,
+                    };
+                    Error::with_detail(errno, "send(TX ring)", "the kernel refused the frame")
+                }
+                // ENETDOWN parked on the socket by a link that went down and is up again: that
+                // kick consumed it (see `write_to`).
+                Reap::Waiting
+                    if !retried
+                        && matches!(&kicked, Err(e) if e.errno() == Errno::ENETDOWN)
+                        && sys::iface_state(self.ifindex) == Ok(Some(true)) =>
+                {
+                    retried = true;
+                    kicked = self.kick(false);
+                    continue;
+                }
+                // Blocking: wait for room in the socket buffer / device queue once.
+                Reap::Waiting if !self.config.nonblock && !waited => {
+                    waited = true;
+                    kicked = self.kick(true);
+                    continue;
+                }
+                Reap::Waiting => match kicked {
+                    Err(e) => e,
+                    Ok(()) => Error::new(Errno::EAGAIN, "send(TX ring): device busy"),
+                },
+            };
+            let sent = tx.withdraw().unwrap_or(0);
+            if error.errno() == Errno::EMSGSIZE || error.errno() == Errno::EINVAL {
+                // The MTU may have changed under us: the next call looks again.
+                self.current_mtu();
+            }
+            return Err(BatchError { sent, error });
+        }
+    }
+
+    /// The bound interface's MTU, looked up now (the one from open if that fails).
+    fn current_mtu(&self) -> u32 {
+        let mtu = sys::iface_by_index(self.sock.as_fd(), self.ifindex)
+            .map_or(self.mtu.load(Ordering::Relaxed), |i| i.mtu);
+        self.mtu.store(mtu, Ordering::Relaxed);
+        mtu
+    }
+
+    /// Refuses a frame longer than the interface sends: MTU plus link-layer header, plus 4 for a
+    /// VLAN-tagged frame.
+    fn check_mtu(&self, f: &[u8], mtu: u32, what: &'static str) -> Result<(), Error> {
+        let tagged = self.link_hdr == 14 && matches!(u16::from_be_bytes([f[12], f[13]]), 0x8100 | 0x88a8);
+        let limit = mtu as usize + self.link_hdr + if tagged { 4 } else { 0 };
+        if f.len() > limit {
+            return Err(Error::with_detail(
+                Errno::EMSGSIZE,
+                what,
+                format!(
+                    "frame of {} bytes is longer than the interface allows ({limit}: MTU {mtu})",
+                    f.len()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Hands the TX ring's queued frames to the kernel; with `wait`, until all have left.
     fn kick(&self, wait: bool) -> Result<(), Error> {
-        match sys::send_empty(self.sock.as_fd(), !wait) {
-            // The device queue is full: the frames stay queued and go with the next kick.
-            Ok(()) | Err(Errno::EAGAIN) | Err(Errno(libc::ENOBUFS)) if !wait => Ok(()),
-            Ok(()) => Ok(()),
-            Err(e) => Err(Error::new(e, "send(TX ring)")),
-        }
+        sys::send_empty(self.sock.as_fd(), !wait).ctx("send(TX ring)")
     }
 
     /// Waits until frames queued by [`Control::write_batch`] have left (with sendmmsg they have
@@ -411,13 +587,10 @@ impl Control {
     pub fn flush(&self) -> Result<(), Error> {
         let Some(tx) = &self.tx else { return Ok(()) };
         let mut tx = tx.lock().unwrap_or_else(|p| p.into_inner());
-        self.kick(!self.config.nonblock)?;
-        if tx.take_wrong_format() > 0 {
-            return Err(Error::with_detail(
-                Errno::EINVAL,
-                "pkt_flush",
-                "the kernel refused queued frames",
-            ));
+        self.settle(&mut tx).map_err(|b| b.error)?;
+        if !self.config.nonblock && tx.busy() {
+            // Frames the device took and has not finished with: wait for them.
+            self.kick(true)?;
         }
         if tx.busy() {
             return Err(Error::new(Errno::EAGAIN, "pkt_flush: frames still leaving"));
@@ -568,14 +741,20 @@ pub struct Handle {
 impl Handle {
     /// Opens a capture on `ifname` (None or "": all interfaces).
     pub fn open(ifname: Option<&str>, cfg: &Config) -> Result<Handle, Error> {
+        Handle::open_bytes(ifname.map(str::as_bytes), cfg)
+    }
+
+    /// [`Handle::open`] with the interface name as bytes: Linux names are bytes, not
+    /// necessarily UTF-8 (`ip link add name $'\xe9t0' ...` is a valid name).
+    pub fn open_bytes(ifname: Option<&[u8]>, cfg: &Config) -> Result<Handle, Error> {
         cfg.check()?;
         let ifname = ifname.filter(|n| !n.is_empty());
         let (ifindex, hatype, mtu) = match ifname {
             None => (0, None, 0),
             Some(n) => {
-                let i = sys::iface_info(n.as_bytes()).map_err(|e| {
+                let i = sys::iface_info(n).map_err(|e| {
                     let e = if e == Errno::ENXIO { Errno::ENODEV } else { e };
-                    Error::with_detail(e, "pkt_open", format!("interface \"{n}\""))
+                    Error::with_detail(e, "pkt_open", format!("interface \"{}\"", n.escape_ascii()))
                 })?;
                 (i.ifindex, Some(i.hatype), i.mtu)
             }
@@ -634,6 +813,10 @@ impl Handle {
         let (geo, map) = sock.setup_ring(geo, tov, tx_geo)?;
         let map = Arc::new(map);
         let tx = tx_geo.map(|g| TxRing::new(Arc::clone(&map), geo.size() as usize, g));
+        let tx_sock = match tx_geo {
+            Some(_) => Some(Socket::new(cooked)?.into_fd()),
+            None => None,
+        };
 
         // Ethertype 0 is no protocol: a config zeroed by hand means "all", as the default does.
         let proto = if cfg.proto == 0 {
@@ -702,7 +885,10 @@ impl Handle {
             config,
             fanout: AtomicBool::new(false),
             tx: tx.map(Mutex::new),
-            mtu,
+            mtu: AtomicU32::new(mtu),
+            hatype,
+            link_hdr: if cooked { 0 } else { 14 },
+            tx_sock,
         });
         Ok(Handle {
             ring,
@@ -717,7 +903,8 @@ impl Handle {
             snaplen: cfg.snaplen,
             max_nil: cfg.max_nil_read,
             nonblock: cfg.nonblock,
-            read_timeout_ns: (cfg.read_timeout_ms > 0).then(|| cfg.read_timeout_ms as u64 * 1_000_000),
+            // Saturating: a timeout too long to express in nanoseconds is one that never passes.
+            read_timeout_ns: (cfg.read_timeout_ms > 0).then(|| (cfg.read_timeout_ms as u64).saturating_mul(1_000_000)),
         })
     }
 
@@ -1071,10 +1258,25 @@ impl Handle {
     /// Waits for the ring to have something (Ok) or for a reason to return (Err).
     fn wait(&mut self, poll: bool, deadline: &mut Option<Option<u64>>) -> Result<(), Error> {
         if !poll {
+            // A caller polling the fd itself (epoll) is woken by the socket's pending error
+            // (POLLERR stays up until it is read) and by nothing else once the interface is gone:
+            // take the error and say ENODEV when nothing of the interface is left, or it would
+            // spin, or wait for ever.
+            match sys::take_socket_error(self.ctl.sock.as_fd()).ctx("getsockopt(SO_ERROR)")? {
+                0 => {}
+                libc::ENETDOWN => self.netdown = true,
+                e => return Err(Error::new(Errno(e), "pkt_read(socket)")),
+            }
+            if self.netdown {
+                self.check_link();
+                if self.gone_for_good() {
+                    return Err(Error::new(Errno::ENODEV, "pkt_read: interface disappeared"));
+                }
+            }
             return Err(Error::new(Errno::EAGAIN, "pkt_read"));
         }
         let timeout_ns = self.read_timeout_ns;
-        let deadline = *deadline.get_or_insert_with(|| timeout_ns.map(|t| sys::monotonic_ns() + t));
+        let deadline = *deadline.get_or_insert_with(|| timeout_ns.map(|t| sys::monotonic_ns().saturating_add(t)));
         loop {
             let mut timeout = match (self.nonblock, deadline) {
                 (true, _) => 0,
@@ -1124,10 +1326,7 @@ impl Handle {
             }
             if self.netdown {
                 self.check_link();
-                if self
-                    .gone_at
-                    .is_some_and(|t| sys::monotonic_ns().saturating_sub(t) >= self.gone_grace_ns)
-                {
+                if self.gone_for_good() {
                     return Err(Error::new(Errno::ENODEV, "pkt_read: interface disappeared"));
                 }
             }
@@ -1151,6 +1350,15 @@ impl Handle {
                 return Err(Error::new(Errno::ETIMEDOUT, "pkt_read: read timeout"));
             }
         }
+    }
+
+    /// The bound interface is gone and none of its packets can still come: the ring is read
+    /// (the caller found it empty) and the block the kernel was filling is empty, or its retire
+    /// timer had time to hand it over.
+    fn gone_for_good(&self) -> bool {
+        self.gone_at.is_some_and(|t| {
+            !self.ring.kernel_has_packets() || sys::monotonic_ns().saturating_sub(t) >= self.gone_grace_ns
+        })
     }
 
     /// While the link is down: notes when the interface is up again or gone. The bound index

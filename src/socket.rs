@@ -14,7 +14,16 @@ pub struct Socket {
 
 impl Socket {
     pub fn new(cooked: bool) -> Result<Socket, Error> {
-        let fd = sys::packet_socket(cooked).ctx("socket(AF_PACKET)")?;
+        let fd = sys::packet_socket(cooked).map_err(|e| match e {
+            // As tcpdump does: say what is missing and how to get it.
+            Errno(libc::EPERM) | Errno(libc::EACCES) => Error::with_detail(
+                e,
+                "socket(AF_PACKET)",
+                "capturing and sending need the CAP_NET_RAW capability: run as root, or give \
+                 the program the capability (sudo setcap cap_net_raw+ep PROGRAM)",
+            ),
+            e => Error::new(e, "socket(AF_PACKET)"),
+        })?;
         Ok(Socket { fd })
     }
 

@@ -328,15 +328,20 @@ pub fn bound_ifindex(fd: BorrowedFd<'_>) -> SysResult<i32> {
     Ok(sll.sll_ifindex)
 }
 
-/// `sendto` one frame to an interface with the given protocol (host order).
+/// `sendto` one frame to an interface with the given protocol (host order) and, for a cooked
+/// socket, link-layer destination `addr` (at most 8 bytes; empty: none).
 pub fn sendto_ll(
     fd: BorrowedFd<'_>,
     buf: &[u8],
     ifindex: i32,
     proto_host: u16,
+    addr: &[u8],
     dontwait: bool,
 ) -> SysResult<usize> {
-    let sll = sockaddr_ll(ifindex, proto_host);
+    let mut sll = sockaddr_ll(ifindex, proto_host);
+    let n = addr.len().min(sll.sll_addr.len());
+    sll.sll_addr[..n].copy_from_slice(&addr[..n]);
+    sll.sll_halen = n as u8;
     let flags = if dontwait { libc::MSG_DONTWAIT } else { 0 };
     // SAFETY: `buf` and `sll` are valid for the lengths passed.
     cvt_isize(unsafe {
@@ -463,6 +468,22 @@ pub fn iface_info(name: &[u8]) -> SysResult<IfInfo> {
     let hatype = unsafe { ifr.ifr_ifru.ifru_hwaddr.sa_family };
     let mut ifr = ifreq_named(name)?;
     ifioctl(sock.as_fd(), libc::SIOCGIFMTU, &mut ifr)?;
+    // SAFETY: SIOCGIFMTU filled the mtu member.
+    let mtu = unsafe { ifr.ifr_ifru.ifru_mtu }.max(0) as u32;
+    Ok(IfInfo { ifindex, hatype, mtu })
+}
+
+/// Looks an interface up by index (its name first, then as [`iface_info`]), with interface
+/// ioctls on `fd` (any socket serves; no new one is made).
+pub fn iface_by_index(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<IfInfo> {
+    // SAFETY: ifreq is plain data; all-zero is valid.
+    let mut ifr: libc::ifreq = unsafe { zeroed() };
+    ifr.ifr_ifru.ifru_ifindex = ifindex;
+    ifioctl(fd, libc::SIOCGIFNAME, &mut ifr)?;
+    ifioctl(fd, libc::SIOCGIFHWADDR, &mut ifr)?;
+    // SAFETY: SIOCGIFHWADDR filled the hwaddr member; sa_family carries the ARPHRD type.
+    let hatype = unsafe { ifr.ifr_ifru.ifru_hwaddr.sa_family };
+    ifioctl(fd, libc::SIOCGIFMTU, &mut ifr)?;
     // SAFETY: SIOCGIFMTU filled the mtu member.
     let mtu = unsafe { ifr.ifr_ifru.ifru_mtu }.max(0) as u32;
     Ok(IfInfo { ifindex, hatype, mtu })

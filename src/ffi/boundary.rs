@@ -31,6 +31,7 @@ const MSG_CAP: usize = 512;
 
 thread_local! {
     static ERRMSG: RefCell<[u8; MSG_CAP]> = const { RefCell::new([0; MSG_CAP]) };
+    static ERRNO: std::cell::Cell<c_int> = const { std::cell::Cell::new(0) };
 }
 
 /// Writes into a fixed buffer, cutting what does not fit: recording an error allocates nothing.
@@ -70,7 +71,13 @@ fn set_message(args: std::fmt::Arguments<'_>) {
 /// Records `e` as the calling thread's last error and returns its code (`-errno`).
 pub(crate) fn fail(e: &Error) -> c_int {
     set_message(format_args!("{e}"));
+    let _ = ERRNO.try_with(|c| c.set(e.code()));
     e.code()
+}
+
+/// The calling thread's last error code (`-errno`), 0 before any.
+pub(crate) fn last_code() -> c_int {
+    ERRNO.try_with(|c| c.get()).unwrap_or(0)
 }
 
 /// The calling thread's last error message (a NUL-terminated string in thread-local storage).
@@ -189,19 +196,16 @@ pub(crate) unsafe fn free(h: *mut Pkt) {
     drop(unsafe { Box::from_raw(h) });
 }
 
-/// A C string argument as UTF-8; `-EINVAL` for invalid UTF-8. NULL gives None.
+/// A C string argument as bytes (interface names are bytes to Linux). NULL gives None.
 ///
 /// # Safety
 /// `s` is NULL or points to a NUL-terminated string.
-pub(crate) unsafe fn opt_str<'a>(s: *const c_char, what: &'static str) -> Result<Option<&'a str>, Error> {
+pub(crate) unsafe fn opt_bytes<'a>(s: *const c_char) -> Option<&'a [u8]> {
     if s.is_null() {
-        return Ok(None);
+        return None;
     }
     // SAFETY: non-NULL and NUL-terminated per the contract.
-    let c = unsafe { CStr::from_ptr(s) };
-    c.to_str()
-        .map(Some)
-        .map_err(|_| einval(what, "name is not valid UTF-8"))
+    Some(unsafe { CStr::from_ptr(s) }.to_bytes())
 }
 
 /// A (pointer, count) pair as a slice; (NULL, 0) is empty, (NULL, n > 0) is `-EINVAL`.

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use super::boundary::{self, einval, guard, guard_int, opt_str, put, shared, slice};
+use super::boundary::{self, einval, guard, guard_int, opt_bytes, put, shared, slice};
 use super::{pkt_config_t, pkt_t, PKT_LINKTYPE_NONE};
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::Error;
@@ -157,14 +157,14 @@ pub unsafe extern "C" fn pkt_open(
             return Err(einval("pkt_open", "NULL out pointer"));
         }
         // SAFETY: `ifname` is NULL or NUL-terminated per the contract.
-        let name = unsafe { opt_str(ifname, "pkt_open") }?;
+        let name = unsafe { opt_bytes(ifname) };
         // SAFETY: `cfg` is NULL or valid per the contract.
         let cfg = match unsafe { cfg.as_ref() } {
             None => Config::default(),
             // SAFETY: its filter is valid for filter_len per the contract.
             Some(c) => unsafe { c.to_config() }?,
         };
-        let h = Handle::open(name, &cfg)?;
+        let h = Handle::open_bytes(name, &cfg)?;
         // SAFETY: `out` is non-NULL and writable per the contract.
         unsafe { put(out, boundary::into_raw(boundary::Pkt::new(h))) };
         Ok(0)

@@ -238,7 +238,9 @@ pub unsafe extern "C" fn pkt_dispatch(
 /// interface see them as outgoing.
 ///
 /// Returns the number of bytes sent; `len` 0 returns 0 and sends nothing. Errors: `-EINVAL`
-/// NULL handle, NULL `buf` with `len` > 0, or `ifindex` 0 on a handle bound to all interfaces;
+/// NULL handle, NULL `buf` with `len` > 0, `ifindex` 0 on a handle bound to all interfaces, or
+/// a frame shorter than the link-layer header (14 bytes on Ethernet; not cooked);
+/// `-EDESTADDRREQ` a cooked handle on a link with addresses (use `pkt_write_to()`);
 /// `-EMSGSIZE` the frame is longer than the interface allows (MTU plus link-layer header);
 /// `-ENETDOWN` the interface is down; `-ENXIO`/`-ENODEV` no such interface; `-EAGAIN` or
 /// `-ENOBUFS` the device queue is full (non-blocking handle).
@@ -266,17 +268,68 @@ pub unsafe extern "C" fn pkt_write(
     })
 }
 
+/// Sends one frame of `len` bytes from `buf` on a cooked handle to the link-layer address
+/// `addr` (`addr_len` bytes, 1 to 8; 6 for Ethernet): the kernel builds the link-layer header,
+/// and `buf` is its payload (e.g. an IP packet, `proto` `0x0800`). Otherwise as `pkt_write()`.
+///
+/// A cooked handle has no link-layer header to send to, so on a link with addresses (Ethernet)
+/// `pkt_write()` and `pkt_write_batch()` refuse to send (`-EDESTADDRREQ`) where the kernel would
+/// use an all-zero destination; this call gives the address. (As with `sendto(2)` and a
+/// `sockaddr_ll`'s `sll_addr`.) On links without addresses (loopback, raw IP) `pkt_write()` is
+/// enough.
+///
+/// Returns the number of bytes sent. Errors: as `pkt_write()`, and `-EINVAL` for a NULL `addr`,
+/// an `addr_len` of 0 or over 8, or a handle that is not cooked (its frames carry their own
+/// destination).
+///
+/// Ownership: `buf` and `addr` are only read during the call. Thread safety: as `pkt_write()`.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `buf` is NULL or points to `len` readable bytes; `addr` is NULL
+/// or points to `addr_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_write_to(
+    h: *mut pkt_t,
+    buf: *const c_void,
+    len: usize,
+    ifindex: c_int,
+    proto: u16,
+    addr: *const u8,
+    addr_len: usize,
+) -> c_int {
+    guard_int("pkt_write_to", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        let p = unsafe { shared(h, "pkt_write_to") }?;
+        // SAFETY: `buf` points to `len` bytes per the contract.
+        let frame = unsafe { slice(buf.cast::<u8>(), len, "pkt_write_to") }?;
+        if addr.is_null() {
+            return Err(einval("pkt_write_to", "NULL address"));
+        }
+        // SAFETY: `addr` points to `addr_len` bytes per the contract.
+        let dest = unsafe { slice(addr, addr_len, "pkt_write_to") }?;
+        let n = p.ctl.write_to(frame, ifindex, proto, Some(dest), "pkt_write_to")?;
+        Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
+    })
+}
+
 /// Sends `n` frames in order on the bound interface, with as few system calls as the handle's
 /// `tx_mode` allows (one `sendmmsg` per 64 frames by default). Each frame's ethertype is taken
 /// from its Ethernet header (cooked handles send with protocol 0). A frame of length 0 counts
 /// as sent and sends nothing.
 ///
-/// Returns how many frames were sent (`n` when all were); a short count means
-/// `frames[count]` failed, and `pkt_errmsg()` says why (e.g. `-EMSGSIZE` for a frame over the
-/// MTU). Returns a negative errno when none was sent: `-EINVAL` for a NULL handle, NULL
-/// `frames` with `n` > 0, a frame with NULL data and a non-zero length, or a handle on all
-/// interfaces; otherwise as `pkt_write()`. With the TX ring, frames may still be leaving when
-/// it returns: `pkt_flush()` waits for them.
+/// Returns how many frames were sent (`n` when all were). A short count means `frames[count]`
+/// failed and no frame after it was sent: `pkt_errno()` gives the failing frame's error as a
+/// value and `pkt_errmsg()` says why (e.g. `-EMSGSIZE` for a frame over the interface's current
+/// MTU, `-EINVAL` for one shorter than the link-layer header, `-EAGAIN`/`-ENOBUFS` when the
+/// device queue is full on a non-blocking handle, `-ENETDOWN` when the link went down). Every
+/// frame is either sent or reported this way, with either `tx_mode`: frames the kernel would
+/// refuse are refused before they are handed over, and with the TX ring a frame the kernel
+/// refuses or does not take, and all after it, are taken back out of the ring before the call
+/// returns (the ring never stalls and later frames never go out of order). Returns a negative
+/// errno when none was sent: `-EINVAL` for a NULL handle, NULL `frames` with `n` > 0, a frame
+/// with NULL data and a non-zero length, or a handle on all interfaces; otherwise as
+/// `pkt_write()`. With the TX ring, frames the device took may still be leaving when it
+/// returns: `pkt_flush()` waits for them.
 ///
 /// Ownership: the frames are only read during the call. Thread safety: any thread, also while
 /// another thread reads; not concurrently with another `pkt_write_batch`/`pkt_flush` on the same
@@ -322,9 +375,10 @@ pub unsafe extern "C" fn pkt_write_batch(h: *mut pkt_t, frames: *const pkt_frame
     })
 }
 
-/// Waits until every frame queued by `pkt_write_batch()` has left the handle (with the TX ring;
+/// Waits until every frame sent by `pkt_write_batch()` has left the handle (with the TX ring;
 /// with sendmmsg frames have left when the write returns). Returns 0, or a negative errno:
-/// `-EINVAL` for NULL, the kernel's error for a frame it refused.
+/// `-EINVAL` for NULL, `-EAGAIN` on a non-blocking handle while frames are still leaving,
+/// `-EINTR` when a signal interrupted the wait.
 ///
 /// Thread safety: as `pkt_write_batch()`.
 ///

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use super::boundary::{self, guard, opt_str, put};
+use super::boundary::{self, guard, opt_bytes, put};
 use super::PKT_LINKTYPE_NONE;
 use crate::error::{self, Errno};
 use crate::handle;
@@ -95,9 +95,9 @@ pub extern "C" fn pkt_vlan_valid(status: u32) -> bool {
 pub unsafe extern "C" fn pkt_iface_linktype(ifname: *const c_char) -> u16 {
     guard("pkt_iface_linktype", || {
         // SAFETY: NULL or NUL-terminated per the contract.
-        match unsafe { opt_str(ifname, "pkt_iface_linktype") } {
-            Ok(Some(name)) => handle::iface_linktype(name),
-            _ => PKT_LINKTYPE_NONE,
+        match unsafe { opt_bytes(ifname) } {
+            Some(name) => handle::iface_linktype(name),
+            None => PKT_LINKTYPE_NONE,
         }
     })
 }
@@ -126,4 +126,15 @@ pub extern "C" fn pkt_strerror(code: c_int) -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn pkt_errmsg() -> *const c_char {
     guard("pkt_errmsg", boundary::message_ptr)
+}
+
+/// Returns the error code (a negative errno) of the calling thread's last failed call into this
+/// library, the one `pkt_errmsg()` describes; 0 before any failure. Calls that fail return the
+/// same code; this is for calls that report a failure beside a result, above all a short count
+/// from `pkt_write_batch()`: then it is the error of the first frame not sent.
+///
+/// Thread safety: each thread has its own.
+#[unsafe(no_mangle)]
+pub extern "C" fn pkt_errno() -> c_int {
+    guard("pkt_errno", boundary::last_code)
 }

@@ -19,7 +19,7 @@ use memmap2::{Advice, MmapOptions, MmapRaw};
 use crate::handle::Info;
 use crate::sys::{self, tpacket_align, Errno, TpacketReq3, TP_STATUS_KERNEL, TP_STATUS_USER};
 
-pub use tx::{Put, TxRing};
+pub use tx::{Reap, TxRing};
 
 pub use v2::V2Ring;
 pub use v3::{V3Ring, V3View};
@@ -762,6 +762,15 @@ impl Rx {
         match self {
             Rx::V3(r) => r.user_slots(),
             Rx::V2(r) => r.user_slots(),
+        }
+    }
+
+    /// True when packets wait in a slot the kernel has not handed over yet (a TPACKET_V3
+    /// block being filled); a TPACKET_V2 frame is handed over as soon as it is written.
+    pub fn kernel_has_packets(&self) -> bool {
+        match self {
+            Rx::V3(r) => r.kernel_has_packets(),
+            Rx::V2(_) => false,
         }
     }
 

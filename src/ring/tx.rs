@@ -16,16 +16,29 @@ pub const TP_STATUS_WRONG_FORMAT: u32 = 1 << 2;
 const TX_MAX_BYTES: u64 = 4 << 20;
 const TX_MAX_FRAMES: u64 = 1024;
 
-/// What a slot said when we tried to fill it.
+/// Where the oldest frame queued and not yet taken by the kernel stands, after a kick.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Put {
-    Queued,
-    /// The kernel has not finished with the slot: kick it, wait for POLLOUT, try again.
-    Full,
-    /// The kernel refused the frame queued in this slot earlier; the slot is available again.
-    WrongFormat,
+pub enum Reap {
+    /// The kernel took every queued frame (they are leaving or gone).
+    Done,
+    /// The kernel has not taken the frame in this slot yet (device queue or socket buffer full,
+    /// link down): it and every later one are still queued.
+    Waiting,
+    /// The kernel refused the frame in this slot (`TP_STATUS_WRONG_FORMAT`) and stopped there:
+    /// every later one is still queued.
+    Refused,
 }
 
+/// The TX ring and our view of the kernel's position in it.
+///
+/// The kernel sends slots in ring order from its own head, which moves only past a frame it
+/// took; a frame it refuses stays its head (marked `WRONG_FORMAT`) and it sends nothing more
+/// until that slot is `SEND_REQUEST` again. So the ring is kept in step with the kernel: `head`
+/// is the kernel's head, slots `head..cur` (`queued` of them) hold frames queued and not yet
+/// taken, and a refused or untaken frame and everything queued after it are withdrawn (the
+/// slots made available, `cur` back to `head`) before the call that queued them returns, which
+/// reports them as not sent. No frame ever waits in the ring across calls, so a later call never
+/// meets an earlier call's refusal and frames never go out of order.
 pub struct TxRing {
     map: Arc<Mapping>,
     geo: Geometry,
@@ -33,6 +46,10 @@ pub struct TxRing {
     base: usize,
     version: Version,
     cur: u32,
+    head: u32,
+    queued: u32,
+    /// For each slot, the caller's index of the frame queued in it (for reporting which failed).
+    index: Vec<usize>,
 }
 
 impl TxRing {
@@ -62,6 +79,9 @@ impl TxRing {
             base,
             version: geo.version,
             cur: 0,
+            head: 0,
+            queued: 0,
+            index: vec![0; geo.frame_nr as usize],
         }
     }
 
@@ -93,18 +113,22 @@ impl TxRing {
         }
     }
 
-    /// Copies `data` (at most [`TxRing::max_frame`] bytes) into the next slot and marks it for
-    /// sending.
-    pub fn put(&mut self, data: &[u8]) -> Put {
+    /// Number of frames queued and not yet taken by the kernel (as of the last [`TxRing::reap`]).
+    pub fn queued(&self) -> u32 {
+        self.queued
+    }
+
+    /// Copies `data` (at most [`TxRing::max_frame`] bytes), the caller's frame number `index`,
+    /// into the next slot and marks it for sending. False when the slot is not free yet (the
+    /// kernel is still sending the frame that was in it, or every slot is queued).
+    pub fn put(&mut self, data: &[u8], index: usize) -> bool {
         debug_assert!(data.len() <= self.max_frame());
+        if self.queued == self.geo.frame_nr {
+            return false;
+        }
         let st = self.status_off(self.cur);
-        match self.map.status(st) {
-            TP_STATUS_AVAILABLE => {}
-            TP_STATUS_WRONG_FORMAT => {
-                self.map.set_status(st, TP_STATUS_AVAILABLE);
-                return Put::WrongFormat;
-            }
-            _ => return Put::Full,
+        if self.map.status(st) != TP_STATUS_AVAILABLE {
+            return false;
         }
         let f = self.frame_off(self.cur);
         let len = data.len() as u32;
@@ -120,30 +144,51 @@ impl TxRing {
             }
         }
         self.map.copy_in(f + data_offset(self.version), data);
+        self.index[self.cur as usize] = index;
         self.map.set_status(st, TP_STATUS_SEND_REQUEST);
         self.cur = self.succ(self.cur);
-        Put::Queued
+        self.queued += 1;
+        true
+    }
+
+    /// After a kick: steps `head` past the frames the kernel took and says what stops it.
+    pub fn reap(&mut self) -> Reap {
+        while self.queued > 0 {
+            match self.map.status(self.status_off(self.head)) {
+                TP_STATUS_SEND_REQUEST => return Reap::Waiting,
+                TP_STATUS_WRONG_FORMAT => return Reap::Refused,
+                // Sending, or sent and available again.
+                _ => {
+                    self.head = self.succ(self.head);
+                    self.queued -= 1;
+                }
+            }
+        }
+        Reap::Done
+    }
+
+    /// Takes back every frame still queued (call after [`TxRing::reap`], with no kick running:
+    /// the kernel touches queued slots only during a send): their slots become available and
+    /// the next frame goes where the kernel will look. Returns the caller's index of the first
+    /// frame taken back, None when nothing was queued.
+    pub fn withdraw(&mut self) -> Option<usize> {
+        if self.queued == 0 {
+            return None;
+        }
+        let first = self.index[self.head as usize];
+        let mut i = self.head;
+        for _ in 0..self.queued {
+            self.map.set_status(self.status_off(i), TP_STATUS_AVAILABLE);
+            i = self.succ(i);
+        }
+        self.cur = self.head;
+        self.queued = 0;
+        Some(first)
     }
 
     /// True while some slot is still queued or being sent.
     pub fn busy(&self) -> bool {
-        (0..self.geo.frame_nr).any(|i| {
-            let s = self.map.status(self.status_off(i));
-            s != TP_STATUS_AVAILABLE && s != TP_STATUS_WRONG_FORMAT
-        })
-    }
-
-    /// Slots the kernel refused since the last call, made available again.
-    pub fn take_wrong_format(&mut self) -> usize {
-        let mut n = 0;
-        for i in 0..self.geo.frame_nr {
-            let st = self.status_off(i);
-            if self.map.status(st) == TP_STATUS_WRONG_FORMAT {
-                self.map.set_status(st, TP_STATUS_AVAILABLE);
-                n += 1;
-            }
-        }
-        n
+        (0..self.geo.frame_nr).any(|i| self.map.status(self.status_off(i)) != TP_STATUS_AVAILABLE)
     }
 }
 
