@@ -294,7 +294,14 @@ impl Control {
             if bound {
                 sys::send_bound(sock, buf, self.config.nonblock)
             } else {
-                sys::sendto_ll(sock, buf, ifindex, proto, dest.unwrap_or(&[]), self.config.nonblock)
+                sys::sendto_ll(
+                    sock,
+                    buf,
+                    ifindex,
+                    proto,
+                    dest.unwrap_or(&[]),
+                    self.config.nonblock,
+                )
             }
         };
         match send() {
@@ -336,7 +343,9 @@ impl Control {
         let hatype = if ifindex == self.ifindex {
             self.hatype
         } else {
-            sys::iface_by_index(self.sock.as_fd(), ifindex).ok().map(|i| i.hatype)
+            sys::iface_by_index(self.sock.as_fd(), ifindex)
+                .ok()
+                .map(|i| i.hatype)
         };
         hatype == Some(ARPHRD_ETHER)
     }
@@ -431,9 +440,7 @@ impl Control {
                 ) {
                     Ok(k) => done += k,
                     // As in `write_to`: a parked ENETDOWN from a link that is up again.
-                    Err(Errno::ENETDOWN)
-                        if !retried && sys::iface_state(self.ifindex) == Ok(Some(true)) =>
-                    {
+                    Err(Errno::ENETDOWN) if !retried && sys::iface_state(self.ifindex) == Ok(Some(true)) => {
                         retried = true;
                     }
                     Err(e) => return fail(sent + done, Error::new(e, "sendmmsg")),
@@ -464,7 +471,9 @@ impl Control {
             }
             // Refuse here what the kernel would refuse while sending (and log): once the frames
             // before it are out.
-            let refused = self.check_runt(f, what).and_then(|()| self.check_mtu(f, mtu, what));
+            let refused = self
+                .check_runt(f, what)
+                .and_then(|()| self.check_mtu(f, mtu, what));
             if let Err(error) = refused {
                 self.settle(tx)?;
                 return Err(BatchError { sent: i, error });
@@ -474,11 +483,18 @@ impl Control {
                 // go first, then this one by the second socket.
                 self.settle(tx)?;
                 let sock = self.tx_sock.as_ref().map_or(self.sock.as_fd(), |s| s.as_fd());
-                sys::sendto_ll(sock, f, self.ifindex, self.frame_proto(f, 0), &[], self.config.nonblock)
-                    .map_err(|e| BatchError {
-                        sent: i,
-                        error: Error::new(e, "sendto"),
-                    })?;
+                sys::sendto_ll(
+                    sock,
+                    f,
+                    self.ifindex,
+                    self.frame_proto(f, 0),
+                    &[],
+                    self.config.nonblock,
+                )
+                .map_err(|e| BatchError {
+                    sent: i,
+                    error: Error::new(e, "sendto"),
+                })?;
                 continue;
             }
             while !tx.put(f, i) {
@@ -559,10 +575,10 @@ impl Control {
         mtu
     }
 
-    /// Refuses a frame longer than the interface sends: MTU plus link-layer header, plus 4 for a
-    /// VLAN-tagged frame.
+    /// Refuses a frame longer than the interface sends: MTU plus link-layer header, plus 4 for an
+    /// 802.1Q-tagged frame (the kernel allows the 4 bytes for 0x8100 only, not 802.1ad).
     fn check_mtu(&self, f: &[u8], mtu: u32, what: &'static str) -> Result<(), Error> {
-        let tagged = self.link_hdr == 14 && matches!(u16::from_be_bytes([f[12], f[13]]), 0x8100 | 0x88a8);
+        let tagged = self.link_hdr == 14 && u16::from_be_bytes([f[12], f[13]]) == ETH_P_8021Q;
         let limit = mtu as usize + self.link_hdr + if tagged { 4 } else { 0 };
         if f.len() > limit {
             return Err(Error::with_detail(
@@ -904,7 +920,8 @@ impl Handle {
             max_nil: cfg.max_nil_read,
             nonblock: cfg.nonblock,
             // Saturating: a timeout too long to express in nanoseconds is one that never passes.
-            read_timeout_ns: (cfg.read_timeout_ms > 0).then(|| (cfg.read_timeout_ms as u64).saturating_mul(1_000_000)),
+            read_timeout_ns: (cfg.read_timeout_ms > 0)
+                .then(|| (cfg.read_timeout_ms as u64).saturating_mul(1_000_000)),
         })
     }
 
@@ -1276,7 +1293,8 @@ impl Handle {
             return Err(Error::new(Errno::EAGAIN, "pkt_read"));
         }
         let timeout_ns = self.read_timeout_ns;
-        let deadline = *deadline.get_or_insert_with(|| timeout_ns.map(|t| sys::monotonic_ns().saturating_add(t)));
+        let deadline =
+            *deadline.get_or_insert_with(|| timeout_ns.map(|t| sys::monotonic_ns().saturating_add(t)));
         loop {
             let mut timeout = match (self.nonblock, deadline) {
                 (true, _) => 0,

@@ -307,7 +307,9 @@ pub unsafe extern "C" fn pkt_write_to(
         }
         // SAFETY: `addr` points to `addr_len` bytes per the contract.
         let dest = unsafe { slice(addr, addr_len, "pkt_write_to") }?;
-        let n = p.ctl.write_to(frame, ifindex, proto, Some(dest), "pkt_write_to")?;
+        let n = p
+            .ctl
+            .write_to(frame, ifindex, proto, Some(dest), "pkt_write_to")?;
         Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
     })
 }
