@@ -1370,13 +1370,16 @@ impl Handle {
         }
     }
 
-    /// The bound interface is gone and none of its packets can still come: the ring is read
-    /// (the caller found it empty) and the block the kernel was filling is empty, or its retire
-    /// timer had time to hand it over.
+    /// The bound interface is gone and none of its packets can still come: nothing is ready in
+    /// the ring (a block may have been handed over since the caller looked) and the block the
+    /// kernel was filling is empty, or its retire timer had time to hand it over.
     fn gone_for_good(&self) -> bool {
-        self.gone_at.is_some_and(|t| {
-            !self.ring.kernel_has_packets() || sys::monotonic_ns().saturating_sub(t) >= self.gone_grace_ns
-        })
+        self.gone_at.is_some()
+            && self.ring.user_slots() == 0
+            && (!self.ring.kernel_has_packets()
+                || self
+                    .gone_at
+                    .is_some_and(|t| sys::monotonic_ns().saturating_sub(t) >= self.gone_grace_ns))
     }
 
     /// While the link is down: notes when the interface is up again or gone. The bound index

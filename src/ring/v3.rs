@@ -616,10 +616,12 @@ impl V3Ring {
     /// packets: they come to us once the block is full or its timer retires it.
     pub(super) fn kernel_has_packets(&self) -> bool {
         let cur = self.slots.cur;
-        let off = self.block_off(cur);
         !self.in_block
             && !self.map.is_user(Self::status_off(self.geo.block_size)(cur))
-            && self.map.status(off + offset_of!(TpacketBlockDesc, num_pkts)) != 0
+            && self
+                .map
+                .status(self.block_off(cur) + offset_of!(TpacketBlockDesc, num_pkts))
+                != 0
     }
 
     pub(super) fn resync(&mut self) -> bool {
