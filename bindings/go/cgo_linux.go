@@ -13,7 +13,6 @@ import "C"
 import (
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"unsafe"
 
@@ -70,31 +69,6 @@ func opError(op string, e syscall.Errno, msg string) error {
 		ctx = op + ": " + ctx
 	}
 	return &os.SyscallError{Syscall: ctx, Err: e}
-}
-
-var (
-	errnoByTextOnce sync.Once
-	errnoByText     map[string]syscall.Errno
-)
-
-// errnoInMsg finds the errno whose description ends msg ("step: Description" or
-// "step: detail (Description)"): pkt_write_batch reports a short count, not the errno, and
-// says why only in pkt_errmsg().
-func errnoInMsg(msg string) syscall.Errno {
-	errnoByTextOnce.Do(func() {
-		errnoByText = make(map[string]syscall.Errno)
-		for e := syscall.Errno(1); e < 200; e++ {
-			if s := strerror(e); !strings.HasPrefix(s, "Unknown") {
-				errnoByText[s] = e
-			}
-		}
-	})
-	for text, e := range errnoByText {
-		if strings.HasSuffix(msg, ": "+text) || strings.HasSuffix(msg, " ("+text+")") {
-			return e
-		}
-	}
-	return syscall.EIO
 }
 
 // cString converts a Go string for C; a string holding a NUL byte cannot be one.

@@ -85,11 +85,14 @@ int gopkt_write(uintptr_t h, const void *buf, size_t len, int ifindex, uint16_t 
 	return pkt_write((pkt_t *)h, buf, len, ifindex, proto);
 }
 
-int gopkt_write_batch(uintptr_t h, uintptr_t frames, size_t n, uintptr_t msg, size_t cap)
+int gopkt_write_batch(uintptr_t h, uintptr_t frames, size_t n, uintptr_t msg, size_t cap,
+		      int *err)
 {
 	int rc = pkt_write_batch((pkt_t *)h, (const pkt_frame_t *)frames, n);
-	if (rc < 0 || (size_t)rc < n)
+	if (rc < 0 || (size_t)rc < n) {
 		gopkt_msg((char *)msg, cap);
+		*err = pkt_errno();
+	}
 	return rc;
 }
 

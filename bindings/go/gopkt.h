@@ -19,7 +19,8 @@ int gopkt_set_fanout(pkt_t *h, uint16_t mode, uint16_t group, uint16_t flags, ch
 int gopkt_read(uintptr_t h, int poll, uintptr_t p);
 int gopkt_read_batch(uintptr_t h, int poll, uintptr_t out, size_t max);
 int gopkt_write(uintptr_t h, const void *buf, size_t len, int ifindex, uint16_t proto);
-int gopkt_write_batch(uintptr_t h, uintptr_t frames, size_t n, uintptr_t msg, size_t cap);
+int gopkt_write_batch(uintptr_t h, uintptr_t frames, size_t n, uintptr_t msg, size_t cap,
+		      int *err);
 int gopkt_flush(pkt_t *h, char *msg, size_t cap);
 int gopkt_dump_open(const char *path, uint16_t linktype, uint32_t snaplen, uint32_t flags,
 		    pkt_dumper_t **out, char *msg, size_t cap);

@@ -561,7 +561,8 @@ func (h *Handle) WriteBatch(frames [][]byte) (int, error) {
 			descs[i].len = C.size_t(len(f))
 			off += len(f)
 		}
-		rc := C.gopkt_write_batch(cptr(unsafe.Pointer(h.h)), cptr(unsafe.Pointer(t.frames)), C.size_t(n), cptr(unsafe.Pointer(t.msg.p)), msgCap)
+		var failed C.int
+		rc := C.gopkt_write_batch(cptr(unsafe.Pointer(h.h)), cptr(unsafe.Pointer(t.frames)), C.size_t(n), cptr(unsafe.Pointer(t.msg.p)), msgCap, &failed)
 		if rc < 0 {
 			if sent == 0 {
 				return 0, errnoOf(rc)
@@ -570,8 +571,8 @@ func (h *Handle) WriteBatch(frames [][]byte) (int, error) {
 		}
 		sent += int(rc)
 		if int(rc) < n {
-			msg := t.msg.String()
-			return sent, opError("pkt_write_batch", errnoInMsg(msg), msg)
+			// pkt_errno(): the failing frame's errno, beside the short count.
+			return sent, opError("pkt_write_batch", errnoOf(failed), t.msg.String())
 		}
 	}
 	return sent, nil

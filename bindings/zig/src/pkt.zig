@@ -667,7 +667,8 @@ pub const Handle = struct {
 
     /// Sends frames in order on the bound interface (`pkt_write_batch`, crossing into C once
     /// per 64 frames) and returns how many were sent. A count below `frames.len` means
-    /// `frames[count]` failed: `errmsg()` says why. An error only when none was sent. With
+    /// `frames[count]` failed and nothing after it was sent: `lastCode()` is its error and
+    /// `errmsg()` says why. An error only when none was sent. With
     /// `TxMode.ring` frames may still be leaving: `flush()` waits for them.
     pub fn writeBatch(self: Handle, frames: []const []const u8) Error!usize {
         var descs: [64]c.pkt_frame_t = undefined;
@@ -683,7 +684,11 @@ pub const Handle = struct {
             }
             const n: usize = @intCast(rc);
             sent += n;
-            if (n < chunk.len) return sent; // pkt_errmsg() says why frames[sent] failed
+            if (n < chunk.len) {
+                // pkt_errno(): the error of frames[sent]; pkt_errmsg() says why.
+                last_code = c.pkt_errno();
+                return sent;
+            }
         }
         return sent;
     }
