@@ -48,6 +48,12 @@ impl From<Info> for pkt_info_t {
 /// is skipped). An interface going down is not an error: the read waits and resumes when it is
 /// up again. Nothing is allocated, locked or called in the kernel while packets are waiting.
 ///
+/// Waiting on `pkt_fd()` yourself (poll, epoll level- or edge-triggered) and reading with `poll`
+/// 0 works the same: a read that finds nothing takes the socket's pending error (one
+/// `getsockopt`), so the fd does not stay readable after the link went down (no busy loop),
+/// and once the interface is removed and the packets queued before are read it gives `-ENODEV`
+/// (the fd becomes readable again when the kernel hands over its last partly filled block).
+///
 /// Thread safety: one thread reads a handle at a time.
 ///
 /// # Safety
@@ -327,7 +333,10 @@ pub unsafe extern "C" fn pkt_write_to(
 /// frame is either sent or reported this way, with either `tx_mode`: frames the kernel would
 /// refuse are refused before they are handed over, and with the TX ring a frame the kernel
 /// refuses or does not take, and all after it, are taken back out of the ring before the call
-/// returns (the ring never stalls and later frames never go out of order). Returns a negative
+/// returns (the ring never stalls and later frames never go out of order). ("Sent" is what the
+/// kernel reports: right after a link went down or came back its device queue can be the noop
+/// queue, which drops frames and tells every packet socket, libpcap's too, that they went.)
+/// Returns a negative
 /// errno when none was sent: `-EINVAL` for a NULL handle, NULL `frames` with `n` > 0, a frame
 /// with NULL data and a non-zero length, or a handle on all interfaces; otherwise as
 /// `pkt_write()`. With the TX ring, frames the device took may still be leaving when it

@@ -108,7 +108,8 @@ pub type pkt_t = Pkt;
 #[derive(Clone, Copy, Debug)]
 pub struct pkt_config {
     /// A blocking read gives up with `-ETIMEDOUT` after this many milliseconds; `<= 0`: never
-    /// (default 0).
+    /// (default 0). Any positive value is taken as it is, up to `INT64_MAX` (which, as any
+    /// timeout past the clock's range, never passes).
     pub read_timeout_ms: i64,
     /// Ring size in bytes; `<= 0`: the default, 2 MiB. Rounded up to whole ring blocks (at least
     /// 512 KiB); `pkt_get_config()` reports the size in effect.
