@@ -569,8 +569,7 @@ impl Control {
 
     /// The bound interface's MTU, looked up now (the one from open if that fails).
     fn current_mtu(&self) -> u32 {
-        let mtu = sys::iface_by_index(self.sock.as_fd(), self.ifindex)
-            .map_or(self.mtu.load(Ordering::Relaxed), |i| i.mtu);
+        let mtu = sys::iface_mtu(self.sock.as_fd(), self.ifindex).unwrap_or(self.mtu.load(Ordering::Relaxed));
         self.mtu.store(mtu, Ordering::Relaxed);
         mtu
     }

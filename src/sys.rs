@@ -489,6 +489,17 @@ pub fn iface_by_index(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<IfInfo> {
     Ok(IfInfo { ifindex, hatype, mtu })
 }
 
+/// The MTU of an interface given by index (its name, then the MTU: two ioctls on `fd`).
+pub fn iface_mtu(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<u32> {
+    // SAFETY: ifreq is plain data; all-zero is valid.
+    let mut ifr: libc::ifreq = unsafe { zeroed() };
+    ifr.ifr_ifru.ifru_ifindex = ifindex;
+    ifioctl(fd, libc::SIOCGIFNAME, &mut ifr)?;
+    ifioctl(fd, libc::SIOCGIFMTU, &mut ifr)?;
+    // SAFETY: SIOCGIFMTU filled the mtu member.
+    Ok(unsafe { ifr.ifr_ifru.ifru_mtu }.max(0) as u32)
+}
+
 /// State of an interface given by index: `Ok(Some(up))` while it exists, `Ok(None)` once gone.
 pub fn iface_state(ifindex: i32) -> SysResult<Option<bool>> {
     let sock = ioctl_sock()?;
