@@ -12,7 +12,7 @@ cd "$ROOT"
 # shellcheck source=scripts/lab.sh
 . scripts/lab.sh
 
-STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples go zig demo)
+STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples install go zig demo)
 passed=0
 current=""
 started=$SECONDS
@@ -126,6 +126,14 @@ step examples "examples/ with -Wall -Wextra -Wpedantic -Werror, shared and stati
 cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
     -DPKT_INCLUDE_DIR="$ROOT/include"
 cmake --build build/examples -j2
+done_step
+
+step install "scripts/install.sh into a temporary prefix and DESTDIR; programs built with pkg-config and find_package(pkt) against the installed files only, run in a network namespace; man pages; --uninstall (tests/install/check.sh)"
+if [[ $EUID -eq 0 ]]; then
+    bash tests/install/check.sh
+else
+    echo "skipped: not root"
+fi
 done_step
 
 step go "Go package: gofmt, go vet, go test (plain and -race) and examples in a network namespace (bindings/go/test.sh)"
