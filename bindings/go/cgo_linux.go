@@ -3,8 +3,6 @@
 package packet
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libpkt.a -lm -ldl -lpthread -lrt -lutil -lgcc_s
 #include <stdlib.h>
 #include "gopkt.h"
 */

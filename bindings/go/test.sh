@@ -22,7 +22,7 @@ export GOPATH="$BUILD/gopath" GOCACHE="$BUILD/cache" GOFLAGS=-mod=readonly GOPRO
 export GO111MODULE=on CGO_ENABLED=1 GOTOOLCHAIN=local
 export PATH="$PATH:/usr/lib/go/bin:/usr/local/go/bin"
 
-STEPS=(tools library gofmt vet build test race examples)
+STEPS=(tools library gofmt vet build test race examples installed)
 passed=0
 current=""
 started=$SECONDS
@@ -79,6 +79,7 @@ command -v go >/dev/null 2>&1 || missing+=(golang-go)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v timeout >/dev/null 2>&1 || missing+=(coreutils)
 ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 go version
@@ -185,6 +186,23 @@ if ((lab)); then
         { echo "tcpdump did not read 3 packets from capture.pcap" >&2; exit 1; }
 else
     skip_or_fail "no network namespace: the examples are built, not run"
+fi
+passed=$((passed + 1))
+
+step installed "against an installed libpkt: scripts/install.sh into a temporary prefix, go test -tags libpkt_pkgconfig (pkg-config, libpkt.so.0 from the prefix) in the namespace"
+if ((lab)); then
+    PREFIX_DIR="$BUILD/prefix"
+    rm -rf "$PREFIX_DIR"
+    bash "$ROOT/scripts/install.sh" --prefix "$PREFIX_DIR" --no-build >/dev/null
+    PKG_CONFIG_PATH="$PREFIX_DIR/lib/pkgconfig" go test -tags libpkt_pkgconfig -c -o "$BUILD/bin/packet.pc.test" .
+    lib=$(LD_LIBRARY_PATH="$PREFIX_DIR/lib" ldd "$BUILD/bin/packet.pc.test" | awk '/libpkt\.so/ {print $3}')
+    [[ $lib == "$PREFIX_DIR/lib/libpkt.so.0" ]] || { echo "packet.pc.test loads libpkt from '$lib'" >&2; exit 1; }
+    run 300 env LD_LIBRARY_PATH="$PREFIX_DIR/lib" "$BUILD/bin/packet.pc.test" -test.count=1 -test.timeout 240s \
+        2>&1 | tee "$BUILD/installed.log"
+    grep -qx 'PASS' "$BUILD/installed.log" || { echo "go test against the installed libpkt failed" >&2; exit 1; }
+    bash "$ROOT/scripts/install.sh" --uninstall --prefix "$PREFIX_DIR" >/dev/null
+else
+    skip_or_fail "no network namespace: the installed-libpkt tests are not run"
 fi
 passed=$((passed + 1))
 
