@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: every check CI runs, in order, stopping at the first failure.
 #
-#   sudo scripts/test.sh
+#   sudo scripts/test.sh                 all steps
+#   sudo scripts/test.sh c-tests go      only these steps, in the order given (names: STEPS below)
 #
 # On a fresh Debian machine (as root) it first installs the tools it misses. The C tests
 # need root: each runs in its own network namespace. With CI=true a skipped C test fails.
@@ -47,44 +48,44 @@ ctest_run() {
     fi
 }
 
-step tools "install what is missing"
-if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo not found: install the Rust toolchain (https://rustup.rs) first" >&2
-    exit 1
-fi
-# tcpdump and tshark read back the savefiles the C tests write (test_dump_*); libpcap-dev is the
-# test-only reference of tests/compile_diff.rs (never linked into libpkt).
-ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
-    nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
-    tcpdump:tcpdump tshark:tshark pcap-config:libpcap-dev
-for component in fmt clippy; do
-    if ! cargo "$component" --version >/dev/null 2>&1; then
-        rustup component add "${component/fmt/rustfmt}"
+step_tools() { # install what is missing
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "cargo not found: install the Rust toolchain (https://rustup.rs) first" >&2
+        exit 1
     fi
-done
-if [[ $EUID -ne 0 ]]; then
-    echo "warning: not root: the C tests need network namespaces and will be skipped" >&2
-fi
-cargo --version
-cmake --version | head -n1
-done_step
+    # tcpdump and tshark read back the savefiles the C tests write (test_dump_*); libpcap-dev is the
+    # test-only reference of tests/compile_diff.rs (never linked into libpkt).
+    ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
+        nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
+        tcpdump:tcpdump tshark:tshark pcap-config:libpcap-dev
+    for component in fmt clippy; do
+        if ! cargo "$component" --version >/dev/null 2>&1; then
+            rustup component add "${component/fmt/rustfmt}"
+        fi
+    done
+    if [[ $EUID -ne 0 ]]; then
+        echo "warning: not root: the C tests need network namespaces and will be skipped" >&2
+    fi
+    cargo --version
+    cmake --version | head -n1
+}
 
-step fmt "cargo fmt --all -- --check"
-cargo fmt --all -- --check
-done_step
+step_fmt() { # cargo fmt --all -- --check
+    cargo fmt --all -- --check
+}
 
-step clippy "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
-done_step
+step_clippy() { # cargo clippy --all-targets -- -D warnings
+    cargo clippy --all-targets -- -D warnings
+}
 
-step cargo-test "cargo test (unit tests, header staleness)"
-cargo test
-done_step
+step_cargo_test() { # cargo test (unit tests, header staleness)
+    cargo test
+}
 
-step release "cargo build --release"
-cargo build --release
-ls -l target/release/libpkt.so target/release/libpkt.a
-done_step
+step_release() { # cargo build --release
+    cargo build --release
+    ls -l target/release/libpkt.so target/release/libpkt.a
+}
 
 # kernel_has_vlan: can this kernel create 802.1Q interfaces? Tried in a throwaway namespace.
 kernel_has_vlan() {
@@ -99,58 +100,82 @@ kernel_has_vlan() {
 }
 
 # test_vlan_iface needs the kernel's 802.1Q support (a VLAN interface); test_vlan covers VLAN
-# metadata on every kernel with raw tagged frames.
+# metadata on every kernel with raw tagged frames. Sets EXCLUDE once.
 EXCLUDE=""
-if [[ $EUID -eq 0 ]] && ! kernel_has_vlan; then
-    echo "this kernel cannot create VLAN interfaces (no 8021q): test_vlan_iface is not registered"
-    EXCLUDE="test_vlan_iface"
+vlan_checked=0
+exclude_tests() {
+    ((vlan_checked)) && return 0
+    vlan_checked=1
+    if [[ $EUID -eq 0 ]] && ! kernel_has_vlan; then
+        echo "this kernel cannot create VLAN interfaces (no 8021q): test_vlan_iface is not registered"
+        EXCLUDE="test_vlan_iface"
+    fi
+}
+
+step_c_tests() { # C tests against libpkt.so and libpkt.a, each in its own network namespace
+    exclude_tests
+    cmake -S c-tests -B build/c-tests -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_EXCLUDE_TESTS="$EXCLUDE"
+    cmake --build build/c-tests -j2
+    ctest_run build/c-tests
+}
+
+step_c_tests_asan() { # C tests with AddressSanitizer, LeakSanitizer and UBSan
+    exclude_tests
+    cmake -S c-tests -B build/c-tests-asan -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_SANITIZE=ON \
+        -DPKT_EXCLUDE_TESTS="$EXCLUDE"
+    cmake --build build/c-tests-asan -j2
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+        LSAN_OPTIONS=print_suppressions=0 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest_run build/c-tests-asan
+}
+
+step_examples() { # examples/ with -Wall -Wextra -Wpedantic -Werror, shared and static
+    cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
+        -DPKT_INCLUDE_DIR="$ROOT/include"
+    cmake --build build/examples -j2
+}
+
+step_install() { # scripts/install.sh into a temporary prefix and DESTDIR; programs built with pkg-config and find_package(pkt) against the installed files only, run in a network namespace; man pages; --uninstall (tests/install/check.sh)
+    if [[ $EUID -eq 0 ]]; then
+        bash tests/install/check.sh
+    else
+        echo "skipped: not root"
+    fi
+}
+
+step_go() { # Go package: gofmt, go vet, go test (plain and -race) and examples in a network namespace (bindings/go/test.sh)
+    bash bindings/go/test.sh
+}
+
+step_zig() { # Zig bindings: zig fmt, build, zig build test in a network namespace (bindings/zig/test.sh)
+    bindings/zig/test.sh
+}
+
+step_demo() { # scripts/demo.sh --no-build (the README's main command)
+    if [[ $EUID -eq 0 ]]; then
+        bash scripts/demo.sh --no-build
+    else
+        echo "skipped: not root"
+    fi
+}
+
+# The steps asked for (all, in order, without arguments); an unknown name is refused.
+if (($#)); then
+    for name in "$@"; do
+        [[ " ${STEPS[*]} " == *" $name "* ]] || {
+            echo "test.sh: no step '$name'; the steps: ${STEPS[*]}" >&2
+            exit 2
+        }
+    done
+    STEPS=("$@")
 fi
-
-step c-tests "C tests against libpkt.so and libpkt.a, each in its own network namespace"
-cmake -S c-tests -B build/c-tests -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_EXCLUDE_TESTS="$EXCLUDE"
-cmake --build build/c-tests -j2
-ctest_run build/c-tests
-done_step
-
-step c-tests-asan "C tests with AddressSanitizer, LeakSanitizer and UBSan"
-cmake -S c-tests -B build/c-tests-asan -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_SANITIZE=ON \
-    -DPKT_EXCLUDE_TESTS="$EXCLUDE"
-cmake --build build/c-tests-asan -j2
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
-    LSAN_OPTIONS=print_suppressions=0 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest_run build/c-tests-asan
-done_step
-
-step examples "examples/ with -Wall -Wextra -Wpedantic -Werror, shared and static"
-cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
-    -DPKT_INCLUDE_DIR="$ROOT/include"
-cmake --build build/examples -j2
-done_step
-
-step install "scripts/install.sh into a temporary prefix and DESTDIR; programs built with pkg-config and find_package(pkt) against the installed files only, run in a network namespace; man pages; --uninstall (tests/install/check.sh)"
-if [[ $EUID -eq 0 ]]; then
-    bash tests/install/check.sh
-else
-    echo "skipped: not root"
-fi
-done_step
-
-step go "Go package: gofmt, go vet, go test (plain and -race) and examples in a network namespace (bindings/go/test.sh)"
-bash bindings/go/test.sh
-done_step
-
-step zig "Zig bindings: zig fmt, build, zig build test in a network namespace (bindings/zig/test.sh)"
-bindings/zig/test.sh
-done_step
-
-step demo "scripts/demo.sh --no-build (the README's main command)"
-if [[ $EUID -eq 0 ]]; then
-    bash scripts/demo.sh --no-build
-else
-    echo "skipped: not root"
-fi
-done_step
+for name in "${STEPS[@]}"; do
+    fn="step_${name//-/_}"
+    step "$name" "$(sed -n "s/^$fn() { # //p" "${BASH_SOURCE[0]}")"
+    "$fn"
+    done_step
+done
 
 printf '\n==== all %d steps passed in %d s\n' "$passed" $((SECONDS - started))
 echo "test.sh: $passed passed, 0 failed"
