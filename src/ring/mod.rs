@@ -8,6 +8,8 @@
 mod tx;
 mod v2;
 mod v3;
+#[cfg(test)]
+mod walk_tests;
 
 use std::mem::{offset_of, size_of};
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -402,6 +404,13 @@ impl Mapping {
         map.advise(Advice::DontFork)
             .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
         Ok(Mapping { map })
+    }
+
+    /// An anonymous mapping standing in for a ring, for the walkers' tests.
+    #[cfg(test)]
+    pub fn anon(len: usize) -> Mapping {
+        let map = MmapOptions::new().len(len).map_anon().expect("anonymous mapping");
+        Mapping { map: map.into() }
     }
 
     pub fn len(&self) -> usize {
