@@ -35,16 +35,33 @@ static uint8_t v0mac[6], v1mac[6];
 static int g_cpu;
 static const char *g_mode = "";
 
-static void set_mtu(const char *ifname, int mtu)
+/* An interface ioctl on ifname: SIOCGIFFLAGS/SIOCSIFFLAGS/SIOCSIFMTU with ifr as the caller
+ * filled it (the name is set here). */
+static void if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr, const char *what)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     CHECKF(fd >= 0, "socket: %s", strerror(errno));
+    snprintf(ifr->ifr_name, sizeof ifr->ifr_name, "%s", ifname);
+    CHECKF(ioctl(fd, req, ifr) == 0, "%s %s: %s", what, ifname, strerror(errno));
+    close(fd);
+}
+
+static void set_mtu(const char *ifname, int mtu)
+{
+    struct ifreq ifr = {.ifr_mtu = mtu};
+    if_ioctl(ifname, SIOCSIFMTU, &ifr, "SIOCSIFMTU");
+}
+
+static void set_up(const char *ifname, bool up)
+{
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
-    ifr.ifr_mtu = mtu;
-    CHECKF(ioctl(fd, SIOCSIFMTU, &ifr) == 0, "SIOCSIFMTU %s %d: %s", ifname, mtu, strerror(errno));
-    close(fd);
+    if_ioctl(ifname, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS");
+    if (up)
+        ifr.ifr_flags |= IFF_UP;
+    else
+        ifr.ifr_flags &= ~IFF_UP;
+    if_ioctl(ifname, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");
 }
 
 /* Reads test frames on r until the barrier frame; stores their seqs (and lengths) in order.
@@ -251,22 +268,6 @@ static void test_link_down(pkt_t *w, pkt_t *r)
 }
 
 static atomic_bool g_flap_stop;
-
-static void set_up(const char *ifname, bool up)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    CHECKF(fd >= 0, "socket: %s", strerror(errno));
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
-    CHECKF(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0, "SIOCGIFFLAGS: %s", strerror(errno));
-    if (up)
-        ifr.ifr_flags |= IFF_UP;
-    else
-        ifr.ifr_flags &= ~IFF_UP;
-    CHECKF(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0, "SIOCSIFFLAGS: %s", strerror(errno));
-    close(fd);
-}
 
 /* Flaps v0's MTU 1500 <-> 1000 (arg NULL) or its link up <-> down (arg non-NULL). */
 static void *flapper(void *arg)

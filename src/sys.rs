@@ -473,28 +473,32 @@ pub fn iface_info(name: &[u8]) -> SysResult<IfInfo> {
     Ok(IfInfo { ifindex, hatype, mtu })
 }
 
-/// Looks an interface up by index (its name first, then as [`iface_info`]), with interface
-/// ioctls on `fd` (any socket serves; no new one is made).
-pub fn iface_by_index(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<IfInfo> {
+/// A `struct ifreq` naming the interface with index `ifindex` (SIOCGIFNAME on `fd`: any socket
+/// serves, no new one is made).
+fn ifreq_by_index(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<libc::ifreq> {
     // SAFETY: ifreq is plain data; all-zero is valid.
     let mut ifr: libc::ifreq = unsafe { zeroed() };
     ifr.ifr_ifru.ifru_ifindex = ifindex;
     ifioctl(fd, libc::SIOCGIFNAME, &mut ifr)?;
+    Ok(ifr)
+}
+
+/// Looks an interface up by index: index, ARPHRD type and MTU, with ioctls on `fd`.
+pub fn iface_by_index(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<IfInfo> {
+    let mut ifr = ifreq_by_index(fd, ifindex)?;
     ifioctl(fd, libc::SIOCGIFHWADDR, &mut ifr)?;
     // SAFETY: SIOCGIFHWADDR filled the hwaddr member; sa_family carries the ARPHRD type.
     let hatype = unsafe { ifr.ifr_ifru.ifru_hwaddr.sa_family };
-    ifioctl(fd, libc::SIOCGIFMTU, &mut ifr)?;
-    // SAFETY: SIOCGIFMTU filled the mtu member.
-    let mtu = unsafe { ifr.ifr_ifru.ifru_mtu }.max(0) as u32;
-    Ok(IfInfo { ifindex, hatype, mtu })
+    Ok(IfInfo {
+        ifindex,
+        hatype,
+        mtu: iface_mtu(fd, ifindex)?,
+    })
 }
 
 /// The MTU of an interface given by index (its name, then the MTU: two ioctls on `fd`).
 pub fn iface_mtu(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<u32> {
-    // SAFETY: ifreq is plain data; all-zero is valid.
-    let mut ifr: libc::ifreq = unsafe { zeroed() };
-    ifr.ifr_ifru.ifru_ifindex = ifindex;
-    ifioctl(fd, libc::SIOCGIFNAME, &mut ifr)?;
+    let mut ifr = ifreq_by_index(fd, ifindex)?;
     ifioctl(fd, libc::SIOCGIFMTU, &mut ifr)?;
     // SAFETY: SIOCGIFMTU filled the mtu member.
     Ok(unsafe { ifr.ifr_ifru.ifru_mtu }.max(0) as u32)

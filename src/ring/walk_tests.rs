@@ -254,42 +254,34 @@ fn v3_vlan_tag_goes_back_and_snap_length_trims() {
     want.extend_from_slice(&[0x88, 0xa8, 0x20, 0x64]);
     want.extend_from_slice(&tagged.data[12..]);
 
-    // Both read paths: one packet at a time and the batch walk.
-    for batch in [false, true] {
-        let (map, mut rx) = ring(geo, Post::new(true, 0));
+    // Both read paths, one packet at a time and the batch walk: each packet's bytes and its
+    // length on the wire.
+    let read = |post: Post, batch: bool| {
+        let (map, mut rx) = ring(geo, post);
         fill_v3(&map, geo, 0, &[tagged.clone(), plain.clone()]);
-        let mut got = Vec::new();
         if batch {
+            let mut got = Vec::new();
             rx.walk_block(10, |d, v| {
                 got.push((d.to_vec(), v.len()));
                 true
             });
+            got
         } else {
             let (bytes, frames) = read_all(&mut rx);
-            got = bytes.into_iter().zip(frames.iter().map(|f| f.len)).collect();
+            bytes.into_iter().zip(frames.iter().map(|f| f.len)).collect()
         }
+    };
+    for batch in [false, true] {
+        let got = read(Post::new(true, 0), batch);
         assert_eq!(got[0], (want.clone(), 104), "batch {batch}");
         assert_eq!(got[1], (plain.data.clone(), 100), "batch {batch}");
-    }
-
-    // Without re-insertion the bytes stay as the kernel left them; the snap length trims the
-    // bytes handed out (after a tag went back), never the length on the wire.
-    for batch in [false, true] {
-        let (map, mut rx) = ring(geo, Post::new(true, 20));
-        fill_v3(&map, geo, 0, &[tagged.clone(), plain.clone()]);
-        let mut got = Vec::new();
-        if batch {
-            rx.walk_block(10, |d, v| {
-                got.push((d.to_vec(), v.len()));
-                true
-            });
-        } else {
-            let (bytes, frames) = read_all(&mut rx);
-            got = bytes.into_iter().zip(frames.iter().map(|f| f.len)).collect();
-        }
+        // The snap length trims the bytes handed out (after a tag went back), never the length
+        // on the wire.
+        let got = read(Post::new(true, 20), batch);
         assert_eq!(got[0], (want[..20].to_vec(), 104), "batch {batch}");
         assert_eq!(got[1], (plain.data[..20].to_vec(), 100), "batch {batch}");
     }
+    // Without re-insertion the bytes stay as the kernel left them.
     let (map, mut rx) = ring(geo, Post::new(false, 0));
     fill_v3(&map, geo, 0, &[tagged.clone()]);
     let (bytes, _) = read_all(&mut rx);
