@@ -186,8 +186,8 @@ impl Regs {
     }
 }
 
-/// Arithmetic expressions (`arth` in libpcap's grammar).
-#[derive(Clone, Debug)]
+/// Arithmetic expressions (`arth` in libpcap's grammar). As deep as the expression is long
+/// (`1+1+...` is a chain of `Bin`s): walked and dropped with explicit stacks, never recursively.
 pub enum Arth {
     Num(u32),
     Len,
@@ -207,12 +207,40 @@ impl Arth {
     /// The constant of the first statement libpcap generates for this expression, if that is
     /// a `ld #k` (libpcap's division-by-zero and shift checks look only at that).
     fn leading_imm(&self) -> Option<u32> {
-        match self {
-            Arth::Num(k) => Some(*k),
-            Arth::Len => None,
-            Arth::Load { index, .. } => index.leading_imm(),
-            Arth::Bin(_, a, _, _) => a.leading_imm(),
-            Arth::Neg(a) => a.leading_imm(),
+        let mut a = self;
+        loop {
+            match a {
+                Arth::Num(k) => return Some(*k),
+                Arth::Len => return None,
+                Arth::Load { index, .. } => a = index,
+                Arth::Bin(_, x, _, _) | Arth::Neg(x) => a = x,
+            }
+        }
+    }
+}
+
+impl Drop for Arth {
+    fn drop(&mut self) {
+        // As `Node`'s: composite children move onto a stack, leaves stay in their place.
+        fn take(a: &mut Arth, stack: &mut Vec<Arth>) {
+            let mut one = |b: &mut Box<Arth>| {
+                if matches!(**b, Arth::Bin(..) | Arth::Neg(_) | Arth::Load { .. }) {
+                    stack.push(std::mem::replace(&mut **b, Arth::Len));
+                }
+            };
+            match a {
+                Arth::Bin(_, x, y, _) => {
+                    one(x);
+                    one(y);
+                }
+                Arth::Neg(x) | Arth::Load { index: x, .. } => one(x),
+                Arth::Num(_) | Arth::Len => {}
+            }
+        }
+        let mut stack = Vec::new();
+        take(self, &mut stack);
+        while let Some(mut a) = stack.pop() {
+            take(&mut a, &mut stack);
         }
     }
 }
@@ -1052,7 +1080,7 @@ impl Gen {
             }
             let tpid = Node::and(Node::Effect(add), tpid);
             let mut b = Node::or(present, tpid);
-            if let Some(Node::Test(vs, vj)) = vidt {
+            if let Some(Node::Test(vs, vj)) = &vidt {
                 // libpcap's gen_vlan_patch_vid_test: one block whose statements branch inside
                 // it, the VID from metadata when the tag is present, else from the bytes (at the
                 // offset before the patch). The optimizer sees one straight list of statements,
@@ -1064,8 +1092,8 @@ impl Gen {
                     ld(op::LD_B_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG),
                     ld(op::JA, cnt.saturating_sub(1)),
                 ];
-                stmts.extend(vs);
-                b = Node::and(b, Node::test(stmts, vj));
+                stmts.extend_from_slice(vs);
+                b = Node::and(b, Node::test(stmts, *vj));
             } else if let Some(t) = vidt {
                 b = Node::and(b, t);
             }
@@ -1238,7 +1266,47 @@ impl Gen {
 
     // ---- arithmetic ----
 
+    /// `a` in the order libpcap's actions generate it (operands left to right, each before the
+    /// operation), by a post-order walk with an explicit stack.
     fn arth(&mut self, a: &Arth) -> Result<Val, (usize, String)> {
+        enum Step<'a> {
+            /// Generate the operands of this expression (a leaf: the expression itself).
+            Visit(&'a Arth),
+            /// Its operands' values are on top of `vals`: combine them.
+            Finish(&'a Arth),
+        }
+        let mut work = vec![Step::Visit(a)];
+        let mut vals: Vec<Val> = Vec::new();
+        while let Some(step) = work.pop() {
+            let a = match step {
+                Step::Visit(a) => {
+                    match a {
+                        Arth::Num(_) | Arth::Len => {}
+                        Arth::Neg(x) | Arth::Load { index: x, .. } => {
+                            work.push(Step::Finish(a));
+                            work.push(Step::Visit(x));
+                            continue;
+                        }
+                        Arth::Bin(_, a0, a1, _) => {
+                            work.push(Step::Finish(a));
+                            work.push(Step::Visit(a1));
+                            work.push(Step::Visit(a0));
+                            continue;
+                        }
+                    }
+                    a
+                }
+                Step::Finish(a) => a,
+            };
+            let v = self.arth_step(a, &mut vals)?;
+            vals.push(v);
+        }
+        Ok(vals.pop().expect("a value"))
+    }
+
+    /// One step of [`Gen::arth`]: the value of `a`, whose operands' values (if any) are the
+    /// last ones of `vals`.
+    fn arth_step(&mut self, a: &Arth, vals: &mut Vec<Val>) -> Result<Val, (usize, String)> {
         match a {
             Arth::Num(k) => {
                 let reg = self.regs.alloc().map_err(|e| (usize::MAX, e))?;
@@ -1256,15 +1324,15 @@ impl Gen {
                     cond: None,
                 })
             }
-            Arth::Neg(inner) => {
-                let mut v = self.arth(inner)?;
+            Arth::Neg(_) => {
+                let mut v = vals.pop().expect("the operand");
                 v.stmts
                     .extend([ld(op::LD_MEM, v.reg), ld(op::NEG, 0), ld(op::ST, v.reg)]);
                 Ok(v)
             }
-            Arth::Bin(code, a0, a1, pos) => {
-                let v0 = self.arth(a0)?;
-                let v1 = self.arth(a1)?;
+            Arth::Bin(code, _, a1, pos) => {
+                let v1 = vals.pop().expect("the right operand");
+                let v0 = vals.pop().expect("the left operand");
                 let lead = a1.leading_imm();
                 let opn = code & 0xf0;
                 if opn == crate::filter::BPF_DIV && lead == Some(0) {
@@ -1294,14 +1362,9 @@ impl Gen {
                 let cond = v0.cond;
                 Ok(Val { stmts, reg, cond })
             }
-            Arth::Load {
-                proto,
-                index,
-                size,
-                pos,
-            } => {
+            Arth::Load { proto, size, pos, .. } => {
                 let pos = *pos;
-                let inst = self.arth(index)?;
+                let inst = vals.pop().expect("the index");
                 let reg = self.regs.alloc().map_err(|e| (pos, e))?;
                 self.regs.free(inst.reg);
                 let size_code = match size {

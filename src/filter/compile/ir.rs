@@ -38,7 +38,9 @@ impl Jmp {
 
 /// A boolean combination of tests, evaluated left to right with short circuits, as libpcap's
 /// block lists are: a test whose load falls outside the packet ends the whole program with 0.
-#[derive(Clone, Debug)]
+///
+/// Trees are as deep as the expression is long (`tcp and tcp and ...` is a chain of `And`s):
+/// nothing walks them recursively, and dropping one takes an explicit stack (see `Drop`).
 pub enum Node {
     /// Run the statements, then branch on the jump. The statements may branch among
     /// themselves (forward, offsets within the list), as libpcap's live `vlan N` block does.
@@ -73,6 +75,33 @@ impl Chain {
     pub(crate) const DEPTH: usize = 6;
 }
 
+impl Drop for Node {
+    fn drop(&mut self) {
+        // Moves the composite children out (leaving a leaf in their place) onto a stack, so
+        // that every node is dropped with leaves only below it: no recursion.
+        fn take(n: &mut Node, stack: &mut Vec<Node>) {
+            let mut one = |b: &mut Box<Node>| {
+                if matches!(**b, Node::And(..) | Node::Or(..) | Node::Not(_)) {
+                    stack.push(std::mem::replace(&mut **b, Node::Const(false)));
+                }
+            };
+            match n {
+                Node::And(a, b) | Node::Or(a, b) => {
+                    one(a);
+                    one(b);
+                }
+                Node::Not(a) => one(a),
+                _ => {}
+            }
+        }
+        let mut stack = Vec::new();
+        take(self, &mut stack);
+        while let Some(mut n) = stack.pop() {
+            take(&mut n, &mut stack);
+        }
+    }
+}
+
 impl Node {
     pub fn test(stmts: Vec<Insn>, jmp: Jmp) -> Node {
         Node::Test(stmts, jmp)
@@ -86,6 +115,24 @@ impl Node {
     #[allow(clippy::should_implement_trait)]
     pub fn not(a: Node) -> Node {
         Node::Not(Box::new(a))
+    }
+    /// How many blocks the node lowers to at least: its tests, constants, protochains and
+    /// effects with statements (each its own block, every one reachable).
+    pub fn least_blocks(&self) -> usize {
+        let mut stack = vec![self];
+        let mut n = 0;
+        while let Some(x) = stack.pop() {
+            match x {
+                Node::And(a, b) | Node::Or(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                Node::Not(a) => stack.push(a),
+                Node::Effect(s) if s.is_empty() => {}
+                _ => n += 1,
+            }
+        }
+        n
     }
     /// Folds `and`s left to right.
     pub fn all(nodes: impl IntoIterator<Item = Node>) -> Node {
@@ -142,42 +189,67 @@ impl Cfg {
         self.blocks.len() - 1
     }
 
+    /// The entry of `n` with true going to `t` and false to `f`. Blocks are added in the order
+    /// of a recursive descent that lowers the right operand of `and`/`or` before the left one
+    /// (the left one jumps into it), with an explicit stack instead of recursion: trees are
+    /// as deep as their input is long.
     fn lower_node(&mut self, n: &Node, t: BlockId, f: BlockId) -> BlockId {
-        match n {
-            Node::Test(stmts, jmp) => self.add(
-                stmts.clone(),
-                Term::Cond {
-                    jmp: *jmp,
-                    jt: t,
-                    jf: f,
-                },
-            ),
-            Node::Effect(stmts) => {
-                if stmts.is_empty() {
-                    t
-                } else {
-                    self.add(stmts.clone(), Term::Goto(t))
+        /// What is left to do when a subtree's entry is known.
+        enum Then<'a> {
+            /// Lower the left operand of an `and` into the right one's entry, false to `f`.
+            And(&'a Node, BlockId),
+            /// Lower the left operand of an `or`: true to `t`, false into the right one's entry.
+            Or(&'a Node, BlockId),
+        }
+        let mut then: Vec<Then<'_>> = Vec::new();
+        let (mut n, mut t, mut f) = (n, t, f);
+        loop {
+            let entry = match n {
+                Node::Not(a) => {
+                    (n, t, f) = (a, f, t);
+                    continue;
                 }
-            }
-            // libpcap's `gen_true`/`gen_false`: a test of a loaded constant, which the
-            // optimizer folds.
-            Node::Const(v) => self.add(
-                vec![Insn::stmt(op::LD_IMM, u32::from(!*v))],
-                Term::Cond {
-                    jmp: Jmp::k(BPF_JEQ, 0),
-                    jt: t,
-                    jf: f,
-                },
-            ),
-            Node::Not(a) => self.lower_node(a, f, t),
-            Node::Chain(c) => self.lower_chain(c, t, f),
-            Node::And(a, b) => {
-                let bb = self.lower_node(b, t, f);
-                self.lower_node(a, bb, f)
-            }
-            Node::Or(a, b) => {
-                let bb = self.lower_node(b, t, f);
-                self.lower_node(a, t, bb)
+                Node::And(a, b) => {
+                    then.push(Then::And(a, f));
+                    n = b;
+                    continue;
+                }
+                Node::Or(a, b) => {
+                    then.push(Then::Or(a, t));
+                    n = b;
+                    continue;
+                }
+                Node::Test(stmts, jmp) => self.add(
+                    stmts.clone(),
+                    Term::Cond {
+                        jmp: *jmp,
+                        jt: t,
+                        jf: f,
+                    },
+                ),
+                Node::Effect(stmts) => {
+                    if stmts.is_empty() {
+                        t
+                    } else {
+                        self.add(stmts.clone(), Term::Goto(t))
+                    }
+                }
+                // libpcap's `gen_true`/`gen_false`: a test of a loaded constant, which the
+                // optimizer folds.
+                Node::Const(v) => self.add(
+                    vec![Insn::stmt(op::LD_IMM, u32::from(!*v))],
+                    Term::Cond {
+                        jmp: Jmp::k(BPF_JEQ, 0),
+                        jt: t,
+                        jf: f,
+                    },
+                ),
+                Node::Chain(c) => self.lower_chain(c, t, f),
+            };
+            match then.pop() {
+                None => return entry,
+                Some(Then::And(a, af)) => (n, t, f) = (a, entry, af),
+                Some(Then::Or(a, at)) => (n, t, f) = (a, at, entry),
             }
         }
     }
@@ -254,6 +326,18 @@ impl Cfg {
             );
         }
         next
+    }
+
+    /// A lower bound of the emitted program's length: the statements and the jump or return
+    /// of every reachable block (gotos may fall through; trampolines come on top).
+    pub fn least_len(&self) -> usize {
+        self.order()
+            .into_iter()
+            .map(|b| {
+                let blk = &self.blocks[b];
+                blk.stmts.len() + usize::from(!matches!(blk.term, Term::Goto(_)))
+            })
+            .sum()
     }
 
     pub fn succs(&self, b: BlockId) -> Vec<BlockId> {
