@@ -123,7 +123,18 @@ pub(crate) fn compile_inner(
     let toks = lexer::tokenize(expr).map_err(Failure::Invalid)?;
     let g = gen::Gen::new(link, flags.live);
     let mut p = parser::Parser::new(toks, g);
-    let root = p.prog().map_err(Failure::Invalid)?;
+    let root = match p.prog() {
+        Ok(root) => root,
+        // What the optimizer or the length check would say, without building all of it.
+        Err(_) if p.too_big && flags.optimize && !p.g.no_optimize => {
+            return Err(Failure::Invalid(CompileError::new(
+                0,
+                opt::TOO_COMPLEX.to_owned(),
+            )))
+        }
+        Err(_) if p.too_big => return Err(too_long(format!("more than {}", parser::MAX_BLOCKS))),
+        Err(e) => return Err(Failure::Invalid(e)),
+    };
     let Some(root) = root else {
         return Ok(vec![Insn::stmt(super::op::RET_K, snaplen)]);
     };
@@ -138,7 +149,14 @@ pub(crate) fn compile_inner(
         ir::Node::and(ir::Node::Effect(prologue), root)
     };
     let mut cfg = ir::Cfg::lower(&root, snaplen);
+    drop(root);
     let optimize = flags.optimize && !p.g.no_optimize;
+    // A program far beyond the kernel's limit is refused before it is laid out (which takes
+    // time and memory in proportion): every block is at least its statements and a jump.
+    let least = cfg.least_len();
+    if !optimize && least > TOO_LONG_TO_EMIT {
+        return Err(too_long(format!("at least {least}")));
+    }
     if optimize {
         opt::optimize(&mut cfg).map_err(|m| Failure::Invalid(CompileError::new(0, m)))?;
     }
@@ -157,14 +175,7 @@ pub(crate) fn compile_inner(
         prog = cooked_live(&prog, link).map_err(|m| Failure::Invalid(CompileError::new(0, m)))?;
     }
     if prog.len() > super::KERNEL_MAX_INSNS {
-        return Err(Failure::TooLong(CompileError::new(
-            0,
-            format!(
-                "program too long: {} instructions, the kernel accepts at most {} (BPF_MAXINSNS)",
-                prog.len(),
-                super::KERNEL_MAX_INSNS
-            ),
-        )));
+        return Err(too_long(prog.len().to_string()));
     }
     if let Err(why) = super::validate(&prog) {
         // A bug in the compiler; never hand out such a program.
@@ -174,6 +185,20 @@ pub(crate) fn compile_inner(
         )));
     }
     Ok(prog)
+}
+
+/// Unoptimized programs of more instructions than this are refused without laying them out
+/// (16 times what the kernel accepts).
+const TOO_LONG_TO_EMIT: usize = 16 * super::KERNEL_MAX_INSNS;
+
+fn too_long(count: String) -> Failure {
+    Failure::TooLong(CompileError::new(
+        0,
+        format!(
+            "program too long: {count} instructions, the kernel accepts at most {} (BPF_MAXINSNS)",
+            super::KERNEL_MAX_INSNS
+        ),
+    ))
 }
 
 /// The live form for cooked captures: the socket's packets start at the network header, so

@@ -47,6 +47,8 @@ const RX: usize = MEM + 1;
 const RAX: usize = N_REGS;
 /// The largest graph optimized.
 const MAX_BLOCKS: usize = 12_000;
+/// The error for a graph of more than [`MAX_BLOCKS`] blocks.
+pub(crate) const TOO_COMPLEX: &str = "filter is too complex to optimize";
 /// A value nothing is known about.
 const UNKNOWN: u32 = 0;
 
@@ -1223,7 +1225,7 @@ fn fold(o: u16, a: u32, b: u32) -> Res<u32> {
 pub fn optimize(cfg: &mut Cfg) -> Result<(), String> {
     // The edge-dominator sets take (2 blocks)^2 bits; far beyond any program the kernel takes.
     if cfg.order().len() > MAX_BLOCKS {
-        return Err("filter is too complex to optimize".to_owned());
+        return Err(TOO_COMPLEX.to_owned());
     }
     let mut o = Opt::new(cfg);
     o.run(false)?;

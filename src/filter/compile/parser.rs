@@ -1,6 +1,10 @@
-//! The parser: libpcap's grammar (grammar.y) by recursive descent, with its quirks: `and` and
-//! `or` of equal precedence, left associative; `not` binding tighter; qualifiers carried over
-//! to a bare id after `and`/`or`; `%` and `^` without precedence (bison always shifts them).
+//! The parser: libpcap's grammar (grammar.y) as a recursive descent parses it, with its quirks:
+//! `and` and `or` of equal precedence, left associative; `not` binding tighter; qualifiers
+//! carried over to a bare id after `and`/`or`; `%` and `^` without precedence (bison always
+//! shifts them). The descent keeps its pending constructs on explicit stacks ([`Frame`],
+//! [`ArthK`], [`SynK`]) rather than the machine stack: filter text comes from users, and no
+//! nesting or length of it may overflow the stack; nesting deeper than [`MAX_DEPTH`] is an
+//! error, as it is in libpcap.
 //! Each primitive is generated when it has been parsed, in source order, as libpcap's actions
 //! run, because `vlan`, `mpls`, `pppoes` and `geneve` change the offsets of what follows.
 
@@ -23,11 +27,114 @@ pub struct Parser {
     toks: Vec<Token>,
     i: usize,
     pub g: Gen,
-    /// Parenthesis nesting, bounded so that hostile input cannot overflow the stack.
+    /// Nesting of the constructs being parsed (parentheses, `not`s, unary minus, loads,
+    /// operands of `%` and `^`), bounded by [`MAX_DEPTH`].
     depth: usize,
+    /// For each token, the end of the run of `(` starting there (the token itself if not one).
+    open_run: Vec<usize>,
+    /// For each token, how many `)` follow in a row from there.
+    close_run: Vec<usize>,
+    /// What `arth(0)` does from a token, once known: `Some(end)` it parses and stops at `end`,
+    /// `None` it fails. Spares the relation attempted at every `(` of deeply nested
+    /// parentheses from parsing the same arithmetic again at each level (quadratic time).
+    arth_memo: Vec<Option<Option<usize>>>,
+    /// Blocks the primitives parsed so far lower to, at least.
+    blocks: usize,
+    /// Set when parsing stopped because the program would have more than [`MAX_BLOCKS`] blocks.
+    pub too_big: bool,
 }
 
-const MAX_DEPTH: usize = 200;
+/// Parsing stops once the primitives lower to more blocks than this (each at least one
+/// instruction): far more than the optimizer takes and than the kernel takes unoptimized, so
+/// that memory stays bounded however long the expression.
+pub(crate) const MAX_BLOCKS: usize = 65_536;
+
+/// The deepest nesting accepted: libpcap's parser (bison's stack of 10000 states) refuses a
+/// little less than that. Nothing recurses on it: the parser, the code generator, the lowering
+/// and the trees' destructors use explicit stacks, so the bound is about time and memory.
+pub(crate) const MAX_DEPTH: usize = 10_000;
+
+/// A pending construct of the boolean grammar (`expr`, `term`, `id`, `pid`), waiting for the
+/// value of the one inside it: the parser's explicit stack.
+enum Frame {
+    /// `expr`: the operands so far and how the next one joins them (`None` before the first);
+    /// with `Some(q)` the next operand is an id and the qualifiers `q` flow on past it.
+    Expr {
+        acc: Option<(Node, bool)>,
+        id_q: Option<Q>,
+    },
+    /// `not term`.
+    TermNot,
+    /// `( expr )` as a term; the qualifiers that flowed in flow out.
+    TermParen { inq: Q },
+    /// `head id`: the qualifiers of the head flow out.
+    HeadId { q: Q },
+    /// `( pid )` as an id.
+    IdParen,
+    /// `not id`.
+    NidNot,
+    /// `pid`: ids joined by `and`/`or` with the qualifiers `q`.
+    Pid { acc: Option<(Node, bool)>, q: Q },
+}
+
+impl Frame {
+    /// Whether the frame is a level of nesting (the others are bounded by those).
+    fn nests(&self) -> bool {
+        matches!(
+            self,
+            Frame::TermNot | Frame::TermParen { .. } | Frame::IdParen | Frame::NidNot
+        )
+    }
+}
+
+/// What to parse next.
+#[derive(Clone, Copy)]
+enum Goal {
+    Expr(Q),
+    Term(Q),
+    Id(Q),
+    Pid(Q),
+    Nid(Q),
+}
+
+/// What one step of the parser did: a value for the frame on top of the stack, or a frame to
+/// push and what to parse inside it.
+enum Step {
+    Done(Node, Q),
+    Call(Frame, Goal),
+}
+
+/// A pending construct of the arithmetic grammar.
+enum ArthK {
+    /// `- arth`.
+    Neg,
+    /// `( arth )`.
+    Paren,
+    /// `proto [ arth [: size] ]`.
+    Load { proto: Proto, pos: usize },
+    /// `lhs op arth`; `nests` for `%` and `^`, whose right operands nest without bound.
+    Rhs {
+        code: u16,
+        lhs: Arth,
+        pos: usize,
+        nests: bool,
+    },
+}
+
+/// An [`ArthK`] and the `min` precedence and first token of the `arth` invocation it belongs to.
+struct ArthFrame {
+    k: ArthK,
+    min: u8,
+    start: usize,
+}
+
+/// The syntactic look-ahead's pending constructs.
+enum SynK {
+    /// `( pid )`: a `)` must follow.
+    Close,
+    /// `pid` with `n` ids (a lone number does not count).
+    Pid(usize),
+}
 
 fn pname(k: Kw) -> Option<Proto> {
     Some(match k {
@@ -55,11 +162,31 @@ fn pname(k: Kw) -> Option<Proto> {
 
 impl Parser {
     pub fn new(toks: Vec<Token>, g: Gen) -> Parser {
+        let n = toks.len();
+        let mut open_run = vec![0; n];
+        let mut close_run = vec![0; n + 1];
+        for j in (0..n).rev() {
+            open_run[j] = if matches!(toks[j].kind, Tok::Punct('(')) && j + 1 < n {
+                open_run[j + 1]
+            } else {
+                j
+            };
+            close_run[j] = if matches!(toks[j].kind, Tok::Punct(')')) {
+                close_run[j + 1] + 1
+            } else {
+                0
+            };
+        }
         Parser {
             toks,
             i: 0,
             g,
             depth: 0,
+            open_run,
+            close_run,
+            arth_memo: vec![None; n],
+            blocks: 0,
+            too_big: false,
         }
     }
 
@@ -111,12 +238,11 @@ impl Parser {
             Err(self.syntax())
         }
     }
-    fn enter(&mut self) -> PResult<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.err(self.pos(), "expression nested too deeply"));
-        }
-        Ok(())
+    fn too_deep(&self) -> CompileError {
+        self.err(
+            self.pos(),
+            format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+        )
     }
 
     /// `prog`: the whole expression; `None` for an empty one.
@@ -124,46 +250,150 @@ impl Parser {
         if matches!(self.peek(), Tok::Eof) {
             return Ok(None);
         }
-        let (n, _) = self.expr(None)?;
+        let (n, _) = self.parse(Goal::Expr(None))?;
         if !matches!(self.peek(), Tok::Eof) {
             return Err(self.syntax());
         }
         Ok(Some(n))
     }
 
-    /// `expr`: terms (or ids, after `and`/`or`) joined left to right.
-    fn expr(&mut self, inq: Q) -> PResult<(Node, Q)> {
-        self.enter()?;
-        let (mut n, mut q) = self.term(inq)?;
+    /// Parses `goal` with an explicit stack of pending constructs: libpcap's grammar as a
+    /// recursive descent would parse it (see the `*_step` functions for each construct), in
+    /// constant machine stack however deep the expression nests.
+    fn parse(&mut self, goal: Goal) -> PResult<(Node, Q)> {
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut goal = goal;
         loop {
-            let is_and = match self.peek() {
-                Tok::Kw(Kw::And) => true,
-                Tok::Kw(Kw::Or) => false,
-                _ => break,
+            let step = match goal {
+                Goal::Expr(q) => Step::Call(
+                    Frame::Expr {
+                        acc: None,
+                        id_q: None,
+                    },
+                    Goal::Term(q),
+                ),
+                Goal::Term(q) => self.term_step(q)?,
+                Goal::Id(q) => self.id_step(q)?,
+                Goal::Pid(q) => {
+                    let first = if let Tok::Num(_) | Tok::Punct('(') = self.peek() {
+                        Goal::Id(q)
+                    } else {
+                        Goal::Nid(q)
+                    };
+                    Step::Call(Frame::Pid { acc: None, q }, first)
+                }
+                Goal::Nid(q) => self.nid_step(q)?,
             };
-            self.bump();
-            // An id (carrying the qualifiers over) unless it is a number or parenthesis that
-            // starts an arithmetic relation, also behind `not`s (`tcp and not 1 = 1`: libpcap's
-            // `not id` gives way to `not term` when the number goes on as an arithmetic
-            // expression).
-            let mut first = self.i;
-            while matches!(self.peek_at(first), Tok::Kw(Kw::Not)) {
-                first += 1;
+            let (mut n, mut q) = match step {
+                Step::Call(frame, inner) => {
+                    if frame.nests() {
+                        self.depth += 1;
+                        if self.depth > MAX_DEPTH {
+                            return Err(self.too_deep());
+                        }
+                    }
+                    stack.push(frame);
+                    goal = inner;
+                    continue;
+                }
+                Step::Done(n, q) => {
+                    self.blocks += n.least_blocks();
+                    if self.blocks > MAX_BLOCKS {
+                        self.too_big = true;
+                        return Err(self.err(self.pos(), "expression too long"));
+                    }
+                    (n, q)
+                }
+            };
+            // Hand the value to the pending constructs until one needs more input.
+            loop {
+                let Some(frame) = stack.pop() else {
+                    return Ok((n, q));
+                };
+                if frame.nests() {
+                    self.depth -= 1;
+                }
+                match frame {
+                    Frame::Expr { acc, id_q } => {
+                        if let Some((lhs, is_and)) = acc {
+                            n = if is_and {
+                                Node::and(lhs, n)
+                            } else {
+                                Node::or(lhs, n)
+                            };
+                            if let Some(iq) = id_q {
+                                q = iq;
+                            }
+                        }
+                        let is_and = match self.peek() {
+                            Tok::Kw(Kw::And) => true,
+                            Tok::Kw(Kw::Or) => false,
+                            // The expression ends: its value goes on down.
+                            _ => continue,
+                        };
+                        self.bump();
+                        let (id_q, inner) = if self.rhs_is_id() {
+                            (Some(q), Goal::Id(q))
+                        } else {
+                            (None, Goal::Term(q))
+                        };
+                        stack.push(Frame::Expr {
+                            acc: Some((n, is_and)),
+                            id_q,
+                        });
+                        goal = inner;
+                        break;
+                    }
+                    Frame::TermNot | Frame::NidNot => n = Node::not(n),
+                    Frame::TermParen { inq } => {
+                        self.expect_punct(')')?;
+                        q = inq;
+                    }
+                    Frame::HeadId { q: hq } => q = hq,
+                    Frame::IdParen => self.expect_punct(')')?,
+                    Frame::Pid { acc, q: pq } => {
+                        if let Some((lhs, is_and)) = acc {
+                            n = if is_and {
+                                Node::and(lhs, n)
+                            } else {
+                                Node::or(lhs, n)
+                            };
+                        }
+                        let is_and = match self.peek() {
+                            Tok::Kw(Kw::And) => true,
+                            Tok::Kw(Kw::Or) => false,
+                            _ => {
+                                q = None;
+                                continue;
+                            }
+                        };
+                        self.bump();
+                        stack.push(Frame::Pid {
+                            acc: Some((n, is_and)),
+                            q: pq,
+                        });
+                        goal = Goal::Id(pq);
+                        break;
+                    }
+                }
             }
-            let numeric = matches!(self.peek_at(first), Tok::Num(_) | Tok::Punct('('));
-            let (rhs, rq) = match self.syn_id(self.i) {
-                Some(end) if !numeric || self.ends_expr(end) => (self.id(q)?, q),
-                _ => self.term(q)?,
-            };
-            n = if is_and {
-                Node::and(n, rhs)
-            } else {
-                Node::or(n, rhs)
-            };
-            q = rq;
         }
-        self.depth -= 1;
-        Ok((n, q))
+    }
+
+    /// After `and`/`or` in an `expr`: whether an id follows (carrying the qualifiers over)
+    /// rather than a term. An id unless it is a number or parenthesis that starts an
+    /// arithmetic relation, also behind `not`s (`tcp and not 1 = 1`: libpcap's `not id` gives
+    /// way to `not term` when the number goes on as an arithmetic expression).
+    fn rhs_is_id(&self) -> bool {
+        let mut first = self.i;
+        while matches!(self.peek_at(first), Tok::Kw(Kw::Not)) {
+            first += 1;
+        }
+        let numeric = matches!(self.peek_at(first), Tok::Num(_) | Tok::Punct('('));
+        match self.syn_id(self.i) {
+            Some(end) => !numeric || self.ends_expr(end),
+            None => false,
+        }
     }
 
     /// Whether the token at `j` can follow an id that ends an expression operand.
@@ -176,21 +406,18 @@ impl Parser {
 
     // ---- syntactic look-ahead for ids (no code generated) ----
 
+    /// `pnum` at `j`: `(`s, a number and as many `)`s; where it ends.
     fn syn_pnum(&self, j: usize) -> Option<usize> {
-        match self.peek_at(j) {
-            Tok::Num(_) => Some(j + 1),
-            Tok::Punct('(') => {
-                let e = self.syn_pnum(j + 1)?;
-                matches!(self.peek_at(e), Tok::Punct(')')).then_some(e + 1)
-            }
-            _ => None,
-        }
-    }
-
-    fn syn_nid(&self, j: usize, depth: usize) -> Option<usize> {
-        if depth > MAX_DEPTH {
+        let num = *self.open_run.get(j)?;
+        if !matches!(self.peek_at(num), Tok::Num(_)) {
             return None;
         }
+        let opens = num - j;
+        (self.close_run[num + 1] >= opens).then_some(num + 1 + opens)
+    }
+
+    /// A `nid` that is a single address (with its mask), at `j`: where it ends.
+    fn syn_addr(&self, j: usize) -> Option<usize> {
         match self.peek_at(j) {
             Tok::Id(_) | Tok::Eid(_) | Tok::Aid(_) => Some(j + 1),
             Tok::Hid(_) => match (self.peek_at(j + 1), self.peek_at(j + 2)) {
@@ -202,123 +429,111 @@ impl Parser {
                 (Tok::Punct('/'), Tok::Num(_)) => Some(j + 3),
                 _ => Some(j + 1),
             },
-            Tok::Kw(Kw::Not) => self.syn_id(j + 1),
             _ => None,
         }
     }
 
-    fn syn_id_depth(&self, j: usize, depth: usize) -> Option<usize> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        if let Some(e) = self.syn_nid(j, depth + 1) {
-            return Some(e);
-        }
-        if let Some(e) = self.syn_pnum(j) {
-            return Some(e);
-        }
-        if matches!(self.peek_at(j), Tok::Punct('(')) {
-            let e = self.syn_pid(j + 1, depth + 1)?;
-            return matches!(self.peek_at(e), Tok::Punct(')')).then_some(e + 1);
-        }
-        None
-    }
-
+    /// Whether an `id` starts at `j` (libpcap's grammar, syntax only): where it ends.
+    ///
+    /// `id`: `nid` | `pnum` | `( pid )`; `nid`: an address | `not id`; `pid`: (`nid` | `pnum` |
+    /// `( pid )`) followed by `and`/`or` `id`s, but not a lone `pnum`. With an explicit stack.
     fn syn_id(&self, j: usize) -> Option<usize> {
-        self.syn_id_depth(j, 0)
-    }
-
-    /// `pid`: a nid, or a list of ids joined by and/or (the first may be a number).
-    fn syn_pid(&self, j: usize, depth: usize) -> Option<usize> {
-        let (mut e, mut n) = if let Some(e) = self.syn_nid(j, depth + 1) {
-            (e, 1)
-        } else if let Some(e) = self.syn_pnum(j) {
-            (e, 0)
-        } else if matches!(self.peek_at(j), Tok::Punct('(')) {
-            let e = self.syn_pid(j + 1, depth + 1)?;
-            if !matches!(self.peek_at(e), Tok::Punct(')')) {
+        let mut stack: Vec<SynK> = Vec::new();
+        let mut j = j;
+        // Whether the construct at `j` is a `pid` (else an `id`).
+        let mut pid = false;
+        loop {
+            let mut e = if !pid {
+                while matches!(self.peek_at(j), Tok::Kw(Kw::Not)) {
+                    j += 1;
+                }
+                if let Some(e) = self.syn_addr(j) {
+                    e
+                } else if let Some(e) = self.syn_pnum(j) {
+                    e
+                } else if matches!(self.peek_at(j), Tok::Punct('(')) {
+                    stack.push(SynK::Close);
+                    j += 1;
+                    pid = true;
+                    continue;
+                } else {
+                    return None;
+                }
+            } else if self.syn_addr(j).is_some() || matches!(self.peek_at(j), Tok::Kw(Kw::Not)) {
+                // A `nid` first: an address, or `not id`.
+                stack.push(SynK::Pid(1));
+                pid = false;
+                continue;
+            } else if let Some(e) = self.syn_pnum(j) {
+                stack.push(SynK::Pid(0));
+                e
+            } else if matches!(self.peek_at(j), Tok::Punct('(')) {
+                stack.push(SynK::Pid(1));
+                stack.push(SynK::Close);
+                j += 1;
+                continue;
+            } else {
                 return None;
+            };
+            // Hand the end `e` to the pending constructs until one needs more.
+            loop {
+                match stack.pop() {
+                    None => return Some(e),
+                    Some(SynK::Close) => {
+                        if !matches!(self.peek_at(e), Tok::Punct(')')) {
+                            return None;
+                        }
+                        e += 1;
+                    }
+                    Some(SynK::Pid(n)) => {
+                        if matches!(self.peek_at(e), Tok::Kw(Kw::And) | Tok::Kw(Kw::Or)) {
+                            stack.push(SynK::Pid(n + 1));
+                            j = e + 1;
+                            pid = false;
+                            break;
+                        }
+                        if n == 0 {
+                            return None;
+                        }
+                    }
+                }
             }
-            (e + 1, 1)
-        } else {
-            return None;
-        };
-        while matches!(self.peek_at(e), Tok::Kw(Kw::And) | Tok::Kw(Kw::Or)) {
-            e = self.syn_id_depth(e + 1, depth + 1)?;
-            n += 1;
         }
-        (n > 0).then_some(e)
     }
 
     // ---- ids ----
 
     /// `id` with the qualifiers `q` carried over.
-    fn id(&mut self, q: Q) -> PResult<Node> {
-        self.enter()?;
-        let r = self.id_inner(q);
-        self.depth -= 1;
-        r
-    }
-
-    fn id_inner(&mut self, q: Q) -> PResult<Node> {
+    fn id_step(&mut self, q: Q) -> PResult<Step> {
         if self.is_punct('(') {
             // `( pid )` or `( pnum )`.
             if let Some(e) = self.syn_pnum(self.i) {
                 let pos = self.pos();
                 let v = self.pnum()?;
                 debug_assert_eq!(self.i, e);
-                return self.ncode(pos, None, v, q);
+                return Ok(Step::Done(self.ncode(pos, None, v, q)?, None));
             }
             self.bump();
-            let n = self.pid(q)?;
-            self.expect_punct(')')?;
-            return Ok(n);
+            return Ok(Step::Call(Frame::IdParen, Goal::Pid(q)));
         }
         if let Tok::Num(_) = self.peek() {
             let pos = self.pos();
             let v = self.pnum()?;
-            return self.ncode(pos, None, v, q);
+            return Ok(Step::Done(self.ncode(pos, None, v, q)?, None));
         }
-        self.nid(q)
+        self.nid_step(q)
     }
 
-    fn pid(&mut self, q: Q) -> PResult<Node> {
-        let mut n = if let Tok::Num(_) | Tok::Punct('(') = self.peek() {
-            self.id(q)?
-        } else {
-            self.nid(q)?
-        };
-        loop {
-            let is_and = match self.peek() {
-                Tok::Kw(Kw::And) => true,
-                Tok::Kw(Kw::Or) => false,
-                _ => break,
-            };
+    /// `nid`: `not id`, or an address (see [`Parser::nid`]).
+    fn nid_step(&mut self, q: Q) -> PResult<Step> {
+        if self.is_kw(Kw::Not) {
             self.bump();
-            let r = self.id(q)?;
-            n = if is_and { Node::and(n, r) } else { Node::or(n, r) };
+            return Ok(Step::Call(Frame::NidNot, Goal::Id(q)));
         }
-        Ok(n)
+        Ok(Step::Done(self.nid(q)?, None))
     }
 
-    fn pnum(&mut self) -> PResult<u32> {
-        match self.peek().clone() {
-            Tok::Num(v) => {
-                self.bump();
-                Ok(v)
-            }
-            Tok::Punct('(') => {
-                self.bump();
-                self.enter()?;
-                let v = self.pnum()?;
-                self.depth -= 1;
-                self.expect_punct(')')?;
-                Ok(v)
-            }
-            _ => Err(self.syntax()),
-        }
-    }
-
+    /// A `nid` other than `not id`.
     fn nid(&mut self, q: Q) -> PResult<Node> {
         let t = self.bump();
         let pos = t.pos;
@@ -369,10 +584,6 @@ impl Parser {
             }
             Tok::Eid(s) => self.ecode(pos, &s, q),
             Tok::Aid(_) => Err(self.err(pos, "ARCnet addresses are not supported by libpkt")),
-            Tok::Kw(Kw::Not) => {
-                let n = self.id(q)?;
-                Ok(Node::not(n))
-            }
             _ => {
                 self.i -= 1;
                 Err(self.syntax())
@@ -380,40 +591,50 @@ impl Parser {
         }
     }
 
-    // ---- terms ----
-
-    fn term(&mut self, inq: Q) -> PResult<(Node, Q)> {
-        self.enter()?;
-        let r = self.term_inner(inq);
-        self.depth -= 1;
-        r
+    /// `pnum`: a number in any number of parentheses (syntactically checked by
+    /// [`Parser::syn_pnum`] where it matters).
+    fn pnum(&mut self) -> PResult<u32> {
+        let mut opens = 0;
+        while self.is_punct('(') {
+            self.bump();
+            opens += 1;
+            if self.depth + opens > MAX_DEPTH {
+                return Err(self.too_deep());
+            }
+        }
+        let Tok::Num(v) = *self.peek() else {
+            return Err(self.syntax());
+        };
+        self.bump();
+        for _ in 0..opens {
+            self.expect_punct(')')?;
+        }
+        Ok(v)
     }
 
-    fn term_inner(&mut self, inq: Q) -> PResult<(Node, Q)> {
+    // ---- terms ----
+
+    fn term_step(&mut self, inq: Q) -> PResult<Step> {
         let start = self.i;
-        let depth = self.depth;
         let pos = self.pos();
         match self.peek().clone() {
             Tok::Kw(Kw::Not) => {
                 self.bump();
-                let (n, q) = self.term(inq)?;
-                Ok((Node::not(n), q))
+                Ok(Step::Call(Frame::TermNot, Goal::Term(inq)))
             }
             Tok::Punct('(') => {
                 // An arithmetic relation in parentheses, or a parenthesised expression.
+                // Errors of the attempt only mean that it is not a relation.
                 if let Ok(Some(rel)) = self.try_relation() {
-                    return Ok((rel, None));
+                    return Ok(Step::Done(rel, None));
                 }
                 self.i = start;
-                self.depth = depth;
                 self.bump();
-                let (n, _) = self.expr(inq)?;
-                self.expect_punct(')')?;
-                Ok((n, inq))
+                Ok(Step::Call(Frame::TermParen { inq }, Goal::Expr(inq)))
             }
             Tok::Num(_) | Tok::Punct('-') | Tok::Kw(Kw::Len) => {
                 let n = self.relation()?;
-                Ok((n, None))
+                Ok(Step::Done(n, None))
             }
             Tok::Kw(k) => {
                 if let Some(p) = pname(k) {
@@ -432,20 +653,29 @@ impl Parser {
                             self.bump();
                             self.head_id(p)
                         }
-                        Tok::Punct('[') => Ok((self.relation()?, None)),
+                        Tok::Punct('[') => Ok(Step::Done(self.relation()?, None)),
                         Tok::Kw(Kw::Broadcast) => {
                             self.bump();
                             self.bump();
-                            Ok((self.g.broadcast(p).map_err(|m| self.err(pos, m))?, None))
+                            Ok(Step::Done(
+                                self.g.broadcast(p).map_err(|m| self.err(pos, m))?,
+                                None,
+                            ))
                         }
                         Tok::Kw(Kw::Multicast) => {
                             self.bump();
                             self.bump();
-                            Ok((self.g.multicast(p).map_err(|m| self.err(pos, m))?, None))
+                            Ok(Step::Done(
+                                self.g.multicast(p).map_err(|m| self.err(pos, m))?,
+                                None,
+                            ))
                         }
                         _ => {
                             self.bump();
-                            Ok((self.g.proto_abbrev(p).map_err(|m| self.err(pos, m))?, None))
+                            Ok(Step::Done(
+                                self.g.proto_abbrev(p).map_err(|m| self.err(pos, m))?,
+                                None,
+                            ))
                         }
                     }
                 } else {
@@ -456,7 +686,7 @@ impl Parser {
         }
     }
 
-    fn other_or_head(&mut self, k: Kw, pos: usize) -> PResult<(Node, Q)> {
+    fn other_or_head(&mut self, k: Kw, pos: usize) -> PResult<Step> {
         let e = |p: &Parser, m: String| p.err(pos, m);
         match k {
             Kw::Src
@@ -470,11 +700,17 @@ impl Parser {
             | Kw::Gateway => self.head_id(Proto::Default),
             Kw::Broadcast => {
                 self.bump();
-                Ok((self.g.broadcast(Proto::Default).map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(
+                    self.g.broadcast(Proto::Default).map_err(|m| e(self, m))?,
+                    None,
+                ))
             }
             Kw::Multicast => {
                 self.bump();
-                Ok((self.g.multicast(Proto::Default).map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(
+                    self.g.multicast(Proto::Default).map_err(|m| e(self, m))?,
+                    None,
+                ))
             }
             Kw::Less | Kw::Greater => {
                 self.bump();
@@ -482,7 +718,7 @@ impl Parser {
                     return Err(self.syntax());
                 };
                 self.bump();
-                Ok((self.g.len_cmp(k == Kw::Greater, n), None))
+                Ok(Step::Done(self.g.len_cmp(k == Kw::Greater, n), None))
             }
             Kw::Byte => {
                 self.bump();
@@ -499,11 +735,17 @@ impl Parser {
                     return Err(self.syntax());
                 };
                 self.bump();
-                Ok((self.g.byteop(opc, idx, val).map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(
+                    self.g.byteop(opc, idx, val).map_err(|m| e(self, m))?,
+                    None,
+                ))
             }
             Kw::Inbound | Kw::Outbound => {
                 self.bump();
-                Ok((self.g.inbound(k == Kw::Outbound).map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(
+                    self.g.inbound(k == Kw::Outbound).map_err(|m| e(self, m))?,
+                    None,
+                ))
             }
             Kw::Ifindex => {
                 self.bump();
@@ -511,7 +753,7 @@ impl Parser {
                     return Err(self.syntax());
                 };
                 self.bump();
-                Ok((self.g.ifindex(n).map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(self.g.ifindex(n).map_err(|m| e(self, m))?, None))
             }
             Kw::Vlan | Kw::Mpls | Kw::Pppoes | Kw::Geneve => {
                 self.bump();
@@ -534,18 +776,18 @@ impl Parser {
                         }
                     }
                 };
-                Ok((r.map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(r.map_err(|m| e(self, m))?, None))
             }
             Kw::Pppoed => {
                 self.bump();
-                Ok((self.g.pppoed().map_err(|m| e(self, m))?, None))
+                Ok(Step::Done(self.g.pppoed().map_err(|m| e(self, m))?, None))
             }
             _ => Err(self.syntax()),
         }
     }
 
     /// `head id`: the protocol qualifier (if any) has been consumed.
-    fn head_id(&mut self, proto: Proto) -> PResult<(Node, Q)> {
+    fn head_id(&mut self, proto: Proto) -> PResult<Step> {
         let mut dir = Dir::Default;
         let mut addr = Addr::Default;
         match self.peek() {
@@ -596,7 +838,7 @@ impl Parser {
         }
         let q = Some(Qual { proto, dir, addr });
         match self.syn_id(self.i) {
-            Some(_) => Ok((self.id(q)?, q)),
+            Some(_) => Ok(Step::Call(Frame::HeadId { q }, Goal::Id(q))),
             None => Err(self.syntax()),
         }
     }
@@ -605,6 +847,11 @@ impl Parser {
 
     /// `arth relop arth` at a `(`: `Ok(None)` if it is not one.
     fn try_relation(&mut self) -> PResult<Option<Node>> {
+        match self.arth_memo[self.i] {
+            Some(None) => return Ok(None),
+            Some(Some(end)) if relop(self.peek_at(end)).is_none() => return Ok(None),
+            _ => {}
+        }
         let Ok(a0) = self.arth(0) else { return Ok(None) };
         if relop(self.peek()).is_none() {
             return Ok(None);
@@ -629,99 +876,163 @@ impl Parser {
             .map_err(|(p, m)| self.err(if p == usize::MAX { pos } else { p }, m))
     }
 
+    /// `arth` with operators of precedence `min` and up (`%` and `^`, which have none in
+    /// libpcap's grammar, whatever `min`), by precedence climbing with an explicit stack.
+    /// Records in `arth_memo` what each `arth(0)` inside did.
     fn arth(&mut self, min: u8) -> PResult<Arth> {
-        self.enter()?;
-        let r = self.arth_inner(min);
-        self.depth -= 1;
+        let mut stack: Vec<ArthFrame> = Vec::new();
+        let mut cur = (min, self.i);
+        let r = self.arth_run(&mut cur, &mut stack);
+        if r.is_err() {
+            // Every invocation still open fails with the innermost.
+            for (min, start) in stack.iter().map(|f| (f.min, f.start)).chain([cur]) {
+                if min == 0 {
+                    self.arth_memo[start] = Some(None);
+                }
+            }
+        }
         r
     }
 
-    fn arth_inner(&mut self, min: u8) -> PResult<Arth> {
-        let mut lhs = self.unary()?;
-        loop {
+    /// The loop of [`Parser::arth`]: `cur` is the invocation being parsed (its `min` and first
+    /// token), `stack` the pending constructs of the ones around it.
+    fn arth_run(&mut self, cur: &mut (u8, usize), stack: &mut Vec<ArthFrame>) -> PResult<Arth> {
+        /// Opens construct `k`, whose inner `arth` has precedence `min`.
+        fn push(
+            p: &Parser,
+            stack: &mut Vec<ArthFrame>,
+            nesting: &mut usize,
+            cur: &mut (u8, usize),
+            k: ArthK,
+            min: u8,
+        ) -> PResult<()> {
+            if !matches!(k, ArthK::Rhs { nests: false, .. }) {
+                *nesting += 1;
+                if p.depth + *nesting > MAX_DEPTH {
+                    return Err(p.too_deep());
+                }
+            }
+            stack.push(ArthFrame {
+                k,
+                min: cur.0,
+                start: cur.1,
+            });
+            *cur = (min, p.i);
+            Ok(())
+        }
+        let mut nesting = 0usize;
+        'call: loop {
+            // A new invocation: its first operand (libpcap's unary expressions).
             let pos = self.pos();
-            let (code, prec) = match self.peek() {
-                Tok::Punct('%') => (BPF_MOD, 0),
-                Tok::Punct('^') => (BPF_XOR, 0),
-                Tok::Punct('|') => (BPF_OR, 1),
-                Tok::Punct('&') => (BPF_AND, 2),
-                Tok::Lsh => (BPF_LSH, 3),
-                Tok::Rsh => (BPF_RSH, 3),
-                Tok::Punct('+') => (BPF_ADD, 4),
-                Tok::Punct('-') => (BPF_SUB, 4),
-                Tok::Punct('*') => (BPF_MUL, 5),
-                Tok::Punct('/') => (BPF_DIV, 5),
-                _ => break,
-            };
-            if prec == 0 {
-                // No precedence in libpcap's grammar: bison shifts, so the right operand is
-                // everything that follows.
-                self.bump();
-                let rhs = self.arth(0)?;
-                lhs = Arth::Bin(BPF_ALU | code, Box::new(lhs), Box::new(rhs), pos);
-                continue;
-            }
-            if prec < min {
-                break;
-            }
-            self.bump();
-            let rhs = self.arth(prec + 1)?;
-            lhs = Arth::Bin(BPF_ALU | code, Box::new(lhs), Box::new(rhs), pos);
-        }
-        Ok(lhs)
-    }
-
-    fn unary(&mut self) -> PResult<Arth> {
-        if self.is_punct('-') {
-            self.bump();
-            let a = self.arth(6)?;
-            return Ok(Arth::Neg(Box::new(a)));
-        }
-        let pos = self.pos();
-        match self.peek().clone() {
-            Tok::Num(v) => {
-                self.bump();
-                Ok(Arth::Num(v))
-            }
-            Tok::Kw(Kw::Len) => {
-                self.bump();
-                Ok(Arth::Len)
-            }
-            Tok::Punct('(') => {
-                self.bump();
-                let a = self.arth(0)?;
-                self.expect_punct(')')?;
-                Ok(a)
-            }
-            Tok::Kw(k) => {
-                let p = match (pname(k), k) {
-                    (Some(p), _) => p,
-                    (None, Kw::Unsupported(name)) => {
-                        return Err(self.err(pos, format!("'{name}' is not supported by libpkt")));
-                    }
-                    _ => return Err(self.syntax()),
-                };
-                self.bump();
-                self.expect_punct('[')?;
-                let index = self.arth(0)?;
-                let mut size = 1;
-                if self.is_punct(':') {
+            let mut lhs = match self.peek().clone() {
+                Tok::Punct('-') => {
                     self.bump();
-                    let Tok::Num(s) = self.peek().clone() else {
-                        return Err(self.syntax());
+                    push(self, stack, &mut nesting, cur, ArthK::Neg, 6)?;
+                    continue 'call;
+                }
+                Tok::Num(v) => {
+                    self.bump();
+                    Arth::Num(v)
+                }
+                Tok::Kw(Kw::Len) => {
+                    self.bump();
+                    Arth::Len
+                }
+                Tok::Punct('(') => {
+                    self.bump();
+                    push(self, stack, &mut nesting, cur, ArthK::Paren, 0)?;
+                    continue 'call;
+                }
+                Tok::Kw(k) => {
+                    let proto = match (pname(k), k) {
+                        (Some(p), _) => p,
+                        (None, Kw::Unsupported(name)) => {
+                            return Err(self.err(pos, format!("'{name}' is not supported by libpkt")));
+                        }
+                        _ => return Err(self.syntax()),
                     };
                     self.bump();
-                    size = s;
+                    self.expect_punct('[')?;
+                    push(self, stack, &mut nesting, cur, ArthK::Load { proto, pos }, 0)?;
+                    continue 'call;
                 }
-                self.expect_punct(']')?;
-                Ok(Arth::Load {
-                    proto: p,
-                    index: Box::new(index),
-                    size,
-                    pos,
-                })
+                _ => return Err(self.syntax()),
+            };
+            // The operators of the invocation `cur`; its value goes to the construct below.
+            loop {
+                let pos = self.pos();
+                let (code, prec) = match self.peek() {
+                    Tok::Punct('%') => (BPF_MOD, 0),
+                    Tok::Punct('^') => (BPF_XOR, 0),
+                    Tok::Punct('|') => (BPF_OR, 1),
+                    Tok::Punct('&') => (BPF_AND, 2),
+                    Tok::Lsh => (BPF_LSH, 3),
+                    Tok::Rsh => (BPF_RSH, 3),
+                    Tok::Punct('+') => (BPF_ADD, 4),
+                    Tok::Punct('-') => (BPF_SUB, 4),
+                    Tok::Punct('*') => (BPF_MUL, 5),
+                    Tok::Punct('/') => (BPF_DIV, 5),
+                    _ => (0, u8::MAX),
+                };
+                // No precedence for `%` and `^` in libpcap's grammar: bison shifts, so the
+                // right operand is everything that follows.
+                if prec == 0 || (prec != u8::MAX && prec >= cur.0) {
+                    self.bump();
+                    let k = ArthK::Rhs {
+                        code,
+                        lhs,
+                        pos,
+                        nests: prec == 0,
+                    };
+                    push(
+                        self,
+                        stack,
+                        &mut nesting,
+                        cur,
+                        k,
+                        if prec == 0 { 0 } else { prec + 1 },
+                    )?;
+                    continue 'call;
+                }
+                if cur.0 == 0 {
+                    self.arth_memo[cur.1] = Some(Some(self.i));
+                }
+                let Some(frame) = stack.pop() else {
+                    return Ok(lhs);
+                };
+                *cur = (frame.min, frame.start);
+                if !matches!(frame.k, ArthK::Rhs { nests: false, .. }) {
+                    nesting -= 1;
+                }
+                lhs = match frame.k {
+                    ArthK::Neg => Arth::Neg(Box::new(lhs)),
+                    ArthK::Paren => {
+                        self.expect_punct(')')?;
+                        lhs
+                    }
+                    ArthK::Load { proto, pos } => {
+                        let mut size = 1;
+                        if self.is_punct(':') {
+                            self.bump();
+                            let Tok::Num(s) = *self.peek() else {
+                                return Err(self.syntax());
+                            };
+                            self.bump();
+                            size = s;
+                        }
+                        self.expect_punct(']')?;
+                        Arth::Load {
+                            proto,
+                            index: Box::new(lhs),
+                            size,
+                            pos,
+                        }
+                    }
+                    ArthK::Rhs {
+                        code, lhs: l, pos, ..
+                    } => Arth::Bin(BPF_ALU | code, Box::new(l), Box::new(lhs), pos),
+                };
             }
-            _ => Err(self.syntax()),
         }
     }
 
