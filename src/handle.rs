@@ -14,7 +14,9 @@ use once_cell::sync::Lazy;
 
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
-use crate::filter::{self, Insn, Meta, Selection};
+use crate::filter::{self, Insn, Meta};
+pub use crate::packet::{tstamp_valid, vlan_valid, Info, Packet, Stats};
+use crate::prefix::{self, Selection};
 use crate::ring::{self, Describe, Frame, Geometry, Post, Reap, Rx, TxRing, Version, Walk, RESERVE};
 use crate::socket::{self, Socket};
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK, ETH_P_8021Q};
@@ -29,39 +31,6 @@ pub const LINKTYPE_ETHERNET: u16 = ARPHRD_ETHER;
 const NETDOWN_TICK_MS: i32 = 10;
 /// Extra wait after the retire timeout before a gone interface is reported.
 const GONE_MARGIN_NS: u64 = 50_000_000;
-
-/// Everything known about a captured packet. Laid out as the C API's `pkt_info_t`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Info {
-    /// Capture time: seconds since the epoch.
-    pub sec: i64,
-    /// Nanoseconds (a multiple of 1000 with micro resolution).
-    pub nsec: u32,
-    /// Bytes captured (the length of [`Packet::data`]).
-    pub caplen: u32,
-    /// Length on the wire.
-    pub len: u32,
-    pub ifindex: i32,
-    /// The ring's status word (`TP_STATUS_*`).
-    pub status: u32,
-    /// Outer VLAN tag the kernel moved out of the bytes, if [`vlan_valid`] (status).
-    pub vlan_tpid: u16,
-    pub vlan_tci: u16,
-    /// Ethertype, host byte order.
-    pub protocol: u16,
-    /// ARPHRD of the interface the packet was seen on.
-    pub linktype: u16,
-    /// `PACKET_HOST`, `PACKET_BROADCAST`, ..., `PACKET_OUTGOING`.
-    pub pkttype: u8,
-}
-
-/// A packet in the ring (or, for the last one of a burst, in the handle's side buffer).
-#[derive(Debug)]
-pub struct Packet<'a> {
-    pub data: &'a [u8],
-    pub info: Info,
-}
 
 /// Writes the description of a ring packet (returned with `f.caplen()` bytes) into `i`, one field
 /// after the other, each loaded from the ring right before it is stored: when `i` may alias the
@@ -121,32 +90,6 @@ impl<F: FnMut(Packet<'_>)> Emit for PacketFn<F> {
         fill_info::<MICRO>(&mut info, f);
         (self.0)(Packet { data, info });
     }
-}
-
-/// Packet counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Packets that passed the kernel filter and reached the socket (drops included).
-    pub recvs: u64,
-    /// Packets dropped for lack of ring space.
-    pub drops: u64,
-}
-
-/// 0 for a kernel (software) timestamp, 1 for a hardware one, -1 when the status word says
-/// neither.
-pub fn tstamp_valid(status: u32) -> i8 {
-    if status & sys::TP_STATUS_TS_RAW_HARDWARE != 0 {
-        1
-    } else if status & (sys::TP_STATUS_TS_SOFTWARE | sys::TP_STATUS_TS_SYS_HARDWARE) != 0 {
-        0
-    } else {
-        -1
-    }
-}
-
-/// True when the status word says the kernel moved a VLAN tag into the packet's metadata.
-pub fn vlan_valid(status: u32) -> bool {
-    status & sys::TP_STATUS_VLAN_VALID != 0
 }
 
 /// The link type reported for an interface type: loopback counts as Ethernet (it carries
@@ -849,7 +792,7 @@ impl Handle {
                 Some(hatype == Some(ARPHRD_LOOPBACK))
             },
         };
-        let prefix = filter::prefix(&sel);
+        let prefix = prefix::prefix(&sel);
         let user = match install(
             sock.fd(),
             &prefix,
@@ -1461,14 +1404,14 @@ fn install(
         if prefix.is_empty() && snaplen == 0 {
             socket::detach(sock)?;
         } else {
-            socket::attach(sock, &filter::combine(prefix, None, snaplen))
+            socket::attach(sock, &prefix::combine(prefix, None, snaplen))
                 .ctx("setsockopt(SO_ATTACH_FILTER)")?;
         }
         return Ok(Installed::None);
     };
     filter::validate(prog)
         .map_err(|r| Error::with_detail(Errno::EINVAL, what, format!("invalid filter: {r}")))?;
-    let full = filter::combine(prefix, Some(prog), snaplen);
+    let full = prefix::combine(prefix, Some(prog), snaplen);
     let refused = if full.len() <= filter::KERNEL_MAX_INSNS {
         match socket::attach(sock, &full) {
             Ok(()) => return Ok(Installed::Kernel),
@@ -1489,7 +1432,7 @@ fn install(
     if prefix.is_empty() && snaplen == 0 {
         socket::detach(sock)?;
     } else {
-        socket::attach(sock, &filter::combine(prefix, None, snaplen)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
+        socket::attach(sock, &prefix::combine(prefix, None, snaplen)).ctx("setsockopt(SO_ATTACH_FILTER)")?;
     }
     Ok(Installed::UserSpace)
 }

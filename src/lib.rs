@@ -15,6 +15,10 @@ pub mod filter;
 /// cbindgen:ignore
 pub mod handle;
 /// cbindgen:ignore
+pub mod packet;
+/// cbindgen:ignore
+mod prefix;
+/// cbindgen:ignore
 mod ring;
 /// cbindgen:ignore
 mod socket;
@@ -23,4 +27,5 @@ mod sys;
 
 pub use config::{Config, Direction, TstampResolution, TxMode};
 pub use error::{Errno, Error};
-pub use handle::{Control, Handle, Info, Packet, Stats};
+pub use handle::{Control, Handle};
+pub use packet::{Info, Packet, Stats};

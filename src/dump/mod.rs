@@ -34,7 +34,7 @@ pub use sink::{FileSink, Sink};
 
 use crate::config::TstampResolution;
 use crate::error::{Errno, Error};
-use crate::handle::{Info, Stats};
+use crate::packet::{Info, Stats};
 use linktype::CookedMeta;
 
 /// The snap length used when none is given, and the largest one: the most libpcap reads.

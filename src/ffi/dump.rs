@@ -10,7 +10,7 @@ use super::{pkt_info_t, pkt_stats_t, pkt_t, PKT_LINKTYPE_NONE};
 use crate::config::TstampResolution;
 use crate::dump::{linktype, Dumper, FileSink, Format, Options};
 use crate::error::Error;
-use crate::handle::{Info, Stats};
+use crate::packet::{Info, Stats};
 
 /// pcap link type: BSD loopback (a 4-byte address family, then the packet).
 pub const PKT_DLT_NULL: u16 = 0;

@@ -3,13 +3,11 @@
 //! refuses), and the small prefixes libpkt puts in front of user programs.
 
 mod interp;
-mod prefix;
 mod validate;
 
 pub mod compile;
 
 pub use interp::run;
-pub use prefix::{combine, prefix, Selection, ACCEPT_ALL};
 pub use validate::{check_userspace, validate};
 
 /// One classic BPF instruction; the same layout as Linux `struct sock_filter`.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use memmap2::{Advice, MmapOptions, MmapRaw};
 
-use crate::handle::Info;
+use crate::packet::Info;
 use crate::sys::{self, tpacket_align, Errno, TpacketReq3, TP_STATUS_KERNEL, TP_STATUS_USER};
 
 pub use tx::{Reap, TxRing};

@@ -2,8 +2,8 @@
 //! (a socket bound to one protocol never sees outgoing frames, so we bind to all and select
 //! here), the direction, and loopback's duplicate outgoing copies.
 
-use super::*;
 use crate::config::Direction;
+use crate::filter::*;
 use crate::sys::{ARPHRD_LOOPBACK, ETH_P_ALL, PACKET_OUTGOING};
 
 /// Accept the whole packet.
