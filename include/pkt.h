@@ -308,91 +308,6 @@ struct pkt_bpf_insn {
 typedef struct pkt_bpf_insn pkt_bpf_insn_t;
 
 /**
- * The opaque capture handle.
- */
-typedef struct pkt pkt_t;
-
-/**
- * A savefile being written: from `pkt_dump_open()` until `pkt_dump_close()`.
- */
-typedef struct pkt_dumper pkt_dumper_t;
-
-/**
- * What is known about one captured packet.
- */
-struct pkt_info {
-    /**
-     * Capture time, seconds since the epoch (the kernel's software receive timestamp).
-     */
-    int64_t sec;
-    /**
-     * Nanoseconds; a multiple of 1000 with `PKT_TSTAMP_MICRO`.
-     */
-    uint32_t nsec;
-    /**
-     * Bytes available at `data`.
-     */
-    uint32_t caplen;
-    /**
-     * Length on the wire; `>= caplen`.
-     */
-    uint32_t len;
-    /**
-     * Index of the interface the packet was seen on.
-     */
-    int32_t ifindex;
-    /**
-     * The ring's status word (`TP_STATUS_*`): see `pkt_tstamp_valid()`, `pkt_vlan_valid()`.
-     */
-    uint32_t status;
-    /**
-     * TPID of the VLAN tag the kernel removed from the bytes, valid when
-     * `pkt_vlan_valid(status)`.
-     */
-    uint16_t vlan_tpid;
-    /**
-     * TCI (priority, DEI, VLAN id) of that tag.
-     */
-    uint16_t vlan_tci;
-    /**
-     * Ethertype, host byte order.
-     */
-    uint16_t protocol;
-    /**
-     * ARPHRD_* of the interface the packet was seen on (772 for loopback).
-     */
-    uint16_t linktype;
-    /**
-     * `PKT_PACKET_*`: host, broadcast, multicast, other host, outgoing.
-     */
-    uint8_t pkttype;
-};
-
-/**
- * See `struct pkt_info`.
- */
-typedef struct pkt_info pkt_info_t;
-
-/**
- * Packet counters.
- */
-struct pkt_stats {
-    /**
-     * Packets that passed the kernel filter and reached the socket, dropped ones included.
-     */
-    uint64_t recvs;
-    /**
-     * Packets dropped because the ring was full.
-     */
-    uint64_t drops;
-};
-
-/**
- * See `struct pkt_stats`.
- */
-typedef struct pkt_stats pkt_stats_t;
-
-/**
  * How a capture is set up. Always start from `pkt_config_default()`, never from `{0}`: later
  * versions add fields at the end.
  */
@@ -498,6 +413,67 @@ struct pkt_config {
 typedef struct pkt_config pkt_config_t;
 
 /**
+ * The opaque capture handle.
+ */
+typedef struct pkt pkt_t;
+
+/**
+ * What is known about one captured packet.
+ */
+struct pkt_info {
+    /**
+     * Capture time, seconds since the epoch (the kernel's software receive timestamp).
+     */
+    int64_t sec;
+    /**
+     * Nanoseconds; a multiple of 1000 with `PKT_TSTAMP_MICRO`.
+     */
+    uint32_t nsec;
+    /**
+     * Bytes available at `data`.
+     */
+    uint32_t caplen;
+    /**
+     * Length on the wire; `>= caplen`.
+     */
+    uint32_t len;
+    /**
+     * Index of the interface the packet was seen on.
+     */
+    int32_t ifindex;
+    /**
+     * The ring's status word (`TP_STATUS_*`): see `pkt_tstamp_valid()`, `pkt_vlan_valid()`.
+     */
+    uint32_t status;
+    /**
+     * TPID of the VLAN tag the kernel removed from the bytes, valid when
+     * `pkt_vlan_valid(status)`.
+     */
+    uint16_t vlan_tpid;
+    /**
+     * TCI (priority, DEI, VLAN id) of that tag.
+     */
+    uint16_t vlan_tci;
+    /**
+     * Ethertype, host byte order.
+     */
+    uint16_t protocol;
+    /**
+     * ARPHRD_* of the interface the packet was seen on (772 for loopback).
+     */
+    uint16_t linktype;
+    /**
+     * `PKT_PACKET_*`: host, broadcast, multicast, other host, outgoing.
+     */
+    uint8_t pkttype;
+};
+
+/**
+ * See `struct pkt_info`.
+ */
+typedef struct pkt_info pkt_info_t;
+
+/**
  * One packet of a batch read: `data` points to `info.caplen` bytes in the ring.
  */
 struct pkt_packet {
@@ -541,227 +517,33 @@ struct pkt_frame {
  */
 typedef struct pkt_frame pkt_frame_t;
 
+/**
+ * Packet counters.
+ */
+struct pkt_stats {
+    /**
+     * Packets that passed the kernel filter and reached the socket, dropped ones included.
+     */
+    uint64_t recvs;
+    /**
+     * Packets dropped because the ring was full.
+     */
+    uint64_t drops;
+};
+
+/**
+ * See `struct pkt_stats`.
+ */
+typedef struct pkt_stats pkt_stats_t;
+
+/**
+ * A savefile being written: from `pkt_dump_open()` until `pkt_dump_close()`.
+ */
+typedef struct pkt_dumper pkt_dumper_t;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
-
-/**
- * Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
- * libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
- * `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (or 12), `PKT_DLT_LINUX_SLL` or
- * `PKT_DLT_LINUX_SLL2`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
- * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
- * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_LIVE` (for handles
- * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
- * `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
- * packet.
- *
- * Returns 0 and sets `*prog` and `*len`. Errors: `-EINVAL` NULL `expr`, `prog` or `len`,
- * unknown flags or link type, or an expression that does not compile (`pkt_errmsg()` gives
- * the byte position in `expr` and the problem, e.g. "position 9: syntax error: unexpected end
- * of expression"); `-E2BIG` the program would be longer than 4096 instructions, what the
- * kernel accepts; `-ENOMEM`. Names (hosts, ports, protocols, ethers) are resolved as libpcap
- * resolves them, which may block on DNS.
- *
- * Any text is safe to pass: nothing in the compiler recurses in proportion to the expression,
- * and `pkt_compile` needs at most 64 KiB of stack whatever the input (measured: less than
- * 36 KiB in a debug build, 16 KiB in release). Nesting (parentheses, `not`, unary minus, loads, `%` and `^` operands) deeper
- * than 10000 levels is `-EINVAL` ("expression nested too deeply (more than 10000 levels)"), as
- * libpcap's parser refuses about that much; an expression whose program would be far beyond
- * the kernel's limit is refused as soon as that is clear, without building all of it:
- * `-E2BIG`, or with `PKT_COMPILE_OPTIMIZE` `-EINVAL` "filter is too complex to optimize" (as
- * for any program of more than 12000 blocks, which the optimizer does not take).
- *
- * Ownership: free `*prog` with `pkt_free_prog()`. Thread safety: any thread.
- *
- * # Safety
- * `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
- */
-int pkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_bpf_insn_t **prog, size_t *len);
-
-/**
- * Frees a program from `pkt_compile()`; NULL is ignored.
- *
- * Thread safety: any thread.
- *
- * # Safety
- * `prog` is NULL or a program from `pkt_compile()` not yet freed.
- */
-void pkt_free_prog(pkt_bpf_insn_t *prog);
-
-/**
- * Returns the pcap link type of packets captured on an interface of type `arphrd` (an
- * `ARPHRD_*` value, as `pkt_linktype()` and `pkt_info_t.linktype` report it).
- *
- * `cooked` true (a cooked capture: no link-layer header in the data) gives
- * `PKT_DLT_LINUX_SLL2`. Otherwise: Ethernet and loopback give `PKT_DLT_EN10MB`; interfaces
- * without a link-layer header (tun, ARPHRD_NONE, IP tunnels, PPP) `PKT_DLT_RAW`; IEEE 802.11
- * `PKT_DLT_IEEE802_11`, with radiotap 127 (`PKT_DLT_IEEE802_11_RADIO`), with Prism 119;
- * SocketCAN 227; netlink 253; and the other mappings libpcap makes on Linux. An `arphrd` with
- * no pcap equivalent, and `PKT_LINKTYPE_NONE` (all interfaces), give `PKT_DLT_LINUX_SLL2`:
- * libpcap falls back to a cooked capture for such interfaces, and libpkt opens every interface
- * that is not Ethernet or loopback cooked (see `pkt_dlt()` for an open handle). Every value
- * returned is accepted by `pkt_dump_open()`.
- *
- * Thread safety: any thread.
- */
-uint16_t pkt_dlt_of(uint16_t arphrd, bool cooked);
-
-/**
- * Returns the pcap link type to write the packets of handle `h` with: `PKT_DLT_LINUX_SLL2`
- * for a cooked handle (also every handle on all interfaces, and on interfaces other than
- * Ethernet and loopback, which are always cooked), otherwise `pkt_dlt_of(pkt_linktype(h),
- * false)`, i.e. `PKT_DLT_EN10MB`. `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()`
- * rejects with `-EINVAL`.
- *
- * Thread safety: any thread, also while another thread reads.
- *
- * # Safety
- * `h` is NULL or a live handle.
- */
-uint16_t pkt_dlt(pkt_t *h);
-
-/**
- * Opens a savefile: creates or truncates `path` (mode 0644 minus the umask, close-on-exec)
- * and writes the file header, or for pcapng (`PKT_DUMP_PCAPNG` in `flags`) the section header
- * block (`shb_userappl` "libpkt VERSION", `shb_os` "Linux RELEASE"). `path` "-" is standard
- * output, which `pkt_dump_close()` leaves open; do not write to it otherwise meanwhile.
- *
- * `linktype` is a pcap link type (`PKT_DLT_*`; `pkt_dlt()` gives the right one for a handle;
- * 12 is taken as `PKT_DLT_RAW`). `snaplen` bounds the bytes kept of each record, cooked
- * headers included: 0 means 262144, the most libpcap reads; more is `-EINVAL`. `flags`:
- * `PKT_DUMP_PCAPNG`, `PKT_DUMP_NANO` (nanosecond timestamps; default microseconds).
- *
- * Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks,
- * and `pkt_errmsg()` says why, naming the path. Errors: `-EINVAL` (NULL `path` or `out`, an
- * unknown link type or flag bit, a snap length over 262144), the errno of open(2) (`-ENOENT`,
- * `-EACCES`, `-EROFS`, `-EISDIR`, ...), `-EBADF` for "-" with standard output closed, the
- * errno of write(2) for the header (`-ENOSPC`, ...).
- *
- * Ownership: the caller owns the dumper and releases it with `pkt_dump_close()`.
- * Thread safety: any thread; a dumper is then used by one thread at a time.
- *
- * # Safety
- * `path` is NULL or a NUL-terminated string; `out` is NULL or valid for writing a pointer.
- */
-int pkt_dump_open(const char *path, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_dumper_t **out);
-
-/**
- * Appends one record: `info->caplen` bytes at `data`, cut to the dumper's snap length, with
- * `info->len` (which must be at least `info->caplen`) as the original length and
- * `info->sec`/`info->nsec` as the time.
- *
- * For `PKT_DLT_LINUX_SLL` and `PKT_DLT_LINUX_SLL2` the data is the cooked packet (what a
- * cooked handle returns, starting at the network header) and the dumper builds the cooked
- * header from `info`: packet type, `linktype` (ARPHRD), `protocol`, and for SLL2 `ifindex`.
- * The link-layer source address is not in `pkt_info_t`: the header says its length is 0.
- * For pcapng, the first record of each `info->ifindex` is preceded by an interface description
- * block (link type, snap length, `if_tsresol`, and `if_name` when the interface still exists
- * in the calling thread's network namespace); each record carries `epb_flags`: outbound for
- * `PKT_PACKET_OUTGOING`, otherwise inbound, with the reception type (unicast to this host,
- * broadcast, multicast, or promiscuous for `PKT_PACKET_OTHERHOST`).
- *
- * Records are buffered (64 KiB) and atomic: each one ends up wholly in the file or not at
- * all. Returns 0 when the record was accepted; it reaches the file when the buffer fills,
- * at `pkt_dump_flush()` or at `pkt_dump_close()`. When write(2) fails (`-ENOSPC`, `-EIO`,
- * `-EPIPE`, `-EBADF`, ...) the call that triggered it returns the error, a regular file is cut
- * back to the end of its last whole record (ftruncate) so it stays readable, and records
- * accepted since the last successful flush may be lost with it (`pkt_dump_flush()` after a
- * record makes sure it is in the file). The error sticks: every later write, flush and the
- * close return it. Writing to a pipe whose reader is gone raises SIGPIPE unless the program
- * ignores it (then `-EPIPE`).
- *
- * Other errors, which change nothing and do not stick: `-EINVAL` for a NULL dumper or `info`,
- * NULL `data` with `caplen` > 0, `len` < `caplen`, `nsec` of a second or more, a negative
- * time, or (pcap) a time past 2106.
- *
- * Thread safety: one thread at a time per dumper.
- *
- * # Safety
- * `d` is NULL or a live dumper; `data` is NULL or points to `info->caplen` readable bytes;
- * `info` is NULL or points to a `pkt_info_t`.
- */
-int pkt_dump_write(pkt_dumper_t *d, const uint8_t *data, const pkt_info_t *info);
-
-/**
- * Writes the buffered records to the file (as fflush does; no fsync). Returns 0, the errno
- * of a failed write(2) (which sticks, see `pkt_dump_write()`), or `-EINVAL` for NULL.
- *
- * Thread safety: one thread at a time per dumper.
- *
- * # Safety
- * `d` is NULL or a live dumper.
- */
-int pkt_dump_flush(pkt_dumper_t *d);
-
-/**
- * Records capture counters (typically from `pkt_stats(h, true, &st)` just before closing) for
- * pcapng's interface statistics blocks: `pkt_dump_close()` writes one per interface in the
- * file, with `isb_ifrecv` = `recvs`, `isb_osdrop` = `drops`, `isb_starttime` (when the
- * dumper was opened) and `isb_endtime` (the close). The counters are those of a socket, not
- * of an interface: with a handle on all interfaces every block carries the same socket-wide
- * counts. A later call replaces the counters. Ignored for pcap files.
- *
- * Returns 0, or `-EINVAL` for a NULL dumper or `st`.
- * Thread safety: one thread at a time per dumper.
- *
- * # Safety
- * `d` is NULL or a live dumper; `st` is NULL or points to a `pkt_stats_t`.
- */
-int pkt_dump_stats(pkt_dumper_t *d, const pkt_stats_t *st);
-
-/**
- * Returns the size of the file once the buffer is written: the header and every record
- * accepted so far (for a status line). After a write error, the size the file was cut back
- * to. `-EINVAL` for NULL.
- *
- * Thread safety: one thread at a time per dumper.
- *
- * # Safety
- * `d` is NULL or a live dumper.
- */
-int64_t pkt_dump_bytes(pkt_dumper_t *d);
-
-/**
- * Finishes a savefile: writes the interface statistics blocks (pcapng, when
- * `pkt_dump_stats()` gave counters), writes out the buffer, closes the file (standard output
- * stays open) and frees the dumper, whatever happens.
- *
- * Returns 0, or the first error the dumper met (an earlier sticky write error included; see
- * `pkt_dump_write()`), with the file then holding only whole records. NULL is a no-op
- * returning 0.
- *
- * Thread safety: must not race with other calls on the same dumper; afterwards the dumper is
- * gone.
- *
- * # Safety
- * `d` is NULL or a live dumper that is not used afterwards.
- */
-int pkt_dump_close(pkt_dumper_t *d);
-
-/**
- * Replaces the handle's classic BPF filter with the `len` instructions at `prog`; `len` 0
- * detaches it.
- *
- * The program runs in the kernel behind libpkt's own checks (`proto`, direction). Packets that
- * arrived before the call and fail the new filter are not returned after it: those already in
- * the ring are filtered again in user space. A valid program the kernel refuses (more than
- * 4096 instructions with libpkt's checks, or over the socket's option memory) runs in user
- * space instead, which costs CPU per packet and may make `pkt_read()` return 0 (see
- * `max_nil_read`); its return value still sets the captured length.
- *
- * Returns 0. Errors: `-EINVAL` NULL handle, NULL `prog` with `len` > 0, or a program that is not
- * valid classic BPF (`pkt_errmsg()` names the instruction and the problem: a jump out of range,
- * no `ret` at the end, a division by zero, ...), or one the kernel refuses and user space
- * cannot run; the previous filter then stays in place.
- *
- * Ownership: the program is copied. Thread safety: the reading thread (or while no read runs).
- *
- * # Safety
- * `h` is NULL or a live handle not being read by another thread; `prog` is NULL or points to
- * `len` instructions.
- */
-int pkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len);
 
 /**
  * Fills `*out` with the default configuration: no read timeout, a 2 MiB ring, a 100 ms block
@@ -815,18 +597,6 @@ bool pkt_config_check(const pkt_config_t *cfg);
  * `pkt_config_check()`); `out` is NULL or valid for writing a pointer.
  */
 int pkt_open(const char *ifname, const pkt_config_t *cfg, pkt_t **out);
-
-/**
- * Closes a handle: unmaps the ring, closes the socket (which undoes promiscuous mode) and frees
- * the handle. Returns 0; NULL is a no-op returning 0.
- *
- * Thread safety: must not run while any other call uses the same handle: break the loop, join
- * the reader, then close. After it the handle is gone and must not be used again.
- *
- * # Safety
- * `h` is NULL or a handle from `pkt_open()` that is not used afterwards.
- */
-int pkt_close(pkt_t *h);
 
 /**
  * Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
@@ -1044,6 +814,30 @@ int pkt_write_batch(pkt_t *h, const pkt_frame_t *frames, size_t n);
 int pkt_flush(pkt_t *h);
 
 /**
+ * Replaces the handle's classic BPF filter with the `len` instructions at `prog`; `len` 0
+ * detaches it.
+ *
+ * The program runs in the kernel behind libpkt's own checks (`proto`, direction). Packets that
+ * arrived before the call and fail the new filter are not returned after it: those already in
+ * the ring are filtered again in user space. A valid program the kernel refuses (more than
+ * 4096 instructions with libpkt's checks, or over the socket's option memory) runs in user
+ * space instead, which costs CPU per packet and may make `pkt_read()` return 0 (see
+ * `max_nil_read`); its return value still sets the captured length.
+ *
+ * Returns 0. Errors: `-EINVAL` NULL handle, NULL `prog` with `len` > 0, or a program that is not
+ * valid classic BPF (`pkt_errmsg()` names the instruction and the problem: a jump out of range,
+ * no `ret` at the end, a division by zero, ...), or one the kernel refuses and user space
+ * cannot run; the previous filter then stays in place.
+ *
+ * Ownership: the program is copied. Thread safety: the reading thread (or while no read runs).
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `prog` is NULL or points to
+ * `len` instructions.
+ */
+int pkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len);
+
+/**
  * Joins the fanout group `group_id` of the handle's network namespace: the kernel spreads the
  * interface's packets over the members (handles in this or other processes, all bound to the
  * same interface) by `mode`, one of `PKT_FANOUT_HASH` (by flow: both directions of a flow reach
@@ -1105,76 +899,16 @@ int pkt_breakloop(pkt_t *h);
 int pkt_stats(pkt_t *h, bool total, pkt_stats_t *out);
 
 /**
- * Returns the library's version, "MAJOR.MINOR.PATCH" (compare with the `PKT_VERSION_*` macros
- * of the header a program was built with). The string is static; never NULL.
+ * Closes a handle: unmaps the ring, closes the socket (which undoes promiscuous mode) and frees
+ * the handle. Returns 0; NULL is a no-op returning 0.
  *
- * Thread safety: any thread.
- */
-const char *pkt_version(void);
-
-/**
- * Returns true: libpkt runs on Linux only, and a library built for another system would return
- * false (and its other functions `-ENOSYS`).
- *
- * Thread safety: any thread.
- */
-bool pkt_os_supported(void);
-
-/**
- * Writes the running kernel's major and minor version (from `uname`, looked up once) to
- * `*major` and `*minor`, or -1 and -1 when it cannot be found. NULL pointers are skipped.
- *
- * Thread safety: any thread.
+ * Thread safety: must not run while any other call uses the same handle: break the loop, join
+ * the reader, then close. After it the handle is gone and must not be used again.
  *
  * # Safety
- * `major` and `minor` are each NULL or valid for writing an `int32_t`.
+ * `h` is NULL or a handle from `pkt_open()` that is not used afterwards.
  */
-void pkt_kernel_version(int32_t *major, int32_t *minor);
-
-/**
- * Returns true when `code` (a negative errno from this library) is temporary by nature:
- * retrying later can succeed. True for `-EAGAIN`, `-EINTR`, `-ETIMEDOUT`, `-ENOBUFS`,
- * `-EMFILE`, `-ENFILE`, `-ECONNRESET` and `-ECONNABORTED`; false for everything else,
- * including 0 and positive values.
- *
- * Thread safety: any thread.
- */
-bool pkt_is_temporary(int code);
-
-/**
- * Returns true when `code` is `-ETIMEDOUT` (a read timeout).
- *
- * Thread safety: any thread.
- */
-bool pkt_is_timeout(int code);
-
-/**
- * Says where a packet's timestamp comes from, given `pkt_info_t.status`: 0 the kernel
- * (software), 1 the network adapter (hardware), -1 neither is indicated.
- *
- * Thread safety: any thread.
- */
-int8_t pkt_tstamp_valid(uint32_t status);
-
-/**
- * Returns true when `pkt_info_t.status` says the kernel removed a VLAN tag from the packet and
- * `vlan_tci`/`vlan_tpid` hold it.
- *
- * Thread safety: any thread.
- */
-bool pkt_vlan_valid(uint32_t status);
-
-/**
- * Returns the link type (ARPHRD_*) of the interface named `ifname`: `PKT_LINKTYPE_ETHERNET` for
- * Ethernet and loopback, `PKT_LINKTYPE_NONE` when there is no such interface, the name is NULL,
- * or it cannot be queried.
- *
- * Thread safety: any thread.
- *
- * # Safety
- * `ifname` is NULL or a NUL-terminated string.
- */
-uint16_t pkt_iface_linktype(const char *ifname);
+int pkt_close(pkt_t *h);
 
 /**
  * Returns a static description of an error code returned by this library (a negative errno,
@@ -1206,6 +940,272 @@ const char *pkt_errmsg(void);
  * Thread safety: each thread has its own.
  */
 int pkt_errno(void);
+
+/**
+ * Returns true when `code` (a negative errno from this library) is temporary by nature:
+ * retrying later can succeed. True for `-EAGAIN`, `-EINTR`, `-ETIMEDOUT`, `-ENOBUFS`,
+ * `-EMFILE`, `-ENFILE`, `-ECONNRESET` and `-ECONNABORTED`; false for everything else,
+ * including 0 and positive values.
+ *
+ * Thread safety: any thread.
+ */
+bool pkt_is_temporary(int code);
+
+/**
+ * Returns true when `code` is `-ETIMEDOUT` (a read timeout).
+ *
+ * Thread safety: any thread.
+ */
+bool pkt_is_timeout(int code);
+
+/**
+ * Returns the library's version, "MAJOR.MINOR.PATCH" (compare with the `PKT_VERSION_*` macros
+ * of the header a program was built with). The string is static; never NULL.
+ *
+ * Thread safety: any thread.
+ */
+const char *pkt_version(void);
+
+/**
+ * Returns true: libpkt runs on Linux only, and a library built for another system would return
+ * false (and its other functions `-ENOSYS`).
+ *
+ * Thread safety: any thread.
+ */
+bool pkt_os_supported(void);
+
+/**
+ * Writes the running kernel's major and minor version (from `uname`, looked up once) to
+ * `*major` and `*minor`, or -1 and -1 when it cannot be found. NULL pointers are skipped.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `major` and `minor` are each NULL or valid for writing an `int32_t`.
+ */
+void pkt_kernel_version(int32_t *major, int32_t *minor);
+
+/**
+ * Says where a packet's timestamp comes from, given `pkt_info_t.status`: 0 the kernel
+ * (software), 1 the network adapter (hardware), -1 neither is indicated.
+ *
+ * Thread safety: any thread.
+ */
+int8_t pkt_tstamp_valid(uint32_t status);
+
+/**
+ * Returns true when `pkt_info_t.status` says the kernel removed a VLAN tag from the packet and
+ * `vlan_tci`/`vlan_tpid` hold it.
+ *
+ * Thread safety: any thread.
+ */
+bool pkt_vlan_valid(uint32_t status);
+
+/**
+ * Returns the link type (ARPHRD_*) of the interface named `ifname`: `PKT_LINKTYPE_ETHERNET` for
+ * Ethernet and loopback, `PKT_LINKTYPE_NONE` when there is no such interface, the name is NULL,
+ * or it cannot be queried.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `ifname` is NULL or a NUL-terminated string.
+ */
+uint16_t pkt_iface_linktype(const char *ifname);
+
+/**
+ * Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
+ * libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
+ * `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (or 12), `PKT_DLT_LINUX_SLL` or
+ * `PKT_DLT_LINUX_SLL2`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+ * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
+ * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_LIVE` (for handles
+ * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
+ * `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
+ * packet.
+ *
+ * Returns 0 and sets `*prog` and `*len`. Errors: `-EINVAL` NULL `expr`, `prog` or `len`,
+ * unknown flags or link type, or an expression that does not compile (`pkt_errmsg()` gives
+ * the byte position in `expr` and the problem, e.g. "position 9: syntax error: unexpected end
+ * of expression"); `-E2BIG` the program would be longer than 4096 instructions, what the
+ * kernel accepts; `-ENOMEM`. Names (hosts, ports, protocols, ethers) are resolved as libpcap
+ * resolves them, which may block on DNS.
+ *
+ * Any text is safe to pass: nothing in the compiler recurses in proportion to the expression,
+ * and `pkt_compile` needs at most 64 KiB of stack whatever the input (measured: less than
+ * 36 KiB in a debug build, 16 KiB in release). Nesting (parentheses, `not`, unary minus, loads, `%` and `^` operands) deeper
+ * than 10000 levels is `-EINVAL` ("expression nested too deeply (more than 10000 levels)"), as
+ * libpcap's parser refuses about that much; an expression whose program would be far beyond
+ * the kernel's limit is refused as soon as that is clear, without building all of it:
+ * `-E2BIG`, or with `PKT_COMPILE_OPTIMIZE` `-EINVAL` "filter is too complex to optimize" (as
+ * for any program of more than 12000 blocks, which the optimizer does not take).
+ *
+ * Ownership: free `*prog` with `pkt_free_prog()`. Thread safety: any thread.
+ *
+ * # Safety
+ * `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
+ */
+int pkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_bpf_insn_t **prog, size_t *len);
+
+/**
+ * Frees a program from `pkt_compile()`; NULL is ignored.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `prog` is NULL or a program from `pkt_compile()` not yet freed.
+ */
+void pkt_free_prog(pkt_bpf_insn_t *prog);
+
+/**
+ * Returns the pcap link type of packets captured on an interface of type `arphrd` (an
+ * `ARPHRD_*` value, as `pkt_linktype()` and `pkt_info_t.linktype` report it).
+ *
+ * `cooked` true (a cooked capture: no link-layer header in the data) gives
+ * `PKT_DLT_LINUX_SLL2`. Otherwise: Ethernet and loopback give `PKT_DLT_EN10MB`; interfaces
+ * without a link-layer header (tun, ARPHRD_NONE, IP tunnels, PPP) `PKT_DLT_RAW`; IEEE 802.11
+ * `PKT_DLT_IEEE802_11`, with radiotap 127 (`PKT_DLT_IEEE802_11_RADIO`), with Prism 119;
+ * SocketCAN 227; netlink 253; and the other mappings libpcap makes on Linux. An `arphrd` with
+ * no pcap equivalent, and `PKT_LINKTYPE_NONE` (all interfaces), give `PKT_DLT_LINUX_SLL2`:
+ * libpcap falls back to a cooked capture for such interfaces, and libpkt opens every interface
+ * that is not Ethernet or loopback cooked (see `pkt_dlt()` for an open handle). Every value
+ * returned is accepted by `pkt_dump_open()`.
+ *
+ * Thread safety: any thread.
+ */
+uint16_t pkt_dlt_of(uint16_t arphrd, bool cooked);
+
+/**
+ * Returns the pcap link type to write the packets of handle `h` with: `PKT_DLT_LINUX_SLL2`
+ * for a cooked handle (also every handle on all interfaces, and on interfaces other than
+ * Ethernet and loopback, which are always cooked), otherwise `pkt_dlt_of(pkt_linktype(h),
+ * false)`, i.e. `PKT_DLT_EN10MB`. `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()`
+ * rejects with `-EINVAL`.
+ *
+ * Thread safety: any thread, also while another thread reads.
+ *
+ * # Safety
+ * `h` is NULL or a live handle.
+ */
+uint16_t pkt_dlt(pkt_t *h);
+
+/**
+ * Opens a savefile: creates or truncates `path` (mode 0644 minus the umask, close-on-exec)
+ * and writes the file header, or for pcapng (`PKT_DUMP_PCAPNG` in `flags`) the section header
+ * block (`shb_userappl` "libpkt VERSION", `shb_os` "Linux RELEASE"). `path` "-" is standard
+ * output, which `pkt_dump_close()` leaves open; do not write to it otherwise meanwhile.
+ *
+ * `linktype` is a pcap link type (`PKT_DLT_*`; `pkt_dlt()` gives the right one for a handle;
+ * 12 is taken as `PKT_DLT_RAW`). `snaplen` bounds the bytes kept of each record, cooked
+ * headers included: 0 means 262144, the most libpcap reads; more is `-EINVAL`. `flags`:
+ * `PKT_DUMP_PCAPNG`, `PKT_DUMP_NANO` (nanosecond timestamps; default microseconds).
+ *
+ * Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks,
+ * and `pkt_errmsg()` says why, naming the path. Errors: `-EINVAL` (NULL `path` or `out`, an
+ * unknown link type or flag bit, a snap length over 262144), the errno of open(2) (`-ENOENT`,
+ * `-EACCES`, `-EROFS`, `-EISDIR`, ...), `-EBADF` for "-" with standard output closed, the
+ * errno of write(2) for the header (`-ENOSPC`, ...).
+ *
+ * Ownership: the caller owns the dumper and releases it with `pkt_dump_close()`.
+ * Thread safety: any thread; a dumper is then used by one thread at a time.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string; `out` is NULL or valid for writing a pointer.
+ */
+int pkt_dump_open(const char *path, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_dumper_t **out);
+
+/**
+ * Appends one record: `info->caplen` bytes at `data`, cut to the dumper's snap length, with
+ * `info->len` (which must be at least `info->caplen`) as the original length and
+ * `info->sec`/`info->nsec` as the time.
+ *
+ * For `PKT_DLT_LINUX_SLL` and `PKT_DLT_LINUX_SLL2` the data is the cooked packet (what a
+ * cooked handle returns, starting at the network header) and the dumper builds the cooked
+ * header from `info`: packet type, `linktype` (ARPHRD), `protocol`, and for SLL2 `ifindex`.
+ * The link-layer source address is not in `pkt_info_t`: the header says its length is 0.
+ * For pcapng, the first record of each `info->ifindex` is preceded by an interface description
+ * block (link type, snap length, `if_tsresol`, and `if_name` when the interface still exists
+ * in the calling thread's network namespace); each record carries `epb_flags`: outbound for
+ * `PKT_PACKET_OUTGOING`, otherwise inbound, with the reception type (unicast to this host,
+ * broadcast, multicast, or promiscuous for `PKT_PACKET_OTHERHOST`).
+ *
+ * Records are buffered (64 KiB) and atomic: each one ends up wholly in the file or not at
+ * all. Returns 0 when the record was accepted; it reaches the file when the buffer fills,
+ * at `pkt_dump_flush()` or at `pkt_dump_close()`. When write(2) fails (`-ENOSPC`, `-EIO`,
+ * `-EPIPE`, `-EBADF`, ...) the call that triggered it returns the error, a regular file is cut
+ * back to the end of its last whole record (ftruncate) so it stays readable, and records
+ * accepted since the last successful flush may be lost with it (`pkt_dump_flush()` after a
+ * record makes sure it is in the file). The error sticks: every later write, flush and the
+ * close return it. Writing to a pipe whose reader is gone raises SIGPIPE unless the program
+ * ignores it (then `-EPIPE`).
+ *
+ * Other errors, which change nothing and do not stick: `-EINVAL` for a NULL dumper or `info`,
+ * NULL `data` with `caplen` > 0, `len` < `caplen`, `nsec` of a second or more, a negative
+ * time, or (pcap) a time past 2106.
+ *
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper; `data` is NULL or points to `info->caplen` readable bytes;
+ * `info` is NULL or points to a `pkt_info_t`.
+ */
+int pkt_dump_write(pkt_dumper_t *d, const uint8_t *data, const pkt_info_t *info);
+
+/**
+ * Writes the buffered records to the file (as fflush does; no fsync). Returns 0, the errno
+ * of a failed write(2) (which sticks, see `pkt_dump_write()`), or `-EINVAL` for NULL.
+ *
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper.
+ */
+int pkt_dump_flush(pkt_dumper_t *d);
+
+/**
+ * Records capture counters (typically from `pkt_stats(h, true, &st)` just before closing) for
+ * pcapng's interface statistics blocks: `pkt_dump_close()` writes one per interface in the
+ * file, with `isb_ifrecv` = `recvs`, `isb_osdrop` = `drops`, `isb_starttime` (when the
+ * dumper was opened) and `isb_endtime` (the close). The counters are those of a socket, not
+ * of an interface: with a handle on all interfaces every block carries the same socket-wide
+ * counts. A later call replaces the counters. Ignored for pcap files.
+ *
+ * Returns 0, or `-EINVAL` for a NULL dumper or `st`.
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper; `st` is NULL or points to a `pkt_stats_t`.
+ */
+int pkt_dump_stats(pkt_dumper_t *d, const pkt_stats_t *st);
+
+/**
+ * Returns the size of the file once the buffer is written: the header and every record
+ * accepted so far (for a status line). After a write error, the size the file was cut back
+ * to. `-EINVAL` for NULL.
+ *
+ * Thread safety: one thread at a time per dumper.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper.
+ */
+int64_t pkt_dump_bytes(pkt_dumper_t *d);
+
+/**
+ * Finishes a savefile: writes the interface statistics blocks (pcapng, when
+ * `pkt_dump_stats()` gave counters), writes out the buffer, closes the file (standard output
+ * stays open) and frees the dumper, whatever happens.
+ *
+ * Returns 0, or the first error the dumper met (an earlier sticky write error included; see
+ * `pkt_dump_write()`), with the file then holding only whole records. NULL is a no-op
+ * returning 0.
+ *
+ * Thread safety: must not race with other calls on the same dumper; afterwards the dumper is
+ * gone.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper that is not used afterwards.
+ */
+int pkt_dump_close(pkt_dumper_t *d);
 
 #ifdef __cplusplus
 }  // extern "C"

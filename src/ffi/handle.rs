@@ -171,25 +171,6 @@ pub unsafe extern "C" fn pkt_open(
     })
 }
 
-/// Closes a handle: unmaps the ring, closes the socket (which undoes promiscuous mode) and frees
-/// the handle. Returns 0; NULL is a no-op returning 0.
-///
-/// Thread safety: must not run while any other call uses the same handle: break the loop, join
-/// the reader, then close. After it the handle is gone and must not be used again.
-///
-/// # Safety
-/// `h` is NULL or a handle from `pkt_open()` that is not used afterwards.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn pkt_close(h: *mut pkt_t) -> c_int {
-    guard("pkt_close", || {
-        if !h.is_null() {
-            // SAFETY: a live handle from pkt_open, not used again per the contract.
-            unsafe { boundary::free(h) };
-        }
-        0
-    })
-}
-
 /// Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
 /// forced; its `filter` is NULL and `filter_len` 0.
 ///

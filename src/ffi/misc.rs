@@ -7,6 +7,62 @@ use super::PKT_LINKTYPE_NONE;
 use crate::error::{self, Errno};
 use crate::handle;
 
+/// Returns a static description of an error code returned by this library (a negative errno,
+/// e.g. "Resource temporarily unavailable" for `-EAGAIN`); positive errnos are described too,
+/// 0 is "Success", unknown numbers "Unknown error". Never NULL; the string must not be freed.
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn pkt_strerror(code: c_int) -> *const c_char {
+    guard("pkt_strerror", || {
+        let n = i32::try_from(code.unsigned_abs()).unwrap_or(-1);
+        Errno(n).description_c().as_ptr()
+    })
+}
+
+/// Returns a message about the calling thread's last failed call into this library, naming the
+/// call, the failing step and the reason, e.g.
+/// "setsockopt(PACKET_RX_RING): Cannot allocate memory". Empty ("") before any failure. Never
+/// NULL.
+///
+/// Ownership: the string lives in thread-local storage; it stays valid until the thread exits
+/// and changes at the thread's next failure. Copy it to keep it.
+/// Thread safety: each thread has its own.
+#[unsafe(no_mangle)]
+pub extern "C" fn pkt_errmsg() -> *const c_char {
+    guard("pkt_errmsg", boundary::message_ptr)
+}
+
+/// Returns the error code (a negative errno) of the calling thread's last failed call into this
+/// library, the one `pkt_errmsg()` describes; 0 before any failure. Calls that fail return the
+/// same code; this is for calls that report a failure beside a result, above all a short count
+/// from `pkt_write_batch()`: then it is the error of the first frame not sent.
+///
+/// Thread safety: each thread has its own.
+#[unsafe(no_mangle)]
+pub extern "C" fn pkt_errno() -> c_int {
+    guard("pkt_errno", boundary::last_code)
+}
+
+/// Returns true when `code` (a negative errno from this library) is temporary by nature:
+/// retrying later can succeed. True for `-EAGAIN`, `-EINTR`, `-ETIMEDOUT`, `-ENOBUFS`,
+/// `-EMFILE`, `-ENFILE`, `-ECONNRESET` and `-ECONNABORTED`; false for everything else,
+/// including 0 and positive values.
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn pkt_is_temporary(code: c_int) -> bool {
+    code < 0 && error::is_temporary(Errno(code.wrapping_neg()))
+}
+
+/// Returns true when `code` is `-ETIMEDOUT` (a read timeout).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn pkt_is_timeout(code: c_int) -> bool {
+    code == -libc::ETIMEDOUT
+}
+
 /// Returns the library's version, "MAJOR.MINOR.PATCH" (compare with the `PKT_VERSION_*` macros
 /// of the header a program was built with). The string is static; never NULL.
 ///
@@ -46,25 +102,6 @@ pub unsafe extern "C" fn pkt_kernel_version(major: *mut i32, minor: *mut i32) {
     })
 }
 
-/// Returns true when `code` (a negative errno from this library) is temporary by nature:
-/// retrying later can succeed. True for `-EAGAIN`, `-EINTR`, `-ETIMEDOUT`, `-ENOBUFS`,
-/// `-EMFILE`, `-ENFILE`, `-ECONNRESET` and `-ECONNABORTED`; false for everything else,
-/// including 0 and positive values.
-///
-/// Thread safety: any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn pkt_is_temporary(code: c_int) -> bool {
-    code < 0 && error::is_temporary(Errno(code.wrapping_neg()))
-}
-
-/// Returns true when `code` is `-ETIMEDOUT` (a read timeout).
-///
-/// Thread safety: any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn pkt_is_timeout(code: c_int) -> bool {
-    code == -libc::ETIMEDOUT
-}
-
 /// Says where a packet's timestamp comes from, given `pkt_info_t.status`: 0 the kernel
 /// (software), 1 the network adapter (hardware), -1 neither is indicated.
 ///
@@ -100,41 +137,4 @@ pub unsafe extern "C" fn pkt_iface_linktype(ifname: *const c_char) -> u16 {
             None => PKT_LINKTYPE_NONE,
         }
     })
-}
-
-/// Returns a static description of an error code returned by this library (a negative errno,
-/// e.g. "Resource temporarily unavailable" for `-EAGAIN`); positive errnos are described too,
-/// 0 is "Success", unknown numbers "Unknown error". Never NULL; the string must not be freed.
-///
-/// Thread safety: any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn pkt_strerror(code: c_int) -> *const c_char {
-    guard("pkt_strerror", || {
-        let n = i32::try_from(code.unsigned_abs()).unwrap_or(-1);
-        Errno(n).description_c().as_ptr()
-    })
-}
-
-/// Returns a message about the calling thread's last failed call into this library, naming the
-/// call, the failing step and the reason, e.g.
-/// "setsockopt(PACKET_RX_RING): Cannot allocate memory". Empty ("") before any failure. Never
-/// NULL.
-///
-/// Ownership: the string lives in thread-local storage; it stays valid until the thread exits
-/// and changes at the thread's next failure. Copy it to keep it.
-/// Thread safety: each thread has its own.
-#[unsafe(no_mangle)]
-pub extern "C" fn pkt_errmsg() -> *const c_char {
-    guard("pkt_errmsg", boundary::message_ptr)
-}
-
-/// Returns the error code (a negative errno) of the calling thread's last failed call into this
-/// library, the one `pkt_errmsg()` describes; 0 before any failure. Calls that fail return the
-/// same code; this is for calls that report a failure beside a result, above all a short count
-/// from `pkt_write_batch()`: then it is the error of the first frame not sent.
-///
-/// Thread safety: each thread has its own.
-#[unsafe(no_mangle)]
-pub extern "C" fn pkt_errno() -> c_int {
-    guard("pkt_errno", boundary::last_code)
 }

@@ -5,15 +5,20 @@
 #![deny(missing_docs)]
 
 mod boundary;
-mod compile;
-mod dump;
-mod filter;
+// In the order a user meets the calls, which cbindgen keeps in include/pkt.h: configure and
+// open, read, write, filter, fanout/break/count/close; then errors and helpers, the filter
+// compiler and savefiles.
 mod handle;
 mod io;
+mod filter;
+mod control;
 mod misc;
+mod compile;
+mod dump;
 
 pub use boundary::Pkt;
 pub use compile::*;
+pub use control::*;
 pub use dump::*;
 pub use filter::*;
 pub use handle::*;
