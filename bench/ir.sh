@@ -13,7 +13,7 @@ BUILD="$ROOT/bench/build"
 mkdir -p "$BUILD"
 (cd "$ROOT" && cargo build --release -q)
 gcc -O2 -g -std=gnu11 -Wall -Wextra -Werror -I"$ROOT/include" -o "$BUILD/ir" "$ROOT/bench/ir.c" \
-    "$ROOT/target/release/libpkt.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+    "$ROOT/target/release/libpkt.a" $(bash "$ROOT/scripts/static-libs.sh")
 ns="pktir-$$"
 trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
 ip netns add "$ns"

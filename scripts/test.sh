@@ -82,9 +82,10 @@ step_cargo_test() { # cargo test (unit tests, header staleness)
     cargo test
 }
 
-step_release() { # cargo build --release
+step_release() { # cargo build --release; the static link line against rustc's
     cargo build --release
     ls -l target/release/libpkt.so target/release/libpkt.a
+    bash scripts/static-libs.sh check
 }
 
 # kernel_has_vlan: can this kernel create 802.1Q interfaces? Tried in a throwaway namespace.
