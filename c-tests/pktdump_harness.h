@@ -13,7 +13,7 @@
 #define PKTDUMP_HARNESS_H
 
 #define PKTDUMP_NO_MAIN
-#include "../examples/pktdump.c"
+#include "../tools/pktdump/main.c"
 
 #include "common.h"
 

@@ -103,8 +103,10 @@ STATIC_LIBS="-lpthread -ldl -lm -lrt -lutil -lgcc_eh"
 TOOLS_BUILD="$ROOT/build/install-tools"
 mkdir -p "$TOOLS_BUILD"
 for tool in pktdump bpfc; do
+    src="examples/$tool.c"
+    [[ $tool == pktdump ]] && src=tools/pktdump/main.c
     cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I include -o "$TOOLS_BUILD/$tool" \
-        "examples/$tool.c" "$LIB/libpkt.a" $STATIC_LIBS
+        "$src" "$LIB/libpkt.a" $STATIC_LIBS
 done
 
 # What was installed, relative to the prefix; directories made are noted as "d DIR".
