@@ -1,19 +1,18 @@
 /* Runs pktdump in the C tests (test_pktdump_*.c).
  *
- * The tool's source, examples/pktdump.c, is compiled into each test program (with
- * PKTDUMP_NO_MAIN, so its main() is left out), and pd_start() runs the test program again as
- * pktdump (see pd_child_entry) with its stdout and stderr on pipes. So every build of the
- * tests (shared, static, sanitizers) also builds and checks the tool, with no dependence on
- * the examples build or its order in scripts/test.sh. With PKTDUMP=/path/to/pktdump in the
- * environment the child runs that binary instead (to check an installed or separately built
- * one).
+ * The tool's sources (tools/pktdump) but its main.c are linked into each test program (the
+ * CMake target pktdump_core; pktdump.h declares pktdump_main), and pd_start() runs the test
+ * program again as pktdump (see pd_child_entry) with its stdout and stderr on pipes. So every
+ * build of the tests (shared, static, sanitizers) also builds and checks the tool, with no
+ * dependence on the tools build or its order in scripts/test.sh. With PKTDUMP=/path/to/pktdump
+ * in the environment the child runs that binary instead (to check an installed or separately
+ * built one).
  *
  * Also here: frames of the protocols pktdump decodes, and readers of pcap and pcapng files. */
 #ifndef PKTDUMP_HARNESS_H
 #define PKTDUMP_HARNESS_H
 
-#define PKTDUMP_NO_MAIN
-#include "../examples/pktdump.c"
+#include "pktdump.h"
 
 #include "common.h"
 

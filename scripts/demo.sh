@@ -3,8 +3,8 @@
 #
 #   sudo scripts/demo.sh [--no-build]
 #
-# Builds libpkt and the examples (pktdump, inject), creates two network namespaces joined by a
-# veth pair (see scripts/lab.sh), and runs pktdump on veth-a in namespace A, printing each
+# Builds libpkt, pktdump (tools/) and inject (examples/), creates two network namespaces joined
+# by a veth pair (see scripts/lab.sh), and runs pktdump on veth-a in namespace A, printing each
 # packet as it arrives and writing them all to build/demo/demo.pcap. From namespace B it then
 # sends varied, bounded traffic: pings (with the ARP exchange before them), a UDP datagram to
 # a closed port (answered with ICMP port unreachable), a TCP connection attempt to a closed
@@ -24,6 +24,7 @@ cd "$ROOT"
 . scripts/lab.sh
 
 BUILD="$ROOT/build/examples"
+TOOLS_BUILD="$ROOT/build/tools"
 OUT_DIR="$ROOT/build/demo"
 PCAP="$OUT_DIR/demo.pcap"
 PINGS=3
@@ -60,15 +61,18 @@ fail() {
 ensure_tools ip:iproute2 sysctl:procps ping:iputils-ping timeout:coreutils tcpdump:tcpdump
 if ((build)); then
     ensure_tools cmake:cmake make:make cc:gcc objdump:binutils
-    say "build: cargo build --release, examples"
+    say "build: cargo build --release, tools, examples"
     cargo build --release
     cmake -S examples -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
         -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_INCLUDE_DIR="$ROOT/include" >/dev/null
     cmake --build "$BUILD" -j2
+    cmake -S tools -B "$TOOLS_BUILD" -DCMAKE_BUILD_TYPE=Release \
+        -DPKT_LIB_DIR="$ROOT/target/release" -DPKT_INCLUDE_DIR="$ROOT/include" >/dev/null
+    cmake --build "$TOOLS_BUILD" -j2
 fi
-for exe in pktdump inject; do
-    if [[ ! -x "$BUILD/$exe" ]]; then
-        echo "$BUILD/$exe is missing: run $0 without --no-build" >&2
+for exe in "$TOOLS_BUILD/pktdump" "$BUILD/inject"; do
+    if [[ ! -x "$exe" ]]; then
+        echo "$exe is missing: run $0 without --no-build" >&2
         exit 1
     fi
 done
@@ -120,7 +124,7 @@ mkdir -p "$OUT_DIR"
 rm -f "$PCAP"
 say "pktdump -i $LAB_IF_A -w $PCAP --print (in $NS_A)"
 # `ip netns exec` execs the program, so $! is pktdump itself.
-ip netns exec "$NS_A" "$BUILD/pktdump" -i "$LAB_IF_A" -w "$PCAP" --print \
+ip netns exec "$NS_A" "$TOOLS_BUILD/pktdump" -i "$LAB_IF_A" -w "$PCAP" --print \
     >"$TMP/packets" 2>"$TMP/status" &
 pktdump_pid=$!
 # Show each packet line as pktdump prints it; tail ends when pktdump does.

@@ -99,12 +99,18 @@ done
 
 # The tools: each C program linked with libpkt.a and the system libraries it needs (the one
 # place that spells the static link line besides the .pc file and the CMake package below).
+# pktdump is tools/pktdump/*.c; bpfc is examples/bpfc.c.
 STATIC_LIBS="-lpthread -ldl -lm -lrt -lutil -lgcc_eh"
 TOOLS_BUILD="$ROOT/build/install-tools"
 mkdir -p "$TOOLS_BUILD"
 for tool in pktdump bpfc; do
+    if [[ -d tools/$tool ]]; then
+        srcs=("tools/$tool"/*.c)
+    else
+        srcs=("examples/$tool.c")
+    fi
     cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I include -o "$TOOLS_BUILD/$tool" \
-        "examples/$tool.c" "$LIB/libpkt.a" $STATIC_LIBS
+        "${srcs[@]}" "$LIB/libpkt.a" $STATIC_LIBS
 done
 
 # What was installed, relative to the prefix; directories made are noted as "d DIR".

@@ -131,10 +131,13 @@ step_c_tests_asan() { # C tests with AddressSanitizer, LeakSanitizer and UBSan
         ctest_run build/c-tests-asan
 }
 
-step_examples() { # examples/ with -Wall -Wextra -Wpedantic -Werror, shared and static
+step_examples() { # examples/ and tools/ (pktdump) with -Wall -Wextra -Wpedantic -Werror, shared and static
     cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
         -DPKT_INCLUDE_DIR="$ROOT/include"
     cmake --build build/examples -j2
+    cmake -S tools -B build/tools -DPKT_LIB_DIR="$ROOT/target/release" \
+        -DPKT_INCLUDE_DIR="$ROOT/include"
+    cmake --build build/tools -j2
 }
 
 step_install() { # scripts/install.sh into a temporary prefix and DESTDIR; programs built with pkg-config and find_package(pkt) against the installed files only, run in a network namespace; man pages; --uninstall (tests/install/check.sh)
