@@ -97,10 +97,11 @@ for f in "$LIB/libpkt.so" "$LIB/libpkt.a" include/pkt.h; do
     [[ -f $f ]] || { echo "install.sh: $f is missing: build first (cargo build --release)" >&2; exit 1; }
 done
 
-# The tools: each C program linked with libpkt.a and the system libraries it needs (the one
-# place that spells the static link line besides the .pc file and the CMake package below).
+# The tools: each C program linked with libpkt.a and the system libraries it needs, as the .pc
+# file and the CMake package below spell them too: from scripts/static-libs.txt.
 # pktdump is tools/pktdump/*.c; bpfc is examples/bpfc.c.
-STATIC_LIBS="-lpthread -ldl -lm -lrt -lutil -lgcc_eh"
+STATIC_LIBS=$(bash scripts/static-libs.sh)                     # -lpthread -ldl ...
+STATIC_NAMES=$(bash scripts/static-libs.sh names | tr ' ' ';')   # pthread;dl;... for CMake
 TOOLS_BUILD="$ROOT/build/install-tools"
 mkdir -p "$TOOLS_BUILD"
 for tool in pktdump bpfc; do
@@ -176,9 +177,6 @@ cat >"$gen/pktConfig.cmake" <<EOF
 # the system libraries it needs). Written by libpkt's scripts/install.sh; relocatable (paths are
 # found from this file's place, PREFIX/lib/cmake/pkt).
 get_filename_component(_pkt_prefix "\${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-include(CMakeFindDependencyMacro)
-set(THREADS_PREFER_PTHREAD_FLAG ON)
-find_dependency(Threads)
 if(NOT TARGET pkt::pkt)
   add_library(pkt::pkt SHARED IMPORTED)
   set_target_properties(pkt::pkt PROPERTIES
@@ -191,7 +189,7 @@ if(NOT TARGET pkt::pkt_static)
   set_target_properties(pkt::pkt_static PROPERTIES
     IMPORTED_LOCATION "\${_pkt_prefix}/lib/libpkt.a"
     INTERFACE_INCLUDE_DIRECTORIES "\${_pkt_prefix}/include"
-    INTERFACE_LINK_LIBRARIES "Threads::Threads;dl;m;rt;util;gcc_eh")
+    INTERFACE_LINK_LIBRARIES "$STATIC_NAMES")
 endif()
 set(pkt_VERSION "$VERSION")
 unset(_pkt_prefix)
