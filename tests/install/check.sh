@@ -78,6 +78,17 @@ for page in man1/pktdump.1 man3/libpkt.3; do
     out=$(MANWIDTH=80 man -l "$PREFIX/share/man/$page" 2>&1) || fail "man -l $page: $out"
     grep -q "SYNOPSIS" <<<"$out" || fail "man -l $page rendered no SYNOPSIS"
 done
+# The manual (page and docs/pktdump.md) documents exactly the flags pktdump -h lists.
+flags=$("$PREFIX/bin/pktdump" -h | grep -oE '^  (-[A-Za-z]|--[A-Za-z-]+)' | tr -d ' ' | sort -u)
+[[ -n $flags ]] || fail "pktdump -h lists no flags"
+page=$(MANWIDTH=200 man -l "$PREFIX/share/man/man1/pktdump.1" 2>/dev/null)
+for f in $flags --version; do
+    grep -qE -- "(^|[^a-z-])$f([^a-z-]|$)" <<<"$page" || fail "man pktdump does not document $f"
+    grep -qF -- "\`$f" "$ROOT/docs/pktdump.md" || fail "docs/pktdump.md does not document $f"
+done
+for f in $(grep -oE '^\| `(-[A-Za-z]|--[A-Za-z-]+)' "$ROOT/docs/pktdump.md" | tr -d '|` ' | sort -u); do
+    "$PREFIX/bin/pktdump" -h | grep -qE -- "(^|[ ,;])$f([ ,:]|$)" || fail "docs/pktdump.md documents $f, pktdump -h does not list it"
+done
 MANPATH="$PREFIX/share/man" man -w pktdump | grep -q "$PREFIX" || fail "man does not find pktdump in the prefix"
 
 echo "--- uninstall"
