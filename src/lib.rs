@@ -17,8 +17,6 @@ pub mod handle;
 /// cbindgen:ignore
 pub mod packet;
 /// cbindgen:ignore
-mod prefix;
-/// cbindgen:ignore
 mod ring;
 /// cbindgen:ignore
 mod socket;

@@ -1,14 +1,14 @@
 //! Filters: [`Handle::set_filter`] and [`install`], which puts the kernel prefix (direction,
-//! protocol, loopback duplicates: `crate::prefix`) and the user's program in the kernel, or the
+//! protocol, loopback duplicates: `prefix.rs`) and the user's program in the kernel, or the
 //! prefix alone with the program run in user space ([`UserFilter`], over ring packets by the read
 //! paths) where the kernel refuses it.
 
 use std::os::fd::{AsFd, BorrowedFd};
 
+use super::prefix;
 use super::Handle;
 use crate::error::{Context, Errno, Error};
 use crate::filter::{self, Insn};
-use crate::prefix;
 use crate::socket;
 
 /// A program run in user space over ring packets: after a filter change, over the packets that

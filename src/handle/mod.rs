@@ -16,6 +16,8 @@
 //! - `wait`: waiting for packets: poll, timeouts, socket errors, a link down or gone;
 //! - `write`: [`Control::write`] and [`Control::write_batch`] (sendmmsg or the TX ring);
 //! - `filter`: [`Handle::set_filter`] and how a filter is installed (kernel or user space);
+//! - `prefix`: the checks run in the kernel in front of every user program (ethertype,
+//!   direction, loopback duplicates);
 //! - `breaker`: [`Control::breakloop`] and its eventfd;
 //! - `fanout`: [`Control::set_fanout`];
 //! - `stats`: [`Control::stats`].
@@ -33,6 +35,7 @@ use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK};
 mod breaker;
 mod fanout;
 mod filter;
+mod prefix;
 mod open;
 mod read;
 mod stats;

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::{Arc, Mutex};
 
 use super::filter::{install, Installed, UserFilter};
+use super::prefix::{self, Selection};
 use super::{linktype_of, Control, Handle, StatsAcc, LINKTYPE_NONE};
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::{Context, Errno, Error};
-use crate::prefix::{self, Selection};
 use crate::ring::{Geometry, Post, Rx, TxRing, Version, RESERVE};
 use crate::socket::Socket;
 use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK};
