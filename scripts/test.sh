@@ -54,7 +54,7 @@ step_tools() { # install what is missing
         exit 1
     fi
     # tcpdump and tshark read back the savefiles the C tests write (test_dump_*); libpcap-dev is the
-    # test-only reference of tests/compile_diff.rs (never linked into libpkt).
+    # test-only reference of crates/pkt-bpf/tests/compile_diff.rs (never linked into libpkt).
     ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
         nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
         tcpdump:tcpdump tshark:tshark pcap-config:libpcap-dev
@@ -74,12 +74,12 @@ step_fmt() { # cargo fmt --all -- --check
     cargo fmt --all -- --check
 }
 
-step_clippy() { # cargo clippy --all-targets -- -D warnings
-    cargo clippy --all-targets -- -D warnings
+step_clippy() { # cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets -- -D warnings
 }
 
-step_cargo_test() { # cargo test (unit tests, header staleness)
-    cargo test
+step_cargo_test() { # cargo test --workspace (unit tests, header staleness, pkt-bpf's compiler tests against libpcap and the kernel)
+    cargo test --workspace
 }
 
 step_release() { # cargo build --release; the static link line against rustc's

@@ -11,7 +11,9 @@ pub mod dump;
 /// cbindgen:ignore
 pub mod error;
 pub mod ffi;
-pub mod filter;
+/// Classic BPF: the instruction type, the validator, the interpreter and the filter compiler
+/// (the `pkt-bpf` crate).
+pub use pkt_bpf as filter;
 /// cbindgen:ignore
 pub mod handle;
 /// cbindgen:ignore

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, CStr};
 use super::boundary::{einval, guard, guard_int, put};
 use super::pkt_bpf_insn_t;
 use crate::error::{Errno, Error};
-use crate::filter::compile::{compile_inner, Failure, Flags};
+use crate::filter::compile::{compile, Flags};
 use crate::filter::Insn;
 
 /// `pkt_compile` flag: optimize the program (as `pcap_compile` with `optimize` 1).
@@ -75,9 +75,13 @@ pub unsafe extern "C" fn pkt_compile(
             optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
             live: flags & PKT_COMPILE_LIVE != 0,
         };
-        let insns = compile_inner(text, linktype, snaplen, f).map_err(|e| match e {
-            Failure::Invalid(e) => Error::with_detail(Errno::EINVAL, "pkt_compile", e.to_string()),
-            Failure::TooLong(e) => Error::with_detail(Errno(libc::E2BIG), "pkt_compile", e.to_string()),
+        let insns = compile(text, linktype, snaplen, f).map_err(|e| {
+            let errno = if e.is_too_long() {
+                Errno(libc::E2BIG)
+            } else {
+                Errno::EINVAL
+            };
+            Error::with_detail(errno, "pkt_compile", e.to_string())
         })?;
         let bytes = std::mem::size_of_val(insns.as_slice());
         // SAFETY: plain allocation; freed by pkt_free_prog with free().

@@ -14,9 +14,9 @@
 //!   link types the program sees the packet from the network header on, and the fields of the
 //!   cooked header become ancillary loads.
 //!
-//! The pipeline: [`lexer`] (libpcap's scanner rules), [`parser`] (its grammar and quirks),
-//! [`gen`] (its code generator's offsets and tests, built as boolean trees of tests),
-//! [`ir`] (lowering to a control-flow graph and emission), [`opt`] (the optimizer).
+//! The pipeline (private modules): `lexer` (libpcap's scanner rules), `parser` (its grammar and
+//! quirks), `gen` (its code generator's offsets and tests, built as boolean trees of tests),
+//! `ir` (lowering to a control-flow graph and emission), `opt` (the optimizer).
 
 mod gen;
 mod ir;
@@ -66,11 +66,23 @@ pub struct Flags {
 pub struct CompileError {
     pub pos: usize,
     pub msg: String,
+    too_long: bool,
 }
 
 impl CompileError {
     pub(crate) fn new(pos: usize, msg: String) -> CompileError {
-        CompileError { pos, msg }
+        CompileError {
+            pos,
+            msg,
+            too_long: false,
+        }
+    }
+
+    /// The expression is valid, but its program would be longer than the kernel accepts
+    /// ([`KERNEL_MAX_INSNS`](crate::KERNEL_MAX_INSNS)), or is refused as soon as it is clear
+    /// that it would be (libpkt's `pkt_compile` returns `-E2BIG` for these).
+    pub fn is_too_long(&self) -> bool {
+        self.too_long
     }
 }
 
@@ -82,7 +94,7 @@ impl fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
-/// What went wrong, for callers that must tell a too-long program from a bad expression.
+/// What went wrong: a bad expression or a too-long program ([`CompileError::is_too_long`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
     Invalid(CompileError),
@@ -94,10 +106,12 @@ pub(crate) enum Failure {
 ///
 /// Errors: a syntax or semantic error (naming the byte position and the problem, never
 /// panicking), an unsupported link type, or a program longer than the kernel's 4096
-/// instructions. Every program returned passes [`crate::filter::validate`].
+/// instructions ([`CompileError::is_too_long`]). Every program returned passes
+/// [`crate::validate`].
 pub fn compile(expr: &str, linktype: u16, snaplen: u32, flags: Flags) -> Result<Vec<Insn>, CompileError> {
     compile_inner(expr, linktype, snaplen, flags).map_err(|f| match f {
-        Failure::Invalid(e) | Failure::TooLong(e) => e,
+        Failure::Invalid(e) => e,
+        Failure::TooLong(e) => CompileError { too_long: true, ..e },
     })
 }
 

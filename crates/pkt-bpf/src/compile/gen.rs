@@ -4,8 +4,8 @@
 //! (which decides the verdict on truncated packets).
 
 use super::ir::{Chain, Jmp, Node, JEQ, JGE, JGT, JSET};
-use crate::filter::{op, Insn, BPF_B, BPF_H, BPF_W, SKF_AD_IFINDEX, SKF_AD_OFF, SKF_AD_PKTTYPE};
-use crate::filter::{SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
+use crate::{op, Insn, BPF_B, BPF_H, BPF_W, SKF_AD_IFINDEX, SKF_AD_OFF, SKF_AD_PKTTYPE};
+use crate::{SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 
 pub type GResult<T> = Result<T, String>;
 
@@ -1013,7 +1013,7 @@ impl Gen {
         if !self.off_linkhdr.var {
             let abs = self.off_linkhdr.constant.wrapping_add(k);
             let probe = [ld(0x20 | size, abs), ld(op::RET_K, 0)];
-            if abs >= SKF_AD_OFF && crate::filter::validate(&probe).is_err() {
+            if abs >= SKF_AD_OFF && crate::validate(&probe).is_err() {
                 let fail = ld(0x20 | size, SKF_AD_OFF - 4);
                 return Ok(Node::test(vec![fail], Jmp::k(JEQ, v)));
             }
@@ -1335,15 +1335,13 @@ impl Gen {
                 let v0 = vals.pop().expect("the left operand");
                 let lead = a1.leading_imm();
                 let opn = code & 0xf0;
-                if opn == crate::filter::BPF_DIV && lead == Some(0) {
+                if opn == crate::BPF_DIV && lead == Some(0) {
                     return Err((*pos, "division by zero".into()));
                 }
-                if opn == crate::filter::BPF_MOD && lead == Some(0) {
+                if opn == crate::BPF_MOD && lead == Some(0) {
                     return Err((*pos, "modulus by zero".into()));
                 }
-                if (opn == crate::filter::BPF_LSH || opn == crate::filter::BPF_RSH)
-                    && lead.is_some_and(|k| k > 31)
-                {
+                if (opn == crate::BPF_LSH || opn == crate::BPF_RSH) && lead.is_some_and(|k| k > 31) {
                     return Err((*pos, "shift by more than 31 bits".into()));
                 }
                 let mut stmts = v0.stmts;

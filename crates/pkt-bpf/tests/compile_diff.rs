@@ -1,28 +1,28 @@
-//! Differential test of libpkt's filter compiler (`pkt::filter::compile`) against libpcap
+//! Differential test of libpkt's filter compiler (`pkt_bpf::compile`) against libpcap
 //! (issue 6). libpcap is a test-only reference: `tests/compile_diff/pcap_ref.c` is built here
 //! with `cc ... -lpcap` and prints libpcap's programs; libpkt never links libpcap.
 //!
 //! For every expression of `tests/compile_diff/exprs/*.txt`, every link type (EN10MB,
 //! LINUX_SLL, LINUX_SLL2, RAW) and optimize off/on: both compilers reject it, or both accept it
-//! and both programs, run by `pkt::filter::run`, give the same result on every packet of the
+//! and both programs, run by `pkt_bpf::run`, give the same result on every packet of the
 //! generated corpus (`tests/compile_diff/packets.rs`). libpcap's offline form is the one it
 //! compiles for a `pcap_open_dead` handle of that link type (on Linux it takes
 //! `inbound`/`outbound`/`ifindex` as ancillary loads, run with the packets' `Meta`); its savefile
 //! handle must give the same programs except that it refuses those. Every program of ours passes
-//! `pkt::filter::validate`. Expressions of `tests/compile_diff/invalid.txt` are rejected by both.
+//! `pkt_bpf::validate`. Expressions of `tests/compile_diff/invalid.txt` are rejected by both.
 //! The live form (EN10MB, `pcap_activate` on a veth in a network namespace) is compared on the
 //! live packet corpus (outer VLAN tag in metadata), and the kernel must accept our programs; it
 //! needs root and is skipped without it. `names` compares `tests/compile_diff/names.txt`
 //! (`gateway`, names from /etc/ethers and /etc/hosts) in a private mount namespace whose /etc
 //! has test entries (root too).
 //!
-//! Self-check (runs without the compiler too): libpcap's programs are run by `pkt::filter::run`,
+//! Self-check (runs without the compiler too): libpcap's programs are run by `pkt_bpf::run`,
 //! by libpcap's own `bpf_filter` (in pcap_ref) and by a small model with libpcap's and the
 //! kernel's semantics (`tests/compile_diff/model.rs`); disagreements not explained by known
 //! kernel/libpcap differences fail. See tests/compile_diff/README.md.
 //!
-//!   cargo test --test compile_diff -- --nocapture
-//!   COMPILE_DIFF_QUICK=1 cargo test --test compile_diff   (fewer truncated packets)
+//!   cargo test -p pkt-bpf --test compile_diff -- --nocapture
+//!   COMPILE_DIFF_QUICK=1 cargo test -p pkt-bpf --test compile_diff   (fewer truncated packets)
 //!
 //! Every test runs in a network namespace of its own (`isolate`), so that host names never
 //! reach the machine's DNS server: that needs root. Without root, libpcap-dev or `cc` the test
@@ -42,7 +42,7 @@ mod random;
 
 use corpus::{corpus_exprs, dir, env_u64, read_exprs, Expr};
 use packets::Packet;
-use pkt::filter::{run, validate, Insn, Meta, SKF_AD_OFF};
+use pkt_bpf::{run, validate, Insn, Meta, SKF_AD_OFF};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ const PACKETS_PER_REPORT: usize = 4;
 // The one call into libpkt's compiler.
 // ---------------------------------------------------------------------------------------------
 
-/// Compiles with libpkt: `None` while `pkt::filter::compile` does not exist (the harness then
+/// Compiles with libpkt: `None` while `pkt_bpf::compile` does not exist (the harness then
 /// runs its self-check only). This is the only function that names the compiler.
 fn ours(
     expr: &str,
@@ -74,9 +74,9 @@ fn ours(
     optimize: bool,
     live: bool,
 ) -> Option<Result<Vec<Insn>, String>> {
-    let flags = pkt::filter::compile::Flags { optimize, live };
+    let flags = pkt_bpf::compile::Flags { optimize, live };
     Some(
-        pkt::filter::compile::compile(expr, linktype, snaplen, flags)
+        pkt_bpf::compile::compile(expr, linktype, snaplen, flags)
             .map_err(|e| format!("at {}: {}", e.pos, e.msg)),
     )
 }
@@ -430,7 +430,7 @@ impl Report {
     }
 }
 
-/// What `pkt::filter::validate` says of a libpcap program.
+/// What `pkt_bpf::validate` says of a libpcap program.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Theirs {
     Valid,
@@ -464,19 +464,19 @@ fn packet_str(p: &Packet) -> String {
 }
 
 /// Self-checks libpcap's program on every packet and returns the reference verdicts: libpcap's
-/// program run by `pkt::filter::run` (by the kernel-semantics model if `validate` refuses it).
+/// program run by `pkt_bpf::run` (by the kernel-semantics model if `validate` refuses it).
 fn reference(cfg: &Config, head: &str, theirs: &[Insn], verdicts: &[u32], rep: &mut Report) -> Vec<u32> {
     let (class, why) = classify(theirs);
     if class != Theirs::Valid {
         rep.note(format!(
-            "NOTE {head}: libpcap's program fails pkt::filter::validate ({why}; the kernel refuses it too); \
+            "NOTE {head}: libpcap's program fails pkt_bpf::validate ({why}; the kernel refuses it too); \
              reference = the kernel-semantics model with zeroed scratch memory"
         ));
     }
     if class == Theirs::Other {
         rep.selfcheck += 1;
         rep.detail(format!(
-            "SELF-CHECK {head}: libpcap's program fails pkt::filter::validate: {why}\n{}",
+            "SELF-CHECK {head}: libpcap's program fails pkt_bpf::validate: {why}\n{}",
             disasm::program(theirs, "    ")
         ));
     }
@@ -493,7 +493,7 @@ fn reference(cfg: &Config, head: &str, theirs: &[Insn], verdicts: &[u32], rep: &
                 if n_interp <= PACKETS_PER_REPORT {
                     writeln!(
                         interp_bad,
-                        "{}    pkt::filter::run {got}, model {kernel:?}",
+                        "{}    pkt_bpf::run {got}, model {kernel:?}",
                         packet_str(p)
                     )
                     .unwrap();
@@ -542,7 +542,7 @@ fn reference(cfg: &Config, head: &str, theirs: &[Insn], verdicts: &[u32], rep: &
     if n_interp > 0 {
         rep.selfcheck += 1;
         rep.detail(format!(
-            "SELF-CHECK {head}: pkt::filter::run disagrees with the kernel-semantics model on {n_interp} packets (interpreter bug in src/filter/interp.rs?)\n{interp_bad}  libpcap's program:\n{}",
+            "SELF-CHECK {head}: pkt_bpf::run disagrees with the kernel-semantics model on {n_interp} packets (interpreter bug in src/interp.rs?)\n{interp_bad}  libpcap's program:\n{}",
             disasm::program(theirs, "    ")
         ));
     }
@@ -603,7 +603,7 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
                 if let Err(why) = validate(&mine) {
                     rep.invalid_prog += 1;
                     rep.detail(format!(
-                        "INVALID {head}: our program fails pkt::filter::validate: {why}\n{}",
+                        "INVALID {head}: our program fails pkt_bpf::validate: {why}\n{}",
                         disasm::program(&mine, "    ")
                     ));
                     continue;
@@ -710,7 +710,7 @@ fn finish(name: &str, rep: &Report, exprs: usize, packets: usize, started: Insta
         std::fs::write(&notes_path, notes).unwrap();
     }
     if rep.ours_missing {
-        eprintln!("compile_diff {name}: pkt::filter::compile is not wired in (fn ours): self-check only");
+        eprintln!("compile_diff {name}: pkt_bpf::compile is not wired in (fn ours): self-check only");
     }
     eprintln!(
         "compile_diff {name}: {exprs} expressions x {} configurations = {} pairs (both accept {}, both reject {}); \
@@ -999,7 +999,7 @@ fn live() {
         };
         compare(&cfg, &exprs, &refs, &mut rep);
         // Every program attaches to a real socket: ours must; libpcap's checks that
-        // pkt::filter::validate agrees with the kernel's checker.
+        // pkt_bpf::validate agrees with the kernel's checker.
         for (e, r) in exprs.iter().zip(&refs) {
             if let Ref::Ok(theirs, _) = r {
                 let kernel = checker.accepts(theirs);
@@ -1007,7 +1007,7 @@ fn live() {
                 if kernel.is_ok() != ours_says.is_ok() {
                     rep.selfcheck += 1;
                     rep.detail(format!(
-                        "SELF-CHECK {} `{}` live O{o}: the kernel says {kernel:?} of libpcap's program, pkt::filter::validate {ours_says:?}\n{}",
+                        "SELF-CHECK {} `{}` live O{o}: the kernel says {kernel:?} of libpcap's program, pkt_bpf::validate {ours_says:?}\n{}",
                         e.origin,
                         e.text,
                         disasm::program(theirs, "    ")
@@ -1015,7 +1015,7 @@ fn live() {
                 }
             }
             if let Some(Ok(mine)) = ours(&e.text, DLT_EN10MB, SNAPLEN, optimize, true) {
-                if mine.len() <= pkt::filter::KERNEL_MAX_INSNS {
+                if mine.len() <= pkt_bpf::KERNEL_MAX_INSNS {
                     if let Err(why) = checker.accepts(&mine) {
                         rep.invalid_prog += 1;
                         rep.detail(format!(
@@ -1280,7 +1280,7 @@ fn bench() {
     }
     println!("{summary}");
     if missing {
-        println!("pkt::filter::compile is not wired in (fn ours in tests/compile_diff.rs): libpcap only.");
+        println!("pkt_bpf::compile is not wired in (fn ours in tests/compile_diff.rs): libpcap only.");
     } else if longer_list.is_empty() {
         println!("No expression compiles longer than libpcap's.");
     } else {
@@ -1321,7 +1321,7 @@ const RANDOM_N: usize = if cfg!(debug_assertions) { 1500 } else { 10_000 };
 /// four link types, optimize off and on, same rules as `offline`: every mismatch fails.
 ///
 ///   COMPILE_DIFF_RANDOM_SEED=0x1234 COMPILE_DIFF_RANDOM_N=5000 \
-///     cargo test --release --test compile_diff random -- --nocapture
+///     cargo test --release -p pkt-bpf --test compile_diff random -- --nocapture
 #[test]
 fn random() {
     if let Err(why) = pcap_ref().and_then(|_| isolate()) {

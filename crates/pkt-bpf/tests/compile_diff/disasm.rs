@@ -1,6 +1,6 @@
 //! Programs in the style of `tcpdump -d` (libpcap's `bpf_image`), for mismatch reports.
 
-use pkt::filter::{Insn, SKF_AD_OFF};
+use pkt_bpf::{Insn, SKF_AD_OFF};
 
 fn ancillary_name(ad: u32) -> Option<&'static str> {
     Some(match ad {

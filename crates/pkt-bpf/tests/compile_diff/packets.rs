@@ -2,7 +2,7 @@
 //! small header builders. One Ethernet corpus, and from it the same packets framed as LINUX_SLL,
 //! LINUX_SLL2 and RAW, and the live form (outer VLAN tag moved into [`Meta`], as the kernel does).
 
-use pkt::filter::Meta;
+use pkt_bpf::Meta;
 
 /// One test packet: the captured bytes, the wire length (>= bytes, larger for a snaplen cut),
 /// the metadata the kernel would give a socket filter, and a description for reports.

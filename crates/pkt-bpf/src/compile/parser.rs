@@ -14,7 +14,7 @@ use super::gen::{Addr, Arth, Dir, Gen, Proto, Qual, IPPROTO_SCTP, IPPROTO_TCP, I
 use super::ir::{Node, JEQ, JGE, JGT};
 use super::lexer::{Kw, Tok, Token};
 use super::{names, CompileError};
-use crate::filter::{
+use crate::{
     BPF_ADD, BPF_ALU, BPF_AND, BPF_DIV, BPF_LSH, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH, BPF_SUB, BPF_XOR,
 };
 

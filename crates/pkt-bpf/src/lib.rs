@@ -1,6 +1,49 @@
-//! Classic BPF: the instruction type, a validator that mirrors the kernel's checks, a user-space
-//! interpreter (for re-filtering ring packets after a filter change and for programs the kernel
-//! refuses), and the small prefixes libpkt puts in front of user programs.
+//! Classic BPF (the socket filters of Linux, tcpdump and libpcap) in safe Rust, std only:
+//!
+//! - [`Insn`], one instruction, laid out as Linux `struct sock_filter` (and libpcap's
+//!   `struct bpf_insn`), and the opcode and ancillary-offset constants (`BPF_*`, `SKF_*`);
+//! - [`validate`], the kernel's checks (`bpf_check_classic`): a program it accepts, the kernel
+//!   accepts, and one it refuses comes with a reason naming the instruction;
+//! - [`run`], an interpreter with the semantics the kernel gives a socket filter, with the
+//!   packet's metadata ([`Meta`]) for the ancillary loads, for programs run in user space;
+//! - [`compile`], a complete compiler of filter expressions (tcpdump's language, pcap-filter(7),
+//!   as libpcap 1.10 accepts it) in pure Rust, without libpcap: for Ethernet, raw IP and the
+//!   Linux cooked link types, in the offline form (savefiles) or the live one (`AF_PACKET`
+//!   sockets), optimized or not, its programs are the ones libpcap's `pcap_compile()`
+//!   generates, instruction for instruction. Its differential tests compare it with libpcap
+//!   on a corpus of hand-written and random expressions (identical programs but where
+//!   libpcap's is one the kernel refuses: `protochain`, one `geneve` case; the same verdicts
+//!   on every packet everywhere) and run its live programs in the kernel on real frames.
+//!
+//! It is the filter toolchain of libpkt (the `pkt` crate, which re-exports it as `pkt::filter`),
+//! usable on its own: the programs go to `SO_ATTACH_FILTER`, `pcap_setfilter` or anything else
+//! that takes classic BPF.
+//!
+//! ```
+//! use pkt_bpf::compile::{compile, Flags, DLT_EN10MB};
+//! use pkt_bpf::{run, validate, Meta};
+//!
+//! let prog = compile("tcp port 80", DLT_EN10MB, 0, Flags { optimize: true, live: false })?;
+//! assert!(validate(&prog).is_ok());
+//!
+//! // An Ethernet frame: IPv4, TCP from port 40000 to port 80.
+//! let mut frame = vec![0u8; 54];
+//! frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes()); // ethertype IPv4
+//! frame[14] = 0x45; // version 4, header of 20 bytes
+//! frame[16..18].copy_from_slice(&40u16.to_be_bytes()); // total length
+//! frame[23] = 6; // protocol TCP
+//! frame[34..36].copy_from_slice(&40000u16.to_be_bytes()); // source port
+//! frame[36..38].copy_from_slice(&80u16.to_be_bytes()); // destination port
+//! let meta = Meta { len: frame.len() as u32, ..Meta::default() };
+//!
+//! // Accepted: the program returns the snapshot length (262144 for 0).
+//! assert_eq!(run(&prog, &frame, &meta), 262_144);
+//! // Port 81 is not port 80.
+//! frame[36..38].copy_from_slice(&81u16.to_be_bytes());
+//! assert_eq!(run(&prog, &frame, &meta), 0);
+//! # Ok::<(), pkt_bpf::compile::CompileError>(())
+//! ```
+#![forbid(unsafe_code)]
 
 mod interp;
 mod validate;

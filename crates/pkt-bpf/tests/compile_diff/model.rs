@@ -4,13 +4,13 @@
 //! - [`Sem::Libpcap`]: libpcap 1.10's user-space `bpf_filter` as `pcap_offline_filter` runs it
 //!   (no auxiliary data): an indirect load checks `k` and `X` against the buffer separately (no
 //!   32-bit wrap of `X + k`), a shift by `X >= 32` gives 0, and every ancillary load fails.
-//! - [`Sem::Kernel`]: the Linux socket filter, as `pkt::filter::run` implements it: `X + k` wraps
+//! - [`Sem::Kernel`]: the Linux socket filter, as `pkt_bpf::run` implements it: `X + k` wraps
 //!   at 32 bits, shift counts are taken mod 32, ancillary loads come from `Meta`.
 //!
 //! Both sign-extend `ja` offsets (libpcap's protochain code jumps backward) and zero the scratch
 //! memory (libpcap's stack words are uninitialised; some of its programs read them).
 
-use pkt::filter::{Insn, Meta, SKF_AD_OFF};
+use pkt_bpf::{Insn, Meta, SKF_AD_OFF};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Sem {

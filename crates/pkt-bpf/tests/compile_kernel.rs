@@ -6,7 +6,7 @@
 //! kernel strips the outer VLAN tag into metadata first) and sent from the captured interface
 //! itself (`PACKET_OUTGOING`). For every frame and program:
 //!
-//! 1. the kernel delivers the frame exactly when `pkt::filter::run` says the live program
+//! 1. the kernel delivers the frame exactly when `pkt_bpf::run` says the live program
 //!    accepts what the kernel saw (bytes, length, VLAN metadata, packet type, ifindex), with the
 //!    length the program returned;
 //! 2. for untagged frames, the kernel's verdict equals the verdict of the *offline* program of
@@ -32,8 +32,8 @@ mod packets;
 mod random;
 
 use corpus::{corpus_exprs, env_u64, Expr};
-use pkt::filter::compile::{compile, Flags};
-use pkt::filter::{run, Insn, Meta};
+use pkt_bpf::compile::{compile, Flags};
+use pkt_bpf::{run, Insn, Meta};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -399,10 +399,10 @@ fn show(t: &mut Tally, s: String) {
     }
 }
 
-/// The first ancillary load of `prog` whose field `pkt::filter::run` does not model (it drops
+/// The first ancillary load of `prog` whose field `pkt_bpf::run` does not model (it drops
 /// the packet there, the kernel reads the socket buffer).
 fn unmodelled(prog: &[Insn]) -> Option<u32> {
-    use pkt::filter::*;
+    use pkt_bpf::*;
     const MODELLED: [u32; 9] = [
         SKF_AD_PROTOCOL,
         SKF_AD_PKTTYPE,
@@ -541,13 +541,13 @@ fn frames_through_kernel(name: &str, exprs: &[Expr]) {
             if offline_prog.is_none() {
                 t.no_twin += 1;
             }
-            if live_prog.len() > pkt::filter::KERNEL_MAX_INSNS {
+            if live_prog.len() > pkt_bpf::KERNEL_MAX_INSNS {
                 continue;
             }
             if let Some(ad) = unmodelled(&live_prog) {
                 // libpcap's `pppoes and inbound` reads SKF_AD_QUEUE (its offset is relative to
                 // the PPP header), as ours does on purpose; the metadata behind it is not in
-                // `Meta`, so `pkt::filter::run` drops. Attach it (the kernel must accept it),
+                // `Meta`, so `pkt_bpf::run` drops. Attach it (the kernel must accept it),
                 // but its verdicts cannot be predicted here.
                 cap.attach(&live_prog).unwrap_or_else(|e| {
                     panic!("{origin} `{expr}`: the kernel refuses our live program: {e}")
@@ -725,7 +725,7 @@ fn check(
 
 /// Random expressions and mutations of them (characters deleted, tokens inserted, halves
 /// swapped): compiling never panics, and every program that compiles, for every link type,
-/// offline or live, optimized or not, passes `pkt::filter::validate` and the kernel's checker
+/// offline or live, optimized or not, passes `pkt_bpf::validate` and the kernel's checker
 /// (`SO_ATTACH_FILTER` on an unbound packet socket, which receives nothing). COMPILE_KERNEL_FUZZ_N
 /// base expressions (default 500 in debug builds, 3000 with optimizations), three mutants each.
 #[test]
@@ -803,12 +803,12 @@ fn fuzz(n: usize) {
             for optimize in [false, true] {
                 for live in [false, true] {
                     match compile(e, lt, SNAPLEN, Flags { optimize, live }) {
-                        Ok(prog) if prog.len() > pkt::filter::KERNEL_MAX_INSNS => too_long += 1,
+                        Ok(prog) if prog.len() > pkt_bpf::KERNEL_MAX_INSNS => too_long += 1,
                         Ok(prog) => {
                             compiled += 1;
                             let cfg = format!("link type {lt}, optimize {optimize}, live {live}");
-                            if let Err(why) = pkt::filter::validate(&prog) {
-                                panic!("`{e}` ({cfg}): pkt::filter::validate refuses our program: {why:?}");
+                            if let Err(why) = pkt_bpf::validate(&prog) {
+                                panic!("`{e}` ({cfg}): pkt_bpf::validate refuses our program: {why:?}");
                             }
                             if let Err(why) = sock.attach(&prog) {
                                 panic!("`{e}` ({cfg}): the kernel refuses our program: {why}");

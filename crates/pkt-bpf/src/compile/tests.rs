@@ -2,7 +2,7 @@
 //! property test over random expressions, and (opt-in) a comparison with libpcap.
 
 use super::*;
-use crate::filter::{op, run, validate, Meta};
+use crate::{op, run, validate, Meta};
 
 fn prog(expr: &str, lt: u16, flags: Flags) -> Vec<Insn> {
     let p = compile(expr, lt, 0, flags).unwrap_or_else(|e| panic!("{expr}: {e}"));
@@ -250,7 +250,7 @@ fn or_chains_test_one_field_after_the_other_like_libpcap() {
     assert_eq!(p.len(), 27);
     let loads = |k: u32| {
         p.iter()
-            .filter(|i| i.code == crate::filter::op::LD_H_ABS && i.k == k)
+            .filter(|i| i.code == crate::op::LD_H_ABS && i.k == k)
             .count()
     };
     assert_eq!((loads(54), loads(56)), (1, 1));
@@ -539,11 +539,11 @@ fn errors_have_positions() {
 fn empty_expression_accepts_all() {
     assert_eq!(
         compile("", DLT_EN10MB, 96, OFF).unwrap(),
-        vec![Insn::stmt(crate::filter::op::RET_K, 96)]
+        vec![Insn::stmt(crate::op::RET_K, 96)]
     );
     assert_eq!(
         compile("  ", DLT_EN10MB, 0, OPT).unwrap(),
-        vec![Insn::stmt(crate::filter::op::RET_K, DEFAULT_SNAPLEN)]
+        vec![Insn::stmt(crate::op::RET_K, DEFAULT_SNAPLEN)]
     );
 }
 
@@ -561,6 +561,8 @@ fn long_programs_are_refused() {
         .collect();
     let e = compile(&big.join(" or "), DLT_EN10MB, 0, OFF).unwrap_err();
     assert!(e.msg.contains("too long"), "{e}");
+    assert!(e.is_too_long(), "{e}");
+    assert!(!compile("tcp and", DLT_EN10MB, 0, OFF).unwrap_err().is_too_long());
     assert!(matches!(
         compile_inner(&big.join(" or "), DLT_EN10MB, 0, OFF),
         Err(Failure::TooLong(_))

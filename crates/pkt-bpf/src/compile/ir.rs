@@ -2,7 +2,7 @@
 //! the control-flow graph they lower to (what the optimizer rewrites), and the emission of a
 //! graph as classic BPF with jumps that fit in 8 bits.
 
-use crate::filter::{op, Insn, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_X};
+use crate::{op, Insn, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_X};
 
 /// The comparison that ends a test: `jeq`, `jgt`, `jge` or `jset` against `k` or X.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

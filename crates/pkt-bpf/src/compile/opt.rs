@@ -32,7 +32,7 @@
 //! that threading never skips or folds.
 
 use super::ir::{Block, Cfg, Jmp, Term};
-use crate::filter::{op, Insn, BPF_MEMWORDS};
+use crate::{op, Insn, BPF_MEMWORDS};
 
 /// A deleted statement.
 const NOP: u16 = 0xffff;
