@@ -739,12 +739,8 @@ fn fuzz(n: usize) {
     // Mutated expressions name unknown hosts: in a network namespace of its own (loopback
     // only, down), the resolver fails at once instead of asking the machine's DNS server.
     // SAFETY: unshare(CLONE_NEWNET) changes only this thread's network namespace.
-    assert_eq!(
-        unsafe { libc::unshare(libc::CLONE_NEWNET) },
-        0,
-        "unshare: {}",
-        errno()
-    );
+    let rc = unsafe { libc::unshare(libc::CLONE_NEWNET) };
+    assert_eq!(rc, 0, "unshare: {}", errno());
     const PIECES: [&str; 24] = [
         " and ",
         " or ",
