@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::*;
 use crate::sys::{
-    tpacket_align, Tpacket2Hdr, Tpacket3Hdr, TpacketBlockDesc, TP_STATUS_VLAN_TPID_VALID,
-    TP_STATUS_VLAN_VALID,
+    tpacket_align, Tpacket2Hdr, Tpacket3Hdr, TpacketBlockDesc, TP_STATUS_KERNEL, TP_STATUS_USER,
+    TP_STATUS_VLAN_TPID_VALID, TP_STATUS_VLAN_VALID,
 };
 
 /// Where the kernel puts a packet's data: after the header, the sockaddr_ll and some room (the
