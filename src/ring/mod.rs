@@ -35,6 +35,5 @@ pub use tx::{Reap, TxRing};
 pub use v2::V2Ring;
 pub use v3::{V3Ring, V3View};
 
-use mapping::prefetch;
 use post::{insert_vlan, put_vlan};
 use slots::Slots;

@@ -3,6 +3,7 @@
 //! snap length trims the bytes. The tag goes back in place, into the `PACKET_RESERVE` room in
 //! front of the packet, so that nothing is copied.
 
+use super::mapping::{Data, Span};
 use super::{Frame, Mapping};
 use crate::sys;
 
@@ -30,16 +31,13 @@ impl Post {
     #[inline(always)]
     pub(super) fn apply(&self, map: &Mapping, f: &mut Frame) {
         if f.status & self.tagged != 0 {
-            (f.data_off, f.caplen, f.len) = insert_vlan(
+            let at = At {
                 map,
-                f.data_off,
-                f.caplen,
-                f.len,
-                f.room,
-                f.status,
-                f.vlan_tci,
-                f.vlan_tpid,
-            );
+                off: f.data_off,
+                caplen: f.caplen,
+            };
+            let (at, len) = insert_vlan(at, f.len, f.room, f.status, f.vlan_tci, f.vlan_tpid);
+            (f.data_off, f.caplen, f.len) = (at.off, at.caplen, len);
         }
         f.caplen = f.caplen.min(self.snap);
     }
@@ -48,43 +46,100 @@ impl Post {
 /// Where the Ethernet header's ethertype sits: the tag goes in front of it.
 const ETH_TYPE_OFF: usize = 12;
 
+/// A packet's bytes in the ring that a tag can be put in front of: described by their offset in
+/// the mapping ([`At`], for a [`Frame`]), or held in the V3 block being walked ([`Data`]).
+pub(super) trait Tagged: Sized {
+    /// The bytes once the tag went back, or did not.
+    type Out;
+    /// The number of bytes.
+    fn caplen(&self) -> u32;
+    /// Inserts `ins` after the first `head` bytes, which move 4 bytes back (the bytes then start
+    /// 4 bytes earlier and are 4 longer); Err, with nothing changed, when the 4 bytes in front
+    /// or the `head` bytes are not inside the mapping (the block, for [`Data`]).
+    fn insert_at(self, head: usize, ins: [u8; 4]) -> Result<Self::Out, Self>;
+    /// The bytes as they are.
+    fn keep(self) -> Self::Out;
+}
+
+/// A [`Frame`]'s bytes: `caplen` of them at `off` in `map`.
+pub(super) struct At<'a> {
+    map: &'a Mapping,
+    off: usize,
+    caplen: u32,
+}
+
+impl Tagged for At<'_> {
+    type Out = Self;
+    #[inline(always)]
+    fn caplen(&self) -> u32 {
+        self.caplen
+    }
+    #[inline(always)]
+    fn insert_at(self, head: usize, ins: [u8; 4]) -> Result<Self, Self> {
+        if !self.map.insert_at(self.off, head, ins) {
+            return Err(self);
+        }
+        Ok(At {
+            off: self.off - 4,
+            caplen: self.caplen + 4,
+            ..self
+        })
+    }
+    #[inline(always)]
+    fn keep(self) -> Self {
+        self
+    }
+}
+
+impl<'a> Tagged for Data<'a> {
+    type Out = Span<'a>;
+    #[inline(always)]
+    fn caplen(&self) -> u32 {
+        self.len()
+    }
+    #[inline(always)]
+    fn insert_at(self, head: usize, ins: [u8; 4]) -> Result<Span<'a>, Self> {
+        Data::insert_at(self, head, ins)
+    }
+    #[inline(always)]
+    fn keep(self) -> Span<'a> {
+        self.span()
+    }
+}
+
 /// Puts the outer VLAN tag the kernel took out back in front of the ethertype: the 12 address
 /// bytes move 4 bytes back into the reserved room, the tag goes after them. Packets too short for
 /// an Ethernet header, or without room in front (never with our `PACKET_RESERVE`), stay as they
-/// are. Out of line for the loops, where tagged packets are the exception.
+/// are. Out of line for the loops, where tagged packets are the exception. Returns the bytes
+/// and the length on the wire, both 4 longer when the tag went back.
 #[cold]
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn insert_vlan(
-    map: &Mapping,
-    data_off: usize,
-    caplen: u32,
+pub(super) fn insert_vlan<P: Tagged>(
+    p: P,
     len: u32,
     room: u16,
     status: u32,
     tci: u16,
     tpid: u16,
-) -> (usize, u32, u32) {
-    put_vlan(map, data_off, caplen, len, room, status, tci, tpid)
+) -> (P::Out, u32) {
+    put_vlan(p, len, room, status, tci, tpid)
 }
 
 /// [`insert_vlan`] inline: it calls nothing and cannot panic (a range outside the mapping, which
 /// the callers' checks rule out, leaves the packet as it is), so that `pkt_read`'s fast path
 /// needs no call.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn put_vlan(
-    map: &Mapping,
-    data_off: usize,
-    caplen: u32,
+pub(super) fn put_vlan<P: Tagged>(
+    p: P,
     len: u32,
     room: u16,
     status: u32,
     tci: u16,
     tpid: u16,
-) -> (usize, u32, u32) {
-    if (caplen as usize) < ETH_TYPE_OFF || room < 4 || data_off < 4 || data_off + ETH_TYPE_OFF > map.len() {
-        return (data_off, caplen, len);
+) -> (P::Out, u32) {
+    // `room` says how many bytes in front of the data belong to the slot and hold no header.
+    if (p.caplen() as usize) < ETH_TYPE_OFF || room < 4 {
+        return (p.keep(), len);
     }
     let tpid = if status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
         tpid
@@ -94,15 +149,8 @@ pub(super) fn put_vlan(
     let mut tag = [0u8; 4];
     tag[..2].copy_from_slice(&tpid.to_be_bytes());
     tag[2..].copy_from_slice(&tci.to_be_bytes());
-    let start = data_off - 4;
-    // SAFETY: `start .. data_off + caplen` lies in the packet's slot (the parser checked the
-    // bytes, `room` says the 4 bytes in front of them belong to the slot and hold no header; and
-    // `start + ETH_TYPE_OFF + 4 <= map.len()`, checked above), the slot is ours, and no
-    // reference to these bytes has been handed out yet.
-    unsafe {
-        let p = map.map.as_mut_ptr().add(start);
-        std::ptr::copy(p.add(4), p, ETH_TYPE_OFF);
-        std::ptr::copy_nonoverlapping(tag.as_ptr(), p.add(ETH_TYPE_OFF), 4);
+    match p.insert_at(ETH_TYPE_OFF, tag) {
+        Ok(p) => (p, len.saturating_add(4)),
+        Err(p) => (p.keep(), len),
     }
-    (start, caplen + 4, len.saturating_add(4))
 }

@@ -50,7 +50,7 @@ impl Rx {
     #[inline(always)]
     pub fn finish(&mut self, f: &mut Frame) {
         match self {
-            Rx::V3(r) => r.post.apply(&r.map, f),
+            Rx::V3(r) => r.post.apply(r.map(), f),
             Rx::V2(r) => r.post.apply(&r.map, f),
         }
     }
@@ -153,7 +153,7 @@ impl Rx {
     #[inline(always)]
     pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
         match self {
-            Rx::V3(r) => r.map.bytes(off, len),
+            Rx::V3(r) => r.map().bytes(off, len),
             Rx::V2(r) => r.map.bytes(off, len),
         }
     }
