@@ -7,12 +7,14 @@
 //! start of that call.
 //!
 //! - `geometry`: the layout of a ring (version, block and frame sizes) for a buffer size.
-//! - `mapping`: the ring's memory, and the one file of raw loads and stores.
+//! - `mapping`: the ring's memory: the one file of raw loads and stores, all the code of `ring` that
+//!   the compiler cannot check.
 //! - `frame`: a packet's description ([`Frame`], [`Describe`]).
 //! - `post`: what is done to every packet handed out (VLAN tag put back, snap length).
 //! - `slots`: the ring order of slots, held slots and giving them back.
 //! - `v3`, `v2`: the walkers of each version; `rx`: [`Rx`], either of them as the handle reads it.
 //! - `tx`: the TX ring.
+//! - `walk_tests`: the walkers over synthetic rings in an anonymous mapping (no kernel, no root).
 
 mod frame;
 mod geometry;

@@ -1,7 +1,10 @@
 //! The ring walkers over synthetic rings: blocks and frames written the way the kernel writes
 //! them into an anonymous mapping, read back through `Rx` — no kernel, no socket, no root.
-//! Covers the paths real traffic rarely takes: corrupt headers, the last packet of a block, the
-//! wrap from the last block to the first, VLAN tags put back and the snap length.
+//! Covers the paths real traffic rarely takes: corrupt headers (block descriptors, strides,
+//! offsets and lengths pointing outside their block or frame), the last packet of a block, the
+//! wrap from the last block to the first, VLAN tags put back (or not, without room) and the snap
+//! length; through `Rx::next`, the batch walker and `pkt_read`'s fast path (`read_mid`), for
+//! TPACKET_V3 blocks and TPACKET_V2 frames.
 
 use std::mem::{offset_of, size_of};
 use std::sync::Arc;
