@@ -3,10 +3,20 @@
 use std::mem::size_of;
 use std::sync::Arc;
 
-use super::{read_sll, Corrupt, Frame, Geometry, Mapping, Post, Slots};
+use super::{Corrupt, Frame, Geometry, Mapping, Post, Slots};
 use crate::sys::{tpacket_align, Tpacket2Hdr};
 
 const SLL_OFF: usize = tpacket_align(size_of::<Tpacket2Hdr>());
+
+/// Reads the `sockaddr_ll` the kernel puts after each frame header.
+fn read_sll(map: &Mapping, off: usize, f: &mut Frame) -> Option<()> {
+    let sll: &libc::sockaddr_ll = map.get(off)?;
+    f.ifindex = sll.sll_ifindex;
+    f.protocol = u16::from_be(sll.sll_protocol);
+    f.hatype = sll.sll_hatype;
+    f.pkttype = sll.sll_pkttype;
+    Some(())
+}
 
 pub struct V2Ring {
     pub(super) map: Arc<Mapping>,

@@ -1,13 +1,17 @@
 //! TPACKET_V3: the kernel fills a block with many packets and hands the whole block over when
 //! it is full or its retire timer fires.
+//!
+//! [`V3Ring`] walks the blocks: [`V3Ring::walk`] (the batch readers' loop), `read_mid`
+//! (`pkt_read`'s fast path) and `next` (the general path, a [`Frame`] per packet), each packet
+//! described by a [`V3View`] that loads its header fields from the ring where they are used.
+//! The block is read through [`Block`]'s cursor, which checked it against the mapping when it
+//! was opened; every offset the kernel gave is checked against the block here.
 
-use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
 use std::sync::Arc;
 
-use super::{
-    insert_vlan, prefetch, put_vlan, Corrupt, Describe, Frame, Geometry, Mapping, Post, Slots, Walk,
-};
+use super::mapping::{Block, Cursor, Hdr};
+use super::{insert_vlan, put_vlan, Corrupt, Describe, Frame, Geometry, Mapping, Post, Slots, Walk};
 use crate::sys::{tpacket_align, Tpacket3Hdr, TpacketBlockDesc, TP_STATUS_VLAN_VALID};
 
 /// The `sockaddr_ll` follows the aligned frame header.
@@ -23,12 +27,28 @@ const _: () = assert!(
 /// How many packets ahead the walk prefetches (measured best here: 16 to 32).
 const PREFETCH_AHEAD: usize = 24;
 
+/// Field `$f` (of type `$t`, checked) of the frame header at `$h`, loaded from the ring.
+macro_rules! hdr {
+    ($h:expr, $f:ident: $t:ty) => {{
+        let _: fn(&Tpacket3Hdr) -> $t = |x| x.$f;
+        $h.load::<$t, { offset_of!(Tpacket3Hdr, $f) }>()
+    }};
+}
+
+/// Field `$f` (of type `$t`, checked) of the `sockaddr_ll` after the frame header at `$h`.
+macro_rules! sll {
+    ($h:expr, $f:ident: $t:ty) => {{
+        let _: fn(&libc::sockaddr_ll) -> $t = |x| x.$f;
+        $h.load::<$t, { SLL_OFF + offset_of!(libc::sockaddr_ll, $f) }>()
+    }};
+}
+
 /// A packet of the block being walked, described straight from its ring header: each field is
 /// loaded where it is used (which keeps the walk's loop state in registers); only what a tag put
 /// back or the snap length changed is kept.
 pub struct V3View<'a> {
-    hp: *const Tpacket3Hdr,
-    sp: *const libc::sockaddr_ll,
+    /// The frame header and the `sockaddr_ll`, inside the block.
+    h: Hdr<'a, HDR_END>,
     /// The block's offset in the mapping, and the data's in the block.
     base: usize,
     data: usize,
@@ -37,7 +57,6 @@ pub struct V3View<'a> {
     last: bool,
     /// The packet's place in its walk: 0, 1, ...
     index: usize,
-    _block: PhantomData<&'a [u8]>,
 }
 
 impl V3View<'_> {
@@ -48,23 +67,14 @@ impl V3View<'_> {
     }
 }
 
-macro_rules! view_field {
-    ($p:expr, $f:ident) => {
-        // SAFETY: a view is made only by `V3Ring::walk` for a packet whose frame header and
-        // sockaddr_ll it checked lie inside the current block, which is ours for the view's
-        // lifetime; unaligned reads assume nothing of the kernel's alignment; plain integers.
-        unsafe { std::ptr::addr_of!((*$p).$f).read_unaligned() }
-    };
-}
-
 impl Describe for V3View<'_> {
     #[inline(always)]
     fn sec(&self) -> u32 {
-        view_field!(self.hp, tp_sec)
+        hdr!(self.h, tp_sec: u32)
     }
     #[inline(always)]
     fn nsec(&self) -> u32 {
-        view_field!(self.hp, tp_nsec)
+        hdr!(self.h, tp_nsec: u32)
     }
     #[inline(always)]
     fn caplen(&self) -> u32 {
@@ -76,42 +86,37 @@ impl Describe for V3View<'_> {
     }
     #[inline(always)]
     fn status(&self) -> u32 {
-        view_field!(self.hp, tp_status)
+        hdr!(self.h, tp_status: u32)
     }
     #[inline(always)]
     fn vlan_tci(&self) -> u16 {
-        view_field!(self.hp, tp_vlan_tci) as u16
+        hdr!(self.h, tp_vlan_tci: u32) as u16
     }
     #[inline(always)]
     fn vlan_tpid(&self) -> u16 {
-        view_field!(self.hp, tp_vlan_tpid)
+        hdr!(self.h, tp_vlan_tpid: u16)
     }
     #[inline(always)]
     fn ifindex(&self) -> i32 {
-        view_field!(self.sp, sll_ifindex)
+        sll!(self.h, sll_ifindex: i32)
     }
     #[inline(always)]
     fn protocol(&self) -> u16 {
-        u16::from_be(view_field!(self.sp, sll_protocol))
+        u16::from_be(sll!(self.h, sll_protocol: u16))
     }
     #[inline(always)]
     fn hatype(&self) -> u16 {
-        view_field!(self.sp, sll_hatype)
+        sll!(self.h, sll_hatype: u16)
     }
     #[inline(always)]
     fn pkttype(&self) -> u8 {
-        view_field!(self.sp, sll_pkttype)
+        sll!(self.h, sll_pkttype: u8)
     }
     #[inline(always)]
     fn link(&self) -> u32 {
-        // sll_hatype, sll_pkttype and sll_halen, adjacent (checked at compile time below).
-        // SAFETY: as in `view_field!`: the 4 bytes lie inside the sockaddr_ll, which the walk
-        // checked lies inside the block; unaligned read of plain integers.
-        unsafe {
-            std::ptr::addr_of!((*self.sp).sll_hatype)
-                .cast::<u32>()
-                .read_unaligned()
-        }
+        // sll_hatype, sll_pkttype and sll_halen, adjacent (checked at compile time above).
+        self.h
+            .load::<u32, { SLL_OFF + offset_of!(libc::sockaddr_ll, sll_hatype) }>()
     }
     #[inline(always)]
     fn data_off(&self) -> usize {
@@ -165,21 +170,17 @@ impl<const VLAN: bool, const TRIM: bool> Settings for Fixed<VLAN, TRIM> {
 }
 
 pub struct V3Ring {
-    pub(super) map: Arc<Mapping>,
+    /// The mapping, and the current block in it with the next packet's header (meaningful while
+    /// `in_block`): its bounds are set when the block is opened, so that walking it checks no
+    /// bounds again.
+    blocks: Block<HDR_END>,
     pub(super) geo: Geometry,
     pub(super) slots: Slots,
     /// Packets of the current block not yet returned; meaningful while `in_block`.
     left: u32,
-    /// The next packet's header, inside the current block; meaningful while `in_block`.
-    at: *mut u8,
     in_block: bool,
-    /// The current block's first byte and its offset in the mapping, its end, and the highest
-    /// address where a frame header and sockaddr_ll still fit below the end; meaningful while
-    /// `in_block` (set when the block is opened, so that walking it checks no bounds again).
-    blk: *mut u8,
+    /// The current block's offset in the mapping; meaningful while `in_block`.
     base: usize,
-    end: *mut u8,
-    hdr_limit: *mut u8,
     /// How many packets of the current block `pkt_read`'s fast path may take without looking at
     /// anything else: `left - 1` while the block is being read, not finished and nothing is held;
     /// 0 when any of that may not hold (set only at the end of a walk, cleared at every other
@@ -188,29 +189,23 @@ pub struct V3Ring {
     pub(super) post: Post,
 }
 
-// SAFETY: the pointers point into the mapping, which the ring owns through its `Arc`; they are
-// only dereferenced through `&mut self` (reading) like every other access to the ring's state,
-// so the ring moves between threads and is shared as safely as the mapping itself.
-unsafe impl Send for V3Ring {}
-// SAFETY: as above: `&self` methods never dereference them.
-unsafe impl Sync for V3Ring {}
-
 impl V3Ring {
     pub(super) fn new(map: Arc<Mapping>, geo: Geometry, post: Post) -> V3Ring {
         V3Ring {
             post,
-            map,
+            blocks: Block::new(map),
             geo,
             slots: Slots::new(geo.block_nr),
             left: 0,
-            at: std::ptr::null_mut(),
             in_block: false,
-            blk: std::ptr::null_mut(),
             base: 0,
-            end: std::ptr::null_mut(),
-            hdr_limit: std::ptr::null_mut(),
             mid: 0,
         }
+    }
+
+    #[inline(always)]
+    pub(super) fn map(&self) -> &Mapping {
+        self.blocks.map()
     }
 
     #[inline(always)]
@@ -234,7 +229,7 @@ impl V3Ring {
     pub(super) fn release_done(&mut self) {
         self.step();
         self.slots
-            .release_held(&self.map, Self::status_off(self.geo.block_size));
+            .release_held(self.blocks.map(), Self::status_off(self.geo.block_size));
     }
 
     /// Makes the current block the one being read, if the kernel handed it over: false when it
@@ -244,10 +239,10 @@ impl V3Ring {
         self.step();
         while !self.in_block {
             let cur = self.slots.cur;
-            if !self.map.is_user(Self::status_off(self.geo.block_size)(cur)) {
+            if !self.map().is_user(Self::status_off(self.geo.block_size)(cur)) {
                 return Ok(false);
             }
-            let desc: TpacketBlockDesc = self.map.read(self.block_off(cur)).ok_or(Corrupt)?;
+            let desc: TpacketBlockDesc = self.map().read(self.block_off(cur)).ok_or(Corrupt)?;
             if desc.num_pkts == 0 {
                 // Old kernels could retire empty blocks: pass them at once.
                 self.slots.finished = true;
@@ -260,15 +255,12 @@ impl V3Ring {
                 self.slots.finished = true;
                 return Err(Corrupt);
             }
-            let bs = self.geo.block_size as usize;
             self.left = desc.num_pkts;
             self.base = self.block_off(cur);
-            self.blk = self.map.slot(self.base, bs);
-            // Pointers into the block (or just past it, for a nonsense first offset, which the
+            // The cursor goes into the block (or past it, for a nonsense first offset, which the
             // walk then finds out of bounds before reading anything).
-            self.at = self.blk.wrapping_add(desc.offset_to_first_pkt as usize);
-            self.end = self.blk.wrapping_add(bs);
-            self.hdr_limit = self.blk.wrapping_add(bs - HDR_END);
+            let bs = self.geo.block_size as usize;
+            self.blocks.open(self.base, bs, desc.offset_to_first_pkt);
             self.in_block = true;
         }
         Ok(true)
@@ -300,83 +292,61 @@ impl V3Ring {
         // The walk ends after `limit` packets: `max`, or the block's last packet (`left0` >= 1
         // after open_block).
         let limit = max.min(left0);
-        // The block opened by `open_block`: inside the mapping (checked by `slot` then). The
-        // cursor is a pointer into it, bounded by `hdr_limit` (a header and sockaddr_ll fit
-        // below `end`), which keeps the loop state small.
-        // (Computed here rather than loaded from `self.end` and `self.hdr_limit`: measured, the
-        // loop's registers come out better.)
-        let (blk, base, bs) = (self.blk, self.base, self.geo.block_size as usize);
-        let (end, hdr_limit) = (blk.wrapping_add(bs), blk.wrapping_add(bs - HDR_END));
-        let mut at = self.at;
+        // The block opened by `open_block`: inside the mapping (checked by `Block::open` then).
+        // The cursor is a pointer into it, bounded by the highest address where a header and
+        // sockaddr_ll fit below the block's end, which keeps the loop state small.
+        let base = self.base;
+        let mut cur = self.blocks.cursor();
         let mut n = 0usize;
         let post = self.post;
         // Packets whose tag goes back into the bytes: none, or those with one.
         let tagged = S::tagged(&post);
         let corrupt = loop {
-            // `at` starts past the block descriptor (open_block) and only grows: one comparison
-            // keeps the header and the sockaddr_ll after it inside the block.
-            if at > hdr_limit {
+            // The cursor starts past the block descriptor (open_block) and only moves forward:
+            // one comparison keeps the header and the sockaddr_ll after it inside the block.
+            let Some(h) = cur.header() else {
                 break true;
-            }
-            let (hp, sp) = (
-                at.cast::<Tpacket3Hdr>(),
-                at.wrapping_add(SLL_OFF).cast::<libc::sockaddr_ll>(),
-            );
+            };
             // Fields are loaded where they are used, which keeps them in registers.
-            macro_rules! field {
-                ($p:expr, $f:ident) => {
-                    // SAFETY: `blk` is the current block, inside the mapping (checked by `slot`)
-                    // and handed over to us; `at <= hdr_limit` (checked above), so both headers
-                    // are inside it; unaligned reads assume nothing of the kernel's alignment;
-                    // the fields are plain integers.
-                    unsafe { std::ptr::addr_of!((*$p).$f).read_unaligned() }
-                };
-            }
-            let (mac, snaplen) = (field!(hp, tp_mac), field!(hp, tp_snaplen));
-            // No overflow: `at` is inside the mapping, tp_mac <= 65535 and tp_snaplen < 2^32,
-            // far from the top of a 64-bit address space.
-            let mut dp = at.wrapping_add(mac as usize);
-            if dp.wrapping_add(snaplen as usize) > end || (mac as usize) < HDR_END {
+            let (mac, snaplen) = (hdr!(h, tp_mac: u16), hdr!(h, tp_snaplen: u32));
+            // Inside the block, and past the headers.
+            let Some(d) = cur.data::<HDR_END>(mac, snaplen) else {
                 break true;
-            }
-            let status = field!(hp, tp_status);
+            };
+            let status = hdr!(h, tp_status: u32);
             n += 1;
             let last = n == left0;
-            let (mut caplen, mut len) = (snaplen, field!(hp, tp_len));
-            if status & tagged != 0 {
-                let moved = insert_vlan(
-                    &self.map,
-                    base + (dp as usize - blk as usize),
-                    caplen,
+            let mut len = hdr!(h, tp_len: u32);
+            let mut d = if status & tagged != 0 {
+                let (d, l) = insert_vlan(
+                    d,
                     len,
                     mac - HDR_END as u16,
                     status,
-                    field!(hp, tp_vlan_tci) as u16,
-                    field!(hp, tp_vlan_tpid),
+                    hdr!(h, tp_vlan_tci: u32) as u16,
+                    hdr!(h, tp_vlan_tpid: u16),
                 );
-                dp = blk.wrapping_add(moved.0 - base);
-                (caplen, len) = (moved.1, moved.2);
-            }
-            if S::trims(&post) && caplen > post.snap {
-                caplen = post.snap;
+                len = l;
+                d
+            } else {
+                d.span()
+            };
+            if S::trims(&post) {
+                d.trim(post.snap);
             }
             let fr = V3View {
-                hp,
-                sp,
+                h,
                 base,
-                data: dp as usize - blk as usize,
-                caplen,
+                data: cur.offset_of(&d),
+                caplen: d.len(),
                 len,
                 last,
                 index: n - 1,
-                _block: PhantomData,
             };
-            // SAFETY: the packet's bytes lie inside the current block (checked above; a VLAN tag
-            // put back moved them into the room in front), which is ours until the next read
-            // call.
-            let bytes = unsafe { std::slice::from_raw_parts(dp, caplen as usize) };
-            let more = f(bytes, &fr);
-            let stride = field!(hp, tp_next_offset) as usize;
+            // The packet's bytes lie inside the current block (checked above; a VLAN tag put
+            // back moved them into the room in front), which is ours until the next read call.
+            let more = f(d.bytes(), &fr);
+            let stride = hdr!(h, tp_next_offset: u32);
             if n == limit {
                 // One test for both ends: the batch is full, or this was the block's last packet
                 // (whose next offset means nothing).
@@ -384,7 +354,7 @@ impl V3Ring {
                     if stride == 0 {
                         break true;
                     }
-                    at = at.wrapping_add(stride);
+                    cur.advance(stride);
                 }
                 break false;
             }
@@ -395,15 +365,15 @@ impl V3Ring {
             // line of the one about PREFETCH_AHEAD packets on. Unchecked: a prefetch never
             // faults, and the few past the block's end (the last packets of a block) cost less
             // than a comparison for every packet.
-            let ahead = at.wrapping_add(stride * PREFETCH_AHEAD);
-            prefetch(ahead);
-            prefetch(ahead.wrapping_add(64));
-            at = at.wrapping_add(stride);
+            let ahead = stride as usize * PREFETCH_AHEAD;
+            cur.prefetch(ahead);
+            cur.prefetch(ahead + 64);
+            cur.advance(stride);
             if !more {
                 break false;
             }
         };
-        self.at = at;
+        cur.save();
         let left = (left0 - n) as u32;
         self.left = left;
         if left == 0 || corrupt {
@@ -436,82 +406,60 @@ impl V3Ring {
         if self.mid == 0 {
             return None;
         }
-        let at = self.at;
-        if at > self.hdr_limit {
-            return None;
-        }
-        let (hp, sp) = (
-            at.cast::<Tpacket3Hdr>(),
-            at.wrapping_add(SLL_OFF).cast::<libc::sockaddr_ll>(),
-        );
-        macro_rules! field {
-            ($f:ident) => {
-                // SAFETY: `mid` > 0, so `at` is in the block being read, which is inside the
-                // mapping (checked by `slot` when it was opened) and ours; `at <= hdr_limit`
-                // (checked above), so the header is inside it; unaligned reads assume nothing of
-                // the kernel's alignment; the fields are plain integers.
-                unsafe { std::ptr::addr_of!((*hp).$f).read_unaligned() }
-            };
-        }
-        let (mac, snaplen) = (field!(tp_mac), field!(tp_snaplen));
-        // No overflow: `at` is inside the mapping, tp_mac <= 65535 and tp_snaplen < 2^32, far
-        // from the top of a 64-bit address space.
-        let dp = at.wrapping_add(mac as usize);
-        if dp.wrapping_add(snaplen as usize) > self.end || (mac as usize) < HDR_END {
-            return None;
-        }
-        let tag = field!(tp_status) & Runtime::tagged(&self.post) != 0;
+        // `mid` > 0, so the cursor is in the block being read, which is inside the mapping
+        // (checked by `Block::open` when it was opened) and ours.
+        let mut cur = self.blocks.cursor();
+        let h = cur.header()?;
+        let (mac, snaplen) = (hdr!(h, tp_mac: u16), hdr!(h, tp_snaplen: u32));
+        // Inside the block, and past the headers.
+        let d = cur.data::<HDR_END>(mac, snaplen)?;
+        let tag = hdr!(h, tp_status: u32) & Runtime::tagged(&self.post) != 0;
         if !TAGS && tag {
             return None;
         }
-        let stride = field!(tp_next_offset) as usize;
+        let stride = hdr!(h, tp_next_offset: u32);
         if stride == 0 {
             return None;
         }
         // `mid` > 0: not the block's last packet, nothing held, the block stays unfinished.
-        self.at = at.wrapping_add(stride);
+        let here = cur;
+        cur.advance(stride);
+        cur.save();
         self.left -= 1;
         self.mid -= 1;
         // As in the walk: the header and first data line of the packet PREFETCH_AHEAD on.
-        let ahead = at.wrapping_add(stride * PREFETCH_AHEAD);
-        prefetch(ahead);
-        prefetch(ahead.wrapping_add(64));
-        let (mut dp, mut caplen, mut len) = (dp, snaplen, field!(tp_len));
-        if TAGS && tag {
-            let base = self.base;
-            let moved = put_vlan(
-                &self.map,
-                base + (dp as usize - self.blk as usize),
-                caplen,
+        let ahead = stride as usize * PREFETCH_AHEAD;
+        here.prefetch(ahead);
+        here.prefetch(ahead + 64);
+        let mut len = hdr!(h, tp_len: u32);
+        let mut d = if TAGS && tag {
+            let (d, l) = put_vlan(
+                d,
                 len,
                 mac - HDR_END as u16,
-                field!(tp_status),
-                field!(tp_vlan_tci) as u16,
-                field!(tp_vlan_tpid),
+                hdr!(h, tp_status: u32),
+                hdr!(h, tp_vlan_tci: u32) as u16,
+                hdr!(h, tp_vlan_tpid: u16),
             );
-            dp = self.blk.wrapping_add(moved.0 - base);
-            (caplen, len) = (moved.1, moved.2);
-        }
-        let caplen = caplen.min(self.post.snap);
+            len = l;
+            d
+        } else {
+            d.span()
+        };
+        d.trim(self.post.snap);
         f(&V3View {
-            hp,
-            sp,
+            h,
             base: self.base,
-            data: dp as usize - self.blk as usize,
-            caplen,
+            data: here.offset_of(&d),
+            caplen: d.len(),
             len,
             last: false,
             index: 0,
-            _block: PhantomData,
         });
-        // SAFETY: the packet's bytes lie inside the current block (checked above; a VLAN tag
-        // put back moved them into the room in front), which stays ours and unchanged while
-        // `self` is borrowed: the next call on the ring needs `&mut self`. Being inside the mapping, `dp` is not null: telling the compiler spares
-        // the caller a test of the returned Option.
-        Some(unsafe {
-            std::hint::assert_unchecked(!dp.is_null());
-            std::slice::from_raw_parts(dp, caplen as usize)
-        })
+        // The packet's bytes lie inside the current block (checked above; a VLAN tag put back
+        // moved them into the room in front), which stays ours and unchanged while `self` is
+        // borrowed: the next call on the ring needs `&mut self`.
+        Some(d.bytes())
     }
 
     #[inline(always)]
@@ -531,39 +479,26 @@ impl V3Ring {
         }
     }
 
-    /// Describes the packet at `at` and steps past it, checking every offset the kernel
+    /// Describes the packet at the cursor and steps past it, checking every offset the kernel
     /// gave against the block's bounds.
     #[inline(always)]
     fn parse(&mut self) -> Option<Frame> {
         let bs = self.geo.block_size as usize;
         let base = self.block_off(self.slots.cur);
-        // `at` is in the block or just past it (open_block), never below its start.
-        let off = self.at as usize - self.blk as usize;
-        // `off` only grows inside a block and starts past the block descriptor (open_block), so
-        // one comparison keeps the header and the sockaddr_ll after it inside the block (whose
-        // size is far above HDR_END).
-        if off > bs - HDR_END {
-            return None;
-        }
-        let blk = self.map.slot(base, bs);
-        // SAFETY: `blk` is the current block, inside the mapping (checked by `slot`) and handed
-        // over to us; `off + HDR_END <= bs` (checked above); the kernel writes headers 16-byte
-        // aligned, but unaligned reads make no assumption; both types are plain integers.
-        let (h, sll) = unsafe {
-            (
-                blk.add(off).cast::<Tpacket3Hdr>().read_unaligned(),
-                blk.add(off + SLL_OFF)
-                    .cast::<libc::sockaddr_ll>()
-                    .read_unaligned(),
-            )
-        };
-        // No overflow: off < bs, tp_mac <= 65535 and tp_snaplen < 2^32 on a 64-bit usize.
-        let data = off + h.tp_mac as usize;
-        if data + h.tp_snaplen as usize > bs || (h.tp_mac as usize) < HDR_END {
-            return None;
-        }
+        let mut cur: Cursor<'_, HDR_END> = self.blocks.cursor();
+        // The cursor only moves forward inside a block and starts past the block descriptor
+        // (open_block), so one comparison keeps the header and the sockaddr_ll after it inside
+        // the block. The kernel writes headers 16-byte aligned, but unaligned reads make no
+        // assumption.
+        let hdr = cur.header()?;
+        let (h, sll) = (
+            hdr.load::<Tpacket3Hdr, 0>(),
+            hdr.load::<libc::sockaddr_ll, SLL_OFF>(),
+        );
+        // Inside the block, and past the headers.
+        let d = cur.data::<HDR_END>(h.tp_mac, h.tp_snaplen)?.span();
         let mut f = Frame {
-            data_off: base + data,
+            data_off: base + cur.offset_of(&d),
             caplen: h.tp_snaplen,
             len: h.tp_len,
             sec: h.tp_sec,
@@ -585,17 +520,19 @@ impl V3Ring {
             self.slots.finished = true;
             f.last_in_slot = true;
         } else {
-            let stride = h.tp_next_offset as usize;
+            let stride = h.tp_next_offset;
             if stride == 0 {
                 return None;
             }
-            self.at = self.blk.wrapping_add(off + stride);
+            let off = cur.offset();
+            cur.advance(stride);
+            cur.save();
             // Packets of a burst tend to have similar sizes: fetch the header and first data
             // line of the one about PREFETCH_AHEAD packets on, if it is still in this block.
-            let ahead = off + stride * PREFETCH_AHEAD;
+            let ahead = off + stride as usize * PREFETCH_AHEAD;
             if ahead < bs {
-                self.map.prefetch(base + ahead);
-                self.map.prefetch(base + ahead + 64);
+                self.map().prefetch(base + ahead);
+                self.map().prefetch(base + ahead + 64);
             }
         }
         Some(f)
@@ -604,12 +541,12 @@ impl V3Ring {
     #[inline(always)]
     pub(super) fn next_slot_ready(&self) -> bool {
         let next = self.slots.succ(self.slots.cur);
-        self.map.is_user(Self::status_off(self.geo.block_size)(next))
+        self.map().is_user(Self::status_off(self.geo.block_size)(next))
     }
 
     pub(super) fn user_slots(&self) -> u64 {
         self.slots
-            .user_run(&self.map, Self::status_off(self.geo.block_size))
+            .user_run(self.blocks.map(), Self::status_off(self.geo.block_size))
     }
 
     /// True when the block the kernel is filling (the one after the last we read) holds
@@ -617,9 +554,9 @@ impl V3Ring {
     pub(super) fn kernel_has_packets(&self) -> bool {
         let cur = self.slots.cur;
         !self.in_block
-            && !self.map.is_user(Self::status_off(self.geo.block_size)(cur))
+            && !self.map().is_user(Self::status_off(self.geo.block_size)(cur))
             && self
-                .map
+                .map()
                 .status(self.block_off(cur) + offset_of!(TpacketBlockDesc, num_pkts))
                 != 0
     }
@@ -628,6 +565,6 @@ impl V3Ring {
         !self.in_block
             && self
                 .slots
-                .resync(&self.map, Self::status_off(self.geo.block_size))
+                .resync(self.blocks.map(), Self::status_off(self.geo.block_size))
     }
 }
