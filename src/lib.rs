@@ -3,6 +3,11 @@
 //!
 //! The Rust API: [`Handle::open`] a capture, [`Handle::read`] zero-copy [`Packet`]s, and use its
 //! [`Control`] from any thread to break a blocked read, count or send.
+//!
+//! `unsafe` is denied here and allowed only in the three places that need it: `sys` (system
+//! calls), the ring mapping (`ring::mapping`, the one file of raw loads and stores) and `ffi`
+//! (the C boundary). `tests/layout.rs` checks that no other file names it.
+#![deny(unsafe_code)]
 
 /// cbindgen:ignore
 pub mod config;
@@ -10,6 +15,7 @@ pub mod config;
 pub mod dump;
 /// cbindgen:ignore
 pub mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
 /// Classic BPF: the instruction type, the validator, the interpreter and the filter compiler
 /// (the `pkt-bpf` crate).
@@ -23,6 +29,7 @@ mod ring;
 /// cbindgen:ignore
 mod socket;
 /// cbindgen:ignore
+#[allow(unsafe_code)]
 mod sys;
 
 pub use config::{Config, Direction, TstampResolution, TxMode};

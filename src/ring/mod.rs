@@ -18,6 +18,7 @@
 
 mod frame;
 mod geometry;
+#[allow(unsafe_code)]
 mod mapping;
 mod post;
 mod rx;
