@@ -719,8 +719,9 @@ bool pkt_config_check(const pkt_config_t *cfg);
 /**
  * Opens a capture handle on interface `ifname`, set up as `cfg` says.
  *
- * `ifname` NULL or "" captures on all interfaces (cooked mode is then forced on and promiscuous
- * mode is ignored). `cfg` NULL means the defaults; the filter it points to is copied.
+ * `ifname` NULL, "" or "any" (libpcap's name) captures on all interfaces (cooked mode is then
+ * forced on and promiscuous mode is ignored); an interface named "any" cannot be opened by
+ * name. `cfg` NULL means the defaults; the filter it points to is copied.
  *
  * The socket is set up before it is bound, so nothing is queued (or counted as dropped)
  * before the ring and the filter exist. An interface that is down is not an error: capture
@@ -1147,7 +1148,8 @@ bool pkt_vlan_valid(uint32_t status);
 /**
  * Returns the link type (ARPHRD_*) of the interface named `ifname`: `PKT_LINKTYPE_ETHERNET` for
  * Ethernet and loopback, `PKT_LINKTYPE_NONE` when there is no such interface, the name is NULL,
- * or it cannot be queried.
+ * or it cannot be queried, and for "any" (all interfaces, as `pkt_linktype()` of a handle
+ * opened on it).
  *
  * Thread safety: any thread.
  *
