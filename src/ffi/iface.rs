@@ -233,11 +233,12 @@ unsafe fn free_list(mut list: *mut pkt_iface) {
 /// interface of the calling thread's network namespace, up or down, and "any" (all
 /// interfaces), with their flags, link types and addresses.
 ///
-/// Order (libpcap's): interfaces that are up and running first, then "any", then loopback,
-/// then those without a connection (not wireless and `PKT_IF_CONNECTION_STATUS_DISCONNECTED`),
-/// then those not running, then those down; within each group by interface index. The first
-/// entry that is neither loopback nor "any" is the usual choice of a default (see
-/// `pkt_default_iface()`).
+/// Order (libpcap's `pcap_findalldevs` order): sorted by a key whose bits are, from the most
+/// significant, not running, not up, disconnected (and not wireless), loopback, "any"; equal
+/// keys by interface index. So interfaces that are up, running and not disconnected come
+/// first, then "any", then loopback, then disconnected ones, then those not running, then those
+/// down. The first entry that is up and running, neither loopback nor "any", is the default
+/// (`pkt_default_iface()`).
 ///
 /// Flags: `PKT_IF_UP`, `PKT_IF_RUNNING`, `PKT_IF_LOOPBACK` from the interface flags;
 /// `PKT_IF_WIRELESS`; the connection status from the driver's link state (`ETHTOOL_GLINK`,
