@@ -1227,9 +1227,10 @@ int pkt_lookupnet(const char *ifname, uint32_t *net, uint32_t *mask);
 /**
  * Writes the name of the default interface to `buf`, NUL-terminated: the first interface of
  * `pkt_iface_list()`'s order that is up, running and not loopback (nor "any"). That is the
- * interface libpcap's `pcap_lookupdev` names whenever such an interface exists; where
- * libpcap would fall back to "any" or a disconnected interface, this gives `-ENODEV` and the
- * caller chooses (`pkt_open("any", ...)` captures on all interfaces).
+ * interface libpcap's `pcap_lookupdev` names whenever such an interface exists and is not
+ * reported disconnected; where libpcap would fall back to "any" or an interface that is down,
+ * this gives `-ENODEV` and the caller chooses (`pkt_open("any", ...)` captures on all
+ * interfaces).
  *
  * Returns the name's length in bytes (without the NUL). Errors: `-EINVAL` (NULL `buf`),
  * `-ENODEV` (no interface is up and running other than loopback), `-ERANGE` (`len` is less
