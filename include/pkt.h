@@ -181,6 +181,57 @@
 #define PKT_PACKET_OUTGOING 4
 
 /**
+ * `pkt_iface_t.flags`: a loopback interface. The `PKT_IF_*` values are libpcap's `PCAP_IF_*`.
+ */
+#define PKT_IF_LOOPBACK 1
+
+/**
+ * `pkt_iface_t.flags`: the interface is up (IFF_UP).
+ */
+#define PKT_IF_UP 2
+
+/**
+ * `pkt_iface_t.flags`: the interface is running (IFF_RUNNING: up and its link operational).
+ */
+#define PKT_IF_RUNNING 4
+
+/**
+ * `pkt_iface_t.flags`: a wireless interface (a sysfs `wireless` directory, or an IEEE 802.11,
+ * 802.15.4, 6LoWPAN or IrDA link type).
+ */
+#define PKT_IF_WIRELESS 8
+
+/**
+ * `pkt_iface_t.flags`: the bits of the connection status, one of the four values below.
+ */
+#define PKT_IF_CONNECTION_STATUS 48
+
+/**
+ * Connection status: not known (the driver's link state could not be read).
+ */
+#define PKT_IF_CONNECTION_STATUS_UNKNOWN 0
+
+/**
+ * Connection status: connected (the driver reports a link; for wireless: associated).
+ */
+#define PKT_IF_CONNECTION_STATUS_CONNECTED 16
+
+/**
+ * Connection status: disconnected (no link: no carrier, or the interface is down).
+ */
+#define PKT_IF_CONNECTION_STATUS_DISCONNECTED 32
+
+/**
+ * Connection status: does not apply (loopback, "any", drivers that have no link state).
+ */
+#define PKT_IF_CONNECTION_STATUS_NOT_APPLICABLE 48
+
+/**
+ * Bytes that always hold an interface name and its terminating NUL (Linux `IFNAMSIZ`).
+ */
+#define PKT_IFNAMSIZ 16
+
+/**
  * `pkt_compile` flag: optimize the program (as `pcap_compile` with `optimize` 1).
  */
 #define PKT_COMPILE_OPTIMIZE 1
@@ -537,6 +588,98 @@ struct pkt_stats {
 typedef struct pkt_stats pkt_stats_t;
 
 /**
+ * One address of an interface, in a list linked by `next`. The same layout as libpcap's
+ * `pcap_addr_t`.
+ *
+ * Each pointer is NULL when absent, or points to a `struct sockaddr_in` (`AF_INET`),
+ * `struct sockaddr_in6` (`AF_INET6`, with `sin6_scope_id` set for link-local addresses) or
+ * `struct sockaddr_ll` (`AF_PACKET`: the link-layer address, with `sll_ifindex`,
+ * `sll_hatype` and `sll_halen`; at most 8 address bytes); read `sa_family` first.
+ */
+struct pkt_iface_addr {
+    /**
+     * The interface's next address; NULL after the last.
+     */
+    struct pkt_iface_addr *next;
+    /**
+     * The address; never NULL.
+     */
+    const struct sockaddr *addr;
+    /**
+     * Its netmask (IPv4 and IPv6; NULL for link-layer addresses).
+     */
+    const struct sockaddr *netmask;
+    /**
+     * The broadcast address, on interfaces that can broadcast (IFF_BROADCAST), else NULL. As
+     * in libpcap, for an address with a peer (`ip addr add A peer B`) on such an interface this
+     * is the peer.
+     */
+    const struct sockaddr *broadaddr;
+    /**
+     * The destination (peer) address, on point-to-point interfaces (IFF_POINTOPOINT), else
+     * NULL.
+     */
+    const struct sockaddr *dstaddr;
+};
+
+/**
+ * One address of an interface (see `struct pkt_iface_addr`).
+ */
+typedef struct pkt_iface_addr pkt_iface_addr_t;
+
+/**
+ * One interface of the list `pkt_iface_list()` returns, linked by `next`. Its first five
+ * fields have the layout of libpcap's `pcap_if_t`; `index`, `arphrd` and `dlt` follow.
+ * Everything it points to belongs to the list: read it, never change or free parts of it.
+ */
+struct pkt_iface {
+    /**
+     * The next interface; NULL after the last.
+     */
+    struct pkt_iface *next;
+    /**
+     * The name, NUL-terminated: the bytes the kernel has, which need not be UTF-8. Pass it to
+     * `pkt_open()` as it is.
+     */
+    const char *name;
+    /**
+     * A description: "Pseudo-device that captures on all interfaces" for "any", NULL for the
+     * others (Linux has none).
+     */
+    const char *description;
+    /**
+     * The addresses, NULL if none: link layer (AF_PACKET) first, then IPv4, then IPv6, each
+     * family in the kernel's order.
+     */
+    pkt_iface_addr_t *addresses;
+    /**
+     * `PKT_IF_*` flags: up, running, loopback, wireless, and a connection status
+     * (`flags & PKT_IF_CONNECTION_STATUS`).
+     */
+    uint32_t flags;
+    /**
+     * The interface index (`if_nametoindex`); 0 for "any".
+     */
+    int32_t index;
+    /**
+     * The link type (ARPHRD_*, as `pkt_info_t.linktype`; loopback is 772 here); for "any"
+     * `PKT_LINKTYPE_NONE`.
+     */
+    uint16_t arphrd;
+    /**
+     * The pcap link type a capture with the default configuration records, what `pkt_dlt()`
+     * says of a handle opened on the interface: `PKT_DLT_EN10MB` for Ethernet and loopback,
+     * `PKT_DLT_LINUX_SLL2` for every other type and for "any" (libpkt captures those cooked).
+     */
+    uint16_t dlt;
+};
+
+/**
+ * One interface (see `struct pkt_iface`).
+ */
+typedef struct pkt_iface pkt_iface_t;
+
+/**
  * A savefile being written: from `pkt_dump_open()` until `pkt_dump_close()`.
  */
 typedef struct pkt_dumper pkt_dumper_t;
@@ -576,8 +719,9 @@ bool pkt_config_check(const pkt_config_t *cfg);
 /**
  * Opens a capture handle on interface `ifname`, set up as `cfg` says.
  *
- * `ifname` NULL or "" captures on all interfaces (cooked mode is then forced on and promiscuous
- * mode is ignored). `cfg` NULL means the defaults; the filter it points to is copied.
+ * `ifname` NULL, "" or "any" (libpcap's name) captures on all interfaces (cooked mode is then
+ * forced on and promiscuous mode is ignored); an interface named "any" cannot be opened by
+ * name. `cfg` NULL means the defaults; the filter it points to is copied.
  *
  * The socket is set up before it is bound, so nothing is queued (or counted as dropped)
  * before the ring and the filter exist. An interface that is down is not an error: capture
@@ -1004,7 +1148,8 @@ bool pkt_vlan_valid(uint32_t status);
 /**
  * Returns the link type (ARPHRD_*) of the interface named `ifname`: `PKT_LINKTYPE_ETHERNET` for
  * Ethernet and loopback, `PKT_LINKTYPE_NONE` when there is no such interface, the name is NULL,
- * or it cannot be queried.
+ * or it cannot be queried, and for "any" (all interfaces, as `pkt_linktype()` of a handle
+ * opened on it).
  *
  * Thread safety: any thread.
  *
@@ -1012,6 +1157,92 @@ bool pkt_vlan_valid(uint32_t status);
  * `ifname` is NULL or a NUL-terminated string.
  */
 uint16_t pkt_iface_linktype(const char *ifname);
+
+/**
+ * Lists the interfaces one can capture on, as libpcap's `pcap_findalldevs`: every network
+ * interface of the calling thread's network namespace, up or down, and "any" (all
+ * interfaces), with their flags, link types and addresses.
+ *
+ * Order (libpcap's `pcap_findalldevs` order): sorted by a key whose bits are, from the most
+ * significant, not running, not up, disconnected (and not wireless), loopback, "any"; equal
+ * keys by interface index. So interfaces that are up, running and not disconnected come
+ * first, then "any", then loopback, then disconnected ones, then those not running, then those
+ * down. The first entry that is up and running, neither loopback nor "any", is the default
+ * (`pkt_default_iface()`).
+ *
+ * Flags: `PKT_IF_UP`, `PKT_IF_RUNNING`, `PKT_IF_LOOPBACK` from the interface flags;
+ * `PKT_IF_WIRELESS`; the connection status from the driver's link state (`ETHTOOL_GLINK`,
+ * for most drivers the carrier): connected or disconnected, not applicable where the driver
+ * has none (and for loopback and "any"), unknown where it cannot be read. Addresses: every
+ * link-layer, IPv4 and IPv6 address of `getifaddrs()`, IPv4 address labels (`v0:1`) under
+ * their interface. An interface that disappears while the list is made is left out, and so is
+ * an interface named "any", which `pkt_open()` cannot open by name.
+ *
+ * Returns the number of interfaces (at least 1: "any") and sets `*out` to the first. Errors:
+ * `-EINVAL` (NULL `out`), `-ENOMEM`, `-EMFILE`/`-ENFILE` (no descriptor for the query), other
+ * errnos from the kernel; `*out` is then untouched.
+ *
+ * Ownership: the caller owns the list and frees it, all of it at once, with
+ * `pkt_iface_list_free()`; it is a snapshot, not updated afterwards.
+ * Thread safety: any thread; a list may be read by several threads and is freed once.
+ *
+ * # Safety
+ * `out` is NULL or valid for writing a pointer.
+ */
+int pkt_iface_list(pkt_iface_t **out);
+
+/**
+ * Frees a list from `pkt_iface_list()`: every interface, name, address and socket address in
+ * it. NULL is a no-op. Pass the first interface, as `pkt_iface_list()` returned it; the list
+ * must not be used afterwards.
+ *
+ * Thread safety: any thread, once per list, while no other thread reads it.
+ *
+ * # Safety
+ * `list` is NULL or a list from `pkt_iface_list()` not yet freed.
+ */
+void pkt_iface_list_free(pkt_iface_t *list);
+
+/**
+ * Finds the IPv4 network number and netmask of interface `ifname`, as libpcap's
+ * `pcap_lookupnet`: from the interface's first IPv4 address (the first whose label is the
+ * interface's name), its netmask, and the address ANDed with the netmask. Both are written in
+ * network byte order (as `struct in_addr.s_addr`). A netmask of 0 is replaced by the class
+ * mask of the address (A, B or C). NULL, "" and "any" (all interfaces) give 0 and 0.
+ *
+ * Returns 0 and writes `*net` and `*mask`. Errors: `-EINVAL` (NULL `net` or `mask`),
+ * `-ENODEV` (no such interface, or a name of `PKT_IFNAMSIZ` bytes or more),
+ * `-EADDRNOTAVAIL` (the interface has no IPv4 address: `pkt_errmsg()` says
+ * "no IPv4 address assigned"; also a netmask of 0 on an address of class D or E), other errnos
+ * from the kernel; nothing is written then.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `ifname` is NULL or a NUL-terminated string; `net` and `mask` are NULL or valid for writing
+ * a `uint32_t`.
+ */
+int pkt_lookupnet(const char *ifname, uint32_t *net, uint32_t *mask);
+
+/**
+ * Writes the name of the default interface to `buf`, NUL-terminated: the first interface of
+ * `pkt_iface_list()`'s order that is up, running and not loopback (nor "any"). That is the
+ * interface libpcap's `pcap_lookupdev` names whenever such an interface exists and is not
+ * reported disconnected; where libpcap would fall back to "any" or an interface that is down,
+ * this gives `-ENODEV` and the caller chooses (`pkt_open("any", ...)` captures on all
+ * interfaces).
+ *
+ * Returns the name's length in bytes (without the NUL). Errors: `-EINVAL` (NULL `buf`),
+ * `-ENODEV` (no interface is up and running other than loopback), `-ERANGE` (`len` is less
+ * than the name's length plus one; `PKT_IFNAMSIZ` bytes always suffice), and those of
+ * `pkt_iface_list()`; `buf` is then untouched.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `buf` is NULL or valid for writing `len` bytes.
+ */
+int pkt_default_iface(char *buf, size_t len);
 
 /**
  * Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as

@@ -23,6 +23,8 @@ pub use pkt_bpf as filter;
 /// cbindgen:ignore
 pub mod handle;
 /// cbindgen:ignore
+pub mod iface;
+/// cbindgen:ignore
 pub mod packet;
 /// cbindgen:ignore
 mod ring;

@@ -620,6 +620,175 @@ pub fn sendmmsg_ll(
 pub const PACKET_FANOUT: libc::c_int = 18;
 pub const PACKET_QDISC_BYPASS: libc::c_int = 20;
 
+// ---- the interface list (getifaddrs) and per-interface queries -------------------------------
+
+/// One entry of `getifaddrs`, copied out of the C library's list: an interface (its link-layer
+/// entry) or one of its IPv4/IPv6 addresses. `name` is the entry's name, for IPv4 addresses the
+/// address label (`v0:1`); `ifu` is the union of broadcast and destination address.
+#[derive(Clone, Debug)]
+pub struct IfAddrEntry {
+    pub name: Vec<u8>,
+    pub flags: u32,
+    pub addr: Option<SockAddr>,
+    pub netmask: Option<SockAddr>,
+    pub ifu: Option<SockAddr>,
+}
+
+/// Frees the C library's list on every way out.
+struct IfAddrs(*mut libc::ifaddrs);
+
+impl Drop for IfAddrs {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from a successful getifaddrs and is freed only here.
+        unsafe { libc::freeifaddrs(self.0) }
+    }
+}
+
+/// Copies an address of the families `getifaddrs` reports (AF_INET, AF_INET6, AF_PACKET); None
+/// for NULL and other families.
+///
+/// # Safety
+/// `sa` is NULL or points to a socket address as large as its family's struct.
+unsafe fn sockaddr_copy(sa: *const libc::sockaddr) -> Option<SockAddr> {
+    // SAFETY: NULL or a valid sockaddr per the contract; the family is its first field.
+    let family = libc::c_int::from(unsafe { sa.as_ref() }?.sa_family);
+    match family {
+        libc::AF_INET => {
+            // SAFETY: an AF_INET address is a sockaddr_in (read unaligned: any alignment).
+            let a = unsafe { sa.cast::<libc::sockaddr_in>().read_unaligned() };
+            Some(SockAddr::V4(std::net::Ipv4Addr::from(
+                a.sin_addr.s_addr.to_ne_bytes(),
+            )))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: an AF_INET6 address is a sockaddr_in6.
+            let a = unsafe { sa.cast::<libc::sockaddr_in6>().read_unaligned() };
+            Some(SockAddr::V6 {
+                ip: std::net::Ipv6Addr::from(a.sin6_addr.s6_addr),
+                scope_id: a.sin6_scope_id,
+            })
+        }
+        libc::AF_PACKET => {
+            // SAFETY: an AF_PACKET address is (at least) a sockaddr_ll.
+            let a = unsafe { sa.cast::<libc::sockaddr_ll>().read_unaligned() };
+            Some(SockAddr::Link(LinkAddr {
+                ifindex: a.sll_ifindex,
+                hatype: a.sll_hatype,
+                pkttype: a.sll_pkttype,
+                halen: a.sll_halen,
+                addr: a.sll_addr,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// `getifaddrs`: every interface (one link-layer entry each, in index order) and every IPv4 and
+/// IPv6 address, copied.
+pub fn getifaddrs() -> SysResult<Vec<IfAddrEntry>> {
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: `head` is writable; on success it holds a list freed by IfAddrs.
+    cvt(unsafe { libc::getifaddrs(&mut head) })?;
+    let list = IfAddrs(head);
+    let mut out = Vec::new();
+    let mut p = list.0.cast_const();
+    // SAFETY: `p` is NULL or an entry of the list, alive until `list` drops.
+    while let Some(e) = unsafe { p.as_ref() } {
+        let name = if e.ifa_name.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: a non-NULL name is a NUL-terminated string of the list.
+            unsafe { CStr::from_ptr(e.ifa_name) }.to_bytes().to_vec()
+        };
+        // SAFETY: the C library's addresses are NULL or valid for their family.
+        let (addr, netmask, ifu) = unsafe {
+            (
+                sockaddr_copy(e.ifa_addr),
+                sockaddr_copy(e.ifa_netmask),
+                sockaddr_copy(e.ifa_ifu),
+            )
+        };
+        out.push(IfAddrEntry {
+            name,
+            flags: e.ifa_flags,
+            addr,
+            netmask,
+            ifu,
+        });
+        p = e.ifa_next;
+    }
+    Ok(out)
+}
+
+/// A socket for interface ioctls (AF_INET, datagram: no privilege needed).
+pub fn ioctl_socket() -> SysResult<OwnedFd> {
+    ioctl_sock()
+}
+
+/// The index and ARPHRD type of the interface named `name`, with ioctls on `fd`.
+pub fn iface_index_hatype(fd: BorrowedFd<'_>, name: &[u8]) -> SysResult<(i32, u16)> {
+    let mut ifr = ifreq_named(name)?;
+    ifioctl(fd, libc::SIOCGIFINDEX, &mut ifr)?;
+    // SAFETY: SIOCGIFINDEX filled the ifindex member of the union.
+    let ifindex = unsafe { ifr.ifr_ifru.ifru_ifindex };
+    let mut ifr = ifreq_named(name)?;
+    ifioctl(fd, libc::SIOCGIFHWADDR, &mut ifr)?;
+    // SAFETY: SIOCGIFHWADDR filled the hwaddr member; sa_family carries the ARPHRD type.
+    let hatype = unsafe { ifr.ifr_ifru.ifru_hwaddr.sa_family };
+    Ok((ifindex, hatype))
+}
+
+const SIOCETHTOOL: libc::c_ulong = 0x8946;
+const ETHTOOL_GLINK: u32 = 0x0000_000a;
+
+/// `struct ethtool_value`.
+#[repr(C)]
+struct EthtoolValue {
+    cmd: u32,
+    data: u32,
+}
+
+/// The driver's link state (`SIOCETHTOOL` `ETHTOOL_GLINK`, what `ethtool` prints as "Link
+/// detected"): for most drivers the carrier, false while the interface is down. EOPNOTSUPP
+/// when the driver cannot tell.
+pub fn ethtool_link(fd: BorrowedFd<'_>, name: &[u8]) -> SysResult<bool> {
+    let mut ifr = ifreq_named(name)?;
+    let mut v = EthtoolValue {
+        cmd: ETHTOOL_GLINK,
+        data: 0,
+    };
+    ifr.ifr_ifru.ifru_data = (&mut v as *mut EthtoolValue).cast();
+    // SAFETY: `ifr` names the interface and points at `v`, which outlives the call; the kernel
+    // reads `cmd` and writes `data`.
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), SIOCETHTOOL as _, &mut ifr as *mut libc::ifreq) })?;
+    Ok(v.data != 0)
+}
+
+/// An IPv4 address of the interface as an interface ioctl (`req`) reports it, in network byte
+/// order.
+fn ipv4_ioctl(fd: BorrowedFd<'_>, name: &[u8], req: libc::c_ulong) -> SysResult<[u8; 4]> {
+    let mut ifr = ifreq_named(name)?;
+    // Older kernels read the family (libpcap's "work around Linux kernel bug").
+    ifr.ifr_ifru.ifru_addr.sa_family = libc::AF_INET as libc::sa_family_t;
+    ifioctl(fd, req, &mut ifr)?;
+    // SAFETY: the ioctl filled the addr member with a sockaddr_in.
+    let sa = unsafe { ifr.ifr_ifru.ifru_addr };
+    // SAFETY: sockaddr and sockaddr_in have the same size; the bytes are a sockaddr_in.
+    let sin: libc::sockaddr_in = unsafe { std::mem::transmute(sa) };
+    Ok(sin.sin_addr.s_addr.to_ne_bytes())
+}
+
+/// The interface's first IPv4 address (`SIOCGIFADDR`: the first whose label is the
+/// interface's name), in network byte order; EADDRNOTAVAIL when it has none.
+pub fn ipv4_addr(fd: BorrowedFd<'_>, name: &[u8]) -> SysResult<[u8; 4]> {
+    ipv4_ioctl(fd, name, libc::SIOCGIFADDR)
+}
+
+/// The netmask of the interface's first IPv4 address (`SIOCGIFNETMASK`), network byte order.
+pub fn ipv4_netmask(fd: BorrowedFd<'_>, name: &[u8]) -> SysResult<[u8; 4]> {
+    ipv4_ioctl(fd, name, libc::SIOCGIFNETMASK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,4 +811,45 @@ mod tests {
         assert_eq!(Errno::ENOMEM.description(), "Cannot allocate memory");
         assert_eq!(Errno(0).description(), "Success");
     }
+}
+
+// ---- socket addresses as getifaddrs gives them (owned copies; the interface list is
+// src/iface.rs, which re-exports these)
+
+/// A link-layer address (an AF_PACKET `sockaddr_ll`), as `getifaddrs` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkAddr {
+    /// The interface index.
+    pub ifindex: i32,
+    /// The interface's ARPHRD type.
+    pub hatype: u16,
+    /// The packet type (0 in the list).
+    pub pkttype: u8,
+    /// The address length as the kernel has it; up to 8 bytes of it are in `addr`.
+    pub halen: u8,
+    /// The address bytes (of a `sockaddr_ll`: at most 8).
+    pub addr: [u8; 8],
+}
+
+impl LinkAddr {
+    /// The address bytes held.
+    pub fn bytes(&self) -> &[u8] {
+        &self.addr[..usize::from(self.halen).min(self.addr.len())]
+    }
+}
+
+/// One socket address of an interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockAddr {
+    /// IPv4.
+    V4(std::net::Ipv4Addr),
+    /// IPv6, with the scope (the interface index for link-local addresses, else 0).
+    V6 {
+        /// The address.
+        ip: std::net::Ipv6Addr,
+        /// `sin6_scope_id`.
+        scope_id: u32,
+    },
+    /// Link layer (AF_PACKET).
+    Link(LinkAddr),
 }

@@ -127,8 +127,9 @@ pub unsafe extern "C" fn pkt_config_check(cfg: *const pkt_config_t) -> bool {
 
 /// Opens a capture handle on interface `ifname`, set up as `cfg` says.
 ///
-/// `ifname` NULL or "" captures on all interfaces (cooked mode is then forced on and promiscuous
-/// mode is ignored). `cfg` NULL means the defaults; the filter it points to is copied.
+/// `ifname` NULL, "" or "any" (libpcap's name) captures on all interfaces (cooked mode is then
+/// forced on and promiscuous mode is ignored); an interface named "any" cannot be opened by
+/// name. `cfg` NULL means the defaults; the filter it points to is copied.
 ///
 /// The socket is set up before it is bound, so nothing is queued (or counted as dropped)
 /// before the ring and the filter exist. An interface that is down is not an error: capture

@@ -122,7 +122,8 @@ pub extern "C" fn pkt_vlan_valid(status: u32) -> bool {
 
 /// Returns the link type (ARPHRD_*) of the interface named `ifname`: `PKT_LINKTYPE_ETHERNET` for
 /// Ethernet and loopback, `PKT_LINKTYPE_NONE` when there is no such interface, the name is NULL,
-/// or it cannot be queried.
+/// or it cannot be queried, and for "any" (all interfaces, as `pkt_linktype()` of a handle
+/// opened on it).
 ///
 /// Thread safety: any thread.
 ///

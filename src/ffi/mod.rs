@@ -13,6 +13,7 @@ mod io;
 mod filter;
 mod control;
 mod misc;
+mod iface;
 mod compile;
 mod dump;
 
@@ -22,6 +23,7 @@ pub use control::*;
 pub use dump::*;
 pub use filter::*;
 pub use handle::*;
+pub use iface::*;
 pub use io::*;
 pub use misc::*;
 

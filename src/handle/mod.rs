@@ -62,8 +62,12 @@ pub fn linktype_of(hatype: u16) -> u16 {
     }
 }
 
-/// The link type of an interface by name, [`LINKTYPE_NONE`] when it cannot be found.
+/// The link type of an interface by name, [`LINKTYPE_NONE`] when it cannot be found, and for
+/// "any" (all interfaces, as a handle opened on it reports).
 pub fn iface_linktype(name: &[u8]) -> u16 {
+    if crate::iface::is_any(name) {
+        return LINKTYPE_NONE;
+    }
     sys::iface_info(name).map_or(LINKTYPE_NONE, |i| linktype_of(i.hatype))
 }
 

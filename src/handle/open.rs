@@ -19,7 +19,7 @@ use crate::sys::{self, ARPHRD_ETHER, ARPHRD_LOOPBACK};
 const GONE_MARGIN_NS: u64 = 50_000_000;
 
 impl Handle {
-    /// Opens a capture on `ifname` (None or "": all interfaces).
+    /// Opens a capture on `ifname` (None, "" or "any": all interfaces).
     pub fn open(ifname: Option<&str>, cfg: &Config) -> Result<Handle, Error> {
         Handle::open_bytes(ifname.map(str::as_bytes), cfg)
     }
@@ -28,7 +28,8 @@ impl Handle {
     /// necessarily UTF-8 (`ip link add name $'\xe9t0' ...` is a valid name).
     pub fn open_bytes(ifname: Option<&[u8]>, cfg: &Config) -> Result<Handle, Error> {
         cfg.check()?;
-        let ifname = ifname.filter(|n| !n.is_empty());
+        // "any" is libpcap's name for all interfaces.
+        let ifname = ifname.filter(|n| !n.is_empty() && !crate::iface::is_any(n));
         let (ifindex, hatype, mtu) = match ifname {
             None => (0, None, 0),
             Some(n) => {
