@@ -1,6 +1,8 @@
 //! A classic BPF interpreter with the semantics the kernel gives a socket filter once it has
 //! converted it to eBPF: 32-bit unsigned registers, big-endian packet loads that end the program
-//! with 0 when they fall outside the packet, and `SKF_*` offsets resolved from [`Meta`].
+//! with 0 when they fall outside the packet, and `SKF_*` offsets resolved from [`Meta`]; and,
+//! for packets without kernel metadata, the same interpreter with libpcap's `bpf_filter()`
+//! semantics ([`run_offline`]).
 
 use super::{op, Insn, Meta, BPF_MEMWORDS, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF};
 use super::{
@@ -24,6 +26,26 @@ pub fn run(prog: &[Insn], data: &[u8], meta: &Meta) -> u32 {
     exec(prog, data, meta).unwrap_or(0)
 }
 
+/// Runs a validated program over `data`, the captured bytes of a packet `wirelen` bytes long on
+/// the wire, as libpcap's `bpf_filter()` (and so `pcap_offline_filter()`) does: for savefiles
+/// and other packets that come without the kernel's metadata. Returns what the program returns.
+///
+/// It differs from [`run`] only where libpcap's interpreter differs from the kernel's, and
+/// returns 0 there as libpcap does: at an ancillary load (`SKF_AD_OFF + ...`, nothing is known
+/// about the packet) and at any other negative offset (`SKF_NET_OFF`, `SKF_LL_OFF`), at an
+/// indirect load whose `X + k` overflows 32 bits (the kernel wraps it around); and a shift by
+/// an `X` of 32 or more gives 0 (the kernel shifts by `X` modulo 32). Everything else, `ld len`
+/// included (it loads `wirelen`), is as in [`run`].
+///
+/// Allocates nothing, always terminates, and never panics, also on unvalidated programs.
+pub fn run_offline(prog: &[Insn], data: &[u8], wirelen: u32) -> u32 {
+    let meta = Meta {
+        len: wirelen,
+        ..Meta::default()
+    };
+    exec_as::<true>(prog, data, &meta).unwrap_or(0)
+}
+
 /// Why a run ended without reaching a `ret`. Both mean "drop" to callers; tests use the
 /// difference to check that validated programs are never malformed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +57,11 @@ enum Halt {
 }
 
 fn exec(prog: &[Insn], data: &[u8], meta: &Meta) -> Result<u32, Halt> {
+    exec_as::<false>(prog, data, meta)
+}
+
+/// The interpreter: the kernel's semantics, or with `PCAP` libpcap's (see [`run_offline`]).
+fn exec_as<const PCAP: bool>(prog: &[Insn], data: &[u8], meta: &Meta) -> Result<u32, Halt> {
     use op::*;
     let mut a: u32 = 0;
     let mut x: u32 = 0;
@@ -48,17 +75,15 @@ fn exec(prog: &[Insn], data: &[u8], meta: &Meta) -> Result<u32, Halt> {
         let k = insn.k;
         match insn.code {
             // The size bits do not matter for ancillary loads: the kernel dispatches on k alone.
-            LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= SKF_AD_OFF => {
+            LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= SKF_AD_OFF && !PCAP => {
                 a = ancillary(k - SKF_AD_OFF, a, x, meta)?;
             }
-            LD_W_ABS => a = u32::from_be_bytes(load(data, meta, k)?),
-            LD_H_ABS => a = u16::from_be_bytes(load(data, meta, k)?).into(),
-            LD_B_ABS => a = u8::from_be_bytes(load(data, meta, k)?).into(),
-            // The kernel adds X and k as 32-bit values, so x + k can wrap into the negative
-            // (SKF_NET_OFF / SKF_LL_OFF) range.
-            LD_W_IND => a = u32::from_be_bytes(load(data, meta, x.wrapping_add(k))?),
-            LD_H_IND => a = u16::from_be_bytes(load(data, meta, x.wrapping_add(k))?).into(),
-            LD_B_IND => a = u8::from_be_bytes(load(data, meta, x.wrapping_add(k))?).into(),
+            LD_W_ABS => a = u32::from_be_bytes(load::<4, PCAP>(data, meta, k)?),
+            LD_H_ABS => a = u16::from_be_bytes(load::<2, PCAP>(data, meta, k)?).into(),
+            LD_B_ABS => a = u8::from_be_bytes(load::<1, PCAP>(data, meta, k)?).into(),
+            LD_W_IND => a = u32::from_be_bytes(load::<4, PCAP>(data, meta, ind::<PCAP>(x, k)?)?),
+            LD_H_IND => a = u16::from_be_bytes(load::<2, PCAP>(data, meta, ind::<PCAP>(x, k)?)?).into(),
+            LD_B_IND => a = u8::from_be_bytes(load::<1, PCAP>(data, meta, ind::<PCAP>(x, k)?)?).into(),
             LD_W_LEN => a = meta.len,
             LDX_W_LEN => x = meta.len,
             LD_IMM => a = k,
@@ -67,7 +92,7 @@ fn exec(prog: &[Insn], data: &[u8], meta: &Meta) -> Result<u32, Halt> {
             LDX_MEM => x = *mem.get(k as usize).ok_or(Halt::Malformed)?,
             ST => *mem.get_mut(k as usize).ok_or(Halt::Malformed)? = a,
             STX => *mem.get_mut(k as usize).ok_or(Halt::Malformed)? = x,
-            LDX_B_MSH => x = 4 * u32::from(u8::from_be_bytes(load(data, meta, k)?) & 0xf),
+            LDX_B_MSH => x = 4 * u32::from(u8::from_be_bytes(load::<1, PCAP>(data, meta, k)?) & 0xf),
 
             ADD_K => a = a.wrapping_add(k),
             ADD_X => a = a.wrapping_add(x),
@@ -86,10 +111,13 @@ fn exec(prog: &[Insn], data: &[u8], meta: &Meta) -> Result<u32, Halt> {
             XOR_K => a ^= k,
             XOR_X => a ^= x,
             // Shift counts use their low 5 bits, as x86 does; the validator only bounds
-            // constant counts, so a count in X may be anything.
+            // constant counts, so a count in X may be anything. libpcap gives 0 for a count
+            // of 32 or more in X.
             LSH_K => a = a.wrapping_shl(k),
+            LSH_X if PCAP && x >= 32 => a = 0,
             LSH_X => a = a.wrapping_shl(x),
             RSH_K => a = a.wrapping_shr(k),
+            RSH_X if PCAP && x >= 32 => a = 0,
             RSH_X => a = a.wrapping_shr(x),
             NEG => a = a.wrapping_neg(),
 
@@ -119,12 +147,24 @@ fn branch(insn: &Insn, taken: bool) -> usize {
     usize::from(if taken { insn.jt } else { insn.jf })
 }
 
+/// The offset of an indirect load. The kernel adds X and k as 32-bit values, so x + k can wrap
+/// into the negative (SKF_NET_OFF / SKF_LL_OFF) range or back to small offsets; libpcap refuses
+/// a sum that overflows.
+fn ind<const PCAP: bool>(x: u32, k: u32) -> Result<u32, Halt> {
+    if PCAP {
+        x.checked_add(k).ok_or(Halt::Drop)
+    } else {
+        Ok(x.wrapping_add(k))
+    }
+}
+
 /// Reads `N` bytes at a packet offset, resolving negative offsets as the kernel's
 /// `bpf_internal_load_pointer_neg_helper` does: offsets are signed 32-bit, `SKF_NET_OFF + n` is
 /// byte n of the network header and `SKF_LL_OFF + n` byte n of the link-layer header (which is
 /// where `data` starts). Anything else negative, or any byte outside `data`, drops the packet.
-fn load<const N: usize>(data: &[u8], meta: &Meta, offset: u32) -> Result<[u8; N], Halt> {
-    let start = if offset < 1 << 31 {
+/// With `PCAP` (libpcap's semantics) offsets are unsigned: every negative one is outside.
+fn load<const N: usize, const PCAP: bool>(data: &[u8], meta: &Meta, offset: u32) -> Result<[u8; N], Halt> {
+    let start = if offset < 1 << 31 || PCAP {
         Some(offset as usize)
     } else if offset >= SKF_NET_OFF {
         (meta.net_off as usize).checked_add((offset - SKF_NET_OFF) as usize)
@@ -768,11 +808,20 @@ mod tests {
     /// A second interpreter, decoding the opcode field by field instead of matching whole
     /// opcodes, to cross-check `run` on validated programs.
     fn reference(prog: &[Insn], data: &[u8], meta: &Meta) -> u32 {
+        reference_as(prog, data, meta, false)
+    }
+
+    /// The same, with `pcap` as libpcap's bpf_filter() would run it (to cross-check
+    /// `run_offline`): unsigned offsets, no ancillary loads, X + k must not overflow, shifts by
+    /// 32 or more give 0.
+    fn reference_as(prog: &[Insn], data: &[u8], meta: &Meta, pcap: bool) -> u32 {
         let (mut a, mut x, mut m) = (0u32, 0u32, [0u32; 16]);
         let mut pc = 0;
         let fetch = |offset: u32, size: usize| -> Option<u32> {
             let signed = i64::from(offset as i32);
-            let start = if signed >= 0 {
+            let start = if pcap {
+                i64::from(offset)
+            } else if signed >= 0 {
                 signed
             } else if signed >= -0x10_0000 {
                 i64::from(meta.net_off) + signed + 0x10_0000
@@ -803,6 +852,7 @@ mod tests {
                         BPF_IMM => i.k,
                         BPF_LEN => meta.len,
                         BPF_MEM => m[i.k as usize],
+                        BPF_ABS if i.k >= SKF_AD_OFF && pcap => return 0,
                         BPF_ABS if i.k >= SKF_AD_OFF => match i.k - SKF_AD_OFF {
                             0 => u32::from(meta.protocol),
                             4 => u32::from(meta.pkttype),
@@ -819,6 +869,7 @@ mod tests {
                             Some(v) => v,
                             None => return 0,
                         },
+                        BPF_IND if pcap && x.checked_add(i.k).is_none() => return 0,
                         BPF_IND => match fetch(x.wrapping_add(i.k), size) {
                             Some(v) => v,
                             None => return 0,
@@ -848,6 +899,7 @@ mod tests {
                         BPF_AND => a & operand,
                         BPF_OR => a | operand,
                         BPF_XOR => a ^ operand,
+                        BPF_LSH | BPF_RSH if pcap && operand >= 32 => 0,
                         BPF_LSH => a << (operand & 31),
                         BPF_RSH => a >> (operand & 31),
                         _ => 0u32.wrapping_sub(a),
@@ -883,6 +935,7 @@ mod tests {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut valid = 0;
         let mut accepted = 0;
+        let mut differ = 0;
         const ROUNDS: usize = 50_000;
         for round in 0..ROUNDS {
             let prog = random_program(&mut rng);
@@ -900,6 +953,7 @@ mod tests {
                 vlan_tpid: rng.next() as u16,
             };
             let result = run(&prog, &data, &meta);
+            let offline = run_offline(&prog, &data, meta.len);
             let _ = check_userspace(&prog);
             if validate(&prog).is_ok() {
                 valid += 1;
@@ -910,12 +964,81 @@ mod tests {
                     reference(&prog, &data, &meta),
                     "round {round}: {prog:?} over {data:02x?}"
                 );
+                let outcome = exec_as::<true>(
+                    &prog,
+                    &data,
+                    &Meta {
+                        len: meta.len,
+                        ..Meta::default()
+                    },
+                );
+                assert_ne!(outcome, Err(Halt::Malformed), "round {round}: {prog:?}");
+                assert_eq!(
+                    offline,
+                    reference_as(&prog, &data, &meta, true),
+                    "round {round} offline: {prog:?} over {data:02x?}"
+                );
                 accepted += usize::from(result != 0);
+                differ += usize::from(result != offline);
             }
         }
         // The generator must reach the interesting part: programs that pass and run far.
         assert!(valid > ROUNDS / 10, "only {valid} valid programs");
         assert!(accepted > ROUNDS / 50, "only {accepted} accepting runs");
+        // ... and the places where libpcap's semantics differ from the kernel's.
+        assert!(
+            differ > ROUNDS / 500,
+            "only {differ} runs where run_offline differs"
+        );
+    }
+
+    #[test]
+    fn offline_semantics_are_libpcaps() {
+        let data: Vec<u8> = (0..64).collect();
+        let tagged = Meta {
+            len: 64,
+            vlan_present: true,
+            vlan_tci: 5,
+            pkttype: 4,
+            ..Meta::default()
+        };
+        let ret_a = stmt(op::RET_A, 0);
+        let both = |prog: &[Insn]| {
+            assert_eq!(validate(prog), Ok(()), "{prog:?}");
+            (run(prog, &data, &tagged), run_offline(prog, &data, 64))
+        };
+        // The same where the two agree: packet loads, ld len (the wire length), division by 0.
+        assert_eq!(both(&[stmt(op::LD_H_ABS, 12), ret_a]), (0x0c0d, 0x0c0d));
+        assert_eq!(both(&[stmt(op::LD_W_ABS, 61), ret_a]), (0, 0));
+        assert_eq!(run_offline(&[stmt(op::LD_W_LEN, 0), ret_a], &data, 1514), 1514);
+        assert_eq!(both(&[stmt(op::LD_IMM, 8), stmt(op::DIV_X, 0), ret_a]), (0, 0));
+        // Ancillary loads: the ring's metadata in the kernel, nothing offline.
+        for ad in [
+            SKF_AD_PKTTYPE,
+            SKF_AD_VLAN_TAG,
+            SKF_AD_VLAN_TAG_PRESENT,
+            SKF_AD_ALU_XOR_X,
+        ] {
+            let (live, offline) = both(&[stmt(op::LD_B_ABS, SKF_AD_OFF + ad), stmt(op::RET_K, 9)]);
+            assert_eq!((live, offline), (9, 0), "SKF_AD_OFF + {ad}");
+        }
+        // Negative offsets.
+        assert_eq!(both(&[stmt(op::LD_B_ABS, SKF_LL_OFF + 3), ret_a]), (3, 0));
+        assert_eq!(
+            both(&[stmt(op::LDX_B_MSH, SKF_LL_OFF + 3), stmt(op::TXA, 0), ret_a]),
+            (12, 0)
+        );
+        // X + k wrapping around to byte 4.
+        let wrap = [stmt(op::LDX_IMM, u32::MAX), stmt(op::LD_B_IND, 5), ret_a];
+        assert_eq!(both(&wrap), (4, 0));
+        // Shifts by 32 or more in X.
+        // (shift, A, A after a shift by 31, A after a shift by 33 in the kernel)
+        for (code, a, by31, by33) in [(op::LSH_X, 1, 1 << 31, 2), (op::RSH_X, 1 << 31, 1, 1 << 30)] {
+            let shift = |n| [stmt(op::LD_IMM, a), stmt(op::LDX_IMM, n), stmt(code, 0), ret_a];
+            assert_eq!(both(&shift(31)), (by31, by31));
+            assert_eq!(both(&shift(32)), (a, 0));
+            assert_eq!(both(&shift(33)), (by33, 0));
+        }
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! - [`Insn`], one instruction, laid out as Linux `struct sock_filter` (and libpcap's
 //!   `struct bpf_insn`), and the opcode and ancillary-offset constants (`BPF_*`, `SKF_*`);
 //! - [`validate`], the kernel's checks (`bpf_check_classic`): a program it accepts, the kernel
-//!   accepts, and one it refuses comes with a reason naming the instruction;
+//!   accepts, and one it refuses comes with a reason naming the instruction ([`is_valid`]: the
+//!   same verdict without the reason and without allocating, for checking at each run);
 //! - [`run`], an interpreter with the semantics the kernel gives a socket filter, with the
 //!   packet's metadata ([`Meta`]) for the ancillary loads, for programs run in user space;
+//!   [`run_offline`], the same with libpcap's `bpf_filter()` semantics, for packets without
+//!   metadata (savefiles);
 //! - [`compile`], a complete compiler of filter expressions (tcpdump's language, pcap-filter(7),
 //!   as libpcap 1.10 accepts it) in pure Rust, without libpcap: for Ethernet, raw IP and the
 //!   Linux cooked link types, in the offline form (savefiles) or the live one (`AF_PACKET`
@@ -50,8 +53,8 @@ mod validate;
 
 pub mod compile;
 
-pub use interp::run;
-pub use validate::{check_userspace, validate};
+pub use interp::{run, run_offline};
+pub use validate::{check_userspace, is_valid, validate};
 
 /// One classic BPF instruction; the same layout as Linux `struct sock_filter`.
 #[repr(C)]

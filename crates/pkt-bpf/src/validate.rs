@@ -16,22 +16,115 @@ use super::{
 /// `"insn 3: jump out of range"`. The checks run in the kernel's order: every instruction on its
 /// own, then the final `ret`, then reads of scratch memory before any write.
 pub fn validate(prog: &[Insn]) -> Result<(), String> {
+    let mut incoming = Vec::new();
+    check(prog, |len| {
+        incoming.resize(len, 0);
+        Some(&mut incoming[..])
+    })
+    .map_err(|f| f.to_string())
+}
+
+/// The most instructions [`is_valid`] checks with state on the stack (2 bytes each).
+const STACK_CHECK: usize = super::KERNEL_MAX_INSNS;
+
+/// The same verdict as [`validate`]`(prog).is_ok()`, without the reason and without
+/// allocating: for programs of up to [`super::KERNEL_MAX_INSNS`] instructions the state of the
+/// scratch-memory check lives on the stack (8 KiB); a longer program that reads scratch memory
+/// allocates it. Meant for checking a program each time it is run.
+pub fn is_valid(prog: &[Insn]) -> bool {
+    let mut stack = [0u16; STACK_CHECK];
+    let mut heap = Vec::new();
+    check(prog, |len| {
+        if len <= STACK_CHECK {
+            stack.get_mut(..len)
+        } else {
+            heap.resize(len, 0);
+            Some(&mut heap[..])
+        }
+    })
+    .is_ok()
+}
+
+/// Why [`validate`] refuses a program; formats as its reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    Empty,
+    TooLong(usize),
+    /// A problem of instruction `pc` on its own.
+    Insn(usize, InsnFault),
+    NoFinalRet,
+    /// Instruction `pc` reads scratch word `k` that may not have been written.
+    ScratchRead(usize, u32),
+}
+
+/// What is wrong with one instruction on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InsnFault {
+    UnknownOpcode(u16),
+    DivisionByZero,
+    ModuloByZero,
+    Shift(u32),
+    NoScratchWord(u32),
+    JumpOutOfRange,
+    UnknownAncillary(u32),
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Fault::Empty => f.write_str("empty program"),
+            Fault::TooLong(n) => write!(f, "program too long ({n} > {MAX_INSNS} instructions)"),
+            Fault::Insn(pc, why) => write!(f, "insn {pc}: {why}"),
+            Fault::NoFinalRet => f.write_str("program must end with ret"),
+            Fault::ScratchRead(pc, k) => {
+                write!(f, "insn {pc}: M[{k}] may be read before it is written")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for InsnFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            InsnFault::UnknownOpcode(code) => write!(f, "unknown opcode {code:#06x}"),
+            InsnFault::DivisionByZero => f.write_str("division by zero"),
+            InsnFault::ModuloByZero => f.write_str("modulo by zero"),
+            InsnFault::Shift(k) => write!(f, "shift by {k} (must be below 32)"),
+            InsnFault::NoScratchWord(k) => write!(
+                f,
+                "scratch memory word M[{k}] does not exist (M[0] to M[{}])",
+                BPF_MEMWORDS - 1
+            ),
+            InsnFault::JumpOutOfRange => f.write_str("jump out of range"),
+            InsnFault::UnknownAncillary(ad) => write!(f, "unknown ancillary load SKF_AD_OFF+{ad}"),
+        }
+    }
+}
+
+/// The checks of [`validate`], in the kernel's order: every instruction on its own, then the
+/// final `ret`, then reads of scratch memory before any write. `state(len)` lends the scratch
+/// check `len` words of working memory (any contents); it is asked only for programs that read
+/// scratch memory, and None from it counts as a refusal.
+fn check<'s>(prog: &[Insn], state: impl FnOnce(usize) -> Option<&'s mut [u16]>) -> Result<(), Fault> {
     if prog.is_empty() {
-        return Err("empty program".to_owned());
+        return Err(Fault::Empty);
     }
     if prog.len() > MAX_INSNS {
-        return Err(format!(
-            "program too long ({} > {MAX_INSNS} instructions)",
-            prog.len()
-        ));
+        return Err(Fault::TooLong(prog.len()));
     }
     for (pc, insn) in prog.iter().enumerate() {
-        check_insn(prog.len(), pc, insn).map_err(|why| format!("insn {pc}: {why}"))?;
+        check_insn(prog.len(), pc, insn).map_err(|why| Fault::Insn(pc, why))?;
     }
     if !matches!(prog[prog.len() - 1].code, op::RET_K | op::RET_A) {
-        return Err("program must end with ret".to_owned());
+        return Err(Fault::NoFinalRet);
     }
-    check_scratch_reads(prog)
+    if !prog.iter().any(|i| matches!(i.code, op::LD_MEM | op::LDX_MEM)) {
+        return Ok(());
+    }
+    // Both lenders always have the memory (`is_valid`'s array covers every length it lends
+    // from); refusing is only the panic-free answer to one that had not.
+    let incoming = state(prog.len()).ok_or(Fault::TooLong(prog.len()))?;
+    check_scratch_reads(prog, incoming)
 }
 
 /// Checks that the user-space interpreter can run `prog` faithfully: refuses ancillary loads
@@ -157,31 +250,28 @@ fn is_allowed(code: u16) -> bool {
 }
 
 /// One instruction on its own, as the loop in `bpf_check_classic` checks it.
-fn check_insn(len: usize, pc: usize, insn: &Insn) -> Result<(), String> {
+fn check_insn(len: usize, pc: usize, insn: &Insn) -> Result<(), InsnFault> {
     use op::*;
     if !is_allowed(insn.code) {
-        return Err(format!("unknown opcode {:#06x}", insn.code));
+        return Err(InsnFault::UnknownOpcode(insn.code));
     }
     let k = insn.k;
     match insn.code {
-        DIV_K if k == 0 => Err("division by zero".to_owned()),
-        MOD_K if k == 0 => Err("modulo by zero".to_owned()),
-        LSH_K | RSH_K if k >= 32 => Err(format!("shift by {k} (must be below 32)")),
-        LD_MEM | LDX_MEM | ST | STX if k >= BPF_MEMWORDS => Err(format!(
-            "scratch memory word M[{k}] does not exist (M[0] to M[{}])",
-            BPF_MEMWORDS - 1
-        )),
+        DIV_K if k == 0 => Err(InsnFault::DivisionByZero),
+        MOD_K if k == 0 => Err(InsnFault::ModuloByZero),
+        LSH_K | RSH_K if k >= 32 => Err(InsnFault::Shift(k)),
+        LD_MEM | LDX_MEM | ST | STX if k >= BPF_MEMWORDS => Err(InsnFault::NoScratchWord(k)),
         // Jumps only go forward, so a target inside the program also rules out loops. The
         // comparison is arranged so that a huge k cannot overflow.
-        JA if k as usize >= len - pc - 1 => Err("jump out of range".to_owned()),
+        JA if k as usize >= len - pc - 1 => Err(InsnFault::JumpOutOfRange),
         JEQ_K | JEQ_X | JGT_K | JGT_X | JGE_K | JGE_X | JSET_K | JSET_X
             if pc + 1 + usize::from(insn.jt.max(insn.jf)) >= len =>
         {
-            Err("jump out of range".to_owned())
+            Err(InsnFault::JumpOutOfRange)
         }
         LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= SKF_AD_OFF => match ancillary_name(k - SKF_AD_OFF) {
             Some(_) => Ok(()),
-            None => Err(format!("unknown ancillary load SKF_AD_OFF+{}", k - SKF_AD_OFF)),
+            None => Err(InsnFault::UnknownAncillary(k - SKF_AD_OFF)),
         },
         _ => Ok(()),
     }
@@ -194,10 +284,15 @@ fn check_insn(len: usize, pc: usize, insn: &Insn) -> Result<(), String> {
 /// jump target gets the intersection of what its jumps carry and of what falls through from the
 /// previous instruction, even when that one is a `ret` (whose state is then stale). That refuses
 /// a few programs that are actually safe, but the kernel refuses them too.
-fn check_scratch_reads(prog: &[Insn]) -> Result<(), String> {
+///
+/// `incoming` is working memory of (at least) one word per instruction; its contents do not
+/// matter.
+fn check_scratch_reads(prog: &[Insn], incoming: &mut [u16]) -> Result<(), Fault> {
     use op::*;
-    // Bit i set: M[i] has been written on every path seen so far into that instruction.
-    let mut incoming = vec![u16::MAX; prog.len()];
+    // Bit i set: M[i] has been written on every path seen so far into that instruction. (A
+    // lender short of memory is refused rather than trusted; see `check`.)
+    let incoming = incoming.get_mut(..prog.len()).ok_or(Fault::TooLong(prog.len()))?;
+    incoming.fill(u16::MAX);
     let mut written: u16 = 0;
     // Targets are in range once check_insn has passed; `get_mut` keeps this panic-free anyway.
     let narrow = |incoming: &mut [u16], target: usize, written: u16| {
@@ -206,23 +301,19 @@ fn check_scratch_reads(prog: &[Insn]) -> Result<(), String> {
         }
     };
     for (pc, insn) in prog.iter().enumerate() {
-        written &= incoming[pc];
+        // In range: `incoming` has exactly one word per instruction.
+        written &= incoming.get(pc).copied().unwrap_or(0);
         let bit = 1u16.checked_shl(insn.k).unwrap_or(0);
         match insn.code {
             ST | STX => written |= bit,
-            LD_MEM | LDX_MEM if written & bit == 0 => {
-                return Err(format!(
-                    "insn {pc}: M[{}] may be read before it is written",
-                    insn.k
-                ));
-            }
+            LD_MEM | LDX_MEM if written & bit == 0 => return Err(Fault::ScratchRead(pc, insn.k)),
             JA => {
-                narrow(&mut incoming, (pc + 1).saturating_add(insn.k as usize), written);
+                narrow(incoming, (pc + 1).saturating_add(insn.k as usize), written);
                 written = u16::MAX;
             }
             JEQ_K | JEQ_X | JGT_K | JGT_X | JGE_K | JGE_X | JSET_K | JSET_X => {
-                narrow(&mut incoming, pc + 1 + usize::from(insn.jt), written);
-                narrow(&mut incoming, pc + 1 + usize::from(insn.jf), written);
+                narrow(incoming, pc + 1 + usize::from(insn.jt), written);
+                narrow(incoming, pc + 1 + usize::from(insn.jf), written);
                 written = u16::MAX;
             }
             _ => {}
@@ -577,5 +668,100 @@ mod tests {
         // Negative packet offsets are not ancillary loads.
         let net = [Insn::stmt(op::LD_B_ABS, SKF_NET_OFF + 9), RET0];
         assert_eq!(check_userspace(&net), Ok(()));
+    }
+
+    /// xorshift64*: deterministic, so a failure is reproducible from the seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// A program near the edge of validity: known opcodes (sometimes not), small constants and
+    /// jump offsets (sometimes out of range), scratch words around M[15], usually a final ret.
+    fn edgy_program(rng: &mut Rng, len: usize) -> Vec<Insn> {
+        let mut prog: Vec<Insn> = (0..len)
+            .map(|pc| {
+                let code = match rng.below(100) {
+                    0..=1 => rng.next() as u16,
+                    2..=25 => [op::ST, op::STX, op::LD_MEM, op::LDX_MEM][rng.below(4) as usize],
+                    _ => op::ALL[rng.below(op::ALL.len() as u64) as usize],
+                };
+                let room = (len - pc) as u64;
+                let k = match code {
+                    op::ST | op::STX | op::LD_MEM | op::LDX_MEM => rng.below(17) as u32,
+                    op::JA => rng.below(room + 1) as u32,
+                    op::LSH_K | op::RSH_K => rng.below(34) as u32,
+                    op::LD_W_ABS | op::LD_H_ABS | op::LD_B_ABS if rng.below(8) == 0 => {
+                        SKF_AD_OFF + rng.below(70) as u32
+                    }
+                    _ => rng.below(4) as u32,
+                };
+                let jt = rng.below(room.min(255) + 1) as u8;
+                let jf = rng.below(room.min(255) + 1) as u8;
+                Insn::jump(code, k, jt, jf)
+            })
+            .collect();
+        if rng.below(10) != 0 {
+            prog[len - 1] = Insn::stmt(op::RET_A, 0);
+        }
+        prog
+    }
+
+    #[test]
+    fn is_valid_agrees_with_validate() {
+        let mut rng = Rng(0x5eed_0f0f_f11e);
+        let (mut valid, mut scratch_refused) = (0, 0);
+        for _ in 0..200_000 {
+            let len = 1 + rng.below(24) as usize;
+            let prog = edgy_program(&mut rng, len);
+            let full = validate(&prog);
+            assert_eq!(is_valid(&prog), full.is_ok(), "{prog:?}: {full:?}");
+            valid += usize::from(full.is_ok());
+            scratch_refused += usize::from(full.is_err_and(|r| r.contains("may be read")));
+        }
+        // The generator must exercise both verdicts, and the scratch check in particular.
+        assert!(valid > 10_000, "{valid} valid programs");
+        assert!(
+            scratch_refused > 1_000,
+            "{scratch_refused} refused for scratch reads"
+        );
+        assert!(!is_valid(&[]));
+        assert!(!is_valid(&vec![RET0; MAX_INSNS + 1]));
+    }
+
+    #[test]
+    fn is_valid_on_long_programs() {
+        // Up to the kernel's limit the scratch check runs on the stack, beyond it on the heap:
+        // the same verdicts either side of the boundary.
+        for len in [
+            KERNEL_MAX_INSNS - 1,
+            KERNEL_MAX_INSNS,
+            KERNEL_MAX_INSNS + 1,
+            MAX_INSNS,
+        ] {
+            let mut prog = vec![Insn::stmt(op::ST, 3); len];
+            prog[len - 2] = Insn::stmt(op::LD_MEM, 3);
+            prog[len - 1] = RET0;
+            assert!(is_valid(&prog), "{len}");
+            assert_eq!(validate(&prog), Ok(()));
+            // Now M[3] is never written before the read.
+            for i in prog.iter_mut().take(len - 2) {
+                *i = Insn::stmt(op::ST, 4);
+            }
+            assert!(!is_valid(&prog), "{len}");
+            assert_eq!(
+                validate(&prog).unwrap_err(),
+                format!("insn {}: M[3] may be read before it is written", len - 2)
+            );
+        }
     }
 }
