@@ -982,6 +982,49 @@ int pkt_flush(pkt_t *h);
 int pkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len);
 
 /**
+ * Runs the `len` instructions at `prog` on one packet, as libpcap's `pcap_offline_filter()`
+ * does: `data` holds the `caplen` bytes captured of a packet `wirelen` bytes long on the wire
+ * (a savefile record, a packet from `pkt_read()`, or any buffer), starting at its link-layer
+ * header (or where the program expects it to start). The program may come from
+ * `pkt_compile()` (the offline form, flags without `PKT_COMPILE_LIVE`, matches what libpcap's
+ * `pcap_compile()` would give) or anywhere else.
+ *
+ * Returns what the program returns: 0 rejects the packet, anything else accepts it. As with
+ * libpcap, that value is not capped at `caplen`: a program from `pkt_compile()` with snaplen 0
+ * returns 262144 for every packet it accepts. The bytes to keep are the smaller of the value
+ * and `caplen`.
+ *
+ * The program is checked at every call (as `pkt_setfilter()` checks it, in time proportional to
+ * its length, without allocating for programs of up to 4096 instructions) and never runs out
+ * of bounds: an invalid program rejects every packet (0), and `pkt_errmsg()` then says why
+ * (`pkt_errno()` is `-EINVAL`). So do a NULL `prog` with `len` > 0, and `len` 0: no program at
+ * all rejects every packet, as `pcap_offline_filter()` does for a program without
+ * instructions (`pkt_compile("")` gives one that accepts every packet). A NULL `data` with
+ * `caplen` > 0 also returns 0 with `-EINVAL`; with `caplen` 0 the program runs on no bytes.
+ * A valid program leaves `pkt_errmsg()` alone, whatever it returns.
+ *
+ * Semantics: libpcap's `bpf_filter()`, which `pcap_offline_filter()` runs, so the result is
+ * the one libpcap gives for every valid program. A packet load outside the `caplen` bytes and a
+ * division by an X of 0 end the program with 0; `ld len` loads `wirelen` (whatever it is,
+ * also below `caplen`). Nothing else is known about the packet offline, so, as in libpcap, an
+ * ancillary load (`SKF_AD_OFF + ...`: protocol, pkttype, ifindex, VLAN tag, ...) and any other
+ * negative offset (`SKF_NET_OFF`, `SKF_LL_OFF`) end the program with 0: a program that uses
+ * them (`vlan` in the live form, `PKT_COMPILE_LIVE`; `inbound`/`outbound` for
+ * `PKT_DLT_EN10MB`, whose header has no direction, in either form) rejects every packet on
+ * which it reaches one. An indirect load whose X + k overflows 32 bits ends
+ * the program with 0, and a shift by an X of 32 or more gives 0. (A program attached to a
+ * handle runs with the kernel's semantics instead, where those loads have values, X + k
+ * wraps, and shift counts are taken modulo 32.)
+ *
+ * Ownership: nothing is kept or allocated. Thread safety: any thread; no handle is involved.
+ *
+ * # Safety
+ * `prog` is NULL or points to `len` instructions; `data` is NULL or points to `caplen`
+ * readable bytes; neither changes during the call.
+ */
+uint32_t pkt_offline_filter(const pkt_bpf_insn_t *prog, size_t len, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+
+/**
  * Joins the fanout group `group_id` of the handle's network namespace: the kernel spreads the
  * interface's packets over the members (handles in this or other processes, all bound to the
  * same interface) by `mode`, one of `PKT_FANOUT_HASH` (by flow: both directions of a flow reach

@@ -2,8 +2,10 @@
 
 use std::ffi::c_int;
 
-use super::boundary::{guard_int, reader, slice};
+use super::boundary::{fail, guard, guard_int, reader, slice};
 use super::{pkt_bpf_insn_t, pkt_t};
+use crate::error::{Errno, Error};
+use crate::filter;
 
 /// Replaces the handle's classic BPF filter with the `len` instructions at `prog`; `len` 0
 /// detaches it.
@@ -35,4 +37,165 @@ pub unsafe extern "C" fn pkt_setfilter(h: *mut pkt_t, prog: *const pkt_bpf_insn_
         r.set_filter(Some(prog))?;
         Ok(0)
     })
+}
+
+/// Runs the `len` instructions at `prog` on one packet, as libpcap's `pcap_offline_filter()`
+/// does: `data` holds the `caplen` bytes captured of a packet `wirelen` bytes long on the wire
+/// (a savefile record, a packet from `pkt_read()`, or any buffer), starting at its link-layer
+/// header (or where the program expects it to start). The program may come from
+/// `pkt_compile()` (the offline form, flags without `PKT_COMPILE_LIVE`, matches what libpcap's
+/// `pcap_compile()` would give) or anywhere else.
+///
+/// Returns what the program returns: 0 rejects the packet, anything else accepts it. As with
+/// libpcap, that value is not capped at `caplen`: a program from `pkt_compile()` with snaplen 0
+/// returns 262144 for every packet it accepts. The bytes to keep are the smaller of the value
+/// and `caplen`.
+///
+/// The program is checked at every call (as `pkt_setfilter()` checks it, in time proportional to
+/// its length, without allocating for programs of up to 4096 instructions) and never runs out
+/// of bounds: an invalid program rejects every packet (0), and `pkt_errmsg()` then says why
+/// (`pkt_errno()` is `-EINVAL`). So do a NULL `prog` with `len` > 0, and `len` 0: no program at
+/// all rejects every packet, as `pcap_offline_filter()` does for a program without
+/// instructions (`pkt_compile("")` gives one that accepts every packet). A NULL `data` with
+/// `caplen` > 0 also returns 0 with `-EINVAL`; with `caplen` 0 the program runs on no bytes.
+/// A valid program leaves `pkt_errmsg()` alone, whatever it returns.
+///
+/// Semantics: libpcap's `bpf_filter()`, which `pcap_offline_filter()` runs, so the result is
+/// the one libpcap gives for every valid program. A packet load outside the `caplen` bytes and a
+/// division by an X of 0 end the program with 0; `ld len` loads `wirelen` (whatever it is,
+/// also below `caplen`). Nothing else is known about the packet offline, so, as in libpcap, an
+/// ancillary load (`SKF_AD_OFF + ...`: protocol, pkttype, ifindex, VLAN tag, ...) and any other
+/// negative offset (`SKF_NET_OFF`, `SKF_LL_OFF`) end the program with 0: a program that uses
+/// them (`vlan` in the live form, `PKT_COMPILE_LIVE`; `inbound`/`outbound` for
+/// `PKT_DLT_EN10MB`, whose header has no direction, in either form) rejects every packet on
+/// which it reaches one. An indirect load whose X + k overflows 32 bits ends
+/// the program with 0, and a shift by an X of 32 or more gives 0. (A program attached to a
+/// handle runs with the kernel's semantics instead, where those loads have values, X + k
+/// wraps, and shift counts are taken modulo 32.)
+///
+/// Ownership: nothing is kept or allocated. Thread safety: any thread; no handle is involved.
+///
+/// # Safety
+/// `prog` is NULL or points to `len` instructions; `data` is NULL or points to `caplen`
+/// readable bytes; neither changes during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_offline_filter(
+    prog: *const pkt_bpf_insn_t,
+    len: usize,
+    data: *const u8,
+    caplen: u32,
+    wirelen: u32,
+) -> u32 {
+    // A panic (none is known) rejects the packet: Option's fallback is None.
+    guard("pkt_offline_filter", || {
+        // SAFETY: `prog` points to `len` instructions per the contract.
+        let prog = unsafe { slice(prog, len, "pkt_offline_filter: prog") };
+        // SAFETY: `data` points to `caplen` bytes per the contract.
+        let data = unsafe { slice(data, caplen as usize, "pkt_offline_filter: data") };
+        let (prog, data) = match (prog, data) {
+            (Ok(p), Ok(d)) => (p, d),
+            (Err(e), _) | (_, Err(e)) => {
+                fail(&e);
+                return Some(0);
+            }
+        };
+        if !filter::is_valid(prog) {
+            // Only here, for a program that cannot run, is the reason worth an allocation.
+            let why = filter::validate(prog).err().unwrap_or_default();
+            fail(&Error::with_detail(Errno::EINVAL, "pkt_offline_filter", why));
+            return Some(0);
+        }
+        Some(filter::run_offline(prog, data, wirelen))
+    })
+    .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::*;
+
+    /// The opcodes used here, from their fields (pkt-bpf keeps its table of them private).
+    mod op {
+        use crate::filter::*;
+        pub const LD_H_ABS: u16 = BPF_LD | BPF_H | BPF_ABS;
+        pub const LD_B_ABS: u16 = BPF_LD | BPF_B | BPF_ABS;
+        pub const LD_W_LEN: u16 = BPF_LD | BPF_W | BPF_LEN;
+        pub const LD_IMM: u16 = BPF_LD | BPF_IMM;
+        pub const LDX_IMM: u16 = BPF_LDX | BPF_IMM;
+        pub const LSH_X: u16 = BPF_ALU | BPF_LSH | BPF_X;
+        pub const JEQ_K: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+        pub const RET_K: u16 = BPF_RET | BPF_K;
+        pub const RET_A: u16 = BPF_RET | BPF_A;
+    }
+
+    fn offline(prog: &[Insn], data: &[u8], wirelen: u32) -> u32 {
+        // SAFETY: both slices are valid for their lengths.
+        unsafe {
+            pkt_offline_filter(
+                prog.as_ptr(),
+                prog.len(),
+                data.as_ptr(),
+                data.len() as u32,
+                wirelen,
+            )
+        }
+    }
+
+    const RET_A: Insn = Insn::stmt(op::RET_A, 0);
+
+    #[test]
+    fn arguments() {
+        let accept = [Insn::stmt(op::RET_K, 262_144)];
+        let frame = [0u8; 60];
+        // The program's value, not capped at caplen (as libpcap).
+        assert_eq!(offline(&accept, &frame, 60), 262_144);
+        // SAFETY: NULL with a length is refused before anything is read.
+        let r = unsafe { pkt_offline_filter(std::ptr::null(), 1, frame.as_ptr(), 60, 60) };
+        assert_eq!(r, 0);
+        assert_eq!(offline(&[], &frame, 60), 0);
+        assert_eq!(crate::ffi::boundary::last_code(), -libc::EINVAL);
+        // SAFETY: as above, for the data.
+        let r = unsafe { pkt_offline_filter(accept.as_ptr(), 1, std::ptr::null(), 60, 60) };
+        assert_eq!(r, 0);
+        // No bytes at all: the program still runs; `ld len` is the wire length.
+        let len = [Insn::stmt(op::LD_W_LEN, 0), RET_A];
+        // SAFETY: NULL data with caplen 0 is an empty packet.
+        let r = unsafe { pkt_offline_filter(len.as_ptr(), 2, std::ptr::null(), 0, 1514) };
+        assert_eq!(r, 1514);
+        // Invalid programs reject, with the reason.
+        assert_eq!(offline(&[Insn::stmt(op::LD_IMM, 1)], &frame, 60), 0);
+        assert_eq!(crate::ffi::boundary::last_code(), -libc::EINVAL);
+    }
+
+    #[test]
+    fn loads_without_metadata() {
+        let mut frame = [0u8; 60];
+        frame[12] = 0x08;
+        let ld = |code, k| [Insn::stmt(code, k), RET_A];
+        // Outside the captured bytes: 0, even when the wire length says more.
+        assert_eq!(offline(&ld(op::LD_H_ABS, 59), &frame, 1000), 0);
+        assert_eq!(offline(&ld(op::LD_H_ABS, 12), &frame, 1000), 0x0800);
+        // As libpcap: negative offsets and ancillary loads end the program with 0, whatever
+        // path the program would take next.
+        assert_eq!(offline(&ld(op::LD_H_ABS, SKF_LL_OFF + 12), &frame, 60), 0);
+        assert_eq!(offline(&ld(op::LD_B_ABS, SKF_NET_OFF), &frame, 60), 0);
+        for ad in [SKF_AD_VLAN_TAG_PRESENT, SKF_AD_PKTTYPE, SKF_AD_MARK] {
+            let prog = [
+                Insn::stmt(op::LD_B_ABS, SKF_AD_OFF + ad),
+                Insn::jump(op::JEQ_K, 0, 0, 1),
+                Insn::stmt(op::RET_K, 7),
+                Insn::stmt(op::RET_K, 9),
+            ];
+            assert_eq!(offline(&prog, &frame, 60), 0, "SKF_AD_OFF + {ad}");
+        }
+        // A shift by 32 or more in X gives 0.
+        let shift = [
+            Insn::stmt(op::LD_IMM, 1),
+            Insn::stmt(op::LDX_IMM, 33),
+            Insn::stmt(op::LSH_X, 0),
+            RET_A,
+        ];
+        assert_eq!(offline(&shift, &frame, 60), 0);
+    }
 }
