@@ -58,7 +58,11 @@ pub unsafe extern "C" fn pkt_setfilter(h: *mut pkt_t, prog: *const pkt_bpf_insn_
 /// all rejects every packet, as `pcap_offline_filter()` does for a program without
 /// instructions (`pkt_compile("")` gives one that accepts every packet). A NULL `data` with
 /// `caplen` > 0 also returns 0 with `-EINVAL`; with `caplen` 0 the program runs on no bytes.
-/// A valid program leaves `pkt_errmsg()` alone, whatever it returns.
+/// A valid program leaves `pkt_errmsg()` alone, whatever it returns. Valid means what the
+/// kernel accepts (see `pkt_setfilter()`), up to 65536 instructions: stricter than libpcap's
+/// `bpf_validate()`, which also passes opcodes its interpreter aborts on, shifts by 32 or more,
+/// reads of scratch memory never written, and backward jumps (libpcap's own `protochain`
+/// programs loop that way; `pkt_compile()` unrolls the loop instead).
 ///
 /// Semantics: libpcap's `bpf_filter()`, which `pcap_offline_filter()` runs, so the result is
 /// the one libpcap gives for every valid program. A packet load outside the `caplen` bytes and a
