@@ -232,6 +232,27 @@
 #define PKT_IFNAMSIZ 16
 
 /**
+ * `tstamp_source`: the kernel's clock when the packet entered the stack (libpcap's
+ * `PCAP_TSTAMP_HOST`); the default, and offered by every interface.
+ */
+#define PKT_TSTAMP_SOURCE_SOFTWARE 0
+
+/**
+ * `tstamp_source`: the network adapter's clock, converted to system time by the kernel
+ * (`SOF_TIMESTAMPING_SYS_HARDWARE`; libpcap's `PCAP_TSTAMP_ADAPTER`). No driver has offered it
+ * since Linux 3.17; kept for what libpcap offers.
+ */
+#define PKT_TSTAMP_SOURCE_ADAPTER 1
+
+/**
+ * `tstamp_source`: the network adapter's own clock, unconverted
+ * (`SOF_TIMESTAMPING_RAW_HARDWARE`; libpcap's `PCAP_TSTAMP_ADAPTER_UNSYNCED`, tcpdump's `-j
+ * adapter_unsynced`): the hardware timestamps of PTP-capable adapters. Its epoch and rate are
+ * the adapter's (a PTP daemon may keep it on TAI or UTC).
+ */
+#define PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED 2
+
+/**
  * `pkt_compile` flag: optimize the program (as `pcap_compile` with `optimize` 1).
  */
 #define PKT_COMPILE_OPTIMIZE 1
@@ -456,6 +477,14 @@ struct pkt_config {
      * packets.
      */
     uint32_t snaplen;
+    /**
+     * Which clock stamps the packets: `PKT_TSTAMP_SOURCE_SOFTWARE` (default: the kernel's
+     * clock, as before this field existed), `PKT_TSTAMP_SOURCE_ADAPTER` or
+     * `PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED` (the network adapter's clock; see
+     * `pkt_tstamp_sources()` for what an interface offers and what `pkt_open` does). Another
+     * value is `-EINVAL`. `pkt_tstamp_valid()` says per packet which clock stamped it.
+     */
+    uint8_t tstamp_source;
 };
 
 /**
@@ -473,7 +502,9 @@ typedef struct pkt pkt_t;
  */
 struct pkt_info {
     /**
-     * Capture time, seconds since the epoch (the kernel's software receive timestamp).
+     * Capture time, seconds since the epoch (the kernel's software receive timestamp); with
+     * `PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED`, for packets the adapter stamped
+     * (`pkt_tstamp_valid(status)` 1), the adapter's clock, whose epoch is the adapter's.
      */
     int64_t sec;
     /**
@@ -691,8 +722,8 @@ extern "C" {
 /**
  * Fills `*out` with the default configuration: no read timeout, a 2 MiB ring, a 100 ms block
  * retire timeout, no filter, `PKT_PROTO_ALL`, `PKT_DIR_INOUT`, `PKT_TSTAMP_NANO`, max_nil_read
- * 1024, every flag false except `vlan_insert` (true), and snaplen 0 (whole packets). Does
- * nothing when `out` is NULL.
+ * 1024, every flag false except `vlan_insert` (true), snaplen 0 (whole packets), and
+ * `PKT_TSTAMP_SOURCE_SOFTWARE`. Does nothing when `out` is NULL.
  *
  * Thread safety: any thread.
  *
@@ -705,8 +736,10 @@ void pkt_config_default(pkt_config_t *out);
  * Checks a configuration without opening anything.
  *
  * Returns true when `pkt_open` would accept it (NULL counts as the defaults), false for an
- * out-of-range `direction` or `tstamp_resolution`, a `filter_len` without a `filter`, an
- * invalid filter program (`pkt_errmsg()` says why) or a `block_timeout_ms` over `UINT32_MAX`.
+ * out-of-range `direction`, `tstamp_resolution`, `tx_mode` or `tstamp_source`, a `filter_len`
+ * without a `filter`, an invalid filter program (`pkt_errmsg()` says why) or a
+ * `block_timeout_ms` over `UINT32_MAX`. What depends on the interface (an adapter clock it
+ * lacks) is known only at `pkt_open`.
  *
  * Thread safety: any thread.
  *
@@ -730,8 +763,11 @@ bool pkt_config_check(const pkt_config_t *cfg);
  * Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks, and
  * `pkt_errmsg()` names the failing step. Errors: `-EINVAL` (NULL `out`, a bad config value, an
  * invalid filter, a ring of 4 GiB or more), `-ENODEV` (no such interface, or a name of
- * `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW), `-ENOMEM` (no memory for the ring, even
- * at the smallest size), other errnos from the kernel.
+ * `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW; for an adapter clock that is not on
+ * yet, no CAP_NET_ADMIN), `-EOPNOTSUPP` (a `tstamp_source` the interface does not offer, or on
+ * all interfaces: `pkt_errmsg()` names the interface, e.g. "config.tstamp_source: v0 has no
+ * hardware timestamps (ethtool -T v0)"; libpkt never falls back to another clock), `-ENOMEM`
+ * (no memory for the ring, even at the smallest size), other errnos from the kernel.
  *
  * Ownership: the caller owns the handle and releases it with `pkt_close()`.
  * Thread safety: any thread.
@@ -744,7 +780,8 @@ int pkt_open(const char *ifname, const pkt_config_t *cfg, pkt_t **out);
 
 /**
  * Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
- * forced; its `filter` is NULL and `filter_len` 0.
+ * forced, the `tstamp_source` asked for (it is in effect: `pkt_open` fails rather than use
+ * another); its `filter` is NULL and `filter_len` 0.
  *
  * Returns 0, or `-EINVAL` for a NULL handle or `out`.
  * Thread safety: any thread.
@@ -1180,6 +1217,11 @@ void pkt_kernel_version(int32_t *major, int32_t *minor);
  * Says where a packet's timestamp comes from, given `pkt_info_t.status`: 0 the kernel
  * (software), 1 the network adapter (hardware), -1 neither is indicated.
  *
+ * 1 (`TP_STATUS_TS_RAW_HARDWARE`) comes only with `PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED`, for
+ * the packets the adapter stamped; those it did not (the ones the host sends, for one) carry
+ * the kernel's timestamp instead on the same handle (0, or -1 where the kernel has none). `TP_STATUS_TS_SYS_HARDWARE` (only kernels
+ * before 3.17 set it) counts as 0: its time is the system's.
+ *
  * Thread safety: any thread.
  */
 int8_t pkt_tstamp_valid(uint32_t status);
@@ -1290,6 +1332,34 @@ int pkt_lookupnet(const char *ifname, uint32_t *net, uint32_t *mask);
  * `buf` is NULL or valid for writing `len` bytes.
  */
 int pkt_default_iface(char *buf, size_t len);
+
+/**
+ * Lists the timestamp sources (`PKT_TSTAMP_SOURCE_*`) interface `ifname` offers, as libpcap's
+ * `pcap_list_tstamp_types()` does on Linux: it asks the driver (`ETHTOOL_GET_TS_INFO`, what
+ * `ethtool -T` shows) and lists an adapter clock only if the adapter time stamps every received
+ * packet (receive filter "all") and reports that clock. `PKT_TSTAMP_SOURCE_SOFTWARE` is always
+ * listed, first; the others follow in the order of their values. A driver that does not answer
+ * the question gets every source listed (as in libpcap): `pkt_open` then finds out.
+ * `ifname` NULL, "" or "any" (all interfaces) lists software only: no adapter clock applies to
+ * all interfaces.
+ *
+ * `pkt_open` accepts exactly the sources listed here, and may still fail for an adapter clock
+ * at the moment it turns it on (`-EPERM` without CAP_NET_ADMIN, `-EOPNOTSUPP` if the driver
+ * refuses). Turning it on (`SIOCSHWTSTAMP` with the receive filter "all") changes the adapter
+ * for every program using it, and stays after the handle closes, as with libpcap.
+ *
+ * Returns the number of sources offered (1 to 3) and writes the first `max` of them to
+ * `out[0..]` (none if `max` is 0: `out` may then be NULL, to ask for the count). Errors:
+ * `-EINVAL` NULL `out` with `max` > 0; `-ENODEV` no such interface (or a name of `IFNAMSIZ`
+ * bytes or more); other errnos from the ioctl. Needs no privilege.
+ *
+ * Ownership: nothing is allocated; `out` is the caller's. Thread safety: any thread.
+ *
+ * # Safety
+ * `ifname` is NULL or a NUL-terminated string; `out` is NULL or valid for writing `max`
+ * bytes.
+ */
+int pkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max);
 
 /**
  * Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as

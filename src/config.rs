@@ -2,6 +2,7 @@
 
 use crate::error::{Errno, Error};
 use crate::filter::Insn;
+use crate::tstamp::TstampSource;
 
 /// Which packets to capture by direction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,6 +118,8 @@ pub struct Config {
     pub vlan_insert: bool,
     /// Bytes kept of each packet (the kernel copies no more into the ring); 0: whole packets.
     pub snaplen: u32,
+    /// Which clock stamps the packets (see [`crate::tstamp`]); software by default.
+    pub tstamp_source: TstampSource,
 }
 
 impl Default for Config {
@@ -138,6 +141,7 @@ impl Default for Config {
             qdisc_bypass: false,
             vlan_insert: true,
             snaplen: 0,
+            tstamp_source: TstampSource::Software,
         }
     }
 }
@@ -179,7 +183,17 @@ mod tests {
         assert_eq!(c.block_timeout_ms, 100);
         assert_eq!(c.proto, 3);
         assert_eq!(c.max_nil_read, 1024);
+        assert_eq!(c.tstamp_source, TstampSource::Software);
         assert!(c.check().is_ok());
+        // Every source passes the check: what an interface offers is known only at open.
+        for tstamp_source in TstampSource::ALL {
+            assert!(Config {
+                tstamp_source,
+                ..Config::default()
+            }
+            .check()
+            .is_ok());
+        }
         assert_eq!(Config { buffer_size: -1, ..c }.effective_buffer_size(), 2 << 20);
     }
 

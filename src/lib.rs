@@ -33,8 +33,11 @@ mod socket;
 /// cbindgen:ignore
 #[allow(unsafe_code)]
 mod sys;
+/// cbindgen:ignore
+pub mod tstamp;
 
 pub use config::{Config, Direction, TstampResolution, TxMode};
 pub use error::{Errno, Error};
 pub use handle::{Control, Handle};
 pub use packet::{Info, Packet, Stats};
+pub use tstamp::TstampSource;

@@ -789,6 +789,96 @@ pub fn ipv4_netmask(fd: BorrowedFd<'_>, name: &[u8]) -> SysResult<[u8; 4]> {
     ipv4_ioctl(fd, name, libc::SIOCGIFNETMASK)
 }
 
+// ---- timestamp sources (linux/net_tstamp.h, linux/ethtool.h, linux/sockios.h) ----------------
+
+/// `SOL_PACKET` option: which `SOF_TIMESTAMPING_*` source stamps the ring's packets.
+pub const PACKET_TIMESTAMP: libc::c_int = 17;
+pub const SOF_TIMESTAMPING_SOFTWARE: u32 = 1 << 4;
+/// Hardware time converted to system time; no driver reports it since Linux 3.17.
+pub const SOF_TIMESTAMPING_SYS_HARDWARE: u32 = 1 << 5;
+pub const SOF_TIMESTAMPING_RAW_HARDWARE: u32 = 1 << 6;
+/// `hwtstamp_config.tx_type`: time stamp outgoing packets that ask for it.
+pub const HWTSTAMP_TX_ON: i32 = 1;
+/// `hwtstamp_config.rx_filter`: time stamp every received packet.
+pub const HWTSTAMP_FILTER_ALL: i32 = 1;
+const SIOCSHWTSTAMP: libc::c_ulong = 0x89b0;
+const SIOCGHWTSTAMP: libc::c_ulong = 0x89b1;
+const ETHTOOL_GET_TS_INFO: u32 = 0x41;
+
+/// `struct ethtool_ts_info`: an interface's time stamping capabilities.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EthtoolTsInfo {
+    pub cmd: u32,
+    /// `SOF_TIMESTAMPING_*` bits the interface supports.
+    pub so_timestamping: u32,
+    pub phc_index: i32,
+    /// Bit `1 << HWTSTAMP_TX_*` for each transmit mode.
+    pub tx_types: u32,
+    pub tx_reserved: [u32; 3],
+    /// Bit `1 << HWTSTAMP_FILTER_*` for each receive filter.
+    pub rx_filters: u32,
+    pub rx_reserved: [u32; 3],
+}
+
+/// `struct hwtstamp_config`: what SIOCSHWTSTAMP sets and SIOCGHWTSTAMP reads.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HwtstampConfig {
+    pub flags: i32,
+    pub tx_type: i32,
+    pub rx_filter: i32,
+}
+
+const _: () = assert!(size_of::<EthtoolTsInfo>() == 44);
+const _: () = assert!(size_of::<HwtstampConfig>() == 12);
+
+/// An interface ioctl that takes a pointer to `data` in `ifr_data`.
+///
+/// # Safety
+/// `T` is the struct that `req` reads and writes through `ifr_data`.
+unsafe fn ifioctl_data<T>(
+    fd: BorrowedFd<'_>,
+    req: libc::c_ulong,
+    name: &[u8],
+    data: &mut T,
+) -> SysResult<()> {
+    let mut ifr = ifreq_named(name)?;
+    ifr.ifr_ifru.ifru_data = (data as *mut T).cast();
+    // `ifr` points at `data`, which outlives the call and, per the contract, is what `req`
+    // expects there.
+    ifioctl(fd, req, &mut ifr)
+}
+
+/// `SIOCETHTOOL` `ETHTOOL_GET_TS_INFO`: the interface's time stamping capabilities (what
+/// `ethtool -T` prints). Needs no privilege.
+pub fn ethtool_ts_info(name: &[u8]) -> SysResult<EthtoolTsInfo> {
+    let sock = ioctl_sock()?;
+    let mut info = EthtoolTsInfo {
+        cmd: ETHTOOL_GET_TS_INFO,
+        ..EthtoolTsInfo::default()
+    };
+    // SAFETY: SIOCETHTOOL with cmd ETHTOOL_GET_TS_INFO fills a struct ethtool_ts_info.
+    unsafe { ifioctl_data(sock.as_fd(), SIOCETHTOOL, name, &mut info) }?;
+    Ok(info)
+}
+
+/// `SIOCGHWTSTAMP`: the interface's hardware time stamping setting.
+pub fn get_hwtstamp(fd: BorrowedFd<'_>, name: &[u8]) -> SysResult<HwtstampConfig> {
+    let mut cfg = HwtstampConfig::default();
+    // SAFETY: SIOCGHWTSTAMP fills a struct hwtstamp_config.
+    unsafe { ifioctl_data(fd, SIOCGHWTSTAMP, name, &mut cfg) }?;
+    Ok(cfg)
+}
+
+/// `SIOCSHWTSTAMP` (CAP_NET_ADMIN): changes the interface's hardware time stamping for every
+/// user of the interface; returns the setting the driver applied (it may widen the filter).
+pub fn set_hwtstamp(fd: BorrowedFd<'_>, name: &[u8], mut cfg: HwtstampConfig) -> SysResult<HwtstampConfig> {
+    // SAFETY: SIOCSHWTSTAMP reads and writes back a struct hwtstamp_config.
+    unsafe { ifioctl_data(fd, SIOCSHWTSTAMP, name, &mut cfg) }?;
+    Ok(cfg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

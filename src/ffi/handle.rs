@@ -7,6 +7,7 @@ use super::{pkt_config_t, pkt_t, PKT_LINKTYPE_NONE};
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::Error;
 use crate::handle::Handle;
+use crate::tstamp::TstampSource;
 
 impl pkt_config_t {
     fn from_config(c: &Config) -> pkt_config_t {
@@ -28,6 +29,7 @@ impl pkt_config_t {
             qdisc_bypass: c.qdisc_bypass,
             vlan_insert: c.vlan_insert,
             snaplen: c.snaplen,
+            tstamp_source: c.tstamp_source as u8,
         }
     }
 
@@ -54,6 +56,13 @@ impl pkt_config_t {
                 "not PKT_TSTAMP_NANO or PKT_TSTAMP_MICRO",
             )
         })?;
+        let tstamp_source = TstampSource::from_u8(self.tstamp_source).ok_or_else(|| {
+            einval(
+                "config.tstamp_source",
+                "not one of PKT_TSTAMP_SOURCE_SOFTWARE, PKT_TSTAMP_SOURCE_ADAPTER, \
+                 PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED",
+            )
+        })?;
         // SAFETY: the caller guarantees `filter` points to `filter_len` instructions.
         let filter = unsafe { slice(self.filter, self.filter_len as usize, "config.filter") }?;
         let cfg = Config {
@@ -73,6 +82,7 @@ impl pkt_config_t {
             qdisc_bypass: self.qdisc_bypass,
             vlan_insert: self.vlan_insert,
             snaplen: self.snaplen,
+            tstamp_source,
         };
         cfg.check()?;
         Ok(cfg)
@@ -81,8 +91,8 @@ impl pkt_config_t {
 
 /// Fills `*out` with the default configuration: no read timeout, a 2 MiB ring, a 100 ms block
 /// retire timeout, no filter, `PKT_PROTO_ALL`, `PKT_DIR_INOUT`, `PKT_TSTAMP_NANO`, max_nil_read
-/// 1024, every flag false except `vlan_insert` (true), and snaplen 0 (whole packets). Does
-/// nothing when `out` is NULL.
+/// 1024, every flag false except `vlan_insert` (true), snaplen 0 (whole packets), and
+/// `PKT_TSTAMP_SOURCE_SOFTWARE`. Does nothing when `out` is NULL.
 ///
 /// Thread safety: any thread.
 ///
@@ -99,8 +109,10 @@ pub unsafe extern "C" fn pkt_config_default(out: *mut pkt_config_t) {
 /// Checks a configuration without opening anything.
 ///
 /// Returns true when `pkt_open` would accept it (NULL counts as the defaults), false for an
-/// out-of-range `direction` or `tstamp_resolution`, a `filter_len` without a `filter`, an
-/// invalid filter program (`pkt_errmsg()` says why) or a `block_timeout_ms` over `UINT32_MAX`.
+/// out-of-range `direction`, `tstamp_resolution`, `tx_mode` or `tstamp_source`, a `filter_len`
+/// without a `filter`, an invalid filter program (`pkt_errmsg()` says why) or a
+/// `block_timeout_ms` over `UINT32_MAX`. What depends on the interface (an adapter clock it
+/// lacks) is known only at `pkt_open`.
 ///
 /// Thread safety: any thread.
 ///
@@ -138,8 +150,11 @@ pub unsafe extern "C" fn pkt_config_check(cfg: *const pkt_config_t) -> bool {
 /// Returns 0 and sets `*out` on success. On failure `*out` is left untouched, nothing leaks, and
 /// `pkt_errmsg()` names the failing step. Errors: `-EINVAL` (NULL `out`, a bad config value, an
 /// invalid filter, a ring of 4 GiB or more), `-ENODEV` (no such interface, or a name of
-/// `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW), `-ENOMEM` (no memory for the ring, even
-/// at the smallest size), other errnos from the kernel.
+/// `IFNAMSIZ` bytes or more), `-EPERM` (no CAP_NET_RAW; for an adapter clock that is not on
+/// yet, no CAP_NET_ADMIN), `-EOPNOTSUPP` (a `tstamp_source` the interface does not offer, or on
+/// all interfaces: `pkt_errmsg()` names the interface, e.g. "config.tstamp_source: v0 has no
+/// hardware timestamps (ethtool -T v0)"; libpkt never falls back to another clock), `-ENOMEM`
+/// (no memory for the ring, even at the smallest size), other errnos from the kernel.
 ///
 /// Ownership: the caller owns the handle and releases it with `pkt_close()`.
 /// Thread safety: any thread.
@@ -173,7 +188,8 @@ pub unsafe extern "C" fn pkt_open(
 }
 
 /// Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
-/// forced; its `filter` is NULL and `filter_len` 0.
+/// forced, the `tstamp_source` asked for (it is in effect: `pkt_open` fails rather than use
+/// another); its `filter` is NULL and `filter_len` 0.
 ///
 /// Returns 0, or `-EINVAL` for a NULL handle or `out`.
 /// Thread safety: any thread.

@@ -105,6 +105,11 @@ pub unsafe extern "C" fn pkt_kernel_version(major: *mut i32, minor: *mut i32) {
 /// Says where a packet's timestamp comes from, given `pkt_info_t.status`: 0 the kernel
 /// (software), 1 the network adapter (hardware), -1 neither is indicated.
 ///
+/// 1 (`TP_STATUS_TS_RAW_HARDWARE`) comes only with `PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED`, for
+/// the packets the adapter stamped; those it did not (the ones the host sends, for one) carry
+/// the kernel's timestamp instead on the same handle (0, or -1 where the kernel has none). `TP_STATUS_TS_SYS_HARDWARE` (only kernels
+/// before 3.17 set it) counts as 0: its time is the system's.
+///
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn pkt_tstamp_valid(status: u32) -> i8 {

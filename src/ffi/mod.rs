@@ -14,6 +14,7 @@ mod filter;
 mod control;
 mod misc;
 mod iface;
+mod tstamp;
 mod compile;
 mod dump;
 
@@ -26,6 +27,7 @@ pub use handle::*;
 pub use iface::*;
 pub use io::*;
 pub use misc::*;
+pub use tstamp::*;
 
 use std::ffi::c_void;
 
@@ -173,6 +175,12 @@ pub struct pkt_config {
     /// filter's return value), `len` still gives the length on the wire. 0 (default): whole
     /// packets.
     pub snaplen: u32,
+    /// Which clock stamps the packets: `PKT_TSTAMP_SOURCE_SOFTWARE` (default: the kernel's
+    /// clock, as before this field existed), `PKT_TSTAMP_SOURCE_ADAPTER` or
+    /// `PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED` (the network adapter's clock; see
+    /// `pkt_tstamp_sources()` for what an interface offers and what `pkt_open` does). Another
+    /// value is `-EINVAL`. `pkt_tstamp_valid()` says per packet which clock stamped it.
+    pub tstamp_source: u8,
 }
 
 /// See `struct pkt_config`.
@@ -182,7 +190,9 @@ pub type pkt_config_t = pkt_config;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct pkt_info {
-    /// Capture time, seconds since the epoch (the kernel's software receive timestamp).
+    /// Capture time, seconds since the epoch (the kernel's software receive timestamp); with
+    /// `PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED`, for packets the adapter stamped
+    /// (`pkt_tstamp_valid(status)` 1), the adapter's clock, whose epoch is the adapter's.
     pub sec: i64,
     /// Nanoseconds; a multiple of 1000 with `PKT_TSTAMP_MICRO`.
     pub nsec: u32,

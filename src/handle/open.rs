@@ -54,6 +54,8 @@ impl Handle {
         sock.set_version(version)?;
         sock.set_reserve(RESERVE)?;
         sock.enable_timestamps();
+        // As libpcap, before the ring: an adapter clock, or -EOPNOTSUPP naming the interface.
+        crate::tstamp::enable(sock.fd(), ifname.filter(|_| !any), cfg.tstamp_source)?;
         let kernel_ignores_outgoing = cfg.direction == Direction::In && sock.ignore_outgoing();
 
         let bytes = cfg.effective_buffer_size();
