@@ -19,6 +19,7 @@ static void check_defaults(void)
     CHECK(!c.promiscuous);
     CHECK(!c.nonblock);
     CHECK(!c.cooked);
+    CHECKF(c.tstamp_source == PKT_TSTAMP_SOURCE_SOFTWARE, "tstamp_source %u", c.tstamp_source);
 }
 
 static void check_check(void)
@@ -43,6 +44,15 @@ static void check_check(void)
     c.tstamp_resolution = PKT_TSTAMP_MICRO;
     CHECK(pkt_config_check(&c));
     c.tstamp_resolution = 2;
+    CHECK(!pkt_config_check(&c));
+
+    /* every timestamp source is a valid value (the interface decides at open), others not */
+    for (unsigned s = 0; s <= 2; s++) {
+        pkt_config_default(&c);
+        c.tstamp_source = (uint8_t)s;
+        CHECKF(pkt_config_check(&c), "tstamp_source %u rejected", s);
+    }
+    c.tstamp_source = 3;
     CHECK(!pkt_config_check(&c));
 
     pkt_bpf_insn_t prog[4];
@@ -99,6 +109,7 @@ static void check_effective(void)
     CHECK(got.tstamp_resolution == PKT_TSTAMP_NANO);
     CHECK(got.max_nil_read == 1024);
     CHECK(!got.immediate && !got.promiscuous && !got.nonblock && !got.cooked);
+    CHECK(got.tstamp_source == PKT_TSTAMP_SOURCE_SOFTWARE);
     CHECK(pkt_linktype(h) == PKT_LINKTYPE_ETHERNET);
     CHECK_RC(pkt_close(h), 0);
 
