@@ -7,10 +7,15 @@ use std::sync::Arc;
 
 use super::{Geometry, Mapping, Version};
 use crate::sys::{tpacket_align, Tpacket2Hdr, Tpacket3Hdr};
+use crate::sys::{TP_STATUS_TS_RAW_HARDWARE, TP_STATUS_TS_SOFTWARE, TP_STATUS_TS_SYS_HARDWARE};
 
 pub const TP_STATUS_AVAILABLE: u32 = 0;
 pub const TP_STATUS_SEND_REQUEST: u32 = 1;
 pub const TP_STATUS_WRONG_FORMAT: u32 = 1 << 2;
+/// Timestamp bits the kernel may add to a slot it gives back (`__packet_set_timestamp` on a
+/// sent frame, when `PACKET_TIMESTAMP` asks for a source the frame was stamped by): they say
+/// how the frame was stamped, not whose the slot is, so the slot state is read without them.
+const TP_STATUS_TS_MASK: u32 = TP_STATUS_TS_SOFTWARE | TP_STATUS_TS_SYS_HARDWARE | TP_STATUS_TS_RAW_HARDWARE;
 
 /// Most bytes a TX ring takes, and most frames it has.
 const TX_MAX_BYTES: u64 = 4 << 20;
@@ -118,6 +123,11 @@ impl TxRing {
         self.queued
     }
 
+    /// A slot's state: its status word without the timestamp bits.
+    fn state(&self, status_off: usize) -> u32 {
+        self.map.status(status_off) & !TP_STATUS_TS_MASK
+    }
+
     /// Copies `data` (at most [`TxRing::max_frame`] bytes), the caller's frame number `index`,
     /// into the next slot and marks it for sending. False when the slot is not free yet (the
     /// kernel is still sending the frame that was in it, or every slot is queued).
@@ -127,7 +137,7 @@ impl TxRing {
             return false;
         }
         let st = self.status_off(self.cur);
-        if self.map.status(st) != TP_STATUS_AVAILABLE {
+        if self.state(st) != TP_STATUS_AVAILABLE {
             return false;
         }
         let f = self.frame_off(self.cur);
@@ -154,7 +164,7 @@ impl TxRing {
     /// After a kick: steps `head` past the frames the kernel took and says what stops it.
     pub fn reap(&mut self) -> Reap {
         while self.queued > 0 {
-            match self.map.status(self.status_off(self.head)) {
+            match self.state(self.status_off(self.head)) {
                 TP_STATUS_SEND_REQUEST => return Reap::Waiting,
                 TP_STATUS_WRONG_FORMAT => return Reap::Refused,
                 // Sending, or sent and available again.
@@ -188,7 +198,7 @@ impl TxRing {
 
     /// True while some slot is still queued or being sent.
     pub fn busy(&self) -> bool {
-        (0..self.geo.frame_nr).any(|i| self.map.status(self.status_off(i)) != TP_STATUS_AVAILABLE)
+        (0..self.geo.frame_nr).any(|i| self.state(self.status_off(i)) != TP_STATUS_AVAILABLE)
     }
 }
 
@@ -218,6 +228,39 @@ mod tests {
             assert_eq!(g.block_size % g.frame_size, 0);
             assert_eq!(g.frame_nr, g.block_nr * (g.block_size / g.frame_size));
             assert!(g.frame_nr >= 8 && g.size() <= 8 << 20, "{g:?}");
+        }
+    }
+
+    /// The kernel's part played by hand on an anonymous mapping: a slot given back with a
+    /// timestamp bit is free again, one refused is reported, and `busy` sees through the bits.
+    #[test]
+    fn slot_state_ignores_timestamp_bits() {
+        for version in [Version::V2, Version::V3] {
+            let geo = TxRing::geometry(1500, version, 4096);
+            let map = Arc::new(Mapping::anon(geo.size() as usize));
+            let mut tx = TxRing::new(Arc::clone(&map), 0, geo);
+            let frame = [0xabu8; 60];
+            assert!(tx.put(&frame, 7));
+            assert!(tx.put(&frame, 8));
+            assert_eq!(tx.queued(), 2);
+            assert_eq!(tx.reap(), Reap::Waiting);
+            // The kernel sent frame 0 and stamped it in software.
+            map.set_status(tx.status_off(0), TP_STATUS_AVAILABLE | TP_STATUS_TS_SOFTWARE);
+            assert_eq!(tx.reap(), Reap::Waiting, "frame 1 is still queued");
+            assert_eq!(tx.queued(), 1);
+            // ... and refused frame 1, with a hardware stamp bit set as well.
+            map.set_status(tx.status_off(1), TP_STATUS_WRONG_FORMAT | TP_STATUS_TS_RAW_HARDWARE);
+            assert_eq!(tx.reap(), Reap::Refused);
+            assert_eq!(tx.withdraw(), Some(8));
+            assert!(!tx.busy(), "{version:?}: every slot is available again");
+            // The stamped slot 0 takes a frame again: the ring goes round without sticking.
+            for i in 0..geo.frame_nr as usize {
+                let st = tx.status_off(tx.cur);
+                assert!(tx.put(&frame, i), "{version:?}: slot {i}");
+                map.set_status(st, TP_STATUS_AVAILABLE | TP_STATUS_TS_SYS_HARDWARE);
+                assert_eq!(tx.reap(), Reap::Done);
+            }
+            assert!(!tx.busy());
         }
     }
 }
