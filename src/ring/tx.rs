@@ -249,7 +249,10 @@ mod tests {
             assert_eq!(tx.reap(), Reap::Waiting, "frame 1 is still queued");
             assert_eq!(tx.queued(), 1);
             // ... and refused frame 1, with a hardware stamp bit set as well.
-            map.set_status(tx.status_off(1), TP_STATUS_WRONG_FORMAT | TP_STATUS_TS_RAW_HARDWARE);
+            map.set_status(
+                tx.status_off(1),
+                TP_STATUS_WRONG_FORMAT | TP_STATUS_TS_RAW_HARDWARE,
+            );
             assert_eq!(tx.reap(), Reap::Refused);
             assert_eq!(tx.withdraw(), Some(8));
             assert!(!tx.busy(), "{version:?}: every slot is available again");
