@@ -28,6 +28,10 @@
 // ReadZeroCopy (no copy, no allocation), ReadBatch (many packets per call into the library),
 // WriteBatch, Flush, SetFanout, DLT and SetFilter (tcpdump's filter expressions, which
 // CompileFilter compiles to classic BPF). NewDumper writes pcap and pcapng savefiles.
+// Interfaces lists the interfaces one can capture on, with their flags and addresses (libpcap's
+// pcap_findalldevs); LookupNet, DefaultInterface, OfflineFilter and TstampSources are libpcap's
+// pcap_lookupnet, pcap_lookupdev, pcap_offline_filter and pcap_list_tstamp_types, and
+// Config.TstampSource selects an adapter's clock.
 //
 // A call from Go into C costs more than libpkt's whole per-packet work. ReadBatch moves a whole
 // batch per call; Read and ReadZeroCopy can read ahead (Config.ReadAhead > 1): one call then
