@@ -146,6 +146,7 @@ func cConfig(c *Config) C.pkt_config_t {
 	cc.qdisc_bypass = C.bool(c.QdiscBypass)
 	cc.vlan_insert = C.bool(!c.NoVLANInsert)
 	cc.snaplen = C.uint32_t(c.Snaplen)
+	cc.tstamp_source = C.uint8_t(c.TstampSource)
 	return cc
 }
 
@@ -167,6 +168,7 @@ func goConfig(cc *C.pkt_config_t) Config {
 		QdiscBypass:       bool(cc.qdisc_bypass),
 		NoVLANInsert:      !bool(cc.vlan_insert),
 		Snaplen:           uint32(cc.snaplen),
+		TstampSource:      TstampSource(cc.tstamp_source),
 	}
 }
 
@@ -245,5 +247,18 @@ func cConstants() map[string][2]int64 {
 		"DLTIPv6":            {DLTIPv6, C.PKT_DLT_IPV6},
 		"DLTNetlink":         {DLTNetlink, C.PKT_DLT_NETLINK},
 		"DLTLinuxSLL2":       {DLTLinuxSLL2, C.PKT_DLT_LINUX_SLL2},
+
+		"TstampSourceSoftware":          {int64(TstampSourceSoftware), C.PKT_TSTAMP_SOURCE_SOFTWARE},
+		"TstampSourceAdapter":           {int64(TstampSourceAdapter), C.PKT_TSTAMP_SOURCE_ADAPTER},
+		"TstampSourceAdapterUnsynced":   {int64(TstampSourceAdapterUnsynced), C.PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED},
+		"IfLoopback":                    {int64(IfLoopback), C.PKT_IF_LOOPBACK},
+		"IfUp":                          {int64(IfUp), C.PKT_IF_UP},
+		"IfRunning":                     {int64(IfRunning), C.PKT_IF_RUNNING},
+		"IfWireless":                    {int64(IfWireless), C.PKT_IF_WIRELESS},
+		"IfConnectionStatus":            {int64(IfConnectionStatus), C.PKT_IF_CONNECTION_STATUS},
+		"ConnectionStatusUnknown":       {int64(ConnectionStatusUnknown), C.PKT_IF_CONNECTION_STATUS_UNKNOWN},
+		"ConnectionStatusConnected":     {int64(ConnectionStatusConnected), C.PKT_IF_CONNECTION_STATUS_CONNECTED},
+		"ConnectionStatusDisconnected":  {int64(ConnectionStatusDisconnected), C.PKT_IF_CONNECTION_STATUS_DISCONNECTED},
+		"ConnectionStatusNotApplicable": {int64(ConnectionStatusNotApplicable), C.PKT_IF_CONNECTION_STATUS_NOT_APPLICABLE},
 	}
 }

@@ -136,3 +136,35 @@ int gopkt_dump_close(pkt_dumper_t *d, char *msg, size_t cap)
 		gopkt_msg(msg, cap);
 	return rc;
 }
+
+int gopkt_iface_list(pkt_iface_t **out, char *msg, size_t cap)
+{
+	int rc = pkt_iface_list(out);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_lookupnet(const char *ifname, uint32_t *net, uint32_t *mask, char *msg, size_t cap)
+{
+	int rc = pkt_lookupnet(ifname, net, mask);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_default_iface(char *buf, size_t len, char *msg, size_t cap)
+{
+	int rc = pkt_default_iface(buf, len);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max, char *msg, size_t cap)
+{
+	int rc = pkt_tstamp_sources(ifname, out, max);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}

@@ -27,5 +27,9 @@ int gopkt_dump_open(const char *path, uint16_t linktype, uint32_t snaplen, uint3
 int gopkt_dump_write(uintptr_t d, const uint8_t *data, uintptr_t info, uintptr_t msg, size_t cap);
 int gopkt_dump_flush(pkt_dumper_t *d, char *msg, size_t cap);
 int gopkt_dump_close(pkt_dumper_t *d, char *msg, size_t cap);
+int gopkt_iface_list(pkt_iface_t **out, char *msg, size_t cap);
+int gopkt_lookupnet(const char *ifname, uint32_t *net, uint32_t *mask, char *msg, size_t cap);
+int gopkt_default_iface(char *buf, size_t len, char *msg, size_t cap);
+int gopkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max, char *msg, size_t cap);
 
 #endif

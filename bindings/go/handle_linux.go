@@ -73,11 +73,13 @@ const defaultReadAhead = 1
 // so more would rarely be filled).
 const maxBatch = 1 << 16
 
-// NewHandler opens a capture on interface iff, or on all interfaces when iff is "" (which
-// forces NoLinkLayer on). A nil config means DefaultConfig(); config is not modified. It
-// returns a *Handle, or a nil Handler and an error: *os.SyscallError wrapping the errno
-// (syscall.ENODEV for no such interface, syscall.EPERM without CAP_NET_RAW, syscall.EINVAL
-// for a bad config) with libpkt's description of the failing step.
+// NewHandler opens a capture on interface iff, or on all interfaces when iff is "" or "any"
+// (libpcap's name, as Interfaces lists it; this forces NoLinkLayer on). A nil config means
+// DefaultConfig(); config is not modified. It returns a *Handle, or a nil Handler and an
+// error: *os.SyscallError wrapping the errno (syscall.ENODEV for no such interface,
+// syscall.EPERM without CAP_NET_RAW, syscall.EINVAL for a bad config, syscall.EOPNOTSUPP for a
+// Config.TstampSource the interface does not offer) with libpkt's description of the failing
+// step.
 func NewHandler(iff string, config *Config) (Handler, error) {
 	h, err := Open(iff, config)
 	if err != nil {

@@ -28,6 +28,10 @@
 // ReadZeroCopy (no copy, no allocation), ReadBatch (many packets per call into the library),
 // WriteBatch, Flush, SetFanout, DLT and SetFilter (tcpdump's filter expressions, which
 // CompileFilter compiles to classic BPF). NewDumper writes pcap and pcapng savefiles.
+// Interfaces lists the interfaces one can capture on, with their flags and addresses (libpcap's
+// pcap_findalldevs); LookupNet, DefaultInterface, OfflineFilter and TstampSources are libpcap's
+// pcap_lookupnet, pcap_lookupdev, pcap_offline_filter and pcap_list_tstamp_types, and
+// Config.TstampSource selects an adapter's clock.
 //
 // A call from Go into C costs more than libpkt's whole per-packet work. ReadBatch moves a whole
 // batch per call; Read and ReadZeroCopy can read ahead (Config.ReadAhead > 1): one call then
@@ -233,6 +237,38 @@ const (
 	TxRing     TxMode = 2 // the kernel's memory-mapped TX ring; Flush waits for it to drain
 )
 
+// TstampSource is the clock that stamps captured packets (libpkt; Config.TstampSource, and
+// TstampSources for what an interface offers). The values are libpkt's PKT_TSTAMP_SOURCE_*,
+// libpcap's PCAP_TSTAMP_HOST, _ADAPTER and _ADAPTER_UNSYNCED.
+type TstampSource uint8
+
+const (
+	// TstampSourceSoftware is the kernel's clock when the packet entered the stack: the
+	// default, offered by every interface (tcpdump -j host).
+	TstampSourceSoftware TstampSource = 0
+	// TstampSourceAdapter is the network adapter's clock converted to system time by the
+	// kernel (tcpdump -j adapter). No driver has offered it since Linux 3.17.
+	TstampSourceAdapter TstampSource = 1
+	// TstampSourceAdapterUnsynced is the adapter's own clock, unconverted (tcpdump -j
+	// adapter_unsynced): the hardware timestamps of PTP-capable adapters, with the adapter's
+	// epoch and rate.
+	TstampSourceAdapterUnsynced TstampSource = 2
+)
+
+// String returns the source's name as tcpdump -j spells it: "host", "adapter",
+// "adapter_unsynced"; "" for other values.
+func (s TstampSource) String() string {
+	switch s {
+	case TstampSourceSoftware:
+		return "host"
+	case TstampSourceAdapter:
+		return "adapter"
+	case TstampSourceAdapterUnsynced:
+		return "adapter_unsynced"
+	}
+	return ""
+}
+
 // Config sets up a handle. Start from DefaultConfig. The seed's fields keep their meanings;
 // the zero value of each field added by libpkt is libpkt's default.
 type Config struct {
@@ -291,11 +327,18 @@ type Config struct {
 	// hands them over and as the seed returned them. By default libpkt puts the tag back, so
 	// the bytes are the frame as it was on the wire (Info.VLAN describes the tag either way).
 	NoVLANInsert bool
+	// TstampSource (libpkt) is the clock that stamps packets: TstampSourceSoftware (the zero
+	// value and default), or an adapter clock, which the interface must offer (TstampSources):
+	// NewHandler fails otherwise (syscall.EOPNOTSUPP, naming the interface; also on all
+	// interfaces) rather than fall back to another clock. Turning an adapter clock on needs
+	// CAP_NET_ADMIN and changes the adapter for every program using it (it stays on after
+	// Close, as with libpcap). TstampValid(Info.Status) says per packet which clock stamped it.
+	TstampSource TstampSource
 }
 
 // DefaultConfig returns libpkt's default configuration: no read timeout, a 2 MiB ring, a 100 ms
 // block retire timeout, no filter, ProtoAll, DirInOut, TstampNano, MaxNilRead 1024, every flag
-// off.
+// off, software timestamps.
 func DefaultConfig() *Config {
 	return &Config{
 		ReadTimeout:       0,

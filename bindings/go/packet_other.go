@@ -25,5 +25,6 @@ func VlanValid(status uint32) bool { return false }
 
 // CheckIntegrity reports whether c's enum values are in range (nil is valid).
 func (c *Config) CheckIntegrity() bool {
-	return c == nil || (c.Direction <= DirOut && c.TstampResolution <= TstampMicro)
+	return c == nil || (c.Direction <= DirOut && c.TstampResolution <= TstampMicro &&
+		c.TstampSource <= TstampSourceAdapterUnsynced)
 }

@@ -48,6 +48,8 @@ func TestCheckIntegrity(t *testing.T) {
 		{"zero value (the seed's meanings)", &Config{}, true},
 		{"direction 3", &Config{Direction: 3}, false},
 		{"tstamp resolution 2", &Config{TstampResolution: 2}, false},
+		{"tstamp source adapter (the interface is known at open)", &Config{TstampSource: TstampSourceAdapterUnsynced}, true},
+		{"tstamp source 3", &Config{TstampSource: 3}, false},
 		{"valid filter", &Config{Filter: good}, true},
 		{"filter without ret", &Config{Filter: []bpf.RawInstruction{{Op: 0x28, K: 12}}}, false},
 		{"jump out of the program", &Config{Filter: []bpf.RawInstruction{{Op: 0x15, Jt: 5, K: 1}, {Op: 0x06, K: 1}}}, false},

@@ -77,6 +77,11 @@ pub const Error = error{
     /// -E2BIG: a compiled filter expression would be longer than the kernel accepts (4096
     /// instructions).
     ProgramTooLong,
+    /// -EADDRNOTAVAIL: the interface has no IPv4 address (`lookupNet`).
+    AddressNotAvailable,
+    /// -EOPNOTSUPP: a `tstamp_source` the interface does not offer (`Handle.open`; `errmsg()`
+    /// names the interface), or a driver that refuses to turn its adapter clock on.
+    OperationNotSupported,
     /// Any other negative errno: see `lastCode()` and `errmsg()`.
     Unexpected,
 };
@@ -131,6 +136,8 @@ pub fn errorFromCode(code: c_int) Error {
         .NFILE => error.SystemFdQuotaExceeded,
         .NOSYS => error.NotSupported,
         .@"2BIG" => error.ProgramTooLong,
+        .ADDRNOTAVAIL => error.AddressNotAvailable,
+        .OPNOTSUPP => error.OperationNotSupported,
         else => error.Unexpected,
     };
 }
@@ -209,6 +216,21 @@ pub const TstampResolution = enum(u8) {
     nano = c.PKT_TSTAMP_NANO,
     /// `Info.nsec` is a multiple of 1000.
     micro = c.PKT_TSTAMP_MICRO,
+};
+
+/// Which clock stamps the packets (`PKT_TSTAMP_SOURCE_*`; libpcap's `PCAP_TSTAMP_HOST`,
+/// `_ADAPTER`, `_ADAPTER_UNSYNCED`): `Config.tstamp_source`, and `tstampSources` for what an
+/// interface offers.
+pub const TstampSource = enum(u8) {
+    /// The kernel's clock when the packet entered the stack: the default, offered everywhere
+    /// (tcpdump's `-j host`).
+    software = c.PKT_TSTAMP_SOURCE_SOFTWARE,
+    /// The adapter's clock converted to system time by the kernel (`-j adapter`); no driver
+    /// has offered it since Linux 3.17.
+    adapter = c.PKT_TSTAMP_SOURCE_ADAPTER,
+    /// The adapter's own clock, unconverted (`-j adapter_unsynced`): PTP hardware timestamps,
+    /// with the adapter's epoch and rate.
+    adapter_unsynced = c.PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED,
 };
 
 /// How `writeBatch` sends (`PKT_TX_*`).
@@ -447,6 +469,10 @@ pub const Config = struct {
     vlan_insert: bool = true,
     /// Bytes kept of each packet; 0: whole packets.
     snaplen: u32 = 0,
+    /// The clock that stamps packets. An adapter clock must be one the interface offers
+    /// (`tstampSources`): `Handle.open` fails with `error.OperationNotSupported` otherwise (and
+    /// on all interfaces), naming the interface in `errmsg()`, rather than use another clock.
+    tstamp_source: TstampSource = .software,
 
     /// The C struct, starting from `pkt_config_default()`. `filter` is borrowed from `self`.
     /// `error.InvalidArgument` for a filter of more than 2^32 - 1 instructions.
@@ -475,6 +501,7 @@ pub const Config = struct {
         out.qdisc_bypass = self.qdisc_bypass;
         out.vlan_insert = self.vlan_insert;
         out.snaplen = self.snaplen;
+        out.tstamp_source = @intFromEnum(self.tstamp_source);
         return out;
     }
 
@@ -499,6 +526,8 @@ pub const Config = struct {
             .qdisc_bypass = cc.qdisc_bypass,
             .vlan_insert = cc.vlan_insert,
             .snaplen = cc.snaplen,
+            .tstamp_source = std.meta.intToEnum(TstampSource, cc.tstamp_source) catch
+                return error.InvalidArgument,
         };
     }
 
@@ -586,9 +615,10 @@ pub fn compile(expr: [:0]const u8, linktype: u16, snaplen: u32, flags: CompileFl
 pub const Handle = struct {
     raw: *c.pkt_t,
 
-    /// Opens a capture on interface `ifname`, or on all interfaces for null or ""
+    /// Opens a capture on interface `ifname`, or on all interfaces for null, "" or "any"
     /// (`pkt_open`). Errors: `NoDevice`, `PermissionDenied`, `InvalidArgument`,
-    /// `OutOfMemory`, ...; `errmsg()` names the failing step.
+    /// `OperationNotSupported` (a `tstamp_source` the interface lacks), `OutOfMemory`, ...;
+    /// `errmsg()` names the failing step.
     pub fn open(ifname: ?[:0]const u8, cfg: Config) Error!Handle {
         const cc = try cfg.toC();
         var out: ?*c.pkt_t = null;
@@ -840,6 +870,315 @@ pub const Dumper = struct {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Interfaces
+
+/// Bytes that always hold an interface name and its NUL (`PKT_IFNAMSIZ`, Linux `IFNAMSIZ`).
+pub const ifnamsiz = c.PKT_IFNAMSIZ;
+
+/// An interface's link state as its driver reports it (`PKT_IF_CONNECTION_STATUS_*`).
+pub const ConnectionStatus = enum(u2) {
+    /// The link state could not be read.
+    unknown = 0,
+    /// The driver reports a link (for wireless: associated).
+    connected = 1,
+    /// No link: no carrier, or the interface is down.
+    disconnected = 2,
+    /// Loopback, "any", drivers without a link state.
+    not_applicable = 3,
+};
+
+/// `pkt_iface_t.flags` (`PKT_IF_*`, libpcap's `PCAP_IF_*`), bit for bit.
+pub const IfaceFlags = packed struct(u32) {
+    loopback: bool = false,
+    up: bool = false,
+    /// Up and its link operational (IFF_RUNNING).
+    running: bool = false,
+    /// Wi-Fi, IEEE 802.15.4, IrDA, ...
+    wireless: bool = false,
+    connection_status: ConnectionStatus = .unknown,
+    /// Bits libpkt may define later.
+    reserved: u26 = 0,
+};
+
+comptime {
+    const bits = struct {
+        fn of(f: IfaceFlags) u32 {
+            return @bitCast(f);
+        }
+    }.of;
+    std.debug.assert(bits(.{ .loopback = true }) == c.PKT_IF_LOOPBACK);
+    std.debug.assert(bits(.{ .up = true }) == c.PKT_IF_UP);
+    std.debug.assert(bits(.{ .running = true }) == c.PKT_IF_RUNNING);
+    std.debug.assert(bits(.{ .wireless = true }) == c.PKT_IF_WIRELESS);
+    std.debug.assert(bits(.{ .connection_status = .not_applicable }) == c.PKT_IF_CONNECTION_STATUS);
+    std.debug.assert(bits(.{ .connection_status = .unknown }) == c.PKT_IF_CONNECTION_STATUS_UNKNOWN);
+    std.debug.assert(bits(.{ .connection_status = .connected }) == c.PKT_IF_CONNECTION_STATUS_CONNECTED);
+    std.debug.assert(bits(.{ .connection_status = .disconnected }) == c.PKT_IF_CONNECTION_STATUS_DISCONNECTED);
+    std.debug.assert(bits(.{ .connection_status = .not_applicable }) == c.PKT_IF_CONNECTION_STATUS_NOT_APPLICABLE);
+}
+
+/// A link-layer address (`struct sockaddr_ll` of `AF_PACKET`).
+pub const LinkAddr = struct {
+    /// ARPHRD_* of the interface.
+    hatype: u16,
+    /// The interface index.
+    ifindex: i32,
+    len: u8,
+    addr: [8]u8,
+
+    /// The address bytes: 6 on Ethernet, none on interfaces without an address.
+    pub fn bytes(self: *const LinkAddr) []const u8 {
+        return self.addr[0..@min(self.len, self.addr.len)];
+    }
+};
+
+/// One socket address of an interface, decoded (a copy: it outlives the list).
+pub const SockAddr = union(enum) {
+    /// IPv4 (`AF_INET`), the bytes in network order: 192.0.2.1 is `.{ 192, 0, 2, 1 }`.
+    ip4: [4]u8,
+    /// IPv6 (`AF_INET6`), with the scope id of a link-local address (its interface's index; 0
+    /// for others).
+    ip6: struct { addr: [16]u8, scope_id: u32 },
+    /// Link layer (`AF_PACKET`).
+    link: LinkAddr,
+    /// Another family (libpkt lists none): its `AF_*` number.
+    other: u16,
+
+    /// Decodes `sa` (`struct sockaddr *`, NULL for none).
+    fn fromC(sa: ?*const anyopaque) ?SockAddr {
+        const p = sa orelse return null;
+        const family = @as(*const std.posix.sockaddr, @ptrCast(@alignCast(p))).family;
+        switch (family) {
+            std.posix.AF.INET => {
+                const in: *const std.posix.sockaddr.in = @ptrCast(@alignCast(p));
+                return .{ .ip4 = @bitCast(in.addr) };
+            },
+            std.posix.AF.INET6 => {
+                const in6: *const std.posix.sockaddr.in6 = @ptrCast(@alignCast(p));
+                return .{ .ip6 = .{ .addr = in6.addr, .scope_id = in6.scope_id } };
+            },
+            std.posix.AF.PACKET => {
+                const ll: *const std.posix.sockaddr.ll = @ptrCast(@alignCast(p));
+                return .{ .link = .{ .hatype = ll.hatype, .ifindex = ll.ifindex, .len = ll.halen, .addr = ll.addr } };
+            },
+            else => return .{ .other = family },
+        }
+    }
+
+    /// The IP address as a `std.net.Address` (port 0), for sockets; null for the other kinds.
+    pub fn toNetAddress(self: SockAddr) ?std.net.Address {
+        return switch (self) {
+            .ip4 => |a| std.net.Address.initIp4(a, 0),
+            .ip6 => |a| std.net.Address.initIp6(a.addr, 0, 0, a.scope_id),
+            else => null,
+        };
+    }
+};
+
+/// One address of an interface (`pkt_iface_addr_t`, libpcap's `pcap_addr_t`).
+pub const IfaceAddress = struct {
+    addr: SockAddr,
+    /// IPv4 and IPv6; null for link-layer addresses.
+    netmask: ?SockAddr,
+    /// On interfaces that can broadcast (IFF_BROADCAST); as in libpcap, for an address with a
+    /// peer on such an interface, the peer.
+    broadaddr: ?SockAddr,
+    /// The peer, on point-to-point interfaces (IFF_POINTOPOINT).
+    dstaddr: ?SockAddr,
+};
+
+/// One interface of an `IfaceList`. Its strings point into the list: valid until the list's
+/// `deinit`.
+pub const Iface = struct {
+    /// The name, the kernel's bytes (not necessarily UTF-8): pass it to `Handle.open` as is.
+    /// "any" is all interfaces.
+    name: [:0]const u8,
+    /// "Pseudo-device that captures on all interfaces" for "any", null for the others.
+    description: ?[:0]const u8,
+    /// The interface index; 0 for "any".
+    index: i32,
+    flags: IfaceFlags,
+    /// ARPHRD_* (772 for loopback); `linktype_none` for "any".
+    arphrd: u16,
+    /// The pcap link type a default capture on it records (`Handle.dlt()` of a handle opened
+    /// on it): `dlt.en10mb` for Ethernet and loopback, `dlt.linux_sll2` for the rest and "any".
+    dlt: u16,
+    first_address: ?*const c.pkt_iface_addr_t,
+
+    /// Its addresses: link layer first, then IPv4, then IPv6, each family in the kernel's
+    /// order (IPv4 labels such as `v0:1` under their interface).
+    pub fn addresses(self: Iface) AddressIterator {
+        return .{ .next_addr = self.first_address };
+    }
+
+    pub const AddressIterator = struct {
+        next_addr: ?*const c.pkt_iface_addr_t,
+        count: usize = 0,
+
+        pub fn next(it: *AddressIterator) ?IfaceAddress {
+            // Bounded, as every walk of C memory here.
+            if (it.count >= 1 << 20) return null;
+            const a = it.next_addr orelse return null;
+            it.next_addr = a.next;
+            it.count += 1;
+            return .{
+                .addr = SockAddr.fromC(a.addr) orelse .{ .other = 0 },
+                .netmask = SockAddr.fromC(a.netmask),
+                .broadaddr = SockAddr.fromC(a.broadaddr),
+                .dstaddr = SockAddr.fromC(a.dstaddr),
+            };
+        }
+    };
+};
+
+/// The list `ifaceList()` returns: owned by libpkt until `deinit` (`pkt_iface_list_free`).
+pub const IfaceList = struct {
+    head: ?*c.pkt_iface_t,
+    /// How many interfaces it holds ("any" included).
+    len: usize,
+
+    /// The interfaces in the list's order.
+    pub fn iterator(self: *const IfaceList) Iterator {
+        return .{ .next_iface = self.head, .left = self.len };
+    }
+
+    /// The interface named `name`, or null.
+    pub fn find(self: *const IfaceList, name: []const u8) ?Iface {
+        var it = self.iterator();
+        while (it.next()) |i| if (std.mem.eql(u8, i.name, name)) return i;
+        return null;
+    }
+
+    /// Frees the list and everything in it; `Iface` values from it are gone afterwards.
+    pub fn deinit(self: *IfaceList) void {
+        c.pkt_iface_list_free(self.head);
+        self.* = undefined;
+    }
+
+    pub const Iterator = struct {
+        next_iface: ?*c.pkt_iface_t,
+        left: usize,
+
+        pub fn next(it: *Iterator) ?Iface {
+            if (it.left == 0) return null;
+            const p = it.next_iface orelse return null;
+            it.next_iface = p.next;
+            it.left -= 1;
+            return .{
+                .name = std.mem.span(p.name),
+                .description = if (p.description) |d| std.mem.span(d) else null,
+                .index = p.index,
+                .flags = @bitCast(p.flags),
+                .arphrd = p.arphrd,
+                .dlt = p.dlt,
+                .first_address = p.addresses,
+            };
+        }
+    };
+};
+
+/// Lists the interfaces one can capture on (`pkt_iface_list`, libpcap's `pcap_findalldevs`):
+/// every interface of the calling thread's network namespace, up or down, and "any", with
+/// flags, link types and addresses, in libpcap's order (up, running and connected first, then
+/// "any", then loopback, then disconnected, not running, down). A snapshot; free it with
+/// `deinit`. Errors: `OutOfMemory`, `ProcessFdQuotaExceeded`, `SystemFdQuotaExceeded`, others
+/// from the kernel. Any thread.
+///
+/// ```zig
+/// var list = try pkt.ifaceList();
+/// defer list.deinit();
+/// var it = list.iterator();
+/// while (it.next()) |iface| std.debug.print("{s} up={}\n", .{ iface.name, iface.flags.up });
+/// ```
+pub fn ifaceList() Error!IfaceList {
+    var head: ?*c.pkt_iface_t = null;
+    const n = try check(c.pkt_iface_list(&head));
+    return .{ .head = head, .len = @intCast(n) };
+}
+
+/// An IPv4 network: `net` and `mask`, bytes in network order.
+pub const Ip4Net = struct {
+    net: [4]u8,
+    mask: [4]u8,
+
+    /// The mask's prefix length (24 for 255.255.255.0), or null for a non-contiguous mask.
+    pub fn prefixLen(self: Ip4Net) ?u6 {
+        const m = std.mem.readInt(u32, &self.mask, .big);
+        const ones: u6 = @popCount(m);
+        if (ones != 32 and m != ~(@as(u32, 0xffff_ffff) >> @as(u5, @intCast(ones)))) return null;
+        return ones;
+    }
+
+    /// True when `ip` is on this network.
+    pub fn contains(self: Ip4Net, ip: [4]u8) bool {
+        for (ip, self.net, self.mask) |a, n, m| if (a & m != n) return false;
+        return true;
+    }
+};
+
+/// The IPv4 network and netmask of interface `ifname` (`pkt_lookupnet`, libpcap's
+/// `pcap_lookupnet`): from its first IPv4 address (the first whose label is its name), the
+/// address ANDed with the netmask (a netmask of 0 becomes the address's class mask). null, ""
+/// and "any" give 0.0.0.0/0. Errors: `AddressNotAvailable` (no IPv4 address: `errmsg()` says
+/// "no IPv4 address assigned"), `NoDevice`. Any thread.
+pub fn lookupNet(ifname: ?[:0]const u8) Error!Ip4Net {
+    var net: u32 = 0;
+    var mask: u32 = 0;
+    _ = try check(c.pkt_lookupnet(if (ifname) |n| n.ptr else null, &net, &mask));
+    // Network byte order: the bytes in memory are the address's.
+    return .{ .net = @bitCast(net), .mask = @bitCast(mask) };
+}
+
+/// Writes the default interface's name into `buf` and returns it (`pkt_default_iface`): the
+/// first of `ifaceList()`'s order that is up, running and neither loopback nor "any" (libpcap's
+/// `pcap_lookupdev` whenever such an interface exists and is not disconnected). Where libpcap
+/// would fall back to "any" or an interface that is down: `error.NoDevice`, and the caller
+/// chooses (`Handle.open("any", ...)`). Any thread.
+pub fn defaultIface(buf: *[ifnamsiz]u8) Error![:0]const u8 {
+    const n = try check(c.pkt_default_iface(buf, buf.len));
+    const len: usize = @min(@as(usize, @intCast(n)), buf.len - 1);
+    return buf[0..len :0];
+}
+
+/// Runs the classic BPF program `prog` on one packet (`pkt_offline_filter`, libpcap's
+/// `pcap_offline_filter`): `data` holds the captured bytes from the link-layer header on,
+/// `wirelen` is the length on the wire (`Info.len`). Returns the program's result: 0 rejects,
+/// anything else accepts (a `compile`d program with snaplen 0 returns 262144). libpcap's
+/// semantics: loads past `data` and divisions by zero end with 0, `ld len` is `wirelen`, the
+/// ancillary loads of live programs end with 0 offline. An empty or invalid program rejects
+/// every packet (`errmsg()` says why it is invalid). Compile with `.live = false` for bytes as
+/// savefiles hold them. Allocates nothing; any thread.
+pub fn offlineFilter(prog: []const Insn, data: []const u8, wirelen: u32) u32 {
+    const caplen = std.math.cast(u32, data.len) orelse std.math.maxInt(u32);
+    return c.pkt_offline_filter(
+        if (prog.len == 0) null else @ptrCast(prog.ptr),
+        prog.len,
+        if (data.len == 0) null else data.ptr,
+        caplen,
+        wirelen,
+    );
+}
+
+/// A set of timestamp sources, iterated in the order of their values (software first).
+pub const TstampSourceSet = std.EnumSet(TstampSource);
+
+/// The timestamp sources interface `ifname` offers (`pkt_tstamp_sources`, libpcap's
+/// `pcap_list_tstamp_types`): software always, and the adapter clocks the driver reports for
+/// every received packet (`ethtool -T`). `Config.tstamp_source` accepts exactly these (opening
+/// with an adapter clock may still fail: `PermissionDenied` without CAP_NET_ADMIN). null, ""
+/// and "any" give software only. Codes this module does not know are left out. Errors:
+/// `NoDevice`, others from the ioctl. Needs no privilege; any thread.
+pub fn tstampSources(ifname: ?[:0]const u8) Error!TstampSourceSet {
+    var buf: [8]u8 = undefined;
+    const n = try check(c.pkt_tstamp_sources(if (ifname) |i| i.ptr else null, &buf, buf.len));
+    var set = TstampSourceSet.initEmpty();
+    for (buf[0..@min(@as(usize, @intCast(n)), buf.len)]) |v| {
+        if (std.meta.intToEnum(TstampSource, v)) |s| set.insert(s) else |_| {}
+    }
+    return set;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Library-wide functions
 
 /// The library's version, "MAJOR.MINOR.PATCH" (`pkt_version`).
@@ -915,6 +1254,8 @@ test "errors from negative errnos" {
     try std.testing.expectEqual(error.InvalidArgument, errorFromCode(neg(.INVAL)));
     try std.testing.expectEqual(error.MessageTooLong, errorFromCode(neg(.MSGSIZE)));
     try std.testing.expectEqual(error.ProgramTooLong, errorFromCode(neg(.@"2BIG")));
+    try std.testing.expectEqual(error.AddressNotAvailable, errorFromCode(neg(.ADDRNOTAVAIL)));
+    try std.testing.expectEqual(error.OperationNotSupported, errorFromCode(neg(.OPNOTSUPP)));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(neg(.CHILD)));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(-100000));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(std.math.minInt(c_int)));
@@ -922,7 +1263,7 @@ test "errors from negative errnos" {
     try std.testing.expect(isTemporary(error.TimedOut));
     try std.testing.expect(!isTemporary(error.InvalidArgument));
     // isTemporary agrees with the library on every code it maps.
-    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM, .@"2BIG" }) |e|
+    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM, .@"2BIG", .ADDRNOTAVAIL, .OPNOTSUPP }) |e|
         try std.testing.expectEqual(c.pkt_is_temporary(neg(e)), isTemporary(errorFromCode(neg(e))));
     try std.testing.expectEqualStrings("Resource temporarily unavailable", strerror(neg(.AGAIN)));
 }
@@ -997,4 +1338,37 @@ test "compile: errors name the position" {
     defer std.testing.allocator.free(expr);
     try std.testing.expectError(error.ProgramTooLong, compile(expr, dlt.en10mb, 0, .{}));
     try std.testing.expect(errmsg().len > 0);
+}
+
+test "interfaces without a network: flags, networks, all interfaces" {
+    // The flags are the C bits.
+    const lo_flags: IfaceFlags = @bitCast(@as(u32, c.PKT_IF_LOOPBACK | c.PKT_IF_UP | c.PKT_IF_RUNNING |
+        c.PKT_IF_CONNECTION_STATUS_NOT_APPLICABLE));
+    try std.testing.expectEqual(IfaceFlags{ .loopback = true, .up = true, .running = true, .connection_status = .not_applicable }, lo_flags);
+    const n: Ip4Net = .{ .net = .{ 192, 0, 2, 0 }, .mask = .{ 255, 255, 255, 0 } };
+    try std.testing.expectEqual(@as(?u6, 24), n.prefixLen());
+    try std.testing.expect(n.contains(.{ 192, 0, 2, 77 }));
+    try std.testing.expect(!n.contains(.{ 192, 0, 3, 1 }));
+    try std.testing.expectEqual(@as(?u6, 0), (Ip4Net{ .net = .{ 0, 0, 0, 0 }, .mask = .{ 0, 0, 0, 0 } }).prefixLen());
+    try std.testing.expectEqual(@as(?u6, 32), (Ip4Net{ .net = .{ 1, 2, 3, 4 }, .mask = .{ 255, 255, 255, 255 } }).prefixLen());
+    try std.testing.expectEqual(@as(?u6, null), (Ip4Net{ .net = .{ 1, 0, 3, 0 }, .mask = .{ 255, 0, 255, 0 } }).prefixLen());
+    // All interfaces: no network, software timestamps only.
+    for ([_]?[:0]const u8{ null, "", "any" }) |name| {
+        try std.testing.expectEqual(Ip4Net{ .net = .{ 0, 0, 0, 0 }, .mask = .{ 0, 0, 0, 0 } }, try lookupNet(name));
+        const set = try tstampSources(name);
+        try std.testing.expectEqual(@as(usize, 1), set.count());
+        try std.testing.expect(set.contains(.software));
+    }
+    try std.testing.expectError(error.NoDevice, lookupNet("no-such-if-zz"));
+    try std.testing.expectError(error.NoDevice, tstampSources("no-such-if-zz"));
+    // The config field: default, range, round trip.
+    try std.testing.expectEqual(TstampSource.software, (Config{}).tstamp_source);
+    const cc = try (Config{ .tstamp_source = .adapter_unsynced }).toC();
+    try std.testing.expectEqual(@as(u8, c.PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED), cc.tstamp_source);
+    try std.testing.expectEqual(TstampSource.adapter_unsynced, (try Config.fromC(cc)).tstamp_source);
+    try std.testing.expect((Config{ .tstamp_source = .adapter }).check()); // the interface is known at open only
+    var bad = cc;
+    bad.tstamp_source = 3;
+    try std.testing.expectError(error.InvalidArgument, Config.fromC(bad));
+    try std.testing.expect(!c.pkt_config_check(&bad));
 }

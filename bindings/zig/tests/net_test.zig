@@ -786,3 +786,316 @@ test "setFilterExpr: the program is freed on success and on every error" {
     }
     if (before) |b| try testing.expect(heapInUse().? <= b + 16 * 1024);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Interfaces, networks, offline filtering, timestamp sources (issue 14)
+
+const Argv = struct {
+    args: []const []const u8,
+    pub fn print(self: Argv, w: *std.Io.Writer) std.Io.Writer.Error!void {
+        for (self.args, 0..) |a, i| try w.print("{s}{s}", .{ if (i == 0) "" else " ", a });
+    }
+};
+
+/// Runs ip(8) with `args`; fails when it does.
+fn ipCmd(args: []const []const u8) !void {
+    var argv: [16][]const u8 = undefined;
+    argv[0] = "ip";
+    @memcpy(argv[1..][0..args.len], args);
+    const r = try std.process.Child.run(.{ .allocator = testing.allocator, .argv = argv[0 .. args.len + 1] });
+    defer testing.allocator.free(r.stdout);
+    defer testing.allocator.free(r.stderr);
+    const ok = switch (r.term) {
+        .Exited => |code| code == 0,
+        else => false,
+    };
+    if (!ok) {
+        std.debug.print("ip {f}: {any}: {s}\n", .{ std.fmt.alt(Argv{ .args = args }, .print), r.term, r.stderr });
+        return error.IpCommandFailed;
+    }
+}
+
+const lo_ipv6_sysctl = "/proc/sys/net/ipv6/conf/lo/disable_ipv6";
+
+/// The addresses the interface tests add in the test namespace, and take away again: on v0
+/// 192.0.2.1/24 and, labelled v0:1, 198.51.100.7/16 (RFC 5737 test networks); on lo IPv6
+/// (::1) and fe80::1/64, when the kernel has IPv6. The veth pair keeps IPv6 off, so nothing
+/// is sent on it.
+const LabAddrs = struct {
+    lo_ipv6: bool = false,
+    old_lo: [8]u8 = undefined,
+    old_lo_len: usize = 0,
+
+    fn add() !LabAddrs {
+        var self: LabAddrs = .{};
+        try ipCmd(&.{ "addr", "add", "192.0.2.1/24", "brd", "+", "dev", "v0" });
+        errdefer ipCmd(&.{ "addr", "del", "192.0.2.1/24", "dev", "v0" }) catch {};
+        try ipCmd(&.{ "addr", "add", "198.51.100.7/16", "brd", "+", "label", "v0:1", "dev", "v0" });
+        errdefer ipCmd(&.{ "addr", "del", "198.51.100.7/16", "dev", "v0" }) catch {};
+        const old = std.fs.cwd().readFile(lo_ipv6_sysctl, &self.old_lo) catch |err| {
+            std.debug.print("no IPv6 on lo ({s}): IPv6 addresses not checked\n", .{@errorName(err)});
+            return self;
+        };
+        self.old_lo_len = old.len;
+        try std.fs.cwd().writeFile(.{ .sub_path = lo_ipv6_sysctl, .data = "0\n" });
+        self.lo_ipv6 = true;
+        errdefer self.remove();
+        try ipCmd(&.{ "-6", "addr", "add", "fe80::1/64", "dev", "lo" });
+        return self;
+    }
+
+    fn remove(self: *const LabAddrs) void {
+        ipCmd(&.{ "addr", "del", "192.0.2.1/24", "dev", "v0" }) catch {};
+        ipCmd(&.{ "addr", "del", "198.51.100.7/16", "dev", "v0" }) catch {};
+        if (self.lo_ipv6) {
+            ipCmd(&.{ "-6", "addr", "del", "fe80::1/64", "dev", "lo" }) catch {};
+            std.fs.cwd().writeFile(.{ .sub_path = lo_ipv6_sysctl, .data = self.old_lo[0..self.old_lo_len] }) catch {};
+        }
+    }
+};
+
+/// The MAC address of `name`, from sysfs.
+fn macOf(name: []const u8) ![6]u8 {
+    var pbuf: [64]u8 = undefined;
+    var buf: [32]u8 = undefined;
+    const s = try std.fs.cwd().readFile(try std.fmt.bufPrint(&pbuf, "/sys/class/net/{s}/address", .{name}), &buf);
+    var mac: [6]u8 = undefined;
+    for (&mac, 0..) |*b, i| b.* = try std.fmt.parseInt(u8, s[i * 3 ..][0..2], 16);
+    return mac;
+}
+
+fn expectIp4(want_addr: [4]u8, want_mask: [4]u8, want_brd: ?[4]u8, a: pkt.IfaceAddress) !void {
+    try testing.expectEqual(pkt.SockAddr{ .ip4 = want_addr }, a.addr);
+    try testing.expectEqual(@as(?pkt.SockAddr, .{ .ip4 = want_mask }), a.netmask);
+    try testing.expectEqual(if (want_brd) |b| @as(?pkt.SockAddr, .{ .ip4 = b }) else null, a.broadaddr);
+    try testing.expectEqual(@as(?pkt.SockAddr, null), a.dstaddr);
+}
+
+test "ifaceList: v0, v1, lo and any, with flags, order and addresses; defaultIface" {
+    try requireNetns();
+    const lab = try LabAddrs.add();
+    defer lab.remove();
+
+    var list = try pkt.ifaceList();
+    defer list.deinit();
+    try testing.expect(list.len >= 4);
+    var n: usize = 0;
+    var pos_any: ?usize = null;
+    var pos_lo: ?usize = null;
+    var first: ?pkt.Iface = null;
+    var it = list.iterator();
+    while (it.next()) |i| : (n += 1) {
+        if (n == 0) first = i;
+        if (std.mem.eql(u8, i.name, "any")) pos_any = n;
+        if (std.mem.eql(u8, i.name, "lo")) pos_lo = n;
+        // Up, running and connected ones come before "any".
+        if (pos_any == null) try testing.expect(i.flags.up and i.flags.running and !i.flags.loopback);
+    }
+    try testing.expectEqual(list.len, n);
+    try testing.expect(pos_any.? < pos_lo.?);
+
+    // The veth ends: up, running, connected, Ethernet; the link-layer address first.
+    const connected: pkt.IfaceFlags = .{ .up = true, .running = true, .connection_status = .connected };
+    for ([_][:0]const u8{ "v0", "v1" }) |name| {
+        const i = list.find(name) orelse return error.NotListed;
+        try testing.expectEqual(ifindex(name), i.index);
+        try testing.expectEqual(connected, i.flags);
+        try testing.expectEqual(pkt.linktype_ethernet, i.arphrd);
+        try testing.expectEqual(pkt.dlt.en10mb, i.dlt);
+        try testing.expectEqual(@as(?[:0]const u8, null), i.description);
+        var addrs = i.addresses();
+        const link = (addrs.next() orelse return error.NoAddress).addr.link;
+        try testing.expectEqualSlices(u8, &(try macOf(name)), link.bytes());
+        try testing.expectEqual(ifindex(name), link.ifindex);
+        try testing.expectEqual(pkt.linktype_ethernet, link.hatype);
+    }
+    {
+        const v0 = list.find("v0").?;
+        var addrs = v0.addresses();
+        const link = addrs.next().?;
+        try testing.expectEqualSlices(u8, &broadcast, link.broadaddr.?.link.bytes());
+        try testing.expectEqual(@as(?pkt.SockAddr, null), link.netmask);
+        try testing.expect(link.addr.toNetAddress() == null);
+        try expectIp4(.{ 192, 0, 2, 1 }, .{ 255, 255, 255, 0 }, .{ 192, 0, 2, 255 }, addrs.next().?);
+        try expectIp4(.{ 198, 51, 100, 7 }, .{ 255, 255, 0, 0 }, .{ 198, 51, 255, 255 }, addrs.next().?);
+        try testing.expectEqual(@as(?pkt.IfaceAddress, null), addrs.next());
+        var v1addrs = list.find("v1").?.addresses();
+        _ = v1addrs.next().?; // the link layer only
+        try testing.expectEqual(@as(?pkt.IfaceAddress, null), v1addrs.next());
+    }
+
+    // lo: loopback, no connection status; 127.0.0.1/8, and IPv6 with a scoped link-local one.
+    const lo = list.find("lo") orelse return error.NotListed;
+    try testing.expectEqual(pkt.IfaceFlags{ .loopback = true, .up = true, .running = true, .connection_status = .not_applicable }, lo.flags);
+    try testing.expectEqual(@as(u16, 772), lo.arphrd);
+    try testing.expectEqual(pkt.dlt.en10mb, lo.dlt);
+    var saw_v4 = false;
+    var saw_v6_loopback = false;
+    var saw_v6_link_local = false;
+    var addrs = lo.addresses();
+    while (addrs.next()) |a| switch (a.addr) {
+        .ip4 => |ip| {
+            try expectIp4(.{ 127, 0, 0, 1 }, .{ 255, 0, 0, 0 }, null, a);
+            try testing.expectEqual(.{ 127, 0, 0, 1 }, ip);
+            saw_v4 = true;
+        },
+        .ip6 => |ip| {
+            const mask = a.netmask.?.ip6.addr;
+            if (std.mem.eql(u8, &ip.addr, &(comptime [_]u8{0} ** 15 ++ [_]u8{1}))) {
+                try testing.expectEqual(@as(u32, 0), ip.scope_id);
+                try testing.expectEqualSlices(u8, &([_]u8{0xff} ** 16), &mask);
+                saw_v6_loopback = true;
+            } else {
+                try testing.expectEqualSlices(u8, &([_]u8{ 0xfe, 0x80 } ++ [_]u8{0} ** 13 ++ [_]u8{1}), &ip.addr);
+                try testing.expectEqual(@as(u32, @intCast(lo.index)), ip.scope_id);
+                try testing.expectEqualSlices(u8, &([_]u8{0xff} ** 8 ++ [_]u8{0} ** 8), &mask);
+                const na = a.addr.toNetAddress().?;
+                try testing.expectEqual(@as(u32, @intCast(lo.index)), na.in6.sa.scope_id);
+                saw_v6_link_local = true;
+            }
+        },
+        .link => |l| try testing.expectEqual(@as(u8, 6), l.len),
+        .other => return error.UnknownFamily,
+    };
+    try testing.expect(saw_v4);
+    try testing.expectEqual(lab.lo_ipv6, saw_v6_loopback);
+    try testing.expectEqual(lab.lo_ipv6, saw_v6_link_local);
+
+    // "any": all interfaces.
+    const any = list.find("any") orelse return error.NotListed;
+    try testing.expectEqual(@as(i32, 0), any.index);
+    try testing.expectEqualStrings("Pseudo-device that captures on all interfaces", any.description.?);
+    try testing.expectEqual(pkt.IfaceFlags{ .up = true, .running = true, .connection_status = .not_applicable }, any.flags);
+    try testing.expectEqual(pkt.linktype_none, any.arphrd);
+    try testing.expectEqual(pkt.dlt.linux_sll2, any.dlt);
+    var any_addrs = any.addresses();
+    try testing.expectEqual(@as(?pkt.IfaceAddress, null), any_addrs.next());
+    try testing.expectEqual(@as(?pkt.Iface, null), list.find("no-such-if0"));
+
+    // The default interface is the first of the list: one of the veth ends.
+    var buf: [pkt.ifnamsiz]u8 = undefined;
+    const def = try pkt.defaultIface(&buf);
+    try testing.expectEqualStrings(first.?.name, def);
+    try testing.expect(std.mem.eql(u8, def, "v0") or std.mem.eql(u8, def, "v1"));
+}
+
+test "ifaceList: deinit frees the whole list" {
+    try requireNetns();
+    var before: ?usize = null;
+    for (0..1500) |i| {
+        if (i == 500) before = heapInUse();
+        var list = try pkt.ifaceList();
+        list.deinit();
+    }
+    // A list leaked per round would be hundreds of bytes: 100 KB and more.
+    if (before) |b| try testing.expect(heapInUse().? <= b + 16 * 1024);
+}
+
+test "lookupNet: an interface's IPv4 network, errors" {
+    try requireNetns();
+    const lab = try LabAddrs.add();
+    defer lab.remove();
+    const v0 = try pkt.lookupNet("v0"); // the first address, not the labelled one
+    try testing.expectEqual(pkt.Ip4Net{ .net = .{ 192, 0, 2, 0 }, .mask = .{ 255, 255, 255, 0 } }, v0);
+    try testing.expectEqual(@as(?u6, 24), v0.prefixLen());
+    try testing.expect(v0.contains(.{ 192, 0, 2, 77 }) and !v0.contains(.{ 198, 51, 100, 7 }));
+    try testing.expectEqual(pkt.Ip4Net{ .net = .{ 127, 0, 0, 0 }, .mask = .{ 255, 0, 0, 0 } }, try pkt.lookupNet("lo"));
+    for ([_]?[:0]const u8{ null, "", "any" }) |all|
+        try testing.expectEqual(pkt.Ip4Net{ .net = .{ 0, 0, 0, 0 }, .mask = .{ 0, 0, 0, 0 } }, try pkt.lookupNet(all));
+
+    try testing.expectError(error.AddressNotAvailable, pkt.lookupNet("v1"));
+    try testing.expect(std.mem.indexOf(u8, pkt.errmsg(), "no IPv4 address assigned") != null);
+    try testing.expectError(error.NoDevice, pkt.lookupNet("no-such-if0"));
+}
+
+test "offlineFilter: compiled programs on built frames" {
+    // No network needed.
+    var storage: [4][200]u8 = undefined;
+    const udp = makeIp4(&storage[0], 100, 17, 40000, 53, 0, 1);
+    const tcp = makeIp4(&storage[1], 100, 6, 40000, 80, 0, 2);
+    const arp = makeFrame(&storage[2], 60, pkt.proto_arp, 3);
+    const other = makeFrame(&storage[3], 60, eth_test, 4);
+    for ([_]bool{ false, true }) |optimize| {
+        var p = try pkt.compile("udp", pkt.dlt.en10mb, 0, .{ .optimize = optimize });
+        defer p.deinit();
+        const prog = p.insns();
+        try testing.expectEqual(@as(u32, 262144), pkt.offlineFilter(prog, udp, @intCast(udp.len)));
+        try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(prog, arp, @intCast(arp.len)));
+        try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(prog, tcp, @intCast(tcp.len)));
+        try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(prog, other, @intCast(other.len)));
+        // Cut before the protocol byte: the load fails, the packet is rejected.
+        try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(prog, udp[0..20], @intCast(udp.len)));
+        try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(prog, &.{}, 0));
+    }
+    // The snap length is what an accepted packet returns; "arp" accepts the ARP frame.
+    var p96 = try pkt.compile("arp", pkt.dlt.en10mb, 96, .{ .optimize = true });
+    defer p96.deinit();
+    try testing.expectEqual(@as(u32, 96), pkt.offlineFilter(p96.insns(), arp, 60));
+    try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(p96.insns(), udp, 100));
+    // `ld len` is the wire length, whatever was captured.
+    const bpf = pkt.bpf;
+    const ld_len = [_]pkt.Insn{ pkt.Insn.stmt(bpf.ld | bpf.w | bpf.len, 0), pkt.Insn.stmt(bpf.ret | bpf.a, 0) };
+    try testing.expectEqual(@as(u32, 1500), pkt.offlineFilter(&ld_len, udp[0..40], 1500));
+    // An empty expression accepts even no bytes; no program, or an invalid one, rejects all.
+    var all = try pkt.compile("", pkt.dlt.en10mb, 0, .{});
+    defer all.deinit();
+    try testing.expectEqual(@as(u32, 262144), pkt.offlineFilter(all.insns(), &.{}, 0));
+    try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(&.{}, udp, 100));
+    const no_ret = [_]pkt.Insn{pkt.Insn.stmt(bpf.ld | bpf.h | bpf.abs, 12)};
+    try testing.expectEqual(@as(u32, 0), pkt.offlineFilter(&no_ret, udp, 100));
+    try testing.expect(pkt.errmsg().len > 0);
+}
+
+test "tstampSources: software only on veth, lo and all interfaces" {
+    try requireNetns();
+    for ([_]?[:0]const u8{ "v0", "v1", "lo", null, "", "any" }) |name| {
+        const set = try pkt.tstampSources(name);
+        try testing.expectEqual(@as(usize, 1), set.count());
+        try testing.expect(set.contains(.software));
+    }
+    try testing.expectError(error.NoDevice, pkt.tstampSources("no-such-if0"));
+}
+
+test "tstamp_source: adapter clocks refused naming the interface, software stamps packets" {
+    try requireNetns();
+    for ([_]pkt.TstampSource{ .adapter, .adapter_unsynced }) |src| {
+        try testing.expectError(error.OperationNotSupported, pkt.Handle.open("v0", .{ .tstamp_source = src }));
+        try testing.expect(std.mem.indexOf(u8, pkt.errmsg(), "v0") != null);
+        for ([_]?[:0]const u8{ null, "", "any" }) |all|
+            try testing.expectError(error.OperationNotSupported, pkt.Handle.open(all, .{ .tstamp_source = src }));
+    }
+    var rx = try pkt.Handle.open("v0", .{ .read_timeout_ms = 3000, .proto = eth_test, .tstamp_source = .software });
+    defer rx.close();
+    try testing.expectEqual(pkt.TstampSource.software, (try rx.config()).tstamp_source);
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [64]u8 = undefined;
+    const f = makeFrame(&buf, 64, eth_test, 77);
+    _ = try tx.write(f, 0, 0);
+    try expectFrame(try readOne(rx), f, ifindex("v0")); // tstampSource() 0: the kernel's clock
+}
+
+test "open(\"any\"): all interfaces, cooked" {
+    try requireNetns();
+    var any = try pkt.Handle.open("any", .{ .read_timeout_ms = 3000, .proto = eth_test });
+    defer any.close();
+    try testing.expectEqual(pkt.linktype_none, any.linkType());
+    try testing.expectEqual(pkt.dlt.linux_sll2, any.dlt());
+    try testing.expect((try any.config()).cooked);
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    var buf: [80]u8 = undefined;
+    const f = makeFrame(&buf, 80, eth_test, 5);
+    _ = try tx.write(f, 0, 0);
+    // Sent on v1 and received on v0: both are seen; the one on v0 is the frame without its
+    // Ethernet header.
+    var reads: usize = 0;
+    while (reads < 10) : (reads += 1) {
+        const p = try readOne(any);
+        if (p.info.ifindex == ifindex("v0")) {
+            try testing.expectEqualSlices(u8, f[14..], p.bytes());
+            return;
+        }
+    }
+    return error.NotSeenOnV0;
+}
