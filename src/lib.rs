@@ -21,6 +21,8 @@ pub mod packet;
 /// cbindgen:ignore
 mod ring;
 /// cbindgen:ignore
+pub mod savefile;
+/// cbindgen:ignore
 mod socket;
 /// cbindgen:ignore
 mod sys;

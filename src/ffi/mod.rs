@@ -15,6 +15,7 @@ mod control;
 mod misc;
 mod compile;
 mod dump;
+mod offline;
 
 pub use boundary::Pkt;
 pub use compile::*;
@@ -24,6 +25,7 @@ pub use filter::*;
 pub use handle::*;
 pub use io::*;
 pub use misc::*;
+pub use offline::*;
 
 use std::ffi::c_void;
 
