@@ -56,7 +56,8 @@ impl From<Info> for pkt_info_t {
 ///
 /// On a savefile handle (`pkt_open_offline()`): `-ENODATA` at the end of the file, `-EBADMSG`
 /// at a damaged or truncated record (its byte offset in `pkt_errmsg()`), each returned again by
-/// every later read; `poll` does not matter (a read of a pipe waits for data until
+/// every later read; a record of 0 bytes (which savefiles may hold) returns 0 with `*data` set
+/// (not NULL, as for a nil read) and `info->caplen` 0; `poll` does not matter (a read of a pipe waits for data until
 /// `pkt_breakloop()`), and nothing is copied, allocated or called in the kernel per packet of a
 /// regular file.
 ///
