@@ -126,6 +126,15 @@ impl Source {
         }
     }
 
+    /// Bytes allocated for a stream's buffer (0 for a mapping), for the tests' bound.
+    #[cfg(test)]
+    pub(super) fn allocated(&self) -> usize {
+        match self {
+            Source::Mapped(_) => 0,
+            Source::Stream(s) => s.buf.capacity(),
+        }
+    }
+
     /// The input offset of window position `pos`.
     pub(super) fn offset(&self, pos: usize) -> u64 {
         match self {

@@ -133,7 +133,15 @@ fn read_stream(bytes: &[u8], chunk: usize, cfg: &Config) -> (Vec<Got>, End) {
         Ok(mut r) => {
             assert!(matches!(r.src, Source::Stream(_)));
             let got = drain(&mut r, bytes.len() + 2);
-            assert!(r.src.window().len() <= source::STREAM_CAP);
+            // The buffer holds at most a record and grows only as bytes arrive: never past the
+            // cap, nor much past twice what the input gave.
+            let a = r.src.allocated();
+            assert!(a <= source::STREAM_CAP, "{a} bytes buffered");
+            assert!(
+                a <= (2 * bytes.len()).max(source::READ_CHUNK),
+                "{a} bytes for {}",
+                bytes.len()
+            );
             got
         }
         Err(e) => (Vec::new(), End::Open(errno(&e))),
@@ -784,6 +792,30 @@ fn pcapng_hostile_lengths() {
     let mut f = head.clone();
     idb(&mut f, false, 1, 0, &[9, 0, 0xff, 0xff]);
     assert_eq!(read_both(&f), (good.clone(), End::Err(EBADMSG)));
+}
+
+#[test]
+fn hostile_lengths_do_not_make_streams_allocate() {
+    let mut f = Vec::new();
+    shb(&mut f, false, &[]);
+    idb(&mut f, false, 1, 0, &[]);
+    // A block that claims the largest length, and then 100 bytes.
+    w32(&mut f, false, 6);
+    w32(&mut f, false, MAX_BLOCK as u32);
+    f.extend_from_slice(&[0; 100]);
+    assert_eq!(
+        read_stream(&f, 10, &Config::default()),
+        (vec![], End::Err(EBADMSG))
+    );
+    let mut p = pcap_header(false, 0xa1b2_c3d4, (2, 4), 0, 1);
+    w32(&mut p, false, 0);
+    w32(&mut p, false, 0);
+    w32(&mut p, false, 262_144);
+    w32(&mut p, false, 262_144);
+    assert_eq!(
+        read_stream(&p, 10, &Config::default()),
+        (vec![], End::Err(EBADMSG))
+    );
 }
 
 #[test]
