@@ -354,8 +354,9 @@
 #define PKT_DUMP_NANO 2
 
 /**
- * The opaque handle behind `pkt_t *`: the shared part for calls that may run beside a read,
- * and the reader part, which only the (one) reading thread touches.
+ * The opaque handle behind `pkt_t *`: a live capture or a savefile being read, each with the
+ * shared part for calls that may run beside a read, and the reader part, which only the (one)
+ * reading thread touches.
  */
 struct pkt;
 
@@ -781,7 +782,8 @@ int pkt_open(const char *ifname, const pkt_config_t *cfg, pkt_t **out);
 /**
  * Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
  * forced, the `tstamp_source` asked for (it is in effect: `pkt_open` fails rather than use
- * another); its `filter` is NULL and `filter_len` 0.
+ * another); its `filter` is NULL and `filter_len` 0. A savefile handle gives the configuration
+ * it was opened with (the defaults for NULL), filter aside.
  *
  * Returns 0, or `-EINVAL` for a NULL handle or `out`.
  * Thread safety: any thread.
@@ -800,6 +802,10 @@ int pkt_get_config(pkt_t *h, pkt_config_t *out);
  * link change. The descriptor belongs to the handle: do not close it, read from it, or change
  * its options (reading PACKET_STATISTICS on it would steal counts from `pkt_stats()`).
  *
+ * A savefile handle gives its descriptor of the file (as libpcap's `pcap_fileno`), which it
+ * owns likewise: a regular file is always readable; a pipe is readable when more of it
+ * arrived (the handle may already hold the next packets in its buffer: read before waiting).
+ *
  * Thread safety: any thread, also while another thread reads.
  *
  * # Safety
@@ -809,7 +815,8 @@ int pkt_fd(pkt_t *h);
 
 /**
  * Returns the link type (ARPHRD_*) of the bound interface (`PKT_LINKTYPE_ETHERNET` for
- * Ethernet and loopback), or `PKT_LINKTYPE_NONE` for a handle on all interfaces or NULL.
+ * Ethernet and loopback), or `PKT_LINKTYPE_NONE` for a handle on all interfaces, a savefile
+ * handle (see `pkt_dlt()`) or NULL.
  *
  * Thread safety: any thread, also while another thread reads.
  *
@@ -847,6 +854,13 @@ uint16_t pkt_linktype(pkt_t *h);
  * and once the interface is removed and the packets queued before are read it gives `-ENODEV`
  * (the fd becomes readable again when the kernel hands over its last partly filled block).
  *
+ * On a savefile handle (`pkt_open_offline()`): `-ENODATA` at the end of the file, `-EBADMSG`
+ * at a damaged or truncated record (its byte offset in `pkt_errmsg()`), each returned again by
+ * every later read; a record of 0 bytes (which savefiles may hold) returns 0 with `*data` set
+ * (not NULL, as for a nil read) and `info->caplen` 0; `poll` does not matter (a read of a pipe waits for data until
+ * `pkt_breakloop()`), and nothing is copied, allocated or called in the kernel per packet of a
+ * regular file.
+ *
  * Thread safety: one thread reads a handle at a time.
  *
  * # Safety
@@ -868,7 +882,9 @@ int pkt_read(pkt_t *h, int poll, const uint8_t **data, pkt_info_t *info);
  *
  * Returns 0 (a nil read) when `max_nil_read` packets in a row were skipped by a filter running
  * in user space, as `pkt_read()` does. Errors: as `pkt_read()`, plus `-EINVAL` for NULL `out`
- * or `max` 0. Nothing is allocated, locked or called in the kernel while packets are waiting.
+ * or `max` 0. On a savefile handle a batch ends before the end of the file or a damaged record
+ * (the next call reports it: `-ENODATA`, `-EBADMSG`), and, reading a pipe, where the handle's
+ * buffer must be read into again. Nothing is allocated, locked or called in the kernel while packets are waiting.
  *
  * Thread safety: one thread reads a handle at a time.
  *
@@ -893,6 +909,11 @@ int pkt_read_batch(pkt_t *h, int poll, pkt_packet_t *out, size_t max);
  * packets leaves the count returned and the break pending for the next call. Other errors as
  * `pkt_read()`, and `-EINVAL` for a NULL `cb`.
  *
+ * On a savefile handle, as libpcap's `pcap_dispatch` on a savefile: `max <= 0` processes the
+ * packets up to the end of the file; it returns 0 at the end; packets the filter rejects are
+ * skipped, not counted (no nil reads); a damaged record ends it with the count of the packets
+ * before it, and the next call returns `-EBADMSG`.
+ *
  * Thread safety: one thread reads a handle at a time.
  *
  * # Safety
@@ -900,6 +921,31 @@ int pkt_read_batch(pkt_t *h, int poll, pkt_packet_t *out, size_t max);
  * call with `user`.
  */
 int pkt_dispatch(pkt_t *h, int max, pkt_handler cb, void *user);
+
+/**
+ * libpcap's `pcap_loop`: calls `cb(user, data, info)` for every packet until `cnt` were
+ * processed (`cnt <= 0`: no limit), the end of a savefile, an error or `pkt_breakloop()`. The
+ * same callback and rules as `pkt_dispatch()`: `data` and `info` are valid only during the
+ * callback, and it must not call the read calls, `pkt_setfilter()` or `pkt_close()` on the
+ * handle (`pkt_breakloop()` is fine).
+ *
+ * Returns 0 after `cnt` packets or at the end of a savefile; `-EINTR` when `pkt_breakloop()`
+ * ended it (also when it was called before: it takes the pending break, as a read does);
+ * another negative errno on an error, after the packets before it were handed out (a savefile:
+ * `-EBADMSG` for a damaged or truncated record, with its byte offset in `pkt_errmsg()`). On a
+ * live handle it waits for packets for as long as it takes; nil reads (see `pkt_read()`)
+ * just continue; a handle opened with `read_timeout_ms` > 0 ends it with `-ETIMEDOUT` after
+ * that long without a packet (0, the default, never does), and a `nonblock` handle with
+ * `-EAGAIN` as soon as nothing is ready.
+ *
+ * Errors: `-EINVAL` NULL handle or `cb`; as `pkt_read()` otherwise.
+ * Thread safety: one thread reads a handle at a time.
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `cb`, if not NULL, is safe to
+ * call with `user`.
+ */
+int pkt_loop(pkt_t *h, int cnt, pkt_handler cb, void *user);
 
 /**
  * Sends one frame of `len` bytes from `buf`.
@@ -1005,6 +1051,12 @@ int pkt_flush(pkt_t *h);
  * space instead, which costs CPU per packet and may make `pkt_read()` return 0 (see
  * `max_nil_read`); its return value still sets the captured length.
  *
+ * On a savefile handle the program runs in user space on every packet read after the call,
+ * as libpcap's interpreter runs it there: ancillary loads (`SKF_AD_*`, which only the kernel
+ * can answer) reject the packet, `len` is the original length, and the return value also
+ * cuts the captured length. It runs whatever the packet's link type: compile it for
+ * `pkt_dlt()` (a pcapng file may mix link types: see `pkt_info_t.linktype`).
+ *
  * Returns 0. Errors: `-EINVAL` NULL handle, NULL `prog` with `len` > 0, or a program that is not
  * valid classic BPF (`pkt_errmsg()` names the instruction and the problem: a jump out of range,
  * no `ret` at the end, a division by zero, ...), or one the kernel refuses and user space
@@ -1098,6 +1150,9 @@ int pkt_fanout_group(pkt_t *h);
 /**
  * Makes a `pkt_read(poll != 0)` that is blocked now, or the next one, return `-EINTR`, once;
  * the read after that works normally. Several calls before a read still give one `-EINTR`.
+ * On a savefile handle: the next read call of any kind returns `-EINTR`, a `pkt_dispatch()`
+ * or `pkt_loop()` under way stops after the packet being handed out, and a read waiting for
+ * a pipe wakes.
  *
  * Returns 0, or `-EINVAL` for NULL.
  *
@@ -1116,7 +1171,10 @@ int pkt_breakloop(pkt_t *h);
  * `recvs` counts packets that passed the kernel filter and reached the socket, dropped ones
  * included; `drops` those lost because the ring was full. Every packet that reached the socket
  * is either read or counted as a drop (packets skipped by a user-space filter are in `recvs`
- * only).
+ * only). On a savefile handle: `recvs` counts the packet records read so far (those the filter
+ * rejected too), `drops` the drops that the pcapng interface statistics blocks read so far
+ * record (for each interface its last block's `isb_osdrop`, or `isb_ifdrop` without it; 0 for
+ * pcap files and files without such blocks, which writers put at the end).
  *
  * Returns 0, or `-EINVAL` for NULL `h` or `out`, or the kernel's errno.
  * Thread safety: any thread, also while another thread reads.
@@ -1427,8 +1485,9 @@ uint16_t pkt_dlt_of(uint16_t arphrd, bool cooked);
  * Returns the pcap link type to write the packets of handle `h` with: `PKT_DLT_LINUX_SLL2`
  * for a cooked handle (also every handle on all interfaces, and on interfaces other than
  * Ethernet and loopback, which are always cooked), otherwise `pkt_dlt_of(pkt_linktype(h),
- * false)`, i.e. `PKT_DLT_EN10MB`. `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()`
- * rejects with `-EINVAL`.
+ * false)`, i.e. `PKT_DLT_EN10MB`. For a savefile handle: the file's link type (a pcap file's
+ * header, a pcapng file's first interface; each packet's own is its `pkt_info_t.linktype`).
+ * `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()` rejects with `-EINVAL`.
  *
  * Thread safety: any thread, also while another thread reads.
  *
@@ -1554,6 +1613,109 @@ int64_t pkt_dump_bytes(pkt_dumper_t *d);
  * `d` is NULL or a live dumper that is not used afterwards.
  */
 int pkt_dump_close(pkt_dumper_t *d);
+
+/**
+ * Opens a savefile for reading: pcap or pcapng, whichever `path` holds; "-" reads standard
+ * input (a pipe is read as a stream: no seeking). The handle then works with `pkt_read()`,
+ * `pkt_read_batch()`, `pkt_dispatch()`, `pkt_loop()`, `pkt_setfilter()`, `pkt_breakloop()`,
+ * `pkt_stats()`, `pkt_get_config()`, `pkt_fd()`, `pkt_dlt()`, `pkt_offline_iface()` and
+ * `pkt_close()`.
+ *
+ * Formats: pcap in either byte order with microsecond (magic 0xa1b2c3d4) or nanosecond
+ * (0xa1b23c4d) timestamps, also libpcap's modified format (0xa1b2cd34) and versions before
+ * 2.4; pcapng with any number of sections, each in either byte order, and interfaces of any
+ * link types, `if_tsresol` in powers of 10 or 2 and `if_tsoffset`; its enhanced, simple and
+ * obsolete packet blocks are read, its statistics blocks give `pkt_stats()` drops, and every
+ * other block and option is skipped.
+ *
+ * `cfg` NULL means the defaults. What applies to a savefile: `snaplen` (each packet's
+ * `caplen` is cut to it; `len` stays), `tstamp_resolution` (`PKT_TSTAMP_MICRO` truncates
+ * `nsec` to whole microseconds, as on live handles), `filter` (run in user space on each
+ * packet, as after `pkt_setfilter()`) and `max_nil_read`. `direction` other than
+ * `PKT_DIR_INOUT` and `proto` other than `PKT_PROTO_ALL` (or 0) are `-EINVAL`: a savefile has
+ * nothing to select them by. Every other field is ignored; in particular reads never return
+ * `-EAGAIN` or `-ETIMEDOUT` (`poll` and `nonblock` do not apply: a read of a pipe waits for
+ * data, and `pkt_breakloop()` ends that wait).
+ *
+ * Each packet's `pkt_info_t`: `sec`/`nsec` from the record, in nanoseconds (a pcapng
+ * interface's units converted exactly, rounded down, `if_tsoffset` added); `caplen`, `len`
+ * (at least `caplen`); `ifindex` the packet's interface: 0 in a pcap file, in a pcapng file
+ * the interface's number in the file (0 for the first interface description block, counted
+ * over all sections: see `pkt_offline_iface()`); `linktype` the pcap link type
+ * (`PKT_DLT_*`, `LINKTYPE_*` as written in the file) of that interface, not an ARPHRD value
+ * as on live handles; `pkttype` from a pcapng packet's `epb_flags` (`PKT_PACKET_OUTGOING` for
+ * outbound, otherwise host, broadcast, multicast or other host by its reception type), the
+ * modified pcap format's packet type, otherwise `PKT_PACKET_HOST`; `protocol` 0 (the modified
+ * format's protocol); `status`, `vlan_tpid`, `vlan_tci` 0. The bytes are the file's (pseudo
+ * headers of byte-swapped files are not rewritten, unlike libpcap).
+ *
+ * A regular file is mapped into memory (packets are returned where they lie, without copying;
+ * nothing is allocated per packet): it must not be truncated or rewritten while the handle
+ * reads it (reading a part lost to truncation raises SIGBUS, as with any reader of a mapped
+ * file), and what is appended after the open is not read. Other inputs are read in chunks of
+ * 1 MiB or more into a buffer of the handle.
+ *
+ * Limits (as libpcap's): a packet over 262144 bytes, or over its pcapng interface's snap
+ * length, is a damaged record; so is a pcapng block over 16 MiB or of a length below 12 or not
+ * a multiple of 4, and a file with more than 65536 interface descriptions. A stream buffers
+ * at most one block (16 MiB plus 1 MiB); nothing else grows with the input but the interface
+ * list. A pcap record longer than the file's snap length is cut to it, as libpcap does.
+ *
+ * Calls that make no sense on a savefile fail with `-EOPNOTSUPP`: `pkt_write()`,
+ * `pkt_write_to()`, `pkt_write_batch()`, `pkt_flush()`, `pkt_set_fanout()`,
+ * `pkt_fanout_group()` (libpcap's `pcap_inject` on a savefile fails too). `pkt_linktype()`
+ * gives `PKT_LINKTYPE_NONE`: use `pkt_dlt()`.
+ *
+ * Returns 0 and sets `*out` on success; on failure `*out` is untouched and nothing leaks.
+ * Errors: `-EINVAL` NULL `path` or `out`, a bad `cfg`; the open's errno (`-ENOENT`,
+ * `-EACCES`, `-EISDIR`, ...) or that of the first read; `-EBADMSG` the input is not a pcap or
+ * pcapng file, or its header is damaged or cut short (for pcapng: up to its first interface
+ * description block, which the open reads): `pkt_errmsg()` says what was found, e.g. `not a
+ * pcap or pcapng file: first bytes 7f 45 4c 46`.
+ *
+ * Ownership: the caller owns the handle and releases it with `pkt_close()`; the handle owns
+ * its own descriptor of the file (for "-", a duplicate of descriptor 0, which stays open).
+ * Thread safety: any thread. Opening reads from a pipe: it waits until the header arrived.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string; `cfg` is NULL or a valid `pkt_config_t` (see
+ * `pkt_config_check()`); `out` is NULL or valid for writing a pointer.
+ */
+int pkt_open_offline(const char *path, const pkt_config_t *cfg, pkt_t **out);
+
+/**
+ * Opens a savefile read from descriptor `fd`, from its current offset: as
+ * `pkt_open_offline()` otherwise.
+ *
+ * Ownership: the handle does not take `fd`: it reads through a duplicate (close-on-exec) that
+ * `pkt_close()` closes, so the caller may close `fd` right after the call. The two share the
+ * open file: a pipe must not be read through `fd` while the handle reads it. A regular file is
+ * mapped, and its file offset is left where it was.
+ *
+ * Errors: as `pkt_open_offline()`; `-EBADF` when `fd` is not an open descriptor.
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `cfg` is NULL or a valid `pkt_config_t`; `out` is NULL or valid for writing a pointer.
+ */
+int pkt_open_offline_fd(int fd, const pkt_config_t *cfg, pkt_t **out);
+
+/**
+ * Describes interface `ifindex` of a savefile handle (a packet's `pkt_info_t.ifindex`):
+ * writes its pcap link type to `*dlt` and its snap length (0 or over 262144 in the file read
+ * as 262144) to `*snaplen`, each unless NULL. A pcap file has interface 0 only; a pcapng
+ * file's interfaces are numbered in file order over all its sections, and are known once the
+ * reads reached their description blocks (interface 0 at the open).
+ *
+ * Returns 0. Errors: `-EINVAL` NULL handle; `-ENOENT` no such interface (yet);
+ * `-EOPNOTSUPP` a live handle.
+ * Thread safety: the reading thread (or while no read runs).
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `dlt` and `snaplen` are NULL
+ * or valid for writing.
+ */
+int pkt_offline_iface(pkt_t *h, int32_t ifindex, uint16_t *dlt, uint32_t *snaplen);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -54,10 +54,17 @@ step_tools() { # install what is missing
         exit 1
     fi
     # tcpdump and tshark read back the savefiles the C tests write (test_dump_*); libpcap-dev is the
-    # test-only reference of crates/pkt-bpf/tests/compile_diff.rs (never linked into libpkt).
+    # test-only reference of crates/pkt-bpf/tests/compile_diff.rs and of test_offline_diff and
+    # test_offline_filter (never linked into libpkt); those capture with tcpdump and dumpcap
+    # (wireshark-common) and run c-tests/gen_savefiles.py (python3). wireshark-common asks whether
+    # non-root users may capture: answer no, without a question.
+    if [[ $EUID -eq 0 ]] && command -v debconf-set-selections >/dev/null 2>&1; then
+        echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+    fi
     ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
         nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
-        tcpdump:tcpdump tshark:tshark pcap-config:libpcap-dev
+        tcpdump:tcpdump tshark:tshark dumpcap:wireshark-common python3:python3 \
+        pcap-config:libpcap-dev
     for component in fmt clippy; do
         if ! cargo "$component" --version >/dev/null 2>&1; then
             rustup component add "${component/fmt/rustfmt}"

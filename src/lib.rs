@@ -29,6 +29,8 @@ pub mod packet;
 /// cbindgen:ignore
 mod ring;
 /// cbindgen:ignore
+pub mod savefile;
+/// cbindgen:ignore
 mod socket;
 /// cbindgen:ignore
 #[allow(unsafe_code)]

@@ -419,6 +419,35 @@ pub fn monotonic_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+// ---- savefiles ---------------------------------------------------------------------------------
+
+/// Maps the first `len` bytes of a regular file read-only and private, for the savefile reader,
+/// with sequential read-ahead advised.
+///
+/// The mapping shows the file as it is, not a copy: the savefile API documents that a file must
+/// not be truncated or rewritten while a handle reads it (reading pages lost to a truncation
+/// raises SIGBUS, as with every reader of a mapped file).
+pub fn map_file(file: &std::fs::File, len: usize) -> SysResult<memmap2::Mmap> {
+    // SAFETY: the mapping is read-only and private, and the bytes are only ever read (as a
+    // `&[u8]` that the savefile parser bounds-checks). memmap2 asks that the file not change
+    // while mapped; that is the documented condition of pkt_open_offline() and
+    // savefile::Offline::open, which pass it on to the caller (libpcap's reader, which uses
+    // stdio, is the alternative for files that others rewrite).
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) }
+        .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    // Only advice: a kernel that ignores it still reads the file correctly.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
+}
+
+/// A close-on-exec duplicate of `fd` (`F_DUPFD_CLOEXEC`): `EBADF` when `fd` is not open.
+pub fn dup_cloexec(fd: RawFd) -> SysResult<OwnedFd> {
+    // SAFETY: plain system call; an invalid `fd` only makes it fail with EBADF.
+    let new = cvt(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) })?;
+    // SAFETY: `new` was just returned by fcntl() and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
 // ---- interfaces --------------------------------------------------------------------------------
 
 /// A `struct ifreq` with the name set; fails with ENODEV for names that do not fit (IFNAMSIZ).

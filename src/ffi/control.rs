@@ -3,7 +3,7 @@
 
 use std::ffi::c_int;
 
-use super::boundary::{self, einval, guard, guard_int, put, shared};
+use super::boundary::{self, any, einval, guard, guard_int, put, shared, Any};
 use super::{pkt_stats_t, pkt_t};
 
 /// Joins the fanout group `group_id` of the handle's network namespace: the kernel spreads the
@@ -49,6 +49,9 @@ pub unsafe extern "C" fn pkt_fanout_group(h: *mut pkt_t) -> c_int {
 
 /// Makes a `pkt_read(poll != 0)` that is blocked now, or the next one, return `-EINTR`, once;
 /// the read after that works normally. Several calls before a read still give one `-EINTR`.
+/// On a savefile handle: the next read call of any kind returns `-EINTR`, a `pkt_dispatch()`
+/// or `pkt_loop()` under way stops after the packet being handed out, and a read waiting for
+/// a pipe wakes.
 ///
 /// Returns 0, or `-EINVAL` for NULL.
 ///
@@ -61,7 +64,10 @@ pub unsafe extern "C" fn pkt_fanout_group(h: *mut pkt_t) -> c_int {
 pub unsafe extern "C" fn pkt_breakloop(h: *mut pkt_t) -> c_int {
     guard_int("pkt_breakloop", || {
         // SAFETY: `h` is NULL or live per the contract.
-        unsafe { shared(h, "pkt_breakloop") }?.ctl.breakloop()?;
+        match unsafe { any(h, "pkt_breakloop") }? {
+            Any::Live(l) => l.ctl.breakloop()?,
+            Any::Offline(o) => o.ctl.breakloop()?,
+        }
         Ok(0)
     })
 }
@@ -72,7 +78,10 @@ pub unsafe extern "C" fn pkt_breakloop(h: *mut pkt_t) -> c_int {
 /// `recvs` counts packets that passed the kernel filter and reached the socket, dropped ones
 /// included; `drops` those lost because the ring was full. Every packet that reached the socket
 /// is either read or counted as a drop (packets skipped by a user-space filter are in `recvs`
-/// only).
+/// only). On a savefile handle: `recvs` counts the packet records read so far (those the filter
+/// rejected too), `drops` the drops that the pcapng interface statistics blocks read so far
+/// record (for each interface its last block's `isb_osdrop`, or `isb_ifdrop` without it; 0 for
+/// pcap files and files without such blocks, which writers put at the end).
 ///
 /// Returns 0, or `-EINVAL` for NULL `h` or `out`, or the kernel's errno.
 /// Thread safety: any thread, also while another thread reads.
@@ -83,11 +92,14 @@ pub unsafe extern "C" fn pkt_breakloop(h: *mut pkt_t) -> c_int {
 pub unsafe extern "C" fn pkt_stats(h: *mut pkt_t, total: bool, out: *mut pkt_stats_t) -> c_int {
     guard_int("pkt_stats", || {
         // SAFETY: `h` is NULL or live per the contract.
-        let p = unsafe { shared(h, "pkt_stats") }?;
+        let p = unsafe { any(h, "pkt_stats") }?;
         if out.is_null() {
             return Err(einval("pkt_stats", "NULL out pointer"));
         }
-        let s = p.ctl.stats(total)?;
+        let s = match p {
+            Any::Live(l) => l.ctl.stats(total)?,
+            Any::Offline(o) => o.ctl.stats(total),
+        };
         // SAFETY: non-NULL and writable per the contract.
         unsafe {
             put(

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::boundary::{self, einval, guard, guard_int, put, shared, slice, Fallback};
+use super::boundary::{self, any, einval, guard, guard_int, put, slice, Any, Fallback};
 use super::{pkt_info_t, pkt_stats_t, pkt_t, PKT_LINKTYPE_NONE};
 use crate::config::TstampResolution;
 use crate::dump::{linktype, Dumper, FileSink, Format, Options};
@@ -98,8 +98,9 @@ pub extern "C" fn pkt_dlt_of(arphrd: u16, cooked: bool) -> u16 {
 /// Returns the pcap link type to write the packets of handle `h` with: `PKT_DLT_LINUX_SLL2`
 /// for a cooked handle (also every handle on all interfaces, and on interfaces other than
 /// Ethernet and loopback, which are always cooked), otherwise `pkt_dlt_of(pkt_linktype(h),
-/// false)`, i.e. `PKT_DLT_EN10MB`. `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()`
-/// rejects with `-EINVAL`.
+/// false)`, i.e. `PKT_DLT_EN10MB`. For a savefile handle: the file's link type (a pcap file's
+/// header, a pcapng file's first interface; each packet's own is its `pkt_info_t.linktype`).
+/// `PKT_LINKTYPE_NONE` for NULL, which `pkt_dump_open()` rejects with `-EINVAL`.
 ///
 /// Thread safety: any thread, also while another thread reads.
 ///
@@ -109,8 +110,9 @@ pub extern "C" fn pkt_dlt_of(arphrd: u16, cooked: bool) -> u16 {
 pub unsafe extern "C" fn pkt_dlt(h: *mut pkt_t) -> u16 {
     guard("pkt_dlt", || {
         // SAFETY: `h` is NULL or live per the contract.
-        match unsafe { shared(h, "pkt_dlt") } {
-            Ok(p) => linktype::dlt_of(p.ctl.linktype(), p.ctl.config().cooked),
+        match unsafe { any(h, "pkt_dlt") } {
+            Ok(Any::Live(p)) => linktype::dlt_of(p.ctl.linktype(), p.ctl.config().cooked),
+            Ok(Any::Offline(o)) => o.ctl.dlt(),
             Err(_) => PKT_LINKTYPE_NONE,
         }
     })

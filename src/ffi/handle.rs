@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use super::boundary::{self, einval, guard, guard_int, opt_bytes, put, shared, slice};
+use super::boundary::{self, any, einval, guard, guard_int, opt_bytes, put, shared, slice, Any};
 use super::{pkt_config_t, pkt_t, PKT_LINKTYPE_NONE};
 use crate::config::{Config, Direction, TstampResolution, TxMode};
 use crate::error::Error;
@@ -37,7 +37,7 @@ impl pkt_config_t {
     ///
     /// # Safety
     /// A non-NULL `filter` points to `filter_len` instructions.
-    unsafe fn to_config(self) -> Result<Config, Error> {
+    pub(super) unsafe fn to_config(self) -> Result<Config, Error> {
         let direction = Direction::from_u8(self.direction).ok_or_else(|| {
             einval(
                 "config.direction",
@@ -189,7 +189,8 @@ pub unsafe extern "C" fn pkt_open(
 
 /// Writes the configuration in effect to `*out`: the ring size as rounded up, cooked mode as
 /// forced, the `tstamp_source` asked for (it is in effect: `pkt_open` fails rather than use
-/// another); its `filter` is NULL and `filter_len` 0.
+/// another); its `filter` is NULL and `filter_len` 0. A savefile handle gives the configuration
+/// it was opened with (the defaults for NULL), filter aside.
 ///
 /// Returns 0, or `-EINVAL` for a NULL handle or `out`.
 /// Thread safety: any thread.
@@ -200,12 +201,16 @@ pub unsafe extern "C" fn pkt_open(
 pub unsafe extern "C" fn pkt_get_config(h: *mut pkt_t, out: *mut pkt_config_t) -> c_int {
     guard_int("pkt_get_config", || {
         // SAFETY: `h` is NULL or live per the contract.
-        let p = unsafe { shared(h, "pkt_get_config") }?;
+        let p = unsafe { any(h, "pkt_get_config") }?;
         if out.is_null() {
             return Err(einval("pkt_get_config", "NULL out pointer"));
         }
+        let c = match p {
+            Any::Live(l) => l.ctl.config(),
+            Any::Offline(o) => o.ctl.config(),
+        };
         // SAFETY: non-NULL and writable per the contract.
-        unsafe { put(out, pkt_config_t::from_config(p.ctl.config())) };
+        unsafe { put(out, pkt_config_t::from_config(c)) };
         Ok(0)
     })
 }
@@ -218,18 +223,28 @@ pub unsafe extern "C" fn pkt_get_config(h: *mut pkt_t, out: *mut pkt_config_t) -
 /// link change. The descriptor belongs to the handle: do not close it, read from it, or change
 /// its options (reading PACKET_STATISTICS on it would steal counts from `pkt_stats()`).
 ///
+/// A savefile handle gives its descriptor of the file (as libpcap's `pcap_fileno`), which it
+/// owns likewise: a regular file is always readable; a pipe is readable when more of it
+/// arrived (the handle may already hold the next packets in its buffer: read before waiting).
+///
 /// Thread safety: any thread, also while another thread reads.
 ///
 /// # Safety
 /// `h` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pkt_fd(h: *mut pkt_t) -> c_int {
-    // SAFETY: `h` is NULL or live per the contract.
-    guard_int("pkt_fd", || Ok(unsafe { shared(h, "pkt_fd") }?.ctl.fd()))
+    guard_int("pkt_fd", || {
+        // SAFETY: `h` is NULL or live per the contract.
+        Ok(match unsafe { any(h, "pkt_fd") }? {
+            Any::Live(l) => l.ctl.fd(),
+            Any::Offline(o) => o.ctl.fd(),
+        })
+    })
 }
 
 /// Returns the link type (ARPHRD_*) of the bound interface (`PKT_LINKTYPE_ETHERNET` for
-/// Ethernet and loopback), or `PKT_LINKTYPE_NONE` for a handle on all interfaces or NULL.
+/// Ethernet and loopback), or `PKT_LINKTYPE_NONE` for a handle on all interfaces, a savefile
+/// handle (see `pkt_dlt()`) or NULL.
 ///
 /// Thread safety: any thread, also while another thread reads.
 ///

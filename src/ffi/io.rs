@@ -2,7 +2,7 @@
 
 use std::ffi::{c_int, c_void};
 
-use super::boundary::{self, einval, guard, guard_int, put, reader, shared, slice};
+use super::boundary::{self, einval, guard, guard_int, put, reader, shared, slice, Any};
 use super::{pkt_frame_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_t};
 use crate::handle::{fill_info, Emit, Info};
 use crate::ring::Describe;
@@ -54,6 +54,13 @@ impl From<Info> for pkt_info_t {
 /// and once the interface is removed and the packets queued before are read it gives `-ENODEV`
 /// (the fd becomes readable again when the kernel hands over its last partly filled block).
 ///
+/// On a savefile handle (`pkt_open_offline()`): `-ENODATA` at the end of the file, `-EBADMSG`
+/// at a damaged or truncated record (its byte offset in `pkt_errmsg()`), each returned again by
+/// every later read; a record of 0 bytes (which savefiles may hold) returns 0 with `*data` set
+/// (not NULL, as for a nil read) and `info->caplen` 0; `poll` does not matter (a read of a pipe waits for data until
+/// `pkt_breakloop()`), and nothing is copied, allocated or called in the kernel per packet of a
+/// regular file.
+///
 /// Thread safety: one thread reads a handle at a time.
 ///
 /// # Safety
@@ -71,7 +78,7 @@ pub unsafe extern "C" fn pkt_read(
     if !data.is_null() && !h.is_null() {
         let fast = guard("pkt_read", || {
             // SAFETY: `h` is non-NULL, live and read by this thread only, per the contract.
-            let r = unsafe { reader(h, "pkt_read") }.ok()?;
+            let r = unsafe { boundary::live_reader(h) }?;
             // SAFETY: `info` is NULL or valid for writing a pkt_info_t per the contract, and Info
             // has the same layout (checked at compile time in ffi/mod.rs).
             let out = unsafe { info.cast::<Info>().as_mut() };
@@ -95,6 +102,11 @@ pub unsafe extern "C" fn pkt_read(
 unsafe fn read_general(h: *mut pkt_t, poll: c_int, data: *mut *const u8, info: *mut pkt_info_t) -> c_int {
     guard_int("pkt_read", || {
         // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
+        if let Some(o) = unsafe { boundary::offline(h) } {
+            // SAFETY: the caller's guarantees, passed on.
+            return unsafe { super::offline::read(o, data, info) };
+        }
+        // SAFETY: as above.
         let r = unsafe { reader(h, "pkt_read") }?;
         if data.is_null() {
             return Err(einval("pkt_read", "NULL data pointer"));
@@ -174,7 +186,9 @@ impl Emit for Callback {
 ///
 /// Returns 0 (a nil read) when `max_nil_read` packets in a row were skipped by a filter running
 /// in user space, as `pkt_read()` does. Errors: as `pkt_read()`, plus `-EINVAL` for NULL `out`
-/// or `max` 0. Nothing is allocated, locked or called in the kernel while packets are waiting.
+/// or `max` 0. On a savefile handle a batch ends before the end of the file or a damaged record
+/// (the next call reports it: `-ENODATA`, `-EBADMSG`), and, reading a pipe, where the handle's
+/// buffer must be read into again. Nothing is allocated, locked or called in the kernel while packets are waiting.
 ///
 /// Thread safety: one thread reads a handle at a time.
 ///
@@ -190,11 +204,17 @@ pub unsafe extern "C" fn pkt_read_batch(
 ) -> c_int {
     guard_int("pkt_read_batch", || {
         // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
-        let r = unsafe { reader(h, "pkt_read_batch") }?;
+        let p = unsafe { boundary::any(h, "pkt_read_batch") }?;
         if out.is_null() || max == 0 {
             return Err(einval("pkt_read_batch", "NULL out or max 0"));
         }
         let max = max.min(c_int::MAX as usize);
+        let r = match p {
+            // SAFETY: read by this thread only; `out` is valid for `max` descriptors.
+            Any::Offline(o) => return unsafe { super::offline::read_batch(o, out, max) },
+            // SAFETY: read by this thread only.
+            Any::Live(l) => unsafe { l.reader() },
+        };
         let n = r.read_batch_to(poll != 0, max, &mut Descriptors { out })?;
         Ok(n as c_int)
     })
@@ -214,6 +234,11 @@ pub unsafe extern "C" fn pkt_read_batch(
 /// packets leaves the count returned and the break pending for the next call. Other errors as
 /// `pkt_read()`, and `-EINVAL` for a NULL `cb`.
 ///
+/// On a savefile handle, as libpcap's `pcap_dispatch` on a savefile: `max <= 0` processes the
+/// packets up to the end of the file; it returns 0 at the end; packets the filter rejects are
+/// skipped, not counted (no nil reads); a damaged record ends it with the count of the packets
+/// before it, and the next call returns `-EBADMSG`.
+///
 /// Thread safety: one thread reads a handle at a time.
 ///
 /// # Safety
@@ -228,11 +253,73 @@ pub unsafe extern "C" fn pkt_dispatch(
 ) -> c_int {
     guard_int("pkt_dispatch", || {
         // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
-        let r = unsafe { reader(h, "pkt_dispatch") }?;
+        let r = match unsafe { reader(h, "pkt_dispatch") } {
+            Ok(r) => r,
+            // A savefile handle (or NULL) goes its own way, out of line: the live body stays as
+            // it was (its register allocation is measured, bench/ir.sh).
+            // SAFETY: the caller's guarantees, passed on.
+            Err(e) => return unsafe { super::offline::dispatch_or(h, e, max, cb, user) },
+        };
         let cb = cb.ok_or_else(|| einval("pkt_dispatch", "NULL callback"))?;
         let max = usize::try_from(max).unwrap_or(0);
         let n = r.dispatch_to(true, max, &mut Callback { cb, user })?;
         Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
+    })
+}
+
+/// libpcap's `pcap_loop`: calls `cb(user, data, info)` for every packet until `cnt` were
+/// processed (`cnt <= 0`: no limit), the end of a savefile, an error or `pkt_breakloop()`. The
+/// same callback and rules as `pkt_dispatch()`: `data` and `info` are valid only during the
+/// callback, and it must not call the read calls, `pkt_setfilter()` or `pkt_close()` on the
+/// handle (`pkt_breakloop()` is fine).
+///
+/// Returns 0 after `cnt` packets or at the end of a savefile; `-EINTR` when `pkt_breakloop()`
+/// ended it (also when it was called before: it takes the pending break, as a read does);
+/// another negative errno on an error, after the packets before it were handed out (a savefile:
+/// `-EBADMSG` for a damaged or truncated record, with its byte offset in `pkt_errmsg()`). On a
+/// live handle it waits for packets for as long as it takes; nil reads (see `pkt_read()`)
+/// just continue; a handle opened with `read_timeout_ms` > 0 ends it with `-ETIMEDOUT` after
+/// that long without a packet (0, the default, never does), and a `nonblock` handle with
+/// `-EAGAIN` as soon as nothing is ready.
+///
+/// Errors: `-EINVAL` NULL handle or `cb`; as `pkt_read()` otherwise.
+/// Thread safety: one thread reads a handle at a time.
+///
+/// # Safety
+/// `h` is NULL or a live handle not being read by another thread; `cb`, if not NULL, is safe to
+/// call with `user`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_loop(h: *mut pkt_t, cnt: c_int, cb: pkt_handler, user: *mut c_void) -> c_int {
+    guard_int("pkt_loop", || {
+        // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
+        let offline = matches!(unsafe { boundary::any(h, "pkt_loop") }?, Any::Offline(_));
+        if cb.is_none() {
+            return Err(einval("pkt_loop", "NULL callback"));
+        }
+        // pcap_loop is pcap_dispatch again and again; called through a black box, so that the
+        // walk exists once, inlined in pkt_dispatch (measured with bench/ir.sh: a second copy
+        // made the first spill a register).
+        let dispatch: unsafe extern "C" fn(*mut pkt_t, c_int, pkt_handler, *mut c_void) -> c_int =
+            std::hint::black_box(pkt_dispatch);
+        let mut left = cnt.max(0);
+        loop {
+            // Each round takes what is ready (a savefile: up to its end); 0 means no limit.
+            // SAFETY: the caller's guarantees, passed on.
+            let n = unsafe { dispatch(h, left, cb, user) };
+            if n < 0 {
+                // pkt_dispatch recorded the message.
+                return Ok(n);
+            }
+            if n == 0 && offline {
+                return Ok(0);
+            }
+            if cnt > 0 {
+                left -= n.min(left);
+                if left == 0 {
+                    return Ok(0);
+                }
+            }
+        }
     })
 }
 

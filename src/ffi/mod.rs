@@ -17,6 +17,7 @@ mod iface;
 mod tstamp;
 mod compile;
 mod dump;
+mod offline;
 
 pub use boundary::Pkt;
 pub use compile::*;
@@ -27,6 +28,7 @@ pub use handle::*;
 pub use iface::*;
 pub use io::*;
 pub use misc::*;
+pub use offline::*;
 pub use tstamp::*;
 
 use std::ffi::c_void;
