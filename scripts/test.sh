@@ -138,7 +138,8 @@ step_c_tests_asan() { # C tests with AddressSanitizer, LeakSanitizer and UBSan
         ctest_run build/c-tests-asan
 }
 
-step_examples() { # examples/ and tools/ (pktdump) with -Wall -Wextra -Wpedantic -Werror, shared and static
+step_examples() { # examples/ and tools/ (pktdump) with -Wall -Wextra -Wpedantic -Werror, shared and static; the C programs in the docs
+    bash scripts/doc-snippets.sh
     cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
         -DPKT_INCLUDE_DIR="$ROOT/include"
     cmake --build build/examples -j2
