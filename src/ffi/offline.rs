@@ -50,8 +50,11 @@ unsafe fn config_of(cfg: *const pkt_config_t) -> Result<Config, Error> {
 /// data, and `pkt_breakloop()` ends that wait).
 ///
 /// Each packet's `pkt_info_t`: `sec`/`nsec` from the record, in nanoseconds (a pcapng
-/// interface's units converted exactly, rounded down, `if_tsoffset` added); `caplen`, `len`
-/// (at least `caplen`); `ifindex` the packet's interface: 0 in a pcap file, in a pcapng file
+/// interface's units converted exactly, rounded down, `if_tsoffset` added; a pcap record's
+/// seconds and fraction are signed 32-bit numbers, as libpcap 1.10 reads them, so a time after
+/// January 2038 comes out before 1970 as there, and a fraction of a second or more carries into
+/// `sec`: the instant libpcap gives); `caplen`, and `len` as the record says (it can be below
+/// `caplen` in a damaged file, as libpcap reports it); `ifindex` the packet's interface: 0 in a pcap file, in a pcapng file
 /// the interface's number in the file (0 for the first interface description block, counted
 /// over all sections: see `pkt_offline_iface()`); `linktype` the pcap link type
 /// (`PKT_DLT_*`, `LINKTYPE_*` as written in the file) of that interface, not an ARPHRD value

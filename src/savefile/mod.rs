@@ -92,16 +92,17 @@ fn rd32(b: &[u8], off: usize, be: bool) -> u32 {
     }
 }
 
-/// Seconds and a fraction in nanoseconds as (sec, nsec): a fraction of a second or more (a
-/// damaged or odd writer's) carries into the seconds.
+/// Seconds and a fraction in nanoseconds as (sec, nsec): a fraction outside [0, 1 s) (a damaged
+/// or odd writer's, negative as libpcap reads it) carries into the seconds, so that the instant
+/// is the one libpcap gives.
 #[inline(always)]
-fn carry(sec: u64, frac_ns: u64) -> (i64, u32) {
-    if frac_ns < 1_000_000_000 {
-        (sec as i64, frac_ns as u32)
+fn carry(sec: i64, frac_ns: i64) -> (i64, u32) {
+    if (0..1_000_000_000).contains(&frac_ns) {
+        (sec, frac_ns as u32)
     } else {
         (
-            sec.wrapping_add(frac_ns / 1_000_000_000) as i64,
-            (frac_ns % 1_000_000_000) as u32,
+            sec.wrapping_add(frac_ns.div_euclid(1_000_000_000)),
+            frac_ns.rem_euclid(1_000_000_000) as u32,
         )
     }
 }

@@ -147,12 +147,12 @@ impl Pcap {
         if w.len() < total {
             return Ok(Step::Need(total));
         }
-        let frac_ns = if self.nano {
-            u64::from(frac)
-        } else {
-            u64::from(frac) * 1000
-        };
-        let (sec, nsec) = super::carry(u64::from(sec), frac_ns);
+        // Seconds and the fraction are signed 32 bits, as libpcap 1.10 reads them (a time after
+        // 2038 comes out negative there; libpcap 1.11 reads seconds unsigned): the instant is
+        // the one libpcap gives.
+        let frac = i64::from(frac as i32);
+        let frac_ns = if self.nano { frac } else { frac * 1000 };
+        let (sec, nsec) = super::carry(i64::from(sec as i32), frac_ns);
         // A record longer than the snap length is cut to it (what libpcap does: old writers
         // got the header's snap length wrong).
         let caplen = caplen.min(self.snapshot);
@@ -160,7 +160,7 @@ impl Pcap {
             sec,
             nsec,
             caplen,
-            len: len.max(caplen),
+            len,
             linktype: self.dlt,
             ..Info::default()
         };

@@ -341,7 +341,7 @@ impl Pcapng {
                 sec: sec.wrapping_add(iface.tsoffset) as i64,
                 nsec,
                 caplen,
-                len: wire.max(caplen),
+                len: wire,
                 ifindex: g as i32,
                 linktype: iface.dlt,
                 pkttype: pkttype_of(flags),
