@@ -1,11 +1,13 @@
 /* bpfc: compiles a tcpdump filter expression with pkt_compile (no libpcap) and prints the
  * program in tcpdump's formats.
  *
- *   bpfc [-O] [-l] [-y LINKTYPE] [-s SNAPLEN] -d|-dd|-ddd EXPR...
+ *   bpfc [-O] [-l|-S] [-y LINKTYPE] [-s SNAPLEN] -d|-dd|-ddd EXPR...
  *
  *   -O          optimize (PKT_COMPILE_OPTIMIZE)
  *   -l          the live form for a socket (PKT_COMPILE_LIVE)
- *   -y TYPE     link type: EN10MB (default), RAW, LINUX_SLL, LINUX_SLL2, or a number
+ *   -S          the savefile form (PKT_COMPILE_SAVEFILE): what `tcpdump -d -r FILE` prints
+ *   -y TYPE     link type by libpcap's name (EN10MB, the default; RAW, LINUX_SLL, LINUX_SLL2,
+ *               NULL, LOOP, PPP, C_HDLC, IPV4, ...; as tcpdump -y) or number
  *   -s SNAPLEN  what accepted packets return (default 262144)
  *   -d          readable listing, as `tcpdump -d`
  *   -dd         C array, as `tcpdump -dd`
@@ -17,13 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "pkt.h"
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bpfc [-O] [-l] [-y LINKTYPE] [-s SNAPLEN] -d|-dd|-ddd EXPR...\n");
+    fprintf(stderr, "usage: bpfc [-O] [-l|-S] [-y LINKTYPE] [-s SNAPLEN] -d|-dd|-ddd EXPR...\n");
     exit(2);
 }
 
@@ -112,23 +113,19 @@ static void image(const pkt_bpf_insn_t *p, int n)
         printf("(%03d) %-8s %s\n", n, op, operand);
 }
 
+/* A link type by libpcap's name (EN10MB, LINUX_SLL2, PPP, ...: pkt_dlt_from_name) or number. */
 static int linktype(const char *s)
 {
-    static const struct {
-        const char *name;
-        int value;
-    } types[] = {
-        {"EN10MB", PKT_DLT_EN10MB}, {"RAW", PKT_DLT_RAW},
-        {"LINUX_SLL", PKT_DLT_LINUX_SLL}, {"LINUX_SLL2", PKT_DLT_LINUX_SLL2},
-    };
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcasecmp(s, types[i].name) == 0)
-            return types[i].value;
+    int v = pkt_dlt_from_name(s);
+    if (v >= 0)
+        return v;
     char *end;
-    long v = strtol(s, &end, 0);
-    if (*s == '\0' || *end != '\0' || v < 0 || v > 65535)
-        usage();
-    return (int)v;
+    long n = strtol(s, &end, 0);
+    if (*s == '\0' || *end != '\0' || n < 0 || n > 65535) {
+        fprintf(stderr, "bpfc: unknown link type \"%s\" (a libpcap name such as EN10MB or a number)\n", s);
+        exit(2);
+    }
+    return (int)n;
 }
 
 int main(int argc, char **argv)
@@ -147,6 +144,8 @@ int main(int argc, char **argv)
             flags |= PKT_COMPILE_OPTIMIZE;
         } else if (strcmp(a, "-l") == 0) {
             flags |= PKT_COMPILE_LIVE;
+        } else if (strcmp(a, "-S") == 0) {
+            flags |= PKT_COMPILE_SAVEFILE;
         } else if (strcmp(a, "-y") == 0 && i + 1 < argc) {
             lt = linktype(argv[++i]);
         } else if (strcmp(a, "-s") == 0 && i + 1 < argc) {

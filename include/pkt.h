@@ -270,6 +270,15 @@
 #define PKT_COMPILE_LIVE 2
 
 /**
+ * `pkt_compile` flag: the offline form as libpcap compiles it for a savefile handle
+ * (`pcap_open_offline`) rather than a dead one: `inbound`/`outbound` and `ifindex` are refused
+ * where the link-layer header has no such field ("... not supported on Ethernet when reading
+ * savefiles"), and on `PKT_DLT_NULL` and LOOP (108) `ip6` tests the address families of the
+ * BSDs and macOS (24, 28, 30) instead of Linux's (10). Ignored with `PKT_COMPILE_LIVE`.
+ */
+#define PKT_COMPILE_SAVEFILE 4
+
+/**
  * pcap link type: BSD loopback (a 4-byte address family, then the packet).
  */
 #define PKT_DLT_NULL 0
@@ -1422,10 +1431,16 @@ int pkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max);
 /**
  * Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
  * libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
- * `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (or 12), `PKT_DLT_LINUX_SLL` or
- * `PKT_DLT_LINUX_SLL2`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+ * `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (12, OpenBSD's 14, LINKTYPE_RAW 101),
+ * `PKT_DLT_LINUX_SLL`, `PKT_DLT_LINUX_SLL2`, and NULL 0, IEEE802 (Token Ring) 6, ARCNET 7, PPP
+ * 9, FDDI 10, PPP_SERIAL 50, PPP_ETHER 51, C_HDLC 104, LOOP 108, ARCNET_LINUX 129, IPV4 228,
+ * IPV6 229, and any other value of 104 to 289 whose header libpcap does not decode (NFLOG 239,
+ * MPLS 219, ...: `link[...]` and lengths only), each as libpcap's generator takes it (see the
+ * pkt-bpf crate's documentation for the header of each); `pkt_dlt_from_name()` maps libpcap's
+ * names to values. Link types libpcap has code of its own for that libpkt lacks (802.11,
+ * PFLOG, SUNATM, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
  * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
- * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_LIVE` (for handles
+ * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE`, `PKT_COMPILE_LIVE` (for handles
  * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
  * `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
  * packet.
@@ -1462,6 +1477,36 @@ int pkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t 
  * `prog` is NULL or a program from `pkt_compile()` not yet freed.
  */
 void pkt_free_prog(pkt_bpf_insn_t *prog);
+
+/**
+ * The pcap link type named `name`, as libpcap's `pcap_datalink_name_to_val()`: libpcap's
+ * names (`"EN10MB"`, `"LINUX_SLL2"`, `"IEEE802_11_RADIO"`, ...), with or without `DLT_`, in
+ * any case.
+ *
+ * Returns the link type (0 to 65535). Errors: `-EINVAL` NULL `name`; `-ENOENT` a name libpcap
+ * 1.10 does not know.
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `name` is NULL or a NUL-terminated string.
+ */
+int pkt_dlt_from_name(const char *name);
+
+/**
+ * libpcap's name of pcap link type `dlt` (`pcap_datalink_val_to_name()`), e.g. `"EN10MB"`,
+ * or NULL for a value libpcap 1.10 does not name.
+ *
+ * Ownership: a static string; do not free it. Thread safety: any thread.
+ */
+const char *pkt_dlt_name(uint16_t dlt);
+
+/**
+ * libpcap's description of pcap link type `dlt` (`pcap_datalink_val_to_description()`),
+ * e.g. `"Linux cooked v2"`, or NULL for a value libpcap 1.10 does not name.
+ *
+ * Ownership: a static string; do not free it. Thread safety: any thread.
+ */
+const char *pkt_dlt_description(uint16_t dlt);
 
 /**
  * Returns the pcap link type of packets captured on an interface of type `arphrd` (an

@@ -138,11 +138,18 @@ step_c_tests_asan() { # C tests with AddressSanitizer, LeakSanitizer and UBSan
         ctest_run build/c-tests-asan
 }
 
-step_examples() { # examples/ and tools/ (pktdump) with -Wall -Wextra -Wpedantic -Werror, shared and static; the C programs in the docs
+step_examples() { # examples/ and tools/ (pktdump) with -Wall -Wextra -Wpedantic -Werror, shared and static; the C programs in the docs; bpfc against tcpdump -d
     bash scripts/doc-snippets.sh
     cmake -S examples -B build/examples -DPKT_LIB_DIR="$ROOT/target/release" \
         -DPKT_INCLUDE_DIR="$ROOT/include"
     cmake --build build/examples -j2
+    # bpfc's -d/-dd/-ddd against tcpdump's on every link type it takes by name (no traffic).
+    # In a network namespace of its own as root: nothing in it can reach a name server.
+    if [[ $EUID -eq 0 ]]; then
+        unshare -n bash tests/bpfc/diff.sh build/examples/bpfc
+    else
+        bash tests/bpfc/diff.sh build/examples/bpfc
+    fi
     cmake -S tools -B build/tools -DPKT_LIB_DIR="$ROOT/target/release" \
         -DPKT_INCLUDE_DIR="$ROOT/include"
     cmake --build build/tools -j2

@@ -55,6 +55,7 @@ fn check(c: &Case) -> Vec<Result<usize, i32>> {
             let flags = Flags {
                 optimize,
                 live: false,
+                savefile: false,
             };
             let ours: Result<Vec<Insn>, CompileError> = compile(&text, DLT_EN10MB, 0, flags);
             let c_flags = if optimize { PKT_COMPILE_OPTIMIZE } else { 0 };

@@ -19,13 +19,25 @@ pub const PKT_COMPILE_OPTIMIZE: u32 = 1;
 /// has the field) are ancillary loads of the packet's metadata, as libpcap on Linux emits them
 /// (its savefile handle refuses them instead).
 pub const PKT_COMPILE_LIVE: u32 = 2;
+/// `pkt_compile` flag: the offline form as libpcap compiles it for a savefile handle
+/// (`pcap_open_offline`) rather than a dead one: `inbound`/`outbound` and `ifindex` are refused
+/// where the link-layer header has no such field ("... not supported on Ethernet when reading
+/// savefiles"), and on `PKT_DLT_NULL` and LOOP (108) `ip6` tests the address families of the
+/// BSDs and macOS (24, 28, 30) instead of Linux's (10). Ignored with `PKT_COMPILE_LIVE`.
+pub const PKT_COMPILE_SAVEFILE: u32 = 4;
 
 /// Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
 /// libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
-/// `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (or 12), `PKT_DLT_LINUX_SLL` or
-/// `PKT_DLT_LINUX_SLL2`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+/// `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (12, OpenBSD's 14, LINKTYPE_RAW 101),
+/// `PKT_DLT_LINUX_SLL`, `PKT_DLT_LINUX_SLL2`, and NULL 0, IEEE802 (Token Ring) 6, ARCNET 7, PPP
+/// 9, FDDI 10, PPP_SERIAL 50, PPP_ETHER 51, C_HDLC 104, LOOP 108, ARCNET_LINUX 129, IPV4 228,
+/// IPV6 229, and any other value of 104 to 289 whose header libpcap does not decode (NFLOG 239,
+/// MPLS 219, ...: `link[...]` and lengths only), each as libpcap's generator takes it (see the
+/// pkt-bpf crate's documentation for the header of each); `pkt_dlt_from_name()` maps libpcap's
+/// names to values. Link types libpcap has code of its own for that libpkt lacks (802.11,
+/// PFLOG, SUNATM, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
 /// program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
-/// snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_LIVE` (for handles
+/// snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE`, `PKT_COMPILE_LIVE` (for handles
 /// whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
 /// `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
 /// packet.
@@ -63,7 +75,7 @@ pub unsafe extern "C" fn pkt_compile(
         if expr.is_null() || prog.is_null() || len.is_null() {
             return Err(einval("pkt_compile", "NULL argument"));
         }
-        if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE) != 0 {
+        if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE | PKT_COMPILE_SAVEFILE) != 0 {
             return Err(einval("pkt_compile", "unknown flags"));
         }
         // SAFETY: non-NULL and NUL-terminated per the contract.
@@ -74,6 +86,7 @@ pub unsafe extern "C" fn pkt_compile(
         let f = Flags {
             optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
             live: flags & PKT_COMPILE_LIVE != 0,
+            savefile: flags & PKT_COMPILE_SAVEFILE != 0,
         };
         let insns = compile(text, linktype, snaplen, f).map_err(|e| {
             let errno = if e.is_too_long() {
@@ -169,7 +182,7 @@ mod tests {
         };
         assert_eq!(rc, -libc::EINVAL);
         // SAFETY: as above.
-        let rc = unsafe { pkt_compile(c"tcp".as_ptr(), PKT_DLT_EN10MB, 0, 4, &mut p, &mut n) };
+        let rc = unsafe { pkt_compile(c"tcp".as_ptr(), PKT_DLT_EN10MB, 0, 8, &mut p, &mut n) };
         assert_eq!(rc, -libc::EINVAL);
     }
 }

@@ -16,12 +16,14 @@ mod misc;
 mod iface;
 mod tstamp;
 mod compile;
+mod dlt;
 mod dump;
 mod offline;
 
 pub use boundary::Pkt;
 pub use compile::*;
 pub use control::*;
+pub use dlt::*;
 pub use dump::*;
 pub use filter::*;
 pub use handle::*;

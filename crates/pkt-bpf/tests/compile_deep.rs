@@ -46,6 +46,7 @@ fn check(c: &Case) -> (Outcome, Outcome) {
                 Flags {
                     optimize,
                     live: false,
+                    savefile: false,
                 },
             )
             .map_err(|e| (e.to_string(), e.is_too_long()))
@@ -139,6 +140,7 @@ fn deepest_nesting_on_a_small_stack() {
                 Flags {
                     optimize,
                     live: false,
+                    savefile: false,
                 },
             )
             .map(|p| p.len())
@@ -288,6 +290,7 @@ fn moderate_sizes_equal_libpcap() {
                     Flags {
                         optimize,
                         live: false,
+                        savefile: false,
                     },
                 )
             });

@@ -499,7 +499,11 @@ fn frames_through_kernel(name: &str, exprs: &[Expr]) {
     let mut buf = vec![0u8; 65536];
     for Expr { origin, text: expr } in exprs {
         for optimize in [false, true] {
-            let cfg = |live| Flags { optimize, live };
+            let cfg = |live| Flags {
+                optimize,
+                live,
+                savefile: false,
+            };
             // With `vlan`, offline and live mean different things even for untagged frames:
             // offline the tag is in the bytes and `vlan` shifts every later offset, also across
             // `or` (`vlan 2 or ip proto \esp` reads the protocol 4 bytes further on); live it is
@@ -798,7 +802,16 @@ fn fuzz(n: usize) {
         for lt in lts {
             for optimize in [false, true] {
                 for live in [false, true] {
-                    match compile(e, lt, SNAPLEN, Flags { optimize, live }) {
+                    match compile(
+                        e,
+                        lt,
+                        SNAPLEN,
+                        Flags {
+                            optimize,
+                            live,
+                            savefile: false,
+                        },
+                    ) {
                         Ok(prog) if prog.len() > pkt_bpf::KERNEL_MAX_INSNS => too_long += 1,
                         Ok(prog) => {
                             compiled += 1;

@@ -9,16 +9,120 @@ use crate::{SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 
 pub type GResult<T> = Result<T, String>;
 
-/// Link-layer header types the generator knows.
+/// Link-layer header types the generator knows (libpcap's `DLT_*` values, see [`Link::dlt`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
     En10mb,
+    /// Raw IP, IPv4 or IPv6 by the version nibble (DLT_RAW 12, OpenBSD's 14, LINKTYPE_RAW 101).
     Raw,
     Sll,
     Sll2,
-    /// The PPP header inside a PPPoE session (after `pppoes`).
+    /// PPP with HDLC-like framing (DLT_PPP), and the PPP header inside a PPPoE session (after
+    /// `pppoes`).
     Ppp,
+    /// BSD loopback: a 4-byte address family in the capturing host's byte order.
+    Null,
+    /// OpenBSD loopback: the address family in network byte order.
+    Loop,
+    /// PPP over serial (RFC 1662 HDLC-like framing).
+    PppSerial,
+    /// PPPoE session payload (the PPPoE header, no Ethernet header).
+    PppEther,
+    /// Cisco HDLC.
+    CHdlc,
+    /// Raw IPv4 only.
+    Ipv4,
+    /// Raw IPv6 only.
+    Ipv6,
+    /// Token Ring (802.5), without source routing.
+    Ieee802,
+    /// FDDI.
+    Fddi,
+    /// BSD ARCNET.
+    Arcnet,
+    /// Linux ARCNET.
+    ArcnetLinux,
+    /// A link type of libpcap's "matching" range (104 to 289) whose header libpcap's
+    /// generator does not decode: `link[...]`, lengths and metadata only.
+    Other(u16),
 }
+
+impl Link {
+    /// The link type for pcap link type `lt` (a DLT or LINKTYPE value), if the generator
+    /// knows it.
+    pub fn from_dlt(lt: u16) -> Option<Link> {
+        // libpcap's generator has offsets or tests of its own for these, which libpkt does not
+        // implement (yet): refused rather than treated as opaque.
+        const OWN_CODE: [(u16, u16); 18] = [
+            (105, 105),
+            (107, 107),
+            (109, 109),
+            (114, 114),
+            (117, 117),
+            (119, 123),
+            (127, 127),
+            (130, 140),
+            (163, 168),
+            (178, 183),
+            (192, 192),
+            (194, 194),
+            (197, 197),
+            (200, 200),
+            (226, 226),
+            (232, 234),
+            (238, 238),
+            (240, 241),
+        ];
+        Some(match lt {
+            0 => Link::Null,
+            1 => Link::En10mb,
+            6 => Link::Ieee802,
+            7 => Link::Arcnet,
+            9 => Link::Ppp,
+            10 => Link::Fddi,
+            12 | 14 | 101 => Link::Raw,
+            50 => Link::PppSerial,
+            51 => Link::PppEther,
+            104 => Link::CHdlc,
+            108 => Link::Loop,
+            113 => Link::Sll,
+            129 => Link::ArcnetLinux,
+            228 => Link::Ipv4,
+            229 => Link::Ipv6,
+            276 => Link::Sll2,
+            _ if OWN_CODE.iter().any(|&(a, b)| (a..=b).contains(&lt)) => return None,
+            _ if (MATCHING_MIN..=MATCHING_MAX).contains(&lt) => Link::Other(lt),
+            _ => return None,
+        })
+    }
+
+    /// libpcap's `DLT_*` value on Linux.
+    pub fn dlt(self) -> u16 {
+        match self {
+            Link::Null => 0,
+            Link::En10mb => 1,
+            Link::Ieee802 => 6,
+            Link::Arcnet => 7,
+            Link::Ppp => 9,
+            Link::Fddi => 10,
+            Link::Raw => 12,
+            Link::PppSerial => 50,
+            Link::PppEther => 51,
+            Link::CHdlc => 104,
+            Link::Loop => 108,
+            Link::Sll => 113,
+            Link::ArcnetLinux => 129,
+            Link::Ipv4 => 228,
+            Link::Ipv6 => 229,
+            Link::Sll2 => 276,
+            Link::Other(lt) => lt,
+        }
+    }
+}
+
+/// libpcap's range of link types that need no translation between DLT and LINKTYPE values.
+pub(crate) const MATCHING_MIN: u16 = 104;
+pub(crate) const MATCHING_MAX: u16 = 289;
 
 /// Protocol qualifiers (libpcap's `Q_*` protocol values that libpkt implements).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +232,15 @@ pub(crate) const IPPROTO_UDP: u32 = 17;
 pub(crate) const IPPROTO_SCTP: u32 = 132;
 const IPPROTO_FRAGMENT: u32 = 44;
 const GENEVE_PORT: u32 = 6081;
+const AF_INET: u32 = 2;
+const AF_INET6_LINUX: u32 = 10;
+const ARCTYPE_IP_OLD: u32 = 240;
+const ARCTYPE_ARP_OLD: u32 = 241;
+const ARCTYPE_IP: u32 = 212;
+const ARCTYPE_ARP: u32 = 213;
+const ARCTYPE_REVARP: u32 = 214;
+const ARCTYPE_ATALK: u32 = 221;
+const ARCTYPE_INET6: u32 = 0xc4;
 
 /// Where a header starts: `constant` plus, if `var`, the value in scratch register `reg`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +265,8 @@ impl Off {
 pub enum Rel {
     LinkHdr,
     LinkPl,
+    /// The LLC header: the link-layer payload without `off_nl` (libpcap's `OR_LLC`).
+    Llc,
     LinkType,
     PrevMplsHdr,
     TranIpv4,
@@ -267,6 +382,8 @@ fn ld(code: u16, k: u32) -> Insn {
 /// Generator state for one compilation.
 pub struct Gen {
     pub live: bool,
+    /// libpcap's savefile handle rather than a dead one (see `Flags::savefile`).
+    pub savefile: bool,
     outermost: Link,
     linktype: Link,
     prevlinktype: Link,
@@ -289,24 +406,33 @@ pub struct Gen {
 
 impl Gen {
     pub fn new(link: Link, live: bool) -> Gen {
-        let (lt, pl) = match link {
-            Link::En10mb => (Some(Off::at(12)), 14),
-            Link::Raw => (None, 0),
-            Link::Sll => (Some(Off::at(14)), 16),
-            Link::Sll2 => (Some(Off::at(0)), 20),
-            Link::Ppp => (Some(Off::at(2)), 4),
+        // libpcap's init_linktype: (link-layer type field, payload, off_nl, off_nl_nosnap).
+        let (lt, pl, nl, nosnap) = match link {
+            Link::En10mb => (Some(12), 14, 0, 3),
+            Link::Raw | Link::Ipv4 | Link::Ipv6 => (None, 0, 0, 0),
+            Link::Sll => (Some(14), 16, 0, 0),
+            Link::Sll2 => (Some(0), 20, 0, 0),
+            Link::Ppp | Link::PppSerial | Link::CHdlc => (Some(2), 4, 0, 0),
+            Link::PppEther => (Some(6), 8, 0, 0),
+            Link::Null | Link::Loop => (Some(0), 4, 0, 0),
+            Link::Ieee802 => (Some(14), 14, 8, 3),
+            Link::Fddi => (Some(13), 13, 8, 3),
+            Link::Arcnet => (Some(2), 6, 0, 0),
+            Link::ArcnetLinux => (Some(4), 8, 0, 0),
+            // No payload offset: every test that needs one fails in `linktype` first.
+            Link::Other(_) => (None, 0, 0, 0),
         };
-        let nosnap = if link == Link::En10mb { 3 } else { 0 };
         Gen {
             live,
+            savefile: false,
             outermost: link,
             linktype: link,
             prevlinktype: link,
             off_linkhdr: Off::at(0),
             off_prevlinkhdr: Off::at(0),
             off_linkpl: Off::at(pl),
-            off_linktype: lt,
-            off_nl: 0,
+            off_linktype: lt.map(Off::at),
+            off_nl: nl,
             off_nl_nosnap: nosnap,
             label_depth: 0,
             vlan_depth: 0,
@@ -315,6 +441,23 @@ impl Gen {
             no_optimize: false,
             regs: Regs::default(),
             init_regs: Vec::new(),
+        }
+    }
+
+    /// Whether the current link-layer header has no type field (raw IP and the like): host
+    /// names then resolve to IP and IPv6 tests only, as in libpcap's `gen_scode`.
+    pub fn no_linktype_field(&self) -> bool {
+        self.off_linktype.is_none()
+    }
+
+    /// Whether the current link type carries IEEE 802 MAC addresses (`ether host`, names from
+    /// /etc/ethers), and what libpcap calls its hosts in errors.
+    pub fn mac_hosts(&self) -> Option<&'static str> {
+        match self.linktype {
+            Link::En10mb => Some("ether"),
+            Link::Fddi => Some("FDDI"),
+            Link::Ieee802 => Some("token ring"),
+            _ => None,
         }
     }
 
@@ -388,6 +531,7 @@ impl Gen {
                 let o = self.off_nl.wrapping_sub(4).wrapping_add(offset);
                 self.load_rel(Which::LinkPl, o, size)
             }
+            Rel::Llc => self.load_rel(Which::LinkPl, offset, size),
             Rel::LinkType => {
                 if self.off_linktype.is_none() {
                     return Err("link-layer type filtering not implemented for this link type".into());
@@ -476,14 +620,9 @@ impl Gen {
         Ok(Node::all(parts))
     }
 
-    fn link_desc(&self) -> &'static str {
-        match self.linktype {
-            Link::En10mb => "Ethernet",
-            Link::Raw => "Raw IP",
-            Link::Sll => "Linux cooked v1",
-            Link::Sll2 => "Linux cooked v2",
-            Link::Ppp => "PPP",
-        }
+    /// libpcap's description of the current link type, for errors.
+    fn link_desc(&self) -> String {
+        super::dlt::description(self.linktype.dlt())
     }
 
     // ---- link-layer types ----
@@ -492,9 +631,7 @@ impl Gen {
         match p {
             LLCSAP_ISONS | LLCSAP_IP | LLCSAP_NETBEUI => {
                 let b0 = Node::not(self.cmp_gt(Rel::LinkType, 0, BPF_H, ETHERMTU)?);
-                let b1 = self.cmp(Rel::LinkPl, 0, BPF_H, (p << 8) | p)?;
-                // OR_LLC is the link payload without off_nl, which is 0 here (no MPLS/PPPoE
-                // in front of an 802.3 frame).
+                let b1 = self.cmp(Rel::Llc, 0, BPF_H, (p << 8) | p)?;
                 Ok(Node::and(b0, b1))
             }
             LLCSAP_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => Err(format!(
@@ -513,7 +650,7 @@ impl Gen {
         match p {
             LLCSAP_ISONS | LLCSAP_IP | LLCSAP_NETBEUI => {
                 let b0 = self.cmp(Rel::LinkType, 0, BPF_H, LINUX_SLL_P_802_2)?;
-                let b1 = self.cmp(Rel::LinkPl, 0, BPF_H, (p << 8) | p)?;
+                let b1 = self.cmp(Rel::Llc, 0, BPF_H, (p << 8) | p)?;
                 Ok(Node::and(b0, b1))
             }
             LLCSAP_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => Err(format!(
@@ -540,6 +677,46 @@ impl Gen {
         Ok(Node::and(b0, b1))
     }
 
+    /// `gen_llc_linktype`: the protocol of an 802.2 frame (Token Ring, FDDI, 802.11): a SAP
+    /// in the LLC header, or an Ethertype where SNAP would put it.
+    fn llc_linktype(&mut self, p: u32) -> GResult<Node> {
+        match p {
+            LLCSAP_IP | LLCSAP_ISONS | LLCSAP_NETBEUI => self.cmp(Rel::Llc, 0, BPF_H, (p << 8) | p),
+            LLCSAP_IPX => self.cmp(Rel::Llc, 0, BPF_B, LLCSAP_IPX),
+            ETHERTYPE_ATALK => self.snap(0x080007, ETHERTYPE_ATALK),
+            _ if p <= ETHERMTU => self.cmp(Rel::Llc, 0, BPF_B, p),
+            _ => self.cmp(Rel::Llc, 6, BPF_H, p),
+        }
+    }
+
+    /// `gen_snap`: an LLC SNAP header (DSAP and SSAP 0xaa, UI) with this organization code and
+    /// protocol type.
+    fn snap(&mut self, orgcode: u32, ptype: u32) -> GResult<Node> {
+        let b = [
+            0xaa,
+            0xaa,
+            0x03,
+            (orgcode >> 16) as u8,
+            (orgcode >> 8) as u8,
+            orgcode as u8,
+            (ptype >> 8) as u8,
+            ptype as u8,
+        ];
+        self.bcmp(Rel::Llc, 0, &b)
+    }
+
+    /// `gen_loopback_linktype`: the address family word of a loopback header. DLT_NULL's is in
+    /// the capturing host's byte order, which libpcap takes to be its own (a dead handle): the
+    /// word is compared as `htonl(af)`.
+    fn loopback_linktype(&mut self, af: u32) -> GResult<Node> {
+        let v = if self.linktype == Link::Null {
+            af.to_be()
+        } else {
+            af
+        };
+        self.cmp(Rel::LinkHdr, 0, BPF_W, v)
+    }
+
     /// `gen_linktype`: the packet's link-layer protocol is `p` (an Ethertype, or an LLC SAP
     /// for values up to 1500).
     pub fn linktype(&mut self, p: u32) -> GResult<Node> {
@@ -562,8 +739,11 @@ impl Gen {
                 ETHERTYPE_IPV6 => self.mcmp(Rel::LinkHdr, 0, BPF_B, 0x60, 0xf0),
                 _ => Ok(Node::Const(false)),
             },
+            Link::Ipv4 => Ok(Node::Const(p == ETHERTYPE_IP)),
+            Link::Ipv6 => Ok(Node::Const(p == ETHERTYPE_IPV6)),
             Link::Sll2 => self.cmp(Rel::LinkType, 0, BPF_H, p),
-            Link::Ppp => {
+            Link::Ppp | Link::PppSerial | Link::PppEther => {
+                // libpcap's ethertype_to_ppptype.
                 let p = match p {
                     ETHERTYPE_IP => 0x21,
                     ETHERTYPE_IPV6 => 0x57,
@@ -577,6 +757,68 @@ impl Gen {
                 };
                 self.cmp(Rel::LinkType, 0, BPF_H, p)
             }
+            Link::CHdlc => {
+                let p = if p == LLCSAP_ISONS {
+                    (p << 8) | LLCSAP_ISONS
+                } else {
+                    p
+                };
+                self.cmp(Rel::LinkType, 0, BPF_H, p)
+            }
+            Link::Null | Link::Loop => match p {
+                ETHERTYPE_IP => self.loopback_linktype(AF_INET),
+                // A savefile may come from any system: the BSDs' values (NetBSD, OpenBSD, BSD/OS
+                // and Npcap; FreeBSD; Darwin); a dead or live handle: Linux's.
+                ETHERTYPE_IPV6 if self.savefile => {
+                    let b0 = self.loopback_linktype(24)?;
+                    let b1 = self.loopback_linktype(28)?;
+                    let b2 = self.loopback_linktype(30)?;
+                    // libpcap's gen_or(b2, gen_or(b0, b1)): 30 is tested first.
+                    Ok(Node::or(b2, Node::or(b0, b1)))
+                }
+                ETHERTYPE_IPV6 => self.loopback_linktype(AF_INET6_LINUX),
+                _ => Ok(Node::Const(false)),
+            },
+            Link::Ieee802 | Link::Fddi => self.llc_linktype(p),
+            Link::Arcnet | Link::ArcnetLinux => {
+                let t = |g: &mut Gen, v: u32| g.cmp(Rel::LinkType, 0, BPF_B, v);
+                match p {
+                    ETHERTYPE_IPV6 => t(self, ARCTYPE_INET6),
+                    ETHERTYPE_IP => {
+                        let b0 = t(self, ARCTYPE_IP)?;
+                        let b1 = t(self, ARCTYPE_IP_OLD)?;
+                        Ok(Node::or(b0, b1))
+                    }
+                    ETHERTYPE_ARP => {
+                        let b0 = t(self, ARCTYPE_ARP)?;
+                        let b1 = t(self, ARCTYPE_ARP_OLD)?;
+                        Ok(Node::or(b0, b1))
+                    }
+                    ETHERTYPE_REVARP => t(self, ARCTYPE_REVARP),
+                    ETHERTYPE_ATALK => t(self, ARCTYPE_ATALK),
+                    _ => Ok(Node::Const(false)),
+                }
+            }
+            Link::Other(lt) => Err(match lt {
+                182 => "Multi-link Frame Relay link-layer type filtering not implemented".to_owned(),
+                144 => "IrDA link-layer type filtering not implemented".to_owned(),
+                143 => "DOCSIS link-layer type filtering not implemented".to_owned(),
+                246 => "PFSYNC link-layer type filtering not implemented".to_owned(),
+                177 => "LAPD link-layer type filtering not implemented".to_owned(),
+                186 | 189 | 220 | 249 => "USB link-layer type filtering not implemented".to_owned(),
+                187 | 201 => "Bluetooth link-layer type filtering not implemented".to_owned(),
+                190 | 227 => "CAN link-layer type filtering not implemented".to_owned(),
+                191 | 195 | 215 | 230 | 283 => {
+                    "IEEE 802.15.4 link-layer type filtering not implemented".to_owned()
+                }
+                193 => "IEEE 802.16 link-layer type filtering not implemented".to_owned(),
+                196 => "SITA link-layer type filtering not implemented".to_owned(),
+                198 => "RAIF1 link-layer type filtering not implemented".to_owned(),
+                199 | 209 => "IPMB link-layer type filtering not implemented".to_owned(),
+                202 => "AX.25 link-layer type filtering not implemented".to_owned(),
+                239 => "NFLOG link-layer type filtering not implemented".to_owned(),
+                _ => format!("{} link-layer type filtering not implemented", self.link_desc()),
+            }),
         }
     }
 
@@ -696,38 +938,45 @@ impl Gen {
         }
     }
 
-    /// `gen_ehostop`.
-    fn ehostop(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
+    /// `gen_ehostop`, `gen_fhostop`, `gen_thostop`, `gen_ahostop`: a link-layer address at
+    /// `src_off`/`dst_off` of the link-layer header.
+    fn machostop(&mut self, mac: &[u8], dir: Dir, src_off: u32, dst_off: u32) -> GResult<Node> {
         match dir {
-            Dir::Src => self.bcmp(Rel::LinkHdr, 6, mac),
-            Dir::Dst => self.bcmp(Rel::LinkHdr, 0, mac),
+            Dir::Src => self.bcmp(Rel::LinkHdr, src_off, mac),
+            Dir::Dst => self.bcmp(Rel::LinkHdr, dst_off, mac),
             Dir::And => {
-                let a = self.ehostop(mac, Dir::Src)?;
-                let b = self.ehostop(mac, Dir::Dst)?;
+                let a = self.machostop(mac, Dir::Src, src_off, dst_off)?;
+                let b = self.machostop(mac, Dir::Dst, src_off, dst_off)?;
                 Ok(Node::and(a, b))
             }
             Dir::Default | Dir::Or => {
-                let a = self.ehostop(mac, Dir::Src)?;
-                let b = self.ehostop(mac, Dir::Dst)?;
+                let a = self.machostop(mac, Dir::Src, src_off, dst_off)?;
+                let b = self.machostop(mac, Dir::Dst, src_off, dst_off)?;
                 Ok(Node::or(a, b))
             }
         }
     }
 
-    /// `ether host MAC` (and `ether src/dst`).
+    fn ehostop(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
+        self.machostop(mac, dir, 6, 0)
+    }
+
+    /// `ether host MAC` (and `ether src/dst`) on the current link type: Ethernet, FDDI
+    /// (libpcap's `pcap_fddipad` is 0 on Linux) or Token Ring.
     pub fn ether_host(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
-        if self.linktype != Link::En10mb {
-            return Err(
+        match self.linktype {
+            Link::En10mb => {
+                let chk = self.prevlinkhdr_check()?;
+                let b = self.ehostop(mac, dir)?;
+                Ok(and_opt(chk, b))
+            }
+            Link::Fddi => self.machostop(mac, dir, 7, 1),
+            Link::Ieee802 => self.machostop(mac, dir, 8, 2),
+            _ => Err(
                 "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel"
                     .into(),
-            );
+            ),
         }
-        let chk = self.prevlinkhdr_check()?;
-        let b = self.ehostop(mac, dir)?;
-        Ok(match chk {
-            Some(c) => Node::and(c, b),
-            None => b,
-        })
     }
 
     // ---- protocols ----
@@ -941,29 +1190,37 @@ impl Gen {
 
     pub fn broadcast(&mut self, proto: Proto) -> GResult<Node> {
         match proto {
-            Proto::Default | Proto::Link => {
-                if self.linktype != Link::En10mb {
-                    return Err("not a broadcast link".into());
-                }
-                let chk = self.prevlinkhdr_check()?;
-                let b = self.ehostop(&[0xff; 6], Dir::Dst)?;
-                Ok(and_opt(chk, b))
-            }
+            Proto::Default | Proto::Link => match self.linktype {
+                Link::Arcnet | Link::ArcnetLinux => self.machostop(&[0], Dir::Dst, 0, 1),
+                Link::En10mb | Link::Fddi | Link::Ieee802 => self.ether_host(&[0xff; 6], Dir::Dst),
+                _ => Err("not a broadcast link".into()),
+            },
             Proto::Ip => Err("netmask not known, so 'ip broadcast' not supported".into()),
             _ => Err("only link-layer/IP broadcast filters supported".into()),
         }
     }
 
+    /// `gen_mac_multicast`: the group bit of the address at `offset` of the link-layer header.
+    fn mac_multicast(&mut self, offset: u32) -> GResult<Node> {
+        let s = self.load_a(Rel::LinkHdr, offset, BPF_B)?;
+        Ok(Node::test(s, Jmp::k(JSET, 1)))
+    }
+
     pub fn multicast(&mut self, proto: Proto) -> GResult<Node> {
+        const ERR: &str = "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel";
         match proto {
-            Proto::Default | Proto::Link => {
-                if self.linktype != Link::En10mb {
-                    return Err("link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel".into());
+            Proto::Default | Proto::Link => match self.linktype {
+                // All ARCNET multicasts use the broadcast address.
+                Link::Arcnet | Link::ArcnetLinux => self.machostop(&[0], Dir::Dst, 0, 1),
+                Link::En10mb => {
+                    let chk = self.prevlinkhdr_check()?;
+                    let b = self.mac_multicast(0)?;
+                    Ok(and_opt(chk, b))
                 }
-                let chk = self.prevlinkhdr_check()?;
-                let s = self.load_a(Rel::LinkHdr, 0, BPF_B)?;
-                Ok(and_opt(chk, Node::test(s, Jmp::k(JSET, 1))))
-            }
+                Link::Fddi => self.mac_multicast(1),
+                Link::Ieee802 => self.mac_multicast(2),
+                _ => Err(ERR.into()),
+            },
             Proto::Ip => {
                 let b0 = self.linktype(ETHERTYPE_IP)?;
                 let b1 = self.cmp_ge(Rel::LinkPl, 16, BPF_B, 224)?;
@@ -974,7 +1231,7 @@ impl Gen {
                 let b1 = self.cmp(Rel::LinkPl, 24, BPF_B, 255)?;
                 Ok(Node::and(b0, b1))
             }
-            _ => Err("link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel".into()),
+            _ => Err(ERR.into()),
         }
     }
 
@@ -987,7 +1244,13 @@ impl Gen {
         let b = match self.linktype {
             Link::Sll => self.cmp(Rel::LinkHdr, 0, BPF_H, LINUX_SLL_OUTGOING)?,
             Link::Sll2 => self.cmp(Rel::LinkHdr, 10, BPF_B, LINUX_SLL_OUTGOING)?,
-            Link::En10mb | Link::Raw | Link::Ppp => self.meta_cmp(SKF_AD_PKTTYPE, BPF_H, PACKET_OUTGOING)?,
+            _ if self.savefile => {
+                return Err(format!(
+                    "inbound/outbound not supported on {} when reading savefiles",
+                    self.link_desc()
+                ))
+            }
+            _ => self.meta_cmp(SKF_AD_PKTTYPE, BPF_H, PACKET_OUTGOING)?,
         };
         Ok(if outbound { b } else { Node::not(b) })
     }
@@ -997,7 +1260,11 @@ impl Gen {
     pub fn ifindex(&mut self, idx: u32) -> GResult<Node> {
         match self.linktype {
             Link::Sll2 => self.cmp(Rel::LinkHdr, 4, BPF_W, idx),
-            Link::En10mb | Link::Raw | Link::Sll | Link::Ppp => self.meta_cmp(SKF_AD_IFINDEX, BPF_W, idx),
+            _ if self.savefile => Err(format!(
+                "ifindex not supported on {} when reading savefiles",
+                self.link_desc()
+            )),
+            _ => self.meta_cmp(SKF_AD_IFINDEX, BPF_W, idx),
         }
     }
 
@@ -1119,7 +1386,7 @@ impl Gen {
             self.mcmp(Rel::PrevMplsHdr, 2, BPF_B, 0, 0x01)?
         } else {
             match self.linktype {
-                Link::En10mb => self.linktype(ETHERTYPE_MPLS)?,
+                Link::En10mb | Link::CHdlc => self.linktype(ETHERTYPE_MPLS)?,
                 Link::Ppp => self.linktype(0x0281)?,
                 _ => return Err(format!("no MPLS support for {}", self.link_desc())),
             }

@@ -14,10 +14,57 @@
 //!   link types the program sees the packet from the network header on, and the fields of the
 //!   cooked header become ancillary loads.
 //!
+//! A third form, [`Flags::savefile`], is libpcap's program for a savefile handle
+//! (`pcap_open_offline`): it refuses `inbound`/`outbound`/`ifindex` where the header has no such
+//! field, and on NULL/LOOP `ip6` tests every BSD's address family.
+//!
+//! # Link types
+//!
+//! `linktype` is a pcap link type: a `DLT_*` value as libpcap has it on Linux, or the
+//! `LINKTYPE_*` value of a savefile where the two differ (LINKTYPE_RAW 101). [`dlt_from_name`]
+//! maps libpcap's names (`EN10MB`, `LINUX_SLL2`, ...) to values. Each link type is what libpcap
+//! 1.10's code generator makes of it, header offsets and quirks included:
+//!
+//! | link type | value | header, and how `ip`, `ip6`, `arp`, `ether proto N` are tested |
+//! |---|---|---|
+//! | NULL | 0 | 4-byte address family in the capturing host's byte order, compared as this host's (`ip`: 2; `ip6`: Linux's 10, or with [`Flags::savefile`] 24, 28 or 30); other protocols never match |
+//! | EN10MB | 1 | Ethernet: type field at 12, 802.3 length fields and LLC/SNAP as libpcap; `vlan`, `mpls`, `pppoed`/`pppoes`, `geneve` |
+//! | IEEE802 | 6 | Token Ring without source routing: MACs at 2 (dst) and 8 (src), LLC at 14; Ethertypes where SNAP puts them (LLC + 6) |
+//! | ARCNET | 7 | BSD ARCNET: 1-byte addresses, ARCNET type at 2 (`ip`: 212 or 240, `arp`: 213 or 241, `rarp` 214, `atalk` 221, `ip6` 196), payload at 6; `broadcast`/`multicast` test address 0 |
+//! | PPP | 9 | `ff 03` and the PPP protocol at 2 (Ethertypes mapped: IPv4 0x21, IPv6 0x57, DECnet 0x27, AppleTalk 0x29, XNS 0x25, OSI 0x23, STP 0x31, IPX 0x2b); `mpls` is PPP 0x281 |
+//! | FDDI | 10 | frame control, MACs at 1 (dst) and 7 (src), LLC at 13 |
+//! | RAW | 12, 14, 101 | raw IP: `ip`/`ip6` test the version nibble, other protocols never match |
+//! | PPP_SERIAL | 50 | as PPP (no `mpls`) |
+//! | PPP_ETHER | 51 | a PPPoE session header (no Ethernet header): PPP protocol at 6, payload at 8 |
+//! | C_HDLC | 104 | Cisco HDLC: Ethertype at 2 (OSI as 0xfefe), payload at 4; `mpls` |
+//! | LOOP | 108 | as NULL, the family in network byte order |
+//! | LINUX_SLL | 113 | Linux cooked v1: protocol at 14, packet type at 0 (`inbound`/`outbound`) |
+//! | ARCNET_LINUX | 129 | Linux ARCNET: type at 4, payload at 8 |
+//! | IPV4, IPV6 | 228, 229 | raw IPv4 or IPv6: the protocol is known (`ip` is true on IPV4), nothing in the bytes is tested for it |
+//! | LINUX_SLL2 | 276 | Linux cooked v2: protocol at 0, interface index at 4, packet type at 10 |
+//! | other values of 104 to 289 | | a header libpcap does not decode (NFLOG 239, MPLS 219, USB, ...): `link[...]`, `len`, `less`/`greater` and (dead handle) `inbound`/`outbound`/`ifindex` only; every protocol test is refused with libpcap's message ("NFLOG link-layer type filtering not implemented") |
+//!
+//! Link types libpcap's generator has code of its own for that libpkt does not implement
+//! (802.11 and its radio headers, PFLOG, SUNATM, IP over Fibre Channel, Juniper's, SLIP, ...)
+//! are refused at once ("link type 105 (802.11) is not supported by libpkt's filter
+//! compiler").
+//!
+//! ```
+//! use pkt_bpf::compile::{compile, dlt_from_name, Flags};
+//! let ppp = dlt_from_name("PPP").unwrap();
+//! let prog = compile("tcp port 22", ppp, 0, Flags { optimize: true, ..Flags::default() }).unwrap();
+//! assert!(prog.len() > 4);
+//! // NFLOG has no protocol field libpcap decodes: only lengths and `link[...]`.
+//! let nflog = dlt_from_name("NFLOG").unwrap();
+//! assert!(compile("ip", nflog, 0, Flags::default()).is_err());
+//! assert!(compile("link[0] = 2", nflog, 0, Flags::default()).is_ok());
+//! ```
+//!
 //! The pipeline (private modules): `lexer` (libpcap's scanner rules), `parser` (its grammar and
 //! quirks), `gen` (its code generator's offsets and tests, built as boolean trees of tests),
 //! `ir` (lowering to a control-flow graph and emission), `opt` (the optimizer).
 
+mod dlt;
 mod gen;
 mod ir;
 mod lexer;
@@ -47,6 +94,39 @@ pub const DLT_LINUX_SLL: u16 = 113;
 /// cbindgen:ignore
 pub const DLT_LINUX_SLL2: u16 = 276;
 
+/// The pcap link type libpcap calls `name` (`EN10MB`, `LINUX_SLL2`, `IEEE802_11_RADIO`, ...,
+/// with or without `DLT_`, any case), as `pcap_datalink_name_to_val()`; `None` for a name
+/// libpcap 1.10 does not know. The value is the DLT (as `pkt_dlt()` and [`compile`] take it).
+pub fn dlt_from_name(name: &str) -> Option<u16> {
+    dlt::by_name(name)
+}
+
+/// libpcap's name of pcap link type `dlt` (`pcap_datalink_val_to_name()`), if it has one.
+pub fn dlt_name(dlt: u16) -> Option<&'static str> {
+    dlt::name(dlt)
+}
+
+/// libpcap's description of pcap link type `dlt` (`pcap_datalink_val_to_description()`), or
+/// `DLT n` for a value it does not name.
+pub fn dlt_description(dlt: u16) -> String {
+    dlt::description(dlt)
+}
+
+/// [`dlt_name`] as a NUL-terminated string (for C callers).
+pub fn dlt_name_c(dlt: u16) -> Option<&'static std::ffi::CStr> {
+    dlt::name_c(dlt)
+}
+
+/// libpcap's description of `dlt` as a NUL-terminated string, if libpcap names it.
+pub fn dlt_description_c(dlt: u16) -> Option<&'static std::ffi::CStr> {
+    dlt::description_c(dlt)
+}
+
+/// Whether [`compile`] takes link type `linktype`.
+pub fn linktype_supported(linktype: u16) -> bool {
+    gen::Link::from_dlt(linktype).is_some()
+}
+
 /// The snapshot length libpcap uses for 0: what accepted packets return.
 /// cbindgen:ignore
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
@@ -58,6 +138,12 @@ pub struct Flags {
     pub optimize: bool,
     /// Emit the live form for an `AF_PACKET` socket instead of the offline form.
     pub live: bool,
+    /// The offline form as libpcap compiles it for a savefile handle (`pcap_open_offline`)
+    /// instead of a dead one (`pcap_open_dead`): `inbound`, `outbound` and `ifindex` are
+    /// refused where the link-layer header has no such field (a file keeps no metadata), and
+    /// on NULL and LOOP `ip6` tests the address family values of the BSDs and Darwin (24, 28,
+    /// 30) instead of Linux's (10). Ignored with `live`.
+    pub savefile: bool,
 }
 
 /// Why an expression does not compile: the byte offset in the expression where the problem
@@ -121,21 +207,26 @@ pub(crate) fn compile_inner(
     snaplen: u32,
     flags: Flags,
 ) -> Result<Vec<Insn>, Failure> {
-    let link = match linktype {
-        DLT_EN10MB => gen::Link::En10mb,
-        DLT_RAW | LINKTYPE_RAW => gen::Link::Raw,
-        DLT_LINUX_SLL => gen::Link::Sll,
-        DLT_LINUX_SLL2 => gen::Link::Sll2,
-        other => {
-            return Err(Failure::Invalid(CompileError::new(
-                0,
-                format!("unsupported link type {other} (supported: 1 EN10MB, 12/101 RAW, 113 LINUX_SLL, 276 LINUX_SLL2)"),
-            )))
-        }
+    let Some(link) = gen::Link::from_dlt(linktype) else {
+        let msg =
+            if (gen::MATCHING_MIN..=gen::MATCHING_MAX).contains(&linktype) || dlt::name(linktype).is_some() {
+                format!(
+                    "link type {linktype} ({}) is not supported by libpkt's filter compiler",
+                    dlt::description(linktype)
+                )
+            } else {
+                format!(
+                    "unknown data link type {linktype} (min {}, max {})",
+                    gen::MATCHING_MIN,
+                    gen::MATCHING_MAX
+                )
+            };
+        return Err(Failure::Invalid(CompileError::new(0, msg)));
     };
     let snaplen = if snaplen == 0 { DEFAULT_SNAPLEN } else { snaplen };
     let toks = lexer::tokenize(expr).map_err(Failure::Invalid)?;
-    let g = gen::Gen::new(link, flags.live);
+    let mut g = gen::Gen::new(link, flags.live);
+    g.savefile = flags.savefile && !flags.live;
     let mut p = parser::Parser::new(toks, g);
     let root = match p.prog() {
         Ok(root) => root,

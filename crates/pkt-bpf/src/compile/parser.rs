@@ -1062,11 +1062,11 @@ impl Parser {
             }
             Addr::Default | Addr::Host => {
                 if q.proto == Proto::Link {
-                    if g.outermost() != super::gen::Link::En10mb {
+                    let Some(kind) = g.mac_hosts() else {
                         return Err(e("only ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel supports link-level host name".into()));
-                    }
+                    };
                     let Some(mac) = names::ether_host(name) else {
-                        return Err(e(format!("unknown ether host '{name}'")));
+                        return Err(e(format!("unknown {kind} host '{name}'")));
                     };
                     return g.ether_host(&mac, q.dir).map_err(e);
                 }
@@ -1075,7 +1075,7 @@ impl Parser {
                     return Err(e(format!("unknown host '{name}'")));
                 }
                 let (mut tproto, mut tproto6) = (q.proto, q.proto);
-                if g.outermost() == super::gen::Link::Raw && q.proto == Proto::Default {
+                if g.no_linktype_field() && q.proto == Proto::Default {
                     tproto = Proto::Ip;
                     tproto6 = Proto::Ip6;
                 }

@@ -13,10 +13,12 @@ fn prog(expr: &str, lt: u16, flags: Flags) -> Vec<Insn> {
 const OFF: Flags = Flags {
     optimize: false,
     live: false,
+    savefile: false,
 };
 const OPT: Flags = Flags {
     optimize: true,
     live: false,
+    savefile: false,
 };
 
 /// Runs `expr` (both unoptimized and optimized) on a packet and checks they agree.
@@ -386,6 +388,7 @@ fn live_form_uses_ancillary_loads() {
     let live = Flags {
         optimize: true,
         live: true,
+        savefile: false,
     };
     let t = tcp4(1, 80);
     let p = prog("inbound", DLT_EN10MB, live);
@@ -404,7 +407,8 @@ fn live_form_uses_ancillary_loads() {
             DLT_EN10MB,
             Flags {
                 optimize: false,
-                live: true
+                live: true,
+                savefile: false
             }
         )
     );
@@ -700,10 +704,12 @@ fn random_expressions_never_panic_and_always_validate() {
             Flags {
                 optimize: true,
                 live: true,
+                savefile: false,
             },
             Flags {
                 optimize: false,
                 live: true,
+                savefile: false,
             },
         ] {
             match compile(&expr, lt, 0, flags) {
@@ -877,6 +883,7 @@ fn compare_with_libpcap() {
                     Flags {
                         optimize: opt,
                         live: false,
+                        savefile: false,
                     },
                 );
                 if text.starts_with("ERR") {
