@@ -1,8 +1,9 @@
 //! Builds the `pkt` module (Zig bindings for libpkt), its example and its tests.
 //!
 //!   zig build                 the example, zig-out/bin/pkt-capture
-//!   zig build test            unit tests and the network tests (need root and the v0/v1 veth
-//!                             pair of a test namespace: see test.sh)
+//!   zig build test            unit tests, the savefile tests (no network) and the network
+//!                             tests (need root and the v0/v1 veth pair of a test namespace:
+//!                             see test.sh)
 //!
 //! Options:
 //!   -Dlibpkt-lib-dir=DIR      where libpkt.a / libpkt.so are (default: ../../target/release,
@@ -64,7 +65,8 @@ pub fn build(b: *std.Build) void {
     if (b.args) |args| run_example.addArgs(args);
     b.step("run", "Run the example (zig build run -- -i IFACE -c COUNT)").dependOn(&run_example.step);
 
-    // Tests: the module's own (no network) and the network tests.
+    // Tests: the module's own (no network), the savefile tests (no network) and the network
+    // tests.
     const test_filters = b.option([]const []const u8, "test-filter", "Run only the tests whose name contains this") orelse &.{};
     const unit_tests = b.addTest(.{ .name = "pkt-unit-tests", .root_module = pkt, .filters = test_filters });
     const net_tests = b.addTest(.{
@@ -77,12 +79,24 @@ pub fn build(b: *std.Build) void {
         }),
         .filters = test_filters,
     });
-    const test_step = b.step("test", "Run the unit tests and the network tests (root, in a namespace with v0/v1)");
+    const offline_tests = b.addTest(.{
+        .name = "pkt-offline-tests",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("tests/offline_test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{.{ .name = "pkt", .module = pkt }},
+        }),
+        .filters = test_filters,
+    });
+    const test_step = b.step("test", "Run the unit, savefile and network tests (root, in a namespace with v0/v1)");
     test_step.dependOn(&b.addRunArtifact(unit_tests).step);
+    test_step.dependOn(&b.addRunArtifact(offline_tests).step);
     test_step.dependOn(&b.addRunArtifact(net_tests).step);
 
     // Builds the test binaries without running them (zig-out/bin), e.g. to run them elsewhere.
     const build_tests = b.step("build-tests", "Build the test binaries into zig-out/bin");
     build_tests.dependOn(&b.addInstallArtifact(unit_tests, .{}).step);
+    build_tests.dependOn(&b.addInstallArtifact(offline_tests, .{}).step);
     build_tests.dependOn(&b.addInstallArtifact(net_tests, .{}).step);
 }

@@ -1,5 +1,5 @@
 //! Zig bindings for libpkt: packet capture and injection on Linux through AF_PACKET sockets
-//! with memory-mapped rings.
+//! with memory-mapped rings, and reading pcap and pcapng savefiles.
 //!
 //! A thin, zero-cost layer over the C API in `include/pkt.h` (imported with `@cImport`, as
 //! `pkt.c`): negative errnos become error unions, packets are slices into the ring, handles
@@ -15,6 +15,9 @@
 //!     std.debug.print("{d} bytes, ethertype 0x{x:0>4}\n", .{ p.info.len, p.info.protocol });
 //! }
 //! ```
+//!
+//! A savefile is read through the same `Handle` (`Handle.openOffline`); its end is
+//! `error.EndOfFile`, a damaged record `error.BadMessage`.
 
 const std = @import("std");
 
@@ -32,7 +35,7 @@ pub const Error = error{
     /// -EAGAIN: nothing to read without waiting (`poll` false, or a `nonblock` handle), or a
     /// full device queue on a non-blocking send.
     WouldBlock,
-    /// -EINTR: `breakLoop()` ended (or pre-empted) a blocking read.
+    /// -EINTR: `breakLoop()` ended (or pre-empted) a blocking read, `loop` or `dispatch`.
     Interrupted,
     /// -ETIMEDOUT: `read_timeout_ms` passed with nothing to read.
     TimedOut,
@@ -80,8 +83,20 @@ pub const Error = error{
     /// -EADDRNOTAVAIL: the interface has no IPv4 address (`lookupNet`).
     AddressNotAvailable,
     /// -EOPNOTSUPP: a `tstamp_source` the interface does not offer (`Handle.open`; `errmsg()`
-    /// names the interface), or a driver that refuses to turn its adapter clock on.
+    /// names the interface), or a driver that refuses to turn its adapter clock on; a call
+    /// that makes no sense on a savefile handle (`write`, `setFanout`, ...), or
+    /// `offlineIface` on a live handle.
     OperationNotSupported,
+    /// -ENODATA: the end of a savefile (`Handle.openOffline`): every read call after the last
+    /// packet, and again on each later call. `loop` returns normally at the end instead, and
+    /// `dispatch` returns 0.
+    EndOfFile,
+    /// -EBADMSG: not a pcap or pcapng file, or a damaged or truncated header (`openOffline`),
+    /// or a damaged or truncated record after the good packets before it (the read calls,
+    /// `loop`; every later read too). `errmsg()` says what was found and, for a record, its
+    /// byte offset in the file: `pkt_read: "in.pcap": truncated record at byte 186: 56 of its
+    /// 96 bytes (Bad message)`.
+    BadMessage,
     /// Any other negative errno: see `lastCode()` and `errmsg()`.
     Unexpected,
 };
@@ -138,6 +153,8 @@ pub fn errorFromCode(code: c_int) Error {
         .@"2BIG" => error.ProgramTooLong,
         .ADDRNOTAVAIL => error.AddressNotAvailable,
         .OPNOTSUPP => error.OperationNotSupported,
+        .NODATA => error.EndOfFile,
+        .BADMSG => error.BadMessage,
         else => error.Unexpected,
     };
 }
@@ -395,9 +412,10 @@ pub const Info = extern struct {
     }
 };
 
-/// One packet: `info.caplen` bytes in the ring, valid until the next read call
-/// (`read`, `readBatch`, `dispatch`) or `close` on the handle. The layout of `pkt_packet_t`,
-/// so that `readBatch` fills a slice of them without any conversion.
+/// One packet: `info.caplen` bytes in the ring (or in a savefile's mapping or buffer), valid
+/// until the next read call (`read`, `readBatch`, `dispatch`, `loop`) or `close` on the
+/// handle. The layout of `pkt_packet_t`, so that `readBatch` fills a slice of them without any
+/// conversion.
 pub const Packet = extern struct {
     ptr: [*]const u8,
     info: Info,
@@ -609,9 +627,10 @@ pub fn compile(expr: [:0]const u8, linktype: u16, snaplen: u32, flags: CompileFl
 // ---------------------------------------------------------------------------------------------
 // Handle
 
-/// A capture handle (`pkt_t`). One thread reads it at a time; `breakLoop`, `stats`, `fd`,
-/// `linkType`, `dlt`, `config` and `write` may be called from any thread meanwhile.
-/// `close` must not race with any other call: break the loop, join the reader, then close.
+/// A capture handle (`pkt_t`): live (`open`) or a savefile being read (`openOffline`,
+/// `openOfflineFd`). One thread reads it at a time; `breakLoop`, `stats`, `fd`, `linkType`,
+/// `dlt`, `config` and `write` may be called from any thread meanwhile. `close` must not race
+/// with any other call: break the loop, join the reader, then close.
 pub const Handle = struct {
     raw: *c.pkt_t,
 
@@ -626,6 +645,62 @@ pub const Handle = struct {
         return .{ .raw = out orelse return fail(einval) };
     }
 
+    /// Opens a savefile for reading (`pkt_open_offline`, libpcap's `pcap_open_offline`): pcap
+    /// (either byte order, µs or ns) or pcapng (any sections, interfaces and link types),
+    /// whichever `path` holds; "-" reads standard input. A regular file is mapped (packets are
+    /// slices of it: it must not be truncated or rewritten meanwhile); a pipe is read as a
+    /// stream, and the open waits until its header arrived.
+    ///
+    /// The handle works with `read`, `readBatch`, `dispatch`, `loop`, `setFilter`,
+    /// `setFilterExpr`, `breakLoop`, `stats` (`recvs`: records read; `drops`: from pcapng
+    /// statistics blocks), `config`, `fd`, `dlt` (the file's link type; `linkType()` is
+    /// `linktype_none`), `offlineIface` and `close`; `write`, `writeBatch`, `flush`,
+    /// `setFanout` and `fanoutGroup` fail with `error.OperationNotSupported`.
+    ///
+    /// Of `cfg` (`.{}`: the defaults) a savefile uses `snaplen` (each `caplen` cut to it),
+    /// `tstamp_resolution`, `filter` (compile it with `compile`, without `.live`, for the
+    /// file's link type) and `max_nil_read`; `direction` other than `.inout` and `proto` other
+    /// than `proto_all` (or 0) are `error.InvalidArgument`; the rest is ignored: reads never
+    /// give `WouldBlock` or `TimedOut` (a read of a pipe waits for data until `breakLoop`).
+    ///
+    /// A packet's `Info`: `sec`/`nsec` from the record, in nanoseconds; `caplen`, and `len` as
+    /// the record says; `ifindex` the pcapng interface's number in the file, counted over all
+    /// sections (0 in a pcap file: see `offlineIface`); `linktype` its pcap link type (a
+    /// `dlt` value, not an ARPHRD one as on live handles); `pkttype` from a pcapng packet's
+    /// flags (otherwise `.host`); `protocol`, `status`, VLAN fields 0. A record of 0 bytes is a
+    /// packet with empty `bytes()`, not a nil read.
+    ///
+    /// The end of the file is `error.EndOfFile` from the read calls; a damaged or truncated
+    /// record is `error.BadMessage` (`errmsg()` gives its byte offset) after the packets
+    /// before it; both are returned again by every later read. Errors at the open: the
+    /// open's (`NotFound`, `AccessDenied`, `IsDir`, ...), `BadMessage` for a file that is not
+    /// a savefile or whose header is damaged or cut short (`errmsg()`: "not a pcap or pcapng
+    /// file: first bytes 7f 45 4c 46"), `InvalidArgument` for a bad `cfg` or a `path` with a
+    /// NUL byte inside it. Any thread.
+    pub fn openOffline(path: [:0]const u8, cfg: Config) Error!Handle {
+        // C would stop at the first NUL: refuse what would open another file.
+        if (std.mem.indexOfScalar(u8, path, 0) != null) return fail(einval);
+        const cc = try cfg.toC();
+        var out: ?*c.pkt_t = null;
+        _ = try check(c.pkt_open_offline(path.ptr, &cc, &out));
+        return .{ .raw = out orelse return fail(einval) };
+    }
+
+    /// Opens a savefile read from descriptor `file_fd`, from its current offset
+    /// (`pkt_open_offline_fd`, libpcap's `pcap_fopen_offline`); as `openOffline` otherwise.
+    /// The handle does not take `file_fd`: it reads through its own duplicate (close-on-exec),
+    /// which `close` closes, so the caller may close `file_fd` right after the call. The two
+    /// share the open file: do not read a pipe through `file_fd` while the handle reads it. A
+    /// regular file is mapped, and `file_fd`'s offset is left where it was. (libpcap's
+    /// `pcap_fopen_offline` takes the `FILE *` and closes it; this does not.) Errors: as
+    /// `openOffline`, and `BadFileDescriptor` when `file_fd` is not open.
+    pub fn openOfflineFd(file_fd: std.posix.fd_t, cfg: Config) Error!Handle {
+        const cc = try cfg.toC();
+        var out: ?*c.pkt_t = null;
+        _ = try check(c.pkt_open_offline_fd(file_fd, &cc, &out));
+        return .{ .raw = out orelse return fail(einval) };
+    }
+
     /// Closes the handle: unmaps the ring, closes the socket (`pkt_close`, which cannot fail).
     /// Packet slices from it are gone afterwards.
     pub fn close(self: Handle) void {
@@ -637,12 +712,14 @@ pub const Handle = struct {
     /// Returns null for a nil read: a user-space filter skipped `max_nil_read` packets in a
     /// row; simply read again. The packet's bytes stay valid until the next read call or close.
     /// Errors: `WouldBlock`, `Interrupted` (`breakLoop`), `TimedOut`, `NoDevice` (interface
-    /// removed), `InputOutput` (a corrupted ring frame).
+    /// removed), `InputOutput` (a corrupted ring frame); on a savefile `EndOfFile` and
+    /// `BadMessage` (see `openOffline`), where a record of 0 bytes is a packet, not null.
     pub fn read(self: Handle, poll: bool) Error!?Packet {
         var data: [*c]const u8 = null;
         var p: Packet = undefined;
-        const n = try check(c.pkt_read(self.raw, @intFromBool(poll), &data, @ptrCast(&p.info)));
-        if (n == 0 or data == null) return null;
+        _ = try check(c.pkt_read(self.raw, @intFromBool(poll), &data, @ptrCast(&p.info)));
+        // A nil read leaves data NULL; a savefile's empty record returns 0 with data set.
+        if (data == null) return null;
         p.ptr = data;
         return p;
     }
@@ -650,7 +727,8 @@ pub const Handle = struct {
     /// Reads up to `out.len` packets in one call (`pkt_read_batch`), without copying: fills
     /// `out[0..n]` and returns `n`; 0 is a nil read (see `read`). The slices stay valid until
     /// the next read call or close. Waits (with `poll`) only while nothing is ready. An empty
-    /// `out` is `error.InvalidArgument`. Errors as `read`.
+    /// `out` is `error.InvalidArgument`. Errors as `read`; on a savefile a batch ends before
+    /// the end of the file or a damaged record, which the next call reports.
     pub fn readBatch(self: Handle, poll: bool, out: []Packet) Error!usize {
         const n = try check(c.pkt_read_batch(self.raw, @intFromBool(poll), @ptrCast(out.ptr), out.len));
         return @intCast(n);
@@ -660,29 +738,56 @@ pub const Handle = struct {
     /// to `max` packets (`max <= 0`: the rest of the current ring block) and returns how many.
     /// The bytes are valid only during the call. The handler must not read, set a filter on or
     /// close this handle; `breakLoop` is fine and ends the loop after the current packet.
-    /// `error.Interrupted` only when a break came before any packet.
+    /// `error.Interrupted` only when a break came before any packet. On a savefile, as
+    /// libpcap's `pcap_dispatch` there: `max <= 0` is every packet up to the end of the file,
+    /// 0 is returned at the end (not `error.EndOfFile`), packets the filter rejects are not
+    /// counted, and a damaged record ends the call with the count before it (the next call
+    /// gives `error.BadMessage`).
     pub fn dispatch(
         self: Handle,
         max: i32,
         context: anytype,
         comptime handler: fn (@TypeOf(context), []const u8, *const Info) void,
     ) Error!usize {
-        const Ctx = @TypeOf(context);
-        const Trampoline = struct {
-            fn cb(user: ?*anyopaque, data: [*c]const u8, info: [*c]const c.pkt_info_t) callconv(.c) void {
-                const i: *const Info = @ptrCast(info);
-                const ctx: Ctx = if (@sizeOf(Ctx) == 0)
-                    undefined
-                else
-                    @as(*const Ctx, @ptrCast(@alignCast(user))).*;
-                const bytes: []const u8 = if (i.caplen == 0) &.{} else data[0..i.caplen];
-                handler(ctx, bytes, i);
-            }
-        };
+        const T = Trampoline(@TypeOf(context), handler);
         var ctx_copy = context;
-        const user: ?*anyopaque = if (@sizeOf(Ctx) == 0) null else @ptrCast(&ctx_copy);
-        const n = try check(c.pkt_dispatch(self.raw, max, Trampoline.cb, user));
+        const n = try check(c.pkt_dispatch(self.raw, max, T.cb, T.user(&ctx_copy)));
         return @intCast(n);
+    }
+
+    /// libpcap's `pcap_loop` (`pkt_loop`): calls `handler(context, bytes, info)` for every
+    /// packet until `cnt` were handed out (`cnt <= 0`: no limit) or the end of a savefile, and
+    /// then returns. The handler's rules are `dispatch`'s: the bytes are valid only during the
+    /// call; it must not read, set a filter on or close this handle; it may call `breakLoop`
+    /// (to stop on a condition of its own, say so in `context` and break).
+    ///
+    /// Errors, after the packets before them were handed out: `Interrupted` when `breakLoop`
+    /// (from the handler, another thread or a signal handler) ended the loop, also one called
+    /// before the loop started (it takes the pending break, as a read does); on a savefile
+    /// `BadMessage` for a damaged or truncated record (`errmsg()` gives its byte offset); on a
+    /// live handle `TimedOut` after `read_timeout_ms` (> 0) without a packet (with the
+    /// default 0 it waits as long as it takes), `WouldBlock` on a `nonblock` handle as soon as
+    /// nothing is ready, and the errors of `read`. Nil reads just continue.
+    ///
+    /// ```zig
+    /// var h = try pkt.Handle.openOffline("in.pcap", .{});
+    /// defer h.close();
+    /// var bytes: u64 = 0;
+    /// try h.loop(0, &bytes, struct {
+    ///     fn f(total: *u64, data: []const u8, _: *const pkt.Info) void {
+    ///         total.* += data.len;
+    ///     }
+    /// }.f);
+    /// ```
+    pub fn loop(
+        self: Handle,
+        cnt: i32,
+        context: anytype,
+        comptime handler: fn (@TypeOf(context), []const u8, *const Info) void,
+    ) Error!void {
+        const T = Trampoline(@TypeOf(context), handler);
+        var ctx_copy = context;
+        _ = try check(c.pkt_loop(self.raw, cnt, T.cb, T.user(&ctx_copy)));
     }
 
     /// Sends one frame (`pkt_write`), link-layer header included unless the handle is cooked.
@@ -731,21 +836,26 @@ pub const Handle = struct {
     /// Replaces the classic BPF filter (`pkt_setfilter`); an empty program detaches it.
     /// Packets already in the ring that fail the new filter are not returned after the call.
     /// An invalid program is `error.InvalidArgument` (`errmsg()` names the instruction) and
-    /// leaves the previous filter in place. Call from the reading thread.
+    /// leaves the previous filter in place. On a savefile handle the program runs in user
+    /// space on every packet read after the call, with libpcap's semantics (as
+    /// `offlineFilter`): compile it without `.live`; its return value also cuts `caplen`. Call
+    /// from the reading thread.
     pub fn setFilter(self: Handle, prog: []const Insn) Error!void {
         _ = try check(c.pkt_setfilter(self.raw, if (prog.len == 0) null else @ptrCast(prog.ptr), prog.len));
     }
 
     /// Compiles `expr` (see `compile`) in the live, optimized form for this handle's link type
     /// (`dlt()`: Ethernet, or cooked) and snap length, and installs it as `setFilter` does
-    /// (`pkt_compile`, `pkt_setfilter`, `pkt_free_prog`). An empty expression accepts every
-    /// packet. An expression that does not compile is `error.InvalidArgument`, with the
-    /// position in `errmsg()`, and leaves the previous filter in place. Call from the reading
-    /// thread.
+    /// (`pkt_compile`, `pkt_setfilter`, `pkt_free_prog`). On a savefile handle: the offline
+    /// form, for the file's link type (`dlt()`: its first interface's), as libpcap compiles it
+    /// for a savefile. An empty expression accepts every packet. An expression that does not
+    /// compile is `error.InvalidArgument`, with the position in `errmsg()`, and leaves the
+    /// previous filter in place; so does a link type the compiler does not know. Call from the
+    /// reading thread.
     pub fn setFilterExpr(self: Handle, expr: [:0]const u8) Error!void {
         var cc: c.pkt_config_t = undefined;
         _ = try check(c.pkt_get_config(self.raw, &cc));
-        var prog = try compile(expr, self.dlt(), cc.snaplen, .{ .optimize = true, .live = true });
+        var prog = try compile(expr, self.dlt(), cc.snaplen, .{ .optimize = true, .live = !self.isOffline() });
         defer prog.deinit();
         try self.setFilter(prog.insns());
     }
@@ -800,7 +910,54 @@ pub const Handle = struct {
         if (rc == -@as(c_int, @intFromEnum(std.posix.E.NOENT))) return null;
         return @intCast(try check(rc));
     }
+
+    /// Interface `ifindex` of a savefile (a packet's `Info.ifindex`): its pcap link type and
+    /// snap length (`pkt_offline_iface`; 0 or over 262144 in the file reads as 262144). A pcap
+    /// file has interface 0 only; a pcapng file's interfaces are numbered in file order over
+    /// all its sections, and are known once the reads reached their description blocks
+    /// (interface 0 at the open). Errors: `NotFound` no such interface (yet);
+    /// `OperationNotSupported` a live handle. Call from the reading thread.
+    pub fn offlineIface(self: Handle, ifindex: i32) Error!OfflineIface {
+        var out: OfflineIface = undefined;
+        _ = try check(c.pkt_offline_iface(self.raw, ifindex, &out.dlt, &out.snaplen));
+        return out;
+    }
+
+    /// True for a savefile handle: `pkt_offline_iface` knows interface 0 of every savefile
+    /// and refuses live handles.
+    fn isOffline(self: Handle) bool {
+        return c.pkt_offline_iface(self.raw, 0, null, null) == 0;
+    }
 };
+
+/// What `Handle.offlineIface` says about an interface of a savefile.
+pub const OfflineIface = struct {
+    /// The pcap link type of its packets (`dlt.en10mb`, ...; for `compile`).
+    dlt: u16,
+    /// The interface's snap length in the file (262144 for 0 or more).
+    snaplen: u32,
+};
+
+/// The C callback `dispatch` and `loop` hand libpkt: it calls `handler` with the context
+/// (passed by pointer to a copy on the caller's stack, or not at all when it has no size) and
+/// the packet as a slice.
+fn Trampoline(comptime Ctx: type, comptime handler: fn (Ctx, []const u8, *const Info) void) type {
+    return struct {
+        fn cb(user_ptr: ?*anyopaque, data: [*c]const u8, info: [*c]const c.pkt_info_t) callconv(.c) void {
+            const i: *const Info = @ptrCast(info);
+            const ctx: Ctx = if (@sizeOf(Ctx) == 0)
+                undefined
+            else
+                @as(*const Ctx, @ptrCast(@alignCast(user_ptr))).*;
+            const bytes: []const u8 = if (i.caplen == 0) &.{} else data[0..i.caplen];
+            handler(ctx, bytes, i);
+        }
+
+        fn user(ctx: *Ctx) ?*anyopaque {
+            return if (@sizeOf(Ctx) == 0) null else @ptrCast(ctx);
+        }
+    };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Savefiles
@@ -1256,6 +1413,8 @@ test "errors from negative errnos" {
     try std.testing.expectEqual(error.ProgramTooLong, errorFromCode(neg(.@"2BIG")));
     try std.testing.expectEqual(error.AddressNotAvailable, errorFromCode(neg(.ADDRNOTAVAIL)));
     try std.testing.expectEqual(error.OperationNotSupported, errorFromCode(neg(.OPNOTSUPP)));
+    try std.testing.expectEqual(error.EndOfFile, errorFromCode(neg(.NODATA)));
+    try std.testing.expectEqual(error.BadMessage, errorFromCode(neg(.BADMSG)));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(neg(.CHILD)));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(-100000));
     try std.testing.expectEqual(error.Unexpected, errorFromCode(std.math.minInt(c_int)));
@@ -1263,7 +1422,7 @@ test "errors from negative errnos" {
     try std.testing.expect(isTemporary(error.TimedOut));
     try std.testing.expect(!isTemporary(error.InvalidArgument));
     // isTemporary agrees with the library on every code it maps.
-    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM, .@"2BIG", .ADDRNOTAVAIL, .OPNOTSUPP }) |e|
+    for ([_]E{ .AGAIN, .INTR, .TIMEDOUT, .NOBUFS, .MFILE, .NFILE, .INVAL, .NODEV, .MSGSIZE, .PERM, .@"2BIG", .ADDRNOTAVAIL, .OPNOTSUPP, .NODATA, .BADMSG }) |e|
         try std.testing.expectEqual(c.pkt_is_temporary(neg(e)), isTemporary(errorFromCode(neg(e))));
     try std.testing.expectEqualStrings("Resource temporarily unavailable", strerror(neg(.AGAIN)));
 }
