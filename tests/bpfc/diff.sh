@@ -20,7 +20,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # name:LINKTYPE of the empty savefile (the file's LINKTYPE; RAW is 101 in files).
 TYPES="EN10MB:1 LINUX_SLL:113 LINUX_SLL2:276 RAW:101 NULL:0 LOOP:108 PPP:9 PPP_SERIAL:50
-PPP_ETHER:51 C_HDLC:104 IPV4:228 IPV6:229 IEEE802:6 FDDI:10 ARCNET:7 ARCNET_LINUX:129 NFLOG:239"
+PPP_ETHER:51 C_HDLC:104 IPV4:228 IPV6:229 IEEE802:6 FDDI:10 ARCNET:7 ARCNET_LINUX:129 NFLOG:239 SUNATM:123"
 
 EXPRS=(
     ""
@@ -60,6 +60,9 @@ EXPRS=(
     "rarp"
     "sctp"
     "esp or ah"
+    "vpi 1 and vci 32"
+    "lane and tcp"
+    "connectmsg or oamf4"
 )
 
 pass=0

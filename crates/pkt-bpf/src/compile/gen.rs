@@ -42,6 +42,9 @@ pub enum Link {
     Arcnet,
     /// Linux ARCNET.
     ArcnetLinux,
+    /// SunATM: a 4-byte pseudo-header (direction and protocol type, VPI, VCI) before the AAL5
+    /// PDU; `lane` makes the rest an Ethernet frame.
+    SunAtm,
     /// A link type of libpcap's "matching" range (104 to 289) whose header libpcap's
     /// generator does not decode: `link[...]`, lengths and metadata only.
     Other(u16),
@@ -59,7 +62,7 @@ impl Link {
             (109, 109),
             (114, 114),
             (117, 117),
-            (119, 123),
+            (119, 122),
             (127, 127),
             (130, 140),
             (163, 168),
@@ -86,6 +89,7 @@ impl Link {
             104 => Link::CHdlc,
             108 => Link::Loop,
             113 => Link::Sll,
+            123 => Link::SunAtm,
             129 => Link::ArcnetLinux,
             228 => Link::Ipv4,
             229 => Link::Ipv6,
@@ -111,6 +115,7 @@ impl Link {
             Link::CHdlc => 104,
             Link::Loop => 108,
             Link::Sll => 113,
+            Link::SunAtm => 123,
             Link::ArcnetLinux => 129,
             Link::Ipv4 => 228,
             Link::Ipv6 => 229,
@@ -244,14 +249,14 @@ const ARCTYPE_INET6: u32 = 0xc4;
 
 /// Where a header starts: `constant` plus, if `var`, the value in scratch register `reg`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Off {
-    constant: u32,
-    var: bool,
-    reg: Option<u32>,
+pub(super) struct Off {
+    pub(super) constant: u32,
+    pub(super) var: bool,
+    pub(super) reg: Option<u32>,
 }
 
 impl Off {
-    const fn at(constant: u32) -> Off {
+    pub(super) const fn at(constant: u32) -> Off {
         Off {
             constant,
             var: false,
@@ -264,6 +269,8 @@ impl Off {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rel {
     LinkHdr,
+    /// The link-layer header before the current one (after `lane`: the SunATM header).
+    PrevLinkHdr,
     LinkPl,
     /// The LLC header: the link-layer payload without `off_nl` (libpcap's `OR_LLC`).
     Llc,
@@ -385,16 +392,18 @@ pub struct Gen {
     /// libpcap's savefile handle rather than a dead one (see `Flags::savefile`).
     pub savefile: bool,
     outermost: Link,
-    linktype: Link,
-    prevlinktype: Link,
-    off_linkhdr: Off,
-    off_prevlinkhdr: Off,
-    off_linkpl: Off,
-    off_linktype: Option<Off>,
-    off_nl: u32,
-    off_nl_nosnap: u32,
+    pub(super) linktype: Link,
+    pub(super) prevlinktype: Link,
+    pub(super) off_linkhdr: Off,
+    pub(super) off_prevlinkhdr: Off,
+    pub(super) off_linkpl: Off,
+    pub(super) off_linktype: Option<Off>,
+    pub(super) off_nl: u32,
+    pub(super) off_nl_nosnap: u32,
     label_depth: u32,
     vlan_depth: u32,
+    /// Raw ATM with a pseudo-header (libpcap's `is_atm`): stays set after `lane`.
+    pub(super) is_atm: bool,
     is_geneve: bool,
     pub is_vlan_vloffset: bool,
     /// Set by `protochain` and `geneve`: libpcap does not optimize such programs.
@@ -419,6 +428,7 @@ impl Gen {
             Link::Fddi => (Some(13), 13, 8, 3),
             Link::Arcnet => (Some(2), 6, 0, 0),
             Link::ArcnetLinux => (Some(4), 8, 0, 0),
+            Link::SunAtm => (Some(4), 4, 8, 3),
             // No payload offset: every test that needs one fails in `linktype` first.
             Link::Other(_) => (None, 0, 0, 0),
         };
@@ -436,6 +446,7 @@ impl Gen {
             off_nl_nosnap: nosnap,
             label_depth: 0,
             vlan_depth: 0,
+            is_atm: link == Link::SunAtm,
             is_geneve: false,
             is_vlan_vloffset: false,
             no_optimize: false,
@@ -523,6 +534,7 @@ impl Gen {
     pub fn load_a(&mut self, rel: Rel, offset: u32, size: u16) -> GResult<Vec<Insn>> {
         match rel {
             Rel::LinkHdr => self.load_rel(Which::LinkHdr, offset, size),
+            Rel::PrevLinkHdr => self.load_rel(Which::PrevLinkHdr, offset, size),
             Rel::LinkPl => {
                 let o = self.off_nl.wrapping_add(offset);
                 self.load_rel(Which::LinkPl, o, size)
@@ -552,7 +564,7 @@ impl Gen {
 
     /// `gen_ncmp`: load, optionally mask, compare; `reverse` negates jgt/jge.
     #[allow(clippy::too_many_arguments)]
-    fn ncmp(
+    pub(super) fn ncmp(
         &mut self,
         rel: Rel,
         off: u32,
@@ -780,6 +792,12 @@ impl Gen {
                 _ => Ok(Node::Const(false)),
             },
             Link::Ieee802 | Link::Fddi => self.llc_linktype(p),
+            Link::SunAtm => {
+                // LLC-encapsulated (after `lane` the link type is Ethernet).
+                let b0 = self.atm_prototype(super::atm::PT_LLC)?;
+                let b1 = self.llc_linktype(p)?;
+                Ok(Node::and(b0, b1))
+            }
             Link::Arcnet | Link::ArcnetLinux => {
                 let t = |g: &mut Gen, v: u32| g.cmp(Rel::LinkType, 0, BPF_B, v);
                 match p {
@@ -831,6 +849,11 @@ impl Gen {
             };
             let s = vec![ld(op::LD_MEM, h), ld(op::LDX_MEM, p)];
             return Ok(Some(Node::not(Node::test(s, Jmp::x(JEQ)))));
+        }
+        if self.prevlinktype == Link::SunAtm {
+            // LANE: data, not an LE control frame (marker 0xff00).
+            let b = self.cmp(Rel::PrevLinkHdr, 4, BPF_H, 0xff00)?;
+            return Ok(Some(Node::not(b)));
         }
         Ok(None)
     }
@@ -1812,7 +1835,6 @@ pub fn init_before_read(prog: &[Insn]) -> Vec<Insn> {
 #[derive(Clone, Copy)]
 enum Which {
     LinkHdr,
-    #[allow(dead_code)]
     PrevLinkHdr,
     LinkPl,
     LinkType,

@@ -2,6 +2,7 @@
 //! between them, i.e. the longest match wins and, among matches of equal length, the rule listed
 //! first (keywords before names, numbers before names, MAC addresses before numbers).
 
+use super::atm::AtmKw;
 use super::CompileError;
 
 /// A keyword; the names are libpcap's token names.
@@ -52,6 +53,11 @@ pub enum Kw {
     Pppoed,
     Pppoes,
     Geneve,
+    /// An ATM keyword that is a primitive on its own (`lane`, `oamf4`, ...).
+    Atm(AtmKw),
+    /// `vpi` and `vci`, followed by a value, a relation or a parenthesised list.
+    Vpi,
+    Vci,
     /// A keyword of libpcap's language that libpkt does not implement (DECnet, ISO, 802.11,
     /// ATM, SS7, pf, ...): recognised so that it is never taken for a host name.
     Unsupported(&'static str),
@@ -182,20 +188,20 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("pppoed", Kw::Pppoed),
     ("pppoes", Kw::Pppoes),
     ("geneve", Kw::Geneve),
-    ("lane", Kw::Unsupported("lane")),
+    ("lane", Kw::Atm(AtmKw::Lane)),
     ("llc", Kw::Unsupported("llc")),
-    ("metac", Kw::Unsupported("metac")),
-    ("bcc", Kw::Unsupported("bcc")),
-    ("oam", Kw::Unsupported("oam")),
-    ("oamf4", Kw::Unsupported("oamf4")),
-    ("oamf4ec", Kw::Unsupported("oamf4ec")),
-    ("oamf4sc", Kw::Unsupported("oamf4sc")),
-    ("sc", Kw::Unsupported("sc")),
-    ("ilmic", Kw::Unsupported("ilmic")),
-    ("vpi", Kw::Unsupported("vpi")),
-    ("vci", Kw::Unsupported("vci")),
-    ("connectmsg", Kw::Unsupported("connectmsg")),
-    ("metaconnect", Kw::Unsupported("metaconnect")),
+    ("metac", Kw::Atm(AtmKw::Metac)),
+    ("bcc", Kw::Atm(AtmKw::Bcc)),
+    ("oam", Kw::Atm(AtmKw::Oam)),
+    ("oamf4", Kw::Atm(AtmKw::Oamf4)),
+    ("oamf4ec", Kw::Atm(AtmKw::Oamf4ec)),
+    ("oamf4sc", Kw::Atm(AtmKw::Oamf4sc)),
+    ("sc", Kw::Atm(AtmKw::Sc)),
+    ("ilmic", Kw::Atm(AtmKw::Ilmic)),
+    ("vpi", Kw::Vpi),
+    ("vci", Kw::Vci),
+    ("connectmsg", Kw::Atm(AtmKw::Connectmsg)),
+    ("metaconnect", Kw::Atm(AtmKw::Metaconnect)),
     ("on", Kw::Unsupported("on")),
     ("ifname", Kw::Unsupported("ifname")),
     ("rset", Kw::Unsupported("rset")),

@@ -39,13 +39,14 @@
 //! | C_HDLC | 104 | Cisco HDLC: Ethertype at 2 (OSI as 0xfefe), payload at 4; `mpls` |
 //! | LOOP | 108 | as NULL, the family in network byte order |
 //! | LINUX_SLL | 113 | Linux cooked v1: protocol at 14, packet type at 0 (`inbound`/`outbound`) |
+//! | SUNATM | 123 | SunATM pseudo-header (protocol type, VPI at 1, VCI at 2), LLC at 4; protocols are LLC-encapsulated ones; `vpi`/`vci` (`N`, `OP N`, `(N or N)`), `metac`, `bcc`, `sc`, `ilmic`, `oamf4sc`, `oamf4ec`, `oam`, `oamf4`, `connectmsg`, `metaconnect`; `lane` makes the rest an Ethernet frame (after a 2-byte LANE header, LE control frames excluded). As in libpcap, `vpi != N` and `vci != N` test equality (its reversed relations negate only `>`/`>=`) |
 //! | ARCNET_LINUX | 129 | Linux ARCNET: type at 4, payload at 8 |
 //! | IPV4, IPV6 | 228, 229 | raw IPv4 or IPv6: the protocol is known (`ip` is true on IPV4), nothing in the bytes is tested for it |
 //! | LINUX_SLL2 | 276 | Linux cooked v2: protocol at 0, interface index at 4, packet type at 10 |
 //! | other values of 104 to 289 | | a header libpcap does not decode (NFLOG 239, MPLS 219, USB, ...): `link[...]`, `len`, `less`/`greater` and (dead handle) `inbound`/`outbound`/`ifindex` only; every protocol test is refused with libpcap's message ("NFLOG link-layer type filtering not implemented") |
 //!
 //! Link types libpcap's generator has code of its own for that libpkt does not implement
-//! (802.11 and its radio headers, PFLOG, SUNATM, IP over Fibre Channel, Juniper's, SLIP, ...)
+//! (802.11 and its radio headers, PFLOG, IP over Fibre Channel, Juniper's, SLIP, ...)
 //! are refused at once ("link type 105 (802.11) is not supported by libpkt's filter
 //! compiler").
 //!
@@ -64,6 +65,7 @@
 //! quirks), `gen` (its code generator's offsets and tests, built as boolean trees of tests),
 //! `ir` (lowering to a control-flow graph and emission), `opt` (the optimizer).
 
+mod atm;
 mod dlt;
 mod gen;
 mod ir;

@@ -782,7 +782,60 @@ impl Parser {
                 self.bump();
                 Ok(Step::Done(self.g.pppoed().map_err(|m| e(self, m))?, None))
             }
+            Kw::Atm(a) => {
+                self.bump();
+                Ok(Step::Done(self.g.atm_abbrev(a).map_err(|m| e(self, m))?, None))
+            }
+            Kw::Vpi | Kw::Vci => {
+                self.bump();
+                let b = self.atm_value(k == Kw::Vci, pos)?;
+                Ok(Step::Done(b, None))
+            }
             _ => Err(self.syntax()),
+        }
+    }
+
+    /// What follows `vpi`/`vci` (libpcap's `atmvalue`): `N`, `OP N` or `(N or N ...)`.
+    fn atm_value(&mut self, vci: bool, pos: usize) -> PResult<Node> {
+        let e = |p: &Parser, m: String| p.err(pos, m);
+        let t = self.peek().clone();
+        if let Tok::Num(n) = t {
+            self.bump();
+            return self.g.atm_field(vci, JEQ, false, n).map_err(|m| e(self, m));
+        }
+        if let Some((jop, reverse)) = relop(&t) {
+            self.bump();
+            let Tok::Num(n) = self.peek().clone() else {
+                return Err(self.syntax());
+            };
+            self.bump();
+            return self.g.atm_field(vci, jop, reverse, n).map_err(|m| e(self, m));
+        }
+        if t != Tok::Punct('(') {
+            return Err(self.syntax());
+        }
+        self.bump();
+        let mut b: Option<Node> = None;
+        loop {
+            let Tok::Num(n) = self.peek().clone() else {
+                return Err(self.syntax());
+            };
+            self.bump();
+            let v = self.g.atm_field(vci, JEQ, false, n).map_err(|m| e(self, m))?;
+            b = Some(match b {
+                Some(prev) => Node::or(prev, v),
+                None => v,
+            });
+            match self.peek() {
+                Tok::Kw(Kw::Or) => {
+                    self.bump();
+                }
+                Tok::Punct(')') => {
+                    self.bump();
+                    return Ok(b.expect("a value"));
+                }
+                _ => return Err(self.syntax()),
+            }
         }
     }
 

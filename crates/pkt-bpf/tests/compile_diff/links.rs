@@ -17,6 +17,7 @@ pub const DLT_RAW_OPENBSD: u16 = 14;
 pub const DLT_PPP_SERIAL: u16 = 50;
 pub const DLT_PPP_ETHER: u16 = 51;
 pub const DLT_C_HDLC: u16 = 104;
+pub const DLT_SUNATM: u16 = 123;
 pub const DLT_LOOP: u16 = 108;
 pub const DLT_ARCNET_LINUX: u16 = 129;
 /// DLT_USER0: a link type of the "matching" range libpcap knows nothing about.
@@ -40,6 +41,7 @@ pub fn name(lt: u16) -> Option<&'static str> {
         DLT_PPP_SERIAL => "PPP_SERIAL",
         DLT_PPP_ETHER => "PPP_ETHER",
         DLT_C_HDLC => "C_HDLC",
+        DLT_SUNATM => "SUNATM",
         DLT_LOOP => "LOOP",
         DLT_ARCNET_LINUX => "ARCNET_LINUX",
         DLT_USER0 => "USER0",
@@ -229,6 +231,40 @@ fn frame(lt: u16, i: usize, p: &Packet, f: &Parts) -> Option<Packet> {
             };
             framed(p, name(lt)?, &hdr, pl, wire, 7)
         }
+        DLT_SUNATM => {
+            // Pseudo-header: direction bit and protocol type, VPI, VCI. Frames alternate
+            // between LLC encapsulation, LANE (an Ethernet frame behind a 2-byte LANE header,
+            // some LE control frames) and signalling/OAM circuits.
+            let dirbit = if i % 2 == 0 { 0x80 } else { 0 };
+            let vpi = [0u8, 0, 1, 7][i % 4];
+            match i % 5 {
+                0 | 1 => {
+                    let body = llc(et, pl);
+                    let extra = body.len() as u32 - pl.len() as u32;
+                    let vci = [32u16, 100, 5, 16][i % 4].to_be_bytes();
+                    framed(
+                        p,
+                        "SUNATM LLC",
+                        &[dirbit | 2, vpi, vci[0], vci[1]],
+                        &body,
+                        wire + extra,
+                        19,
+                    )
+                }
+                2 | 3 => {
+                    let lane: [u8; 2] = if i % 7 == 0 { [0xff, 0x00] } else { [0x00, 0x01] };
+                    let hdr = [dirbit | 1, vpi, 0, 33, lane[0], lane[1]];
+                    framed(p, "SUNATM LANE", &hdr, &p.data, p.wirelen, 19)
+                }
+                _ => {
+                    // Signalling (VCI 5, or 1 for meta), OAM F4 (VCI 3, 4), ILMI (16), BCC (2).
+                    let vci = [5u16, 1, 3, 4, 16, 2][i % 6].to_be_bytes();
+                    let msg = [0x05u8, 0x02, 0x07, 0x0f, 0x4d, 0x5a, 0x33][i % 7];
+                    let body = [0x09, 0x03, 0x00, 0x00, 0x01, msg, 0x80, 0x00];
+                    framed(p, "SUNATM signalling", &[dirbit, 0, vci[0], vci[1]], &body, 8, 19)
+                }
+            }
+        }
         DLT_NFLOG => {
             if i % 3 != 0 {
                 return None;
@@ -284,13 +320,14 @@ pub fn corpus(lt: u16, en10mb: &[Packet], raw: &[Packet]) -> Vec<Packet> {
 }
 
 /// Link types of the `links` test, in order.
-pub const ALL: [u16; 17] = [
+pub const ALL: [u16; 18] = [
     DLT_NULL,
     DLT_LOOP,
     DLT_PPP,
     DLT_PPP_SERIAL,
     DLT_PPP_ETHER,
     DLT_C_HDLC,
+    DLT_SUNATM,
     DLT_IPV4,
     DLT_IPV6,
     DLT_RAW_OPENBSD,
