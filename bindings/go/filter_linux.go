@@ -65,9 +65,11 @@ func CompileFilter(expr string, dlt uint16, snaplen uint32, optimize, live bool)
 
 // SetFilter compiles expr (see CompileFilter) in its live, optimized form for the handle's
 // link type (DLT) and snap length (Config.Snaplen; 0: 262144) and installs it as SetBPF does:
-// the form that libpcap's pcap_setfilter, tcpdump and pktdump -f use. An empty expression
-// accepts every packet. On error (the compiler's, with the position in expr, or SetBPF's)
-// the previous filter stays. Config().Filter returns the program installed.
+// the form that libpcap's pcap_setfilter, tcpdump and pktdump -f use. On a savefile handle it
+// compiles the offline form for the file's DLT (what tcpdump -r FILE EXPR runs), which tests
+// the bytes as they are in the file. An empty expression accepts every packet. On error (the
+// compiler's, with the position in expr, or SetBPF's) the previous filter stays.
+// Config().Filter returns the program installed.
 //
 // Names are resolved before the handle is touched: a read in progress is not held up by DNS.
 func (h *Handle) SetFilter(expr string) error {
@@ -77,7 +79,7 @@ func (h *Handle) SetFilter(expr string) error {
 	h.cfgMu.Lock()
 	snaplen := h.cfg.Snaplen
 	h.cfgMu.Unlock()
-	prog, err := CompileFilter(expr, h.dlt, snaplen, true, true)
+	prog, err := CompileFilter(expr, h.dlt, snaplen, true, !h.offline)
 	if err != nil {
 		return err
 	}

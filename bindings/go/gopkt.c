@@ -4,6 +4,7 @@
 // pkt_errmsg() into msg while still on the thread that failed: the message is per thread, and
 // a goroutine may move to another thread between two cgo calls.
 
+#include <errno.h>
 #include <string.h>
 
 #include "gopkt.h"
@@ -68,16 +69,29 @@ int gopkt_set_fanout(pkt_t *h, uint16_t mode, uint16_t group, uint16_t flags, ch
 
 // The per-packet calls take the handle and C memory as integers: cgo converts a pointer to an
 // incomplete C type (pkt_t) to an interface for its pointer check, which allocates on every call.
+// msg (0: none, as for live handles, whose read errors are bare errnos) receives pkt_errmsg()
+// when a read fails other than by -EAGAIN or -EINTR, which carry no message worth the copy: a
+// savefile's -EBADMSG names the damaged record's byte offset there.
 
-int gopkt_read(uintptr_t h, int poll, uintptr_t p)
+static inline void gopkt_read_msg(int rc, uintptr_t msg, size_t cap)
 {
-	pkt_packet_t *pk = (pkt_packet_t *)p;
-	return pkt_read((pkt_t *)h, poll, &pk->data, &pk->info);
+	if (rc < 0 && msg != 0 && rc != -EAGAIN && rc != -EINTR)
+		gopkt_msg((char *)msg, cap);
 }
 
-int gopkt_read_batch(uintptr_t h, int poll, uintptr_t out, size_t max)
+int gopkt_read(uintptr_t h, int poll, uintptr_t p, uintptr_t msg, size_t cap)
 {
-	return pkt_read_batch((pkt_t *)h, poll, (pkt_packet_t *)out, max);
+	pkt_packet_t *pk = (pkt_packet_t *)p;
+	int rc = pkt_read((pkt_t *)h, poll, &pk->data, &pk->info);
+	gopkt_read_msg(rc, msg, cap);
+	return rc;
+}
+
+int gopkt_read_batch(uintptr_t h, int poll, uintptr_t out, size_t max, uintptr_t msg, size_t cap)
+{
+	int rc = pkt_read_batch((pkt_t *)h, poll, (pkt_packet_t *)out, max);
+	gopkt_read_msg(rc, msg, cap);
+	return rc;
 }
 
 int gopkt_write(uintptr_t h, const void *buf, size_t len, int ifindex, uint16_t proto)
@@ -164,6 +178,28 @@ int gopkt_default_iface(char *buf, size_t len, char *msg, size_t cap)
 int gopkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max, char *msg, size_t cap)
 {
 	int rc = pkt_tstamp_sources(ifname, out, max);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+// path NULL: read descriptor fd (pkt_open_offline_fd). The filter as in gopkt_open.
+int gopkt_open_offline(const char *path, int fd, const pkt_config_t *cfg, const pkt_bpf_insn_t *filter,
+		       uint32_t filter_len, pkt_t **out, char *msg, size_t cap)
+{
+	pkt_config_t c = *cfg;
+	c.filter = filter;
+	c.filter_len = filter_len;
+	int rc = path != NULL ? pkt_open_offline(path, &c, out) : pkt_open_offline_fd(fd, &c, out);
+	if (rc < 0)
+		gopkt_msg(msg, cap);
+	return rc;
+}
+
+int gopkt_offline_iface(pkt_t *h, int32_t ifindex, uint16_t *dlt, uint32_t *snaplen, char *msg,
+			size_t cap)
+{
+	int rc = pkt_offline_iface(h, ifindex, dlt, snaplen);
 	if (rc < 0)
 		gopkt_msg(msg, cap);
 	return rc;

@@ -22,12 +22,13 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// Handle is an open capture: the Handler that NewHandler returns, with libpkt's extras.
-// Its methods are safe for concurrent use (see the package documentation for how reads,
-// writes and Close interact).
+// Handle is an open capture: the Handler that NewHandler returns, with libpkt's extras; or a
+// savefile being read (OpenOffline, OpenOfflineFile). Its methods are safe for concurrent use
+// (see the package documentation for how reads, writes and Close interact).
 type Handle struct {
-	// rmu is held by a read (Read, ReadZeroCopy, ReadBatch) and by SetBPF: libpkt lets one
-	// thread read a handle at a time. It also guards one and batch.
+	// rmu is held by a read (Read, ReadZeroCopy, ReadBatch, each batch of Loop), by SetBPF
+	// and by OfflineInterface: libpkt lets one thread read a handle at a time. It also guards
+	// one, batch, the read-ahead, rmsg and seen.
 	rmu sync.Mutex
 	// mu is held shared by every other call into libpkt, and exclusively by Close, which
 	// also takes rmu: libpkt's pkt_close must not race with any other call.
@@ -36,6 +37,12 @@ type Handle struct {
 	wmu sync.Mutex
 	// closed is set once, by Close, before it breaks a blocked read.
 	closed atomic.Uint32
+	// breaks counts BreakLoop calls; seen (under rmu) is the count already reported as a
+	// break. Loop ends between two packets of a batch when they differ, before libpkt has seen
+	// the break: the EINTR that libpkt then still holds for it is not a new break, and the read
+	// that gets it is retried (see retryBreak).
+	breaks atomic.Uint64
+	seen   uint64
 
 	h     *C.pkt_t
 	one   *C.pkt_packet_t // the out-parameters of a single read, in C memory
@@ -46,9 +53,13 @@ type Handle struct {
 	ahead    int     // packets Read and ReadZeroCopy ask libpkt for per call
 	tx       txStage // WriteBatch's frames, copied to C memory
 
-	fd   int
-	link LinkType
-	dlt  uint16
+	fd      int
+	link    LinkType
+	dlt     uint16
+	offline bool // a savefile handle
+	// rmsg receives pkt_errmsg() of a failed read on a savefile handle (nil on live handles,
+	// whose read errors are bare errnos, as the seed's).
+	rmsg cmsg
 
 	cfgMu sync.Mutex
 	cfg   Config // the configuration in effect
@@ -113,7 +124,12 @@ func Open(iff string, config *Config) (*Handle, error) {
 	if rc < 0 {
 		return nil, opError("pkt_open", errnoOf(rc), msg)
 	}
-	h := &Handle{h: ch}
+	return newHandle(ch, config, filter, false), nil
+}
+
+// newHandle wraps a handle that libpkt opened with config (nil: the defaults) and filter.
+func newHandle(ch *C.pkt_t, config *Config, filter []bpf.RawInstruction, offline bool) *Handle {
+	h := &Handle{h: ch, offline: offline}
 	var eff C.pkt_config_t
 	C.pkt_get_config(ch, &eff)
 	h.cfg = goConfig(&eff)
@@ -133,8 +149,11 @@ func Open(iff string, config *Config) (*Handle, error) {
 	h.link = LinkType(C.pkt_linktype(ch))
 	h.dlt = uint16(C.pkt_dlt(ch))
 	h.one = (*C.pkt_packet_t)(C.malloc(C.sizeof_pkt_packet_t))
+	if offline {
+		h.rmsg = newCmsg()
+	}
 	runtime.SetFinalizer(h, (*Handle).Close)
-	return h, nil
+	return h
 }
 
 // Close releases the handle: it makes a blocked read return syscall.EINVAL, waits until every
@@ -156,6 +175,10 @@ func (h *Handle) Close() error {
 	h.one = nil
 	C.free(unsafe.Pointer(h.batch))
 	h.batch, h.nbat, h.pos, h.end = nil, 0, 0, 0
+	if h.rmsg.p != nil {
+		h.rmsg.free()
+		h.rmsg = cmsg{}
+	}
 	h.tx.free()
 	h.mu.Unlock()
 	h.rmu.Unlock()
@@ -163,7 +186,9 @@ func (h *Handle) Close() error {
 	return nil
 }
 
-// readErr maps a read's code <= 0 to the seed's errors.
+// readErr maps a read's code <= 0 to the seed's errors; rmu is held. On a savefile handle the
+// end of the file is a bare syscall.ENODATA, other errors (syscall.EBADMSG) carry libpkt's
+// message.
 func (h *Handle) readErr(poll bool, rc C.int) error {
 	switch {
 	case rc == 0:
@@ -175,8 +200,50 @@ func (h *Handle) readErr(poll bool, rc C.int) error {
 		return errBreakLoop
 	case rc == -C.EAGAIN && !poll:
 		return errWouldPoll
+	case h.offline && rc != -C.ENODATA:
+		if h.closed.Load() != 0 {
+			return syscall.EINVAL // rmsg was not written
+		}
+		return opError("pkt_read", errnoOf(rc), h.rmsg.String())
 	}
 	return errnoOf(rc)
+}
+
+// retryBreak is called with rmu held when libpkt returned -EINTR, and reports whether that
+// EINTR answers a break already reported (Loop saw BreakLoop's count between two packets and
+// ended there, before libpkt took the break): the read is then made again. Otherwise the
+// break is new and counted as reported.
+func (h *Handle) retryBreak() bool {
+	if h.closed.Load() != 0 {
+		return false
+	}
+	b := h.breaks.Load()
+	if b == h.seen {
+		return true
+	}
+	h.seen = b
+	return false
+}
+
+// cRead is pkt_read into h.one; rmu is held and the read-ahead is empty.
+func (h *Handle) cRead(poll bool) C.int {
+	for {
+		rc := C.gopkt_read(cptr(unsafe.Pointer(h.h)), cbool(poll), cptr(unsafe.Pointer(h.one)), cptr(unsafe.Pointer(h.rmsg.p)), msgCap)
+		if rc != -C.EINTR || !h.retryBreak() {
+			return rc
+		}
+	}
+}
+
+// cReadBatch is pkt_read_batch of up to n packets into h.batch; rmu is held, the read-ahead
+// is empty and growBatch(n) was called.
+func (h *Handle) cReadBatch(poll bool, n int) C.int {
+	for {
+		rc := C.gopkt_read_batch(cptr(unsafe.Pointer(h.h)), cbool(poll), cptr(unsafe.Pointer(h.batch)), C.size_t(n), cptr(unsafe.Pointer(h.rmsg.p)), msgCap)
+		if rc != -C.EINTR || !h.retryBreak() {
+			return rc
+		}
+	}
 }
 
 // next returns the next packet's descriptor, from the read-ahead or from libpkt, or nil and
@@ -191,14 +258,15 @@ func (h *Handle) next(poll bool) (*C.pkt_packet_t, C.int) {
 		return d, 1
 	}
 	if h.ahead <= 1 {
-		rc := C.gopkt_read(cptr(unsafe.Pointer(h.h)), cbool(poll), cptr(unsafe.Pointer(h.one)))
-		if rc <= 0 {
+		rc := h.cRead(poll)
+		// 0 with data set is a savefile's record of 0 bytes, not a nil read.
+		if rc < 0 || (rc == 0 && h.one.data == nil) {
 			return nil, rc
 		}
-		return h.one, rc
+		return h.one, 1
 	}
 	h.growBatch(h.ahead)
-	rc := C.gopkt_read_batch(cptr(unsafe.Pointer(h.h)), cbool(poll), cptr(unsafe.Pointer(h.batch)), C.size_t(h.ahead))
+	rc := h.cReadBatch(poll, h.ahead)
 	if rc <= 0 {
 		return nil, rc
 	}
@@ -294,7 +362,7 @@ func (h *Handle) readBatch(poll bool, pkts []Packet) (int, error) {
 		return len(descs), nil
 	}
 	h.growBatch(len(pkts))
-	rc := C.gopkt_read_batch(cptr(unsafe.Pointer(h.h)), cbool(poll), cptr(unsafe.Pointer(h.batch)), C.size_t(len(pkts)))
+	rc := h.cReadBatch(poll, len(pkts))
 	if rc <= 0 {
 		return 0, h.readErr(poll, rc)
 	}
@@ -350,7 +418,9 @@ func (h *Handle) Write(buf []byte, iff *net.Interface, protocol Proto) (int, err
 	return int(rc), nil
 }
 
-// Fd returns the socket: see Handler.Fd.
+// Fd returns the socket: see Handler.Fd. A savefile handle gives its own descriptor of the
+// file (as libpcap's pcap_fileno): a regular file is always readable, a pipe when more of it
+// arrived (the handle may already hold the next packets: read before waiting).
 func (h *Handle) Fd() uintptr {
 	if h.closed.Load() != 0 {
 		return ^uintptr(0)
@@ -358,14 +428,18 @@ func (h *Handle) Fd() uintptr {
 	return uintptr(h.fd)
 }
 
-// BreakLoop makes the blocked Read(true), or the next one, return ErrBreakLoop, once. Any
-// goroutine may call it.
+// BreakLoop makes the blocked Read(true), or the next one, return ErrBreakLoop, once; a Loop
+// under way ends after the packet being handed out (or its wait for one) and returns an error
+// wrapping syscall.EINTR. Any goroutine may call it, also Loop's callback. On a savefile
+// handle it also wakes a read waiting for a pipe.
 func (h *Handle) BreakLoop() error {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if h.closed.Load() != 0 {
 		return syscall.EINVAL
 	}
+	// Counted before libpkt is told, so that a reader that gets the EINTR sees the count.
+	h.breaks.Add(1)
 	if rc := C.pkt_breakloop(h.h); rc < 0 {
 		return errnoOf(rc)
 	}
@@ -417,11 +491,14 @@ func (h *Handle) Config() *Config {
 	return &c
 }
 
-// LinkType returns the bound interface's link type: see Handler.LinkType.
+// LinkType returns the bound interface's link type: see Handler.LinkType. A savefile handle
+// gives LinkTypeNone: its link type is DLT's.
 func (h *Handle) LinkType() LinkType { return h.link }
 
 // DLT returns the pcap link type to write this handle's packets with (NewDumper):
-// DLTEN10MB for Ethernet and loopback, DLTLinuxSLL2 for cooked handles.
+// DLTEN10MB for Ethernet and loopback, DLTLinuxSLL2 for cooked handles. For a savefile
+// handle, the file's link type (in a pcapng file, that of its first interface; each packet's
+// is in Info.Link.LinkType).
 func (h *Handle) DLT() uint16 { return h.dlt }
 
 // DLTOf returns the pcap link type of packets captured on an interface of type lt, cooked or

@@ -28,6 +28,10 @@
 // ReadZeroCopy (no copy, no allocation), ReadBatch (many packets per call into the library),
 // WriteBatch, Flush, SetFanout, DLT and SetFilter (tcpdump's filter expressions, which
 // CompileFilter compiles to classic BPF). NewDumper writes pcap and pcapng savefiles.
+// OpenOffline and OpenOfflineFile read them (libpcap's pcap_open_offline): the *Handle they
+// return reads a file's packets with the same calls, and Loop (pcap_loop) hands each packet
+// of a handle, live or not, to a function. OfflineInterface describes a pcapng file's
+// interfaces; IsEndOfFile tells the end of a file (syscall.ENODATA).
 // Interfaces lists the interfaces one can capture on, with their flags and addresses (libpcap's
 // pcap_findalldevs); LookupNet, DefaultInterface, OfflineFilter and TstampSources are libpcap's
 // pcap_lookupnet, pcap_lookupdev, pcap_offline_filter and pcap_list_tstamp_types, and
@@ -40,11 +44,11 @@
 //
 // # Threads
 //
-// Any goroutine may call any method at any time. Reads (Read, ReadZeroCopy, ReadBatch) and
-// SetBPF (also SetFilter's, which compiles first) run one at a time; Write, Stats, BreakLoop
-// and the others run beside them. Close wakes a blocked read (which then returns
-// syscall.EINVAL), waits for every call in progress to return, and releases the handle; data
-// returned by ReadZeroCopy and ReadBatch is gone from then on.
+// Any goroutine may call any method at any time. Reads (Read, ReadZeroCopy, ReadBatch, each
+// batch of Loop), SetBPF (also SetFilter's, which compiles first) and OfflineInterface run one
+// at a time; Write, Stats, BreakLoop and the others run beside them. Close wakes a blocked
+// read (which then returns syscall.EINVAL), waits for every call in progress to return, and
+// releases the handle; data returned by ReadZeroCopy and ReadBatch is gone from then on.
 //
 // The package links libpkt statically from the repository it lives in: build libpkt first
 // (cargo build --release at the repository's root). On systems other than Linux, or without
@@ -104,6 +108,15 @@ type Handler interface {
 }
 
 // Info is what is known about a captured packet.
+//
+// A packet read from a savefile (OpenOffline) is described by its record: Time is the
+// record's, to the nanosecond (a pcapng interface's units converted exactly); CapLen and Len
+// are the record's (Len can be below CapLen in a damaged file); Ifindex is the packet's
+// interface in the file: 0 in a pcap file, in a pcapng file the number of its interface
+// description block, counted from 0 over all sections (Handle.OfflineInterface describes it);
+// Link.LinkType is that interface's pcap link type (DLT*, as written in the file), not an
+// ARPHRD value; PktType comes from a pcapng packet's flags (PacketOutgoing for outbound, else
+// by reception type; PacketHost without flags); Status, VLAN and Link.Protocol are 0.
 type Info struct {
 	Time    time.Time // when the kernel received the packet
 	CapLen  int       // bytes captured (the length of the data)
@@ -119,7 +132,7 @@ type Info struct {
 // Link describes a packet's link layer.
 type Link struct {
 	Protocol Proto    // ethertype, host byte order
-	LinkType LinkType // ARPHRD_* of the interface the packet was seen on
+	LinkType LinkType // ARPHRD_* of the interface the packet was seen on (savefiles: a DLT)
 }
 
 // VLAN is an IEEE 802.1Q/802.1ad tag.
