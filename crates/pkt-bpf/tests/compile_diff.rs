@@ -189,6 +189,21 @@ fn run_ref(
     packets: Option<&[Packet]>,
     netns: Option<&str>,
 ) -> Vec<Ref> {
+    run_ref_netmask(tag, args, exprs, packets, netns, PCAP_NETMASK_UNKNOWN)
+}
+
+/// libpcap's `PCAP_NETMASK_UNKNOWN`.
+const PCAP_NETMASK_UNKNOWN: u32 = 0xffff_ffff;
+
+/// [`run_ref`] with `pcap_compile`'s netmask argument (host byte order, as it takes it).
+fn run_ref_netmask(
+    tag: &str,
+    args: &[&str],
+    exprs: &[Expr],
+    packets: Option<&[Packet]>,
+    netns: Option<&str>,
+    netmask: u32,
+) -> Vec<Ref> {
     let bin = pcap_ref().expect("pcap_ref was built");
     let wd = work_dir();
     let efile = wd.join(format!("exprs-{tag}.txt"));
@@ -208,6 +223,7 @@ fn run_ref(
         None => Command::new(&bin),
     };
     cmd.args(args).arg(&efile);
+    cmd.env("PCAP_REF_NETMASK", format!("{netmask:#x}"));
     if let Some(pkts) = packets {
         let pfile = wd.join(format!("packets-{tag}.txt"));
         let mut text = String::new();
@@ -427,6 +443,12 @@ struct Report {
     pairs: usize,
     both_ok: usize,
     both_reject: usize,
+    /// Compare the messages where both reject, for `legacy.txt` and `invalid.txt`
+    /// ([`same_cause`]); how many were compared, and those where libpkt names a keyword it
+    /// does not implement (not compared).
+    check_causes: bool,
+    causes: usize,
+    causes_unimplemented: usize,
     /// Program runs compared (ours vs libpcap's, one packet each).
     runs: u64,
     selfcheck_runs: u64,
@@ -639,13 +661,14 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
                 rep.both_reject += 1;
                 // Ours is "at POS: message"; libpcap's the message alone.
                 let m = mine.split_once(": ").map_or(mine.as_str(), |(_, m)| m);
-                if m == theirs.as_str() {
+                if m == theirs.trim() {
                     rep.same_message += 1;
                 } else if m.starts_with("syntax error") && theirs.contains("syntax error") {
                     rep.both_syntax += 1;
                 } else {
                     rep.note(format!("MESSAGE {head}: ours \"{m}\", libpcap's \"{theirs}\""));
                 }
+                check_cause(rep, e, &head, &mine, theirs);
             }
             (Some(Ok(p)), Ref::Err(msg)) => {
                 rep.accept_reject += 1;
@@ -726,6 +749,35 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
     c.1 += bad_pairs;
 }
 
+/// Whether two refusals name the same cause: libpkt's message (`at N: ...`) is libpcap's, but
+/// for syntax errors, which each words its own way ("syntax error: unexpected ..." against
+/// bison's "syntax error").
+fn same_cause(ours: &str, theirs: &str) -> bool {
+    let ours = ours.split_once(": ").map_or(ours, |(_, m)| m).trim();
+    let theirs = theirs.trim();
+    ours == theirs || (ours.starts_with("syntax error") && theirs.contains("syntax error"))
+}
+
+/// With `rep.check_causes`, for the files whose refusals carry libpcap's cause (`legacy.txt`,
+/// `invalid.txt`): a refusal of both must name the same cause. libpkt's own "... is not
+/// supported by libpkt" (a keyword it does not implement) is counted, not compared.
+fn check_cause(rep: &mut Report, e: &Expr, head: &str, ours: &str, theirs: &str) {
+    if !rep.check_causes || !(e.origin.starts_with("legacy.txt") || e.origin.starts_with("invalid.txt")) {
+        return;
+    }
+    if ours.ends_with("is not supported by libpkt") {
+        rep.causes_unimplemented += 1;
+        return;
+    }
+    rep.causes += 1;
+    if !same_cause(ours, theirs) {
+        rep.detail(format!(
+            "CAUSE {head}: both reject, for other causes: libpcap \"{}\", ours \"{ours}\"",
+            theirs.trim()
+        ));
+    }
+}
+
 /// Prints the summary and the first reports, writes all to a file, fails on any mismatch.
 fn finish(name: &str, rep: &Report, exprs: usize, packets: usize, started: Instant) {
     let path = work_dir().join(format!("report-{name}.txt"));
@@ -797,6 +849,12 @@ fn finish(name: &str, rep: &Report, exprs: usize, packets: usize, started: Insta
     }
     if rep.ours_missing {
         eprintln!("compile_diff {name}: pkt_bpf::compile is not wired in (fn ours): self-check only");
+    }
+    if rep.check_causes {
+        eprintln!(
+            "compile_diff {name}: refusals of both compared by cause (legacy.txt, invalid.txt): {} (and {} of keywords libpkt does not implement)",
+            rep.causes, rep.causes_unimplemented
+        );
     }
     eprintln!(
         "compile_diff {name}: {exprs} expressions x {} configurations = {} pairs (both accept {}, both reject {}, {} with libpcap's message, {} both a syntax error); \
@@ -872,7 +930,10 @@ fn offline() {
         (DLT_LINUX_SLL2, thin(corpus.sll2)),
         (DLT_RAW, thin(corpus.raw)),
     ];
-    let mut rep = Report::default();
+    let mut rep = Report {
+        check_causes: true,
+        ..Report::default()
+    };
     let mut npackets = 0;
     let mut accepted: BTreeMap<String, usize> = BTreeMap::new();
     for (lt, pkts) in &sets {
@@ -1037,7 +1098,10 @@ fn invalid() {
     }
     let started = Instant::now();
     let exprs = read_exprs(&dir().join("invalid.txt"));
-    let mut rep = Report::default();
+    let mut rep = Report {
+        check_causes: true,
+        ..Report::default()
+    };
     for lt in [DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW] {
         for optimize in [false, true] {
             let o = u8::from(optimize).to_string();
@@ -1176,7 +1240,10 @@ fn live() {
     };
     let exprs = corpus_exprs();
     let pkts = thin(packets::corpus().live);
-    let mut rep = Report::default();
+    let mut rep = Report {
+        check_causes: true,
+        ..Report::default()
+    };
     let checker = KernelChecker::new();
     for optimize in [false, true] {
         let o = u8::from(optimize).to_string();
@@ -1362,6 +1429,202 @@ fn names_inner() {
         "names: libpcap accepts nothing (are the names resolved?)"
     );
     finish("names", &rep, exprs.len(), sets[0].1.len(), started);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Netmasks.
+// ---------------------------------------------------------------------------------------------
+
+/// The netmasks of the `netmask` test, host order (as `pcap_compile` takes them): /8, /16,
+/// /24, /30, 0 (what `pcap_lookupnet` gives for all interfaces) and unknown.
+const NETMASKS: [u32; 6] = [
+    0xff00_0000,
+    0xffff_0000,
+    0xffff_ff00,
+    0xffff_fffc,
+    0,
+    PCAP_NETMASK_UNKNOWN,
+];
+
+/// Ours with a netmask (host order) against libpcap's answers, as `compare` does.
+fn compare_netmask(cfg: &Config, netmask: u32, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
+    let mut bad_pairs = 0;
+    let flags = pkt_bpf::compile::Flags {
+        optimize: cfg.optimize,
+        live: false,
+        savefile: false,
+    };
+    for (e, r) in exprs.iter().zip(refs) {
+        let mine = pkt_bpf::compile::compile_netmask(
+            &e.text,
+            cfg.linktype,
+            cfg.snaplen,
+            flags,
+            std::net::Ipv4Addr::from(netmask),
+        )
+        .map_err(|e| format!("at {}: {}", e.pos, e.msg));
+        let before = rep.failures();
+        rep.pairs += 1;
+        let head = format!("{} `{}` [{}]", e.origin, e.text, cfg.name);
+        match (mine, r) {
+            (Err(mine), Ref::Err(theirs)) => {
+                rep.both_reject += 1;
+                if same_cause(&mine, theirs) {
+                    rep.same_message += 1;
+                } else {
+                    rep.detail(format!("CAUSE {head}: ours \"{mine}\", libpcap's \"{theirs}\""));
+                }
+            }
+            (Ok(p), Ref::Err(msg)) => {
+                rep.accept_reject += 1;
+                rep.detail(format!(
+                    "ACCEPT/REJECT {head}: libpcap rejects ({msg}), ours accepts:\n{}",
+                    disasm::program(&p, "    ")
+                ));
+            }
+            (Err(msg), Ref::Ok(theirs, _)) => {
+                rep.accept_reject += 1;
+                rep.detail(format!(
+                    "ACCEPT/REJECT {head}: ours rejects ({msg}), libpcap accepts:\n{}",
+                    disasm::program(theirs, "    ")
+                ));
+            }
+            (Ok(mine), Ref::Ok(theirs, verdicts)) => {
+                rep.both_ok += 1;
+                rep.sizes.0 += mine.len() as u64;
+                rep.sizes.1 += theirs.len() as u64;
+                let unoptimized = e.text.contains("geneve") || e.text.contains("protochain");
+                if cfg.optimize && !unoptimized && validate(theirs).is_ok() {
+                    rep.opt_sizes.0 += mine.len() as u64;
+                    rep.opt_sizes.1 += theirs.len() as u64;
+                    rep.opt_pairs += 1;
+                    if mine == *theirs {
+                        rep.identical += 1;
+                    } else {
+                        rep.note(format!("NOT-IDENTICAL {head}"));
+                    }
+                    if mine.len() > theirs.len() {
+                        rep.longer += 1;
+                        rep.note(format!(
+                            "LONGER {head}: ours {}, libpcap's {}",
+                            mine.len(),
+                            theirs.len()
+                        ));
+                    }
+                }
+                let expected = reference(cfg, &head, theirs, verdicts, rep);
+                if let Err(why) = validate(&mine) {
+                    rep.invalid_prog += 1;
+                    rep.detail(format!(
+                        "INVALID {head}: our program fails pkt_bpf::validate: {why}"
+                    ));
+                    continue;
+                }
+                let mut diffs = 0;
+                let mut text = String::new();
+                for (p, &b) in cfg.packets.iter().zip(&expected) {
+                    rep.runs += 1;
+                    let a = run(&mine, &p.data, &p.meta);
+                    if a != b {
+                        diffs += 1;
+                        if diffs <= PACKETS_PER_REPORT {
+                            writeln!(text, "{}    ours {a}, libpcap {b}", packet_str(p)).unwrap();
+                        }
+                    }
+                }
+                if diffs > 0 {
+                    rep.verdict += 1;
+                    rep.detail(format!(
+                        "VERDICT {head}: {diffs} of {} packets differ\n{text}  ours:\n{}  libpcap:\n{}",
+                        cfg.packets.len(),
+                        disasm::program(&mine, "    "),
+                        disasm::program(theirs, "    ")
+                    ));
+                }
+            }
+        }
+        if rep.failures() > before {
+            bad_pairs += 1;
+        }
+    }
+    let c = rep.per_config.entry(cfg.name.clone()).or_default();
+    c.0 += exprs.len();
+    c.1 += bad_pairs;
+}
+
+/// `netmask.txt` (`ip broadcast`, `net N` with implicit masks) compiled with each of
+/// [`NETMASKS`] by `pkt_bpf::compile::compile_netmask` and by libpcap (`pcap_compile`'s netmask
+/// argument on a dead handle), EN10MB, LINUX_SLL, LINUX_SLL2 and RAW, optimize off and on: both
+/// reject, or the same verdicts on the corpus; the other link types of `links` with /24, 0 and
+/// unknown. Then the whole corpus with 255.255.255.0 on EN10MB optimized: the netmask changes
+/// nothing else.
+#[test]
+fn netmask() {
+    if let Err(why) = pcap_ref().and_then(|_| isolate()) {
+        return skip(&why);
+    }
+    let started = Instant::now();
+    let exprs = read_exprs(&dir().join("netmask.txt"));
+    let corpus = packets::corpus();
+    let en10mb = thin(corpus.en10mb);
+    let raw = thin(corpus.raw);
+    let mut sets: Vec<(u16, Vec<Packet>, &[u32])> = vec![
+        (DLT_EN10MB, en10mb.clone(), &NETMASKS),
+        (DLT_LINUX_SLL, thin(corpus.sll), &NETMASKS),
+        (DLT_LINUX_SLL2, thin(corpus.sll2), &NETMASKS),
+        (DLT_RAW, raw.clone(), &NETMASKS),
+    ];
+    const FEW: [u32; 3] = [0xffff_ff00, 0, PCAP_NETMASK_UNKNOWN];
+    for lt in links::ALL {
+        sets.push((lt, links::corpus(lt, &en10mb, &raw), &FEW));
+    }
+    let mut rep = Report::default();
+    let mut npackets = 0;
+    for (lt, pkts, netmasks) in &sets {
+        npackets += pkts.len();
+        let dead = if *lt == links::DLT_RAW_OPENBSD {
+            DLT_RAW
+        } else {
+            *lt
+        };
+        for &netmask in netmasks.iter() {
+            for optimize in [false, true] {
+                let o = u8::from(optimize);
+                let tag = format!("netmask-{}-O{o}-{netmask:08x}", lt_name(*lt));
+                let args = ["dead", &dead.to_string(), &SNAPLEN.to_string(), &o.to_string()];
+                let refs = run_ref_netmask(&tag, &args, &exprs, Some(pkts), None, netmask);
+                let cfg = Config {
+                    name: format!(
+                        "{} O{o} netmask {}",
+                        lt_name(*lt),
+                        std::net::Ipv4Addr::from(netmask)
+                    ),
+                    linktype: *lt,
+                    optimize,
+                    live: false,
+                    savefile: false,
+                    snaplen: SNAPLEN,
+                    packets: pkts,
+                };
+                compare_netmask(&cfg, netmask, &exprs, &refs, &mut rep);
+            }
+        }
+    }
+    let all = corpus_exprs();
+    let netmask = 0xffff_ff00;
+    let args = ["dead", "1", &SNAPLEN.to_string(), "1"];
+    let refs = run_ref_netmask("netmask-corpus", &args, &all, Some(&en10mb), None, netmask);
+    let cfg = Config {
+        name: "EN10MB O1 netmask 255.255.255.0 (corpus)".to_owned(),
+        linktype: DLT_EN10MB,
+        optimize: true,
+        live: false,
+        savefile: false,
+        snaplen: SNAPLEN,
+        packets: &en10mb,
+    };
+    compare_netmask(&cfg, netmask, &all, &refs, &mut rep);
+    finish("netmask", &rep, exprs.len(), npackets, started);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -168,7 +168,6 @@ impl Gen {
 
     /// `llc` on SunATM (libpcap's gen_atmtype_llc): LLC-encapsulated, and the link type goes
     /// back to the one before (a quirk kept as is).
-    #[allow(dead_code)]
     pub(super) fn atm_llc(&mut self) -> GResult<Node> {
         let b = self.atm_prototype(PT_LLC)?;
         self.linktype = self.prevlinktype;

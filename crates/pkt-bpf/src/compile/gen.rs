@@ -6,6 +6,9 @@
 use super::ir::{Chain, Jmp, Node, JEQ, JGE, JGT, JSET};
 use crate::{op, Insn, BPF_B, BPF_H, BPF_W, SKF_AD_IFINDEX, SKF_AD_OFF, SKF_AD_PKTTYPE};
 use crate::{SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
+#[path = "legacy.rs"]
+pub(super) mod legacy;
+use legacy::Family;
 
 pub type GResult<T> = Result<T, String>;
 
@@ -151,6 +154,8 @@ pub enum Proto {
     Ah,
     Esp,
     Radio,
+    /// A legacy family (AppleTalk, DECnet, ISO, IPX, ...: see `legacy.rs`).
+    Legacy(Family),
 }
 
 impl Proto {
@@ -175,6 +180,7 @@ impl Proto {
             Proto::Ah => "ah",
             Proto::Esp => "esp",
             Proto::Radio => "radio",
+            Proto::Legacy(f) => f.name(),
         }
     }
 }
@@ -411,6 +417,8 @@ pub struct Gen {
     pub regs: Regs,
     /// Registers that some path reads before any write: initialised to 0 at the start.
     pub init_regs: Vec<u32>,
+    /// The netmask for `ip broadcast`, host order ([`legacy::NETMASK_UNKNOWN`]: unknown).
+    pub netmask: u32,
 }
 
 impl Gen {
@@ -452,6 +460,7 @@ impl Gen {
             no_optimize: false,
             regs: Regs::default(),
             init_regs: Vec::new(),
+            netmask: legacy::NETMASK_UNKNOWN,
         }
     }
 
@@ -646,9 +655,7 @@ impl Gen {
                 let b1 = self.cmp(Rel::Llc, 0, BPF_H, (p << 8) | p)?;
                 Ok(Node::and(b0, b1))
             }
-            LLCSAP_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => Err(format!(
-                "ether proto {p:#x} (IPX/AppleTalk SNAP encapsulation) is not supported by libpkt"
-            )),
+            LLCSAP_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => self.ether_llc_linktype(p),
             _ if p <= ETHERMTU => {
                 let b0 = Node::not(self.cmp_gt(Rel::LinkType, 0, BPF_H, ETHERMTU)?);
                 let b1 = self.cmp(Rel::LinkType, 2, BPF_B, p)?;
@@ -665,9 +672,7 @@ impl Gen {
                 let b1 = self.cmp(Rel::Llc, 0, BPF_H, (p << 8) | p)?;
                 Ok(Node::and(b0, b1))
             }
-            LLCSAP_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => Err(format!(
-                "ether proto {p:#x} (IPX/AppleTalk SNAP encapsulation) is not supported by libpkt"
-            )),
+            LLCSAP_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => self.sll_llc_linktype(p),
             _ if p <= ETHERMTU => {
                 let b0 = self.cmp(Rel::LinkType, 0, BPF_H, LINUX_SLL_P_802_2)?;
                 let k = self.off_linkpl.constant;
@@ -940,6 +945,7 @@ impl Gen {
             Proto::Rarp => self.hostop(addr, mask, dir, ETHERTYPE_REVARP, 14, 24),
             Proto::Arp => self.hostop(addr, mask, dir, ETHERTYPE_ARP, 14, 24),
             Proto::Ip6 => Err("'ip6' modifier applied to ip host".into()),
+            Proto::Legacy(f) => self.legacy_host(f, addr, dir, typestr),
             p => Err(format!("'{}' modifier applied to {typestr}", p.name())),
         }
     }
@@ -957,6 +963,7 @@ impl Gen {
         match proto {
             Proto::Default | Proto::Ip6 => self.hostop6(addr, mask, dir, 8, 24),
             Proto::Link => Err(format!("link-layer modifier applied to ip6 {typestr}")),
+            Proto::Legacy(Family::Atalk) => Err(format!("AppleTalk modifier applied to ip6 {typestr}")),
             p => Err(format!("'{}' modifier applied to ip6 {typestr}", p.name())),
         }
     }
@@ -1024,6 +1031,7 @@ impl Gen {
             Proto::Esp => self.proto(50, Proto::Default, Dir::Default),
             Proto::Link => Err("link layer applied in wrong context".into()),
             Proto::Radio => Err("'radio' is not a valid protocol type".into()),
+            Proto::Legacy(f) => self.legacy_abbrev(f),
             Proto::Default => Err("syntax error in filter expression".into()),
         }
     }
@@ -1054,6 +1062,7 @@ impl Gen {
             }
             Proto::Arp => Err("arp does not encapsulate another protocol".into()),
             Proto::Rarp => Err("rarp does not encapsulate another protocol".into()),
+            Proto::Legacy(f) => self.legacy_proto(v, f),
             p => Err(format!("'{} proto' is bogus", p.name())),
         }
     }
@@ -1212,6 +1221,9 @@ impl Gen {
     }
 
     pub fn broadcast(&mut self, proto: Proto) -> GResult<Node> {
+        if proto == Proto::Ip && self.netmask != legacy::NETMASK_UNKNOWN {
+            return self.ip_broadcast();
+        }
         match proto {
             Proto::Default | Proto::Link => match self.linktype {
                 Link::Arcnet | Link::ArcnetLinux => self.machostop(&[0], Dir::Dst, 0, 1),
@@ -1676,7 +1688,19 @@ impl Gen {
                         }
                         stmts.push(ld(0x40 | size_code, self.off_linkhdr.constant));
                     }
-                    Proto::Ip | Proto::Arp | Proto::Rarp | Proto::Ip6 => {
+                    // The network layer of the families with an Ethertype of their own too.
+                    Proto::Ip
+                    | Proto::Arp
+                    | Proto::Rarp
+                    | Proto::Ip6
+                    | Proto::Legacy(
+                        Family::Atalk
+                        | Family::Decnet
+                        | Family::Sca
+                        | Family::Lat
+                        | Family::Moprc
+                        | Family::Mopdl,
+                    ) => {
                         match self.varpart(Which::LinkPl).map_err(e)? {
                             Some(s) => {
                                 stmts.extend(s);
@@ -1720,7 +1744,7 @@ impl Gen {
                         }
                         stmts.push(ld(0x40 | size_code, self.off_linkpl.constant + self.off_nl + 40));
                     }
-                    Proto::Ah | Proto::Esp | Proto::Default => {
+                    Proto::Ah | Proto::Esp | Proto::Default | Proto::Legacy(_) => {
                         return Err((pos, "unsupported index operation".into()));
                     }
                 }

@@ -77,6 +77,7 @@ mod parser;
 mod tests;
 
 use std::fmt;
+use std::net::Ipv4Addr;
 
 use super::Insn;
 
@@ -197,7 +198,57 @@ pub(crate) enum Failure {
 /// instructions ([`CompileError::is_too_long`]). Every program returned passes
 /// [`crate::validate`].
 pub fn compile(expr: &str, linktype: u16, snaplen: u32, flags: Flags) -> Result<Vec<Insn>, CompileError> {
-    compile_inner(expr, linktype, snaplen, flags).map_err(|f| match f {
+    compile_netmask(expr, linktype, snaplen, flags, NETMASK_UNKNOWN)
+}
+
+/// The netmask [`compile`] assumes: unknown (libpcap's `PCAP_NETMASK_UNKNOWN`,
+/// 255.255.255.255), so that `ip broadcast` does not compile.
+pub const NETMASK_UNKNOWN: Ipv4Addr = Ipv4Addr::BROADCAST;
+
+/// [`compile`] for a capture on a network whose IPv4 netmask is `netmask`, as
+/// `pcap_compile(p, &prog, expr, optimize, netmask)` with a known netmask: `ip broadcast` then
+/// compiles, to an IPv4 destination whose host part (the bits the netmask leaves out) is all
+/// zeros or all ones. [`NETMASK_UNKNOWN`] (255.255.255.255) is [`compile`]. Nothing else in
+/// the language depends on the netmask (`net 10` and `net 10.1` are the networks 10.0.0.0/8
+/// and 10.1.0.0/16 whatever it is, as in libpcap).
+///
+/// `netmask` is what `pkt::iface::lookupnet` returns for an interface (libpkt's
+/// `pkt_lookupnet`; 0.0.0.0 for all interfaces, whose `ip broadcast` is then 0.0.0.0 or
+/// 255.255.255.255). libpcap's `pcap_compile` reads its `netmask` argument in host byte order
+/// (0xffffff00 for 255.255.255.0) while `pcap_lookupnet` returns the mask in network byte order,
+/// so a program that passes one to the other (tcpdump does) gets the bytes reversed on a
+/// little-endian machine; here the address says which is which. The C form is
+/// `pkt_compile_netmask`, whose `uint32_t` netmask is in network byte order, as
+/// `pkt_lookupnet` writes it.
+///
+/// ```
+/// use pkt_bpf::compile::{compile, compile_netmask, Flags, DLT_EN10MB};
+/// use std::net::Ipv4Addr;
+///
+/// let flags = Flags { optimize: true, ..Flags::default() };
+/// // Without a netmask, `ip broadcast` is an error, as in libpcap.
+/// assert!(compile("ip broadcast", DLT_EN10MB, 0, flags).is_err());
+/// let prog = compile_netmask("ip broadcast", DLT_EN10MB, 0, flags, Ipv4Addr::new(255, 255, 255, 0))?;
+///
+/// // IPv4 to 10.1.2.255, then to 10.1.2.3.
+/// let mut frame = vec![0u8; 34];
+/// frame[12..14].copy_from_slice(&[0x08, 0x00]);
+/// frame[14] = 0x45;
+/// frame[30..34].copy_from_slice(&[10, 1, 2, 255]);
+/// let meta = pkt_bpf::Meta { len: 34, ..Default::default() };
+/// assert_eq!(pkt_bpf::run(&prog, &frame, &meta), 262_144);
+/// frame[33] = 3;
+/// assert_eq!(pkt_bpf::run(&prog, &frame, &meta), 0);
+/// # Ok::<(), pkt_bpf::compile::CompileError>(())
+/// ```
+pub fn compile_netmask(
+    expr: &str,
+    linktype: u16,
+    snaplen: u32,
+    flags: Flags,
+    netmask: Ipv4Addr,
+) -> Result<Vec<Insn>, CompileError> {
+    compile_inner(expr, linktype, snaplen, flags, u32::from(netmask)).map_err(|f| match f {
         Failure::Invalid(e) => e,
         Failure::TooLong(e) => CompileError { too_long: true, ..e },
     })
@@ -208,6 +259,7 @@ pub(crate) fn compile_inner(
     linktype: u16,
     snaplen: u32,
     flags: Flags,
+    netmask: u32,
 ) -> Result<Vec<Insn>, Failure> {
     let Some(link) = gen::Link::from_dlt(linktype) else {
         let msg =
@@ -230,6 +282,7 @@ pub(crate) fn compile_inner(
     let mut g = gen::Gen::new(link, flags.live);
     g.savefile = flags.savefile && !flags.live;
     let mut p = parser::Parser::new(toks, g);
+    p.g.netmask = netmask;
     let root = match p.prog() {
         Ok(root) => root,
         // What the optimizer or the length check would say, without building all of it.

@@ -522,7 +522,9 @@ fn errors_have_positions() {
         ("net 10.0.0.1/8", 4),
         ("vlan 5000", 0),
         ("gateway foo", 8),
-        ("decnet host 1.2", 0),
+        ("decnet host foo", 12),
+        ("decnet host 0x10.5", 12),
+        ("llc foo", 4),
         ("tcp @", 4),
         ("tcp or 80", 7),
         ("host 10.0.0.1 mask 255.0.0.0", 5),
@@ -568,7 +570,7 @@ fn long_programs_are_refused() {
     assert!(e.is_too_long(), "{e}");
     assert!(!compile("tcp and", DLT_EN10MB, 0, OFF).unwrap_err().is_too_long());
     assert!(matches!(
-        compile_inner(&big.join(" or "), DLT_EN10MB, 0, OFF),
+        compile_inner(&big.join(" or "), DLT_EN10MB, 0, OFF, u32::MAX),
         Err(Failure::TooLong(_))
     ));
 }
@@ -943,4 +945,69 @@ fn compare_with_libpcap() {
         ours_total[0], theirs_total[0], ours_total[1], theirs_total[1]
     );
     assert_eq!(fails, 0);
+}
+
+#[test]
+fn legacy_families() {
+    use super::gen::legacy::atodn;
+    // AREA.NODE as sscanf("%d.%d") reads it, 6 bits of area and 10 of node.
+    assert_eq!(atodn("1.2"), Some(1 << 10 | 2));
+    assert_eq!(atodn("63.1023"), Some(0xffff));
+    assert_eq!(atodn("64.1"), Some(1));
+    assert_eq!(atodn("1.2.3"), Some(1 << 10 | 2));
+    assert_eq!(atodn("010.5"), Some(10 << 10 | 5));
+    assert_eq!(atodn("1.0x5"), Some(1 << 10));
+    assert_eq!(atodn("0x10.5"), None);
+    assert_eq!(atodn("3000000000.2"), Some(2));
+    assert_eq!(atodn("99999999999999999999.2"), Some(63 << 10 | 2));
+    // The DECnet address as it lies on the wire (little-endian): 1.2 is 0x0402, loaded 0x0204.
+    let p = prog("decnet dst 1.2", DLT_EN10MB, OFF);
+    assert!(
+        p.iter().any(|i| i.code == crate::op::JEQ_K && i.k == 0x0204),
+        "{p:?}"
+    );
+    // Where libpcap refuses, the same message.
+    let msg = |e: &str, lt: u16| compile(e, lt, 0, OFF).unwrap_err().msg;
+    assert_eq!(
+        msg("llc", DLT_LINUX_SLL),
+        "'llc' not supported for Linux cooked v1"
+    );
+    assert_eq!(msg("pppoes and llc", DLT_EN10MB), "'llc' not supported for PPP");
+    assert_eq!(
+        msg("atalk host 1.2", DLT_EN10MB),
+        "AppleTalk host filtering not implemented"
+    );
+    assert_eq!(
+        msg("isis host 1.2", DLT_EN10MB),
+        "'isis' modifier applied to host"
+    );
+    assert_eq!(msg("iso proto foo", DLT_EN10MB), "unknown osi proto 'foo'");
+    assert_eq!(msg("llc xyz", DLT_EN10MB), "unknown LLC type name \"xyz\"");
+    assert_eq!(msg("clnp proto 1", DLT_EN10MB), "'clnp proto' is not supported");
+    // Compiled everywhere the generator knows.
+    for lt in [DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW] {
+        for e in [
+            "ether proto \\ipx",
+            "atalk",
+            "aarp",
+            "iso proto \\esis",
+            "l1",
+            "stp",
+            "netbeui",
+        ] {
+            prog(e, lt, OFF);
+        }
+    }
+    for e in [
+        "llc",
+        "llc i",
+        "llc s",
+        "llc u",
+        "llc rnr",
+        "llc rulenum",
+        "llc UI",
+        "llc xid",
+    ] {
+        prog(e, DLT_EN10MB, OPT);
+    }
 }

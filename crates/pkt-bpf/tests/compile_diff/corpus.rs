@@ -30,16 +30,10 @@ pub fn read_exprs(path: &Path) -> Vec<Expr> {
         .collect()
 }
 
-/// Every expression of `exprs/*.txt`, files in name order (and of `exprs-legacy/*.txt` with
-/// COMPILE_DIFF_LEGACY=1).
+/// Every expression of `exprs/*.txt`, files in name order.
 pub fn corpus_exprs() -> Vec<Expr> {
-    let mut dirs = vec![dir().join("exprs")];
-    if std::env::var("COMPILE_DIFF_LEGACY").is_ok_and(|v| v == "1") {
-        dirs.push(dir().join("exprs-legacy"));
-    }
-    let mut files: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|d| std::fs::read_dir(d).unwrap())
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir().join("exprs"))
+        .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .collect();

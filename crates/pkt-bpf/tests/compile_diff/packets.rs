@@ -330,6 +330,304 @@ fn gre(proto: u16, payload: &[u8]) -> Vec<u8> {
     p
 }
 
+/// A DECnet routing header (after the 2-byte length, pad bytes and flags): long (`flags & 7`
+/// 6: areas, HIORD and the 16-bit addresses, little-endian) or short (2), with `pad` pad bytes
+/// (0x80 | count, then zeros) in front, as gen_dnhostop looks for one pad byte or none.
+fn decnet(flags: u8, pad: u8, dst: u16, src: u16) -> Vec<u8> {
+    let mut h = Vec::new();
+    if pad > 0 {
+        h.push(0x80 | pad);
+        h.extend(vec![0u8; usize::from(pad) - 1]);
+    }
+    h.push(flags);
+    let hiord = [0xaa, 0x00, 0x04, 0x00];
+    if flags & 7 == 6 {
+        h.extend([0, 0]);
+        h.extend(hiord);
+        h.extend(dst.to_le_bytes());
+        h.extend([0, 0]);
+        h.extend(hiord);
+        h.extend(src.to_le_bytes());
+        h.extend([0, 2, 0, 0]);
+    } else {
+        h.extend(dst.to_le_bytes());
+        h.extend(src.to_le_bytes());
+        h.push(3);
+    }
+    h.extend([0x60, 1, 2, 3, 4, 5]);
+    let mut p = (h.len() as u16).to_le_bytes().to_vec();
+    p.extend(h);
+    p
+}
+
+/// An IS-IS PDU of type `pdu` (the common header: NLPID 0x83, header length, version, ID
+/// length, PDU type, version, reserved, maximum area addresses) with some bytes after it.
+fn isis(pdu: u8) -> Vec<u8> {
+    vec![0x83, 27, 1, 0, pdu, 1, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06]
+}
+
+/// DECnet area.node as 16 bits.
+fn dn(area: u16, node: u16) -> u16 {
+    area << 10 | node
+}
+
+/// The legacy families' frames: IPX in its four framings, AppleTalk and AARP (Ethernet II and
+/// SNAP, with the right and the wrong organization code), DECnet routing headers (long and
+/// short, one pad byte, none, or two), LAT, MOP, SCA (Ethertypes, in l3_packets), ISO over LLC
+/// (CLNP, ES-IS, IS-IS of every PDU type and some other), STP and NetBEUI with odd SSAPs, LLC
+/// control fields of every frame type with and without the P/F bit, 802.3 length fields
+/// around 1500, and some of them under VLAN tags, in PPPoE sessions (PPP's protocol numbers)
+/// and in Geneve.
+fn legacy(out: &mut Vec<(String, Vec<u8>)>) {
+    let snap = |org: u32, pt: u16, rest: &[u8]| {
+        let mut v = vec![0xaa, 0xaa, 0x03, (org >> 16) as u8, (org >> 8) as u8, org as u8];
+        v.extend(be16(pt));
+        v.extend(rest);
+        v
+    };
+    let ipx_hdr = [0xff, 0xff, 0, 30, 0, 4, 0, 0, 0, 1];
+    let mut frames: Vec<(String, Vec<u8>)> = vec![
+        ("SNAP IPX".into(), snap(0, 0x8137, &ipx_hdr)),
+        ("SNAP IPX, Apple org".into(), snap(0x080007, 0x8137, &ipx_hdr)),
+        ("SNAP AARP".into(), snap(0, 0x80f3, &[0, 1, 0x80, 0x9b, 6, 4])),
+        ("SNAP AARP, Apple org".into(), snap(0x080007, 0x80f3, &[0, 1])),
+        ("SNAP AppleTalk, org 0".into(), snap(0, 0x809b, &[0, 0, 1, 2])),
+        (
+            "SNAP DECnet".into(),
+            snap(0, 0x6003, &decnet(0x26, 0, dn(1, 2), dn(1, 3))),
+        ),
+        ("SNAP, control 0x13".into(), {
+            let mut v = snap(0x080007, 0x809b, &[0, 0]);
+            v[2] = 0x13;
+            v
+        }),
+        (
+            "IPX 802.2, SSAP e1".into(),
+            vec![0xe0, 0xe1, 0x03, 0xff, 0xff, 0, 30, 0, 4, 0],
+        ),
+        (
+            "IPX 802.2, 10 bytes".into(),
+            vec![0xe0, 0xe0, 0x03, 0xff, 0xff, 0, 30, 0, 4, 0],
+        ),
+        ("DSAP ff SSAP fe".into(), vec![0xff, 0xfe, 0x03, 0, 0, 0]),
+        ("STP, SSAP 0x43".into(), vec![0x42, 0x43, 0x03, 0, 0, 0, 0]),
+        ("NetBEUI, SSAP f1".into(), vec![0xf0, 0xf1, 0x03, 0xff, 0xef]),
+        ("SAP 0xaa 0xab".into(), vec![0xaa, 0xab, 0x03, 0, 0, 0, 0, 0]),
+        (
+            "ISO, control 0x13, IS-IS".into(),
+            [&[0xfe, 0xfe, 0x13][..], &isis(15)].concat(),
+        ),
+        (
+            "ISO, ES-IS ESH".into(),
+            vec![0xfe, 0xfe, 0x03, 0x82, 9, 1, 0, 0x02, 0, 0],
+        ),
+        (
+            "ISO, CLNP DT".into(),
+            vec![0xfe, 0xfe, 0x03, 0x81, 20, 1, 30, 0x1c, 0, 0],
+        ),
+        ("ISO, NLPID 0".into(), vec![0xfe, 0xfe, 0x03, 0x00, 0, 0, 0, 15]),
+    ];
+    for (name, pdu) in [
+        ("L1 LAN IIH", 15u8),
+        ("L2 LAN IIH", 16),
+        ("P2P IIH", 17),
+        ("L1 LSP", 18),
+        ("type 19", 19),
+        ("L2 LSP", 20),
+        ("L1 CSNP", 24),
+        ("L2 CSNP", 25),
+        ("L1 PSNP", 26),
+        ("L2 PSNP", 27),
+        ("L1 LAN IIH, reserved bits", 0x20 | 15),
+        ("type 0xff", 0xff),
+    ] {
+        frames.push((
+            format!("IS-IS {name}"),
+            [&[0xfe, 0xfe, 0x03][..], &isis(pdu)].concat(),
+        ));
+    }
+    for (name, ctl) in [
+        ("LLC I 0x02", 0x02u8),
+        ("LLC I 0xfe", 0xfe),
+        ("LLC S RR 0x11 (reserved bits)", 0x11),
+        ("LLC S REJ", 0x09),
+        ("LLC S 0x0d", 0x0d),
+        ("LLC U UI|P", 0x13),
+        ("LLC U UA", 0x63),
+        ("LLC U UA|F", 0x73),
+        ("LLC U DISC", 0x43),
+        ("LLC U DISC|P", 0x53),
+        ("LLC U DM", 0x0f),
+        ("LLC U DM|F", 0x1f),
+        ("LLC U SABME|P", 0x7f),
+        ("LLC U TEST", 0xe3),
+        ("LLC U TEST|P", 0xf3),
+        ("LLC U XID|F", 0xbf),
+        ("LLC U FRMR", 0x87),
+        ("LLC U FRMR|F", 0x97),
+        ("LLC U 0x27", 0x27),
+    ] {
+        frames.push((name.into(), vec![0x42, 0x42, ctl, 1, 0, 0]));
+    }
+    for (name, llc) in frames {
+        out.push((format!("802.3 {name}"), eth_8023(MAC_B, MAC_A, &llc)));
+    }
+    // Length/type fields around 1500, with an LLC header (SNAP AppleTalk) after them.
+    let atalk_snap = snap(0x080007, 0x809b, &[0, 0, 0, 0]);
+    for lt in [0u16, 46, 1500, 1501, 1535, 1536] {
+        out.push((
+            format!("length/type {lt}: SNAP AppleTalk"),
+            eth(MAC_B, MAC_A, lt, &atalk_snap),
+        ));
+    }
+    // Ethernet II whose payload looks like LLC and SNAP.
+    out.push((
+        "ethertype 0x88b5: SNAP-like AppleTalk bytes".into(),
+        eth(MAC_B, MAC_A, 0x88b5, &atalk_snap),
+    ));
+    out.push((
+        "ethertype 0x88b5: IPX-like 0xffff".into(),
+        eth(MAC_B, MAC_A, 0x88b5, &ipx_hdr),
+    ));
+    // DECnet: long and short headers, pad byte variants, a few addresses (1.2, 10.23, 63.1023,
+    // 1.1), each direction.
+    let hosts = [
+        (dn(1, 2), dn(10, 23)),
+        (dn(63, 1023), dn(1, 2)),
+        (dn(1, 1), dn(1, 1)),
+    ];
+    // Addresses that odd spellings come to: 64.1 is 0.1, 1.1024 is 1.0, 70000 is 4.368,
+    // 3000000000.2 is 0.2, a number beyond 64 bits in the area is 63.
+    for (d, s) in [
+        (dn(0, 1), dn(1, 0)),
+        (dn(4, 368), dn(0, 2)),
+        (dn(63, 2), dn(1, 2)),
+        (dn(1, 2), dn(1, 2)),
+    ] {
+        out.push((
+            format!(
+                "DECnet short pad 0: {}.{} > {}.{}",
+                s >> 10,
+                s & 0x3ff,
+                d >> 10,
+                d & 0x3ff
+            ),
+            eth(MAC_B, MAC_A, 0x6003, &decnet(0x02, 0, d, s)),
+        ));
+    }
+    for (flags, kind) in [
+        (0x26u8, "long"),
+        (0x0e, "long 0x0e"),
+        (0x02, "short"),
+        (0x0a, "short 0x0a"),
+    ] {
+        for pad in [0u8, 1, 2] {
+            for (i, &(d, s)) in hosts.iter().enumerate() {
+                if pad == 2 && i > 0 {
+                    continue;
+                }
+                out.push((
+                    format!(
+                        "DECnet {kind} pad {pad}: {}.{} > {}.{}",
+                        s >> 10,
+                        s & 0x3ff,
+                        d >> 10,
+                        d & 0x3ff
+                    ),
+                    eth(MAC_B, MAC_A, 0x6003, &decnet(flags, pad, d, s)),
+                ));
+            }
+        }
+    }
+    out.push((
+        "DECnet hello (flags 0x0d)".into(),
+        eth(MAC_B, MAC_A, 0x6003, &[8, 0, 0x0d, 2, 0, 0x02, 0x04, 0, 0, 0, 0]),
+    ));
+    // Under a VLAN tag.
+    for (name, f) in [
+        (
+            "802.3 IPX",
+            eth_8023(MAC_B, MAC_A, &[0xe0, 0xe0, 0x03, 0xff, 0xff, 0, 30, 0, 4, 0]),
+        ),
+        ("SNAP AppleTalk", eth_8023(MAC_B, MAC_A, &atalk_snap)),
+        (
+            "IS-IS L2 LSP",
+            eth_8023(MAC_B, MAC_A, &[&[0xfe, 0xfe, 0x03][..], &isis(20)].concat()),
+        ),
+        ("LLC U TEST", eth_8023(MAC_B, MAC_A, &[0x42, 0x42, 0xe3, 0, 0])),
+        (
+            "DECnet long pad 1",
+            eth(MAC_B, MAC_A, 0x6003, &decnet(0x26, 1, dn(1, 2), dn(10, 23))),
+        ),
+        ("IPX Ethernet II", eth(MAC_B, MAC_A, 0x8137, &ipx_hdr)),
+    ] {
+        out.push((format!("vlan 100: {name}"), tag(&f, 0x8100, 100)));
+    }
+    // In PPPoE sessions: PPP's protocol numbers for DECnet, AppleTalk, XNS, OSI, bridge PDUs,
+    // IPX, and 0x00f0.
+    for (name, proto, payload) in [
+        ("DECnet", 0x0027u16, decnet(0x26, 1, dn(1, 2), dn(10, 23))),
+        ("DECnet short", 0x0027, decnet(0x02, 0, dn(1, 2), dn(10, 23))),
+        ("AppleTalk", 0x0029, vec![0, 0, 1, 2]),
+        ("XNS", 0x0025, vec![0xff, 0xff, 0, 30]),
+        ("OSI IS-IS L1 CSNP", 0x0023, isis(24)),
+        ("OSI CLNP", 0x0023, vec![0x81, 20, 1, 30]),
+        ("OSI ES-IS", 0x0023, vec![0x82, 9, 1, 0]),
+        ("bridge PDU", 0x0031, vec![0, 0, 0, 0]),
+        ("IPX", 0x002b, ipx_hdr.to_vec()),
+        ("0x80f3", 0x80f3, vec![0, 1, 0x80, 0x9b]),
+        ("0x6004", 0x6004, vec![0, 1, 2, 3]),
+        ("0x00f0", 0x00f0, vec![0xf0, 0xf0, 3]),
+    ] {
+        out.push((
+            format!("PPPoE session 1: PPP {name}"),
+            eth(MAC_B, MAC_A, 0x8864, &pppoe_session(1, proto, &payload)),
+        ));
+    }
+    // In Geneve (Ethernet inside).
+    for (name, inner) in [
+        (
+            "802.3 IS-IS P2P IIH",
+            eth_8023(MAC_C, MAC_B, &[&[0xfe, 0xfe, 0x03][..], &isis(17)].concat()),
+        ),
+        (
+            "DECnet short",
+            eth(MAC_C, MAC_B, 0x6003, &decnet(0x02, 1, dn(1, 2), dn(10, 23))),
+        ),
+        (
+            "802.3 IPX",
+            eth_8023(MAC_C, MAC_B, &[0xe0, 0xe0, 0x03, 0xff, 0xff, 0, 30, 0, 4, 0]),
+        ),
+    ] {
+        let g = udp(40000, 6081, &geneve(5, 0x6558, 0, &inner));
+        let outer = ipv4([192, 168, 1, 1], [192, 168, 2, 1], 17, &g, V4Opts::default());
+        out.push((
+            format!("Geneve vni 5 (eth): {name}"),
+            eth(MAC_B, MAC_A, 0x0800, &outer),
+        ));
+    }
+    // IPv4 to the broadcast and network addresses of several netmasks (`ip broadcast`).
+    for d in [
+        [10, 0, 0, 255],
+        [10, 0, 255, 255],
+        [10, 255, 255, 255],
+        [10, 0, 0, 3],
+        [10, 1, 2, 255],
+        [10, 1, 255, 255],
+        [10, 1, 0, 0],
+        [192, 168, 1, 0],
+        [172, 16, 255, 255],
+        [255, 0, 0, 0],
+        [0, 0, 0, 255],
+    ] {
+        let p = ipv4([10, 0, 0, 1], d, 17, &udp(68, 67, &[1]), V4Opts::default());
+        out.push((
+            format!("IPv4 10.0.0.1 > {}: UDP 68 > 67", fmt_v4(d)),
+            eth(MAC_BCAST, MAC_A, 0x0800, &p),
+        ));
+    }
+}
+
 // ---- the corpus ----
 
 /// An L3 packet before link framing: a description, its Ethertype and bytes.
@@ -792,6 +1090,7 @@ fn ethernet(rng: &mut Rng) -> Vec<(String, Vec<u8>, u32)> {
             eth_8023(MAC_B, MAC_A, &[0x06, 0x06, ctl, 0, 0, 0]),
         ));
     }
+    legacy(&mut out);
 
     // Wrappers around a selection of frames.
     let picks: Vec<&L3> = l3s
@@ -917,6 +1216,8 @@ fn ethernet(rng: &mut Rng) -> Vec<(String, Vec<u8>, u32)> {
                 || d == "MPLS [5, 100]: IPv6 hop-by-hop 2001:db8::1 > 2001:db8::2: TCP 2000 > 80 [S]"
                 || d == "PPPoE session 0x1234: IPv4 10.0.0.1 > 10.0.0.2: TCP 2000 > 80 [S]"
                 || d == "Geneve vni 100 opts 2 (eth): IPv6 first fragment 2001:db8::1 > 2001:db8::2: UDP 53 > 1024"
+                || d == "DECnet long pad 1: 10.23 > 1.2"
+                || d == "802.3 IS-IS L2 CSNP"
         })
         .map(|(i, _)| i)
         .collect();

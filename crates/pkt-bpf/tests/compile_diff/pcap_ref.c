@@ -14,7 +14,10 @@
  *       where those are errors.
  * live: pcap_create(IFACE) + pcap_activate + pcap_compile, libpcap's live Linux form (needs
  *       CAP_NET_RAW and IFACE up; the test runs it in a network namespace on a veth).
- * EXPRS: one expression per line, compiled in order; the netmask is PCAP_NETMASK_UNKNOWN.
+ * EXPRS: one expression per line, compiled in order.
+ * Netmask: pcap_compile's netmask argument, in host byte order as pcap_compile takes it
+ *       (255.255.255.0 is 0xffffff00), from the environment variable PCAP_REF_NETMASK (decimal,
+ *       0x hex); PCAP_NETMASK_UNKNOWN without it.
  * PACKETS: one packet per line, "WIRELEN HEX" (HEX is "-" for an empty packet); each accepted
  *       program is also run over every packet with pcap_offline_filter (libpcap's bpf_filter).
  *
@@ -135,6 +138,15 @@ int main(int argc, char **argv)
     int optimize = atoi(argv[4]);
     pcap_t *p;
     char errbuf[PCAP_ERRBUF_SIZE];
+    bpf_u_int32 netmask = PCAP_NETMASK_UNKNOWN;
+    const char *nm = getenv("PCAP_REF_NETMASK");
+    if (nm && *nm) {
+        char *end;
+        unsigned long v = strtoul(nm, &end, 0);
+        if (*end != '\0' || v > 0xffffffffUL)
+            die("bad PCAP_REF_NETMASK");
+        netmask = (bpf_u_int32)v;
+    }
 
     if (strcmp(mode, "live") == 0) {
         p = pcap_create(argv[2], errbuf);
@@ -201,7 +213,7 @@ int main(int argc, char **argv)
             double start = now_ns();
             int rc = 0;
             for (long i = 0; i < reps && rc == 0; i++) {
-                rc = pcap_compile(p, &prog, line, optimize, PCAP_NETMASK_UNKNOWN);
+                rc = pcap_compile(p, &prog, line, optimize, netmask);
                 if (rc == 0 && i + 1 < reps)
                     pcap_freecode(&prog);
             }
@@ -213,7 +225,7 @@ int main(int argc, char **argv)
             pcap_freecode(&prog);
             continue;
         }
-        if (pcap_compile(p, &prog, line, optimize, PCAP_NETMASK_UNKNOWN) != 0) {
+        if (pcap_compile(p, &prog, line, optimize, netmask) != 0) {
             print_err(pcap_geterr(p));
             continue;
         }

@@ -4,9 +4,11 @@
 //! reproduced by its origin `random:SEED:I` whatever the count.
 //!
 //! Addresses, ports, VLAN IDs, MPLS labels, PPPoE sessions and Geneve VNIs are mostly ones the
-//! packet corpus (packets.rs) contains, so that verdicts are not all false. Left out on purpose:
-//! the legacy protocols of `exprs-legacy/` (libpkt rejects them), `gateway` and `ip broadcast`
-//! (rejected by design / no netmask); `protochain` is rare (libpcap unrolls it: slow).
+//! packet corpus (packets.rs) contains, so that verdicts are not all false. The legacy families
+//! (AppleTalk, DECnet, ISO and IS-IS, IPX, STP, NetBEUI, `llc`, ...) are there too, with the
+//! DECnet addresses, NLPIDs and IS-IS PDU types of the corpus. Left out on purpose: `gateway`
+//! and `ip broadcast` (rejected by design / no netmask; the `netmask` test has it);
+//! `protochain` is rare (libpcap unrolls it: slow).
 
 use crate::corpus::Expr;
 use crate::packets::Rng;
@@ -336,6 +338,63 @@ impl Gen<'_> {
         }
     }
 
+    /// The legacy families: abbreviations, `ether proto` with their names and SAPs, DECnet
+    /// hosts, `iso proto`, `isis proto`, `llc` and its frame types, at times a refused
+    /// combination.
+    fn legacy(&mut self) -> String {
+        const ABBREVS: &[&str] = &[
+            "atalk", "aarp", "decnet", "lat", "sca", "moprc", "mopdl", "iso", "esis", "isis", "clnp", "stp",
+            "ipx", "netbeui", "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp",
+        ];
+        const ETHER: &[&str] = &[
+            "\\atalk",
+            "\\aarp",
+            "\\ipx",
+            "\\iso",
+            "\\stp",
+            "\\netbeui",
+            "\\decnet",
+            "\\lat",
+            "0xe0",
+            "0xfe",
+            "0xf0",
+            "6",
+            "0x42",
+            "0xaa",
+            "1500",
+            "0x8137",
+            "0x809b",
+        ];
+        const DN: &[&str] = &["1.2", "10.23", "63.1023", "1.1", "1.3", "0.1", "1025"];
+        const LLC: &[&str] = &[
+            "", " i", " s", " u", " rr", " rnr", " rej", " ui", " ua", " disc", " dm", " sabme", " test",
+            " xid", " frmr",
+        ];
+        match self.rng.below(10) {
+            0..=2 => self.rng.pick(ABBREVS).to_owned(),
+            3 => format!("ether proto {}", self.rng.pick(ETHER)),
+            4 | 5 => {
+                let addr = self.rng.weighted(&[(60, "host "), (30, ""), (10, "net ")]);
+                format!("decnet {}{addr}{}", self.dir(), self.rng.pick(DN))
+            }
+            6 => format!(
+                "iso proto {}",
+                self.rng.pick(&["0x81", "0x82", "0x83", "\\isis", "\\esis", "0"])
+            ),
+            7 => format!(
+                "isis proto {}",
+                self.rng.pick(&[15, 16, 17, 18, 19, 20, 24, 25, 26, 27])
+            ),
+            8 => format!("llc{}", self.rng.pick(LLC)),
+            _ => format!(
+                "{} {}",
+                self.rng.pick(ABBREVS),
+                self.rng
+                    .pick(&["host 1.2", "proto 1", "[0] = 0", "src 10.23", "broadcast"])
+            ),
+        }
+    }
+
     fn proto(&mut self) -> String {
         if self.rng.pct(65) {
             self.rng.pick(PROTO_KEYWORDS).to_owned()
@@ -527,6 +586,7 @@ impl Gen<'_> {
             Port,
             Ether,
             Proto,
+            Legacy,
             Length,
             Encap,
             Relation,
@@ -541,6 +601,7 @@ impl Gen<'_> {
             (12, A::Port),
             (7, A::Ether),
             (14, A::Proto),
+            (4, A::Legacy),
             (5, A::Length),
             (10, A::Encap),
             (20, A::Relation),
@@ -554,6 +615,7 @@ impl Gen<'_> {
             A::Port => self.port(),
             A::Ether => self.ether(),
             A::Proto => self.proto(),
+            A::Legacy => self.legacy(),
             A::Length => self.length(),
             A::Encap => self.encap(),
             A::Relation => self.relation(),
