@@ -67,6 +67,7 @@ EXPRS=(
 
 pass=0
 fail=0
+compiled=0 # comparisons where tcpdump accepted the expression: must not be 0
 for t in $TYPES; do
     name=${t%%:*}
     lt=${t##*:}
@@ -85,6 +86,7 @@ for t in $TYPES; do
                 pass=$((pass + 1))
             elif ((want_rc == 0 && got_rc == 0)) && [[ "$want" == "$got" ]]; then
                 pass=$((pass + 1))
+                compiled=$((compiled + 1))
             else
                 fail=$((fail + 1))
                 echo "DIFFERS: $name $form '$e' (tcpdump exit $want_rc, bpfc exit $got_rc)"
@@ -93,5 +95,7 @@ for t in $TYPES; do
         done
     done
 done
-echo "tests/bpfc/diff.sh: $pass passed, $fail failed (link types x expressions x -d/-dd/-ddd)"
+echo "tests/bpfc/diff.sh: $pass passed ($compiled compiled by both, the rest refused by both), $fail failed (link types x expressions x -d/-dd/-ddd)"
+# Both refusing everything (tcpdump unable to read the files, say) must not pass.
+((compiled > 0)) || { echo "tests/bpfc/diff.sh: tcpdump compiled nothing" >&2; exit 1; }
 ((fail == 0))

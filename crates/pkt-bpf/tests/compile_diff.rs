@@ -417,6 +417,7 @@ fn offline_pass(
         optimize,
         live: false,
         savefile: false,
+        netmask: None,
         snaplen,
         packets,
     };
@@ -432,6 +433,9 @@ struct Config<'a> {
     live: bool,
     /// Ours in its savefile form (`Flags::savefile`), against libpcap's savefile handle.
     savefile: bool,
+    /// Ours with this netmask (host order, `compile_netmask`), against libpcap's compile with
+    /// it; refusals must then name libpcap's cause. None: `compile` (netmask unknown).
+    netmask: Option<u32>,
     snaplen: u32,
     packets: &'a [Packet],
 }
@@ -635,7 +639,19 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
             live: cfg.live,
             savefile: cfg.savefile,
         };
-        let mine = ours_flags(&e.text, cfg.linktype, cfg.snaplen, flags);
+        let mine = match cfg.netmask {
+            Some(nm) => Some(
+                pkt_bpf::compile::compile_netmask(
+                    &e.text,
+                    cfg.linktype,
+                    cfg.snaplen,
+                    flags,
+                    std::net::Ipv4Addr::from(nm),
+                )
+                .map_err(|e| format!("at {}: {}", e.pos, e.msg)),
+            ),
+            None => ours_flags(&e.text, cfg.linktype, cfg.snaplen, flags),
+        };
         if mine.is_none() {
             rep.ours_missing = true;
         }
@@ -659,14 +675,15 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
             (None, _) => {}
             (Some(Err(mine)), Ref::Err(theirs)) => {
                 rep.both_reject += 1;
-                // Ours is "at POS: message"; libpcap's the message alone.
-                let m = mine.split_once(": ").map_or(mine.as_str(), |(_, m)| m);
-                if m == theirs.trim() {
+                if !same_cause(&mine, theirs) {
+                    rep.note(format!("MESSAGE {head}: ours \"{mine}\", libpcap's \"{theirs}\""));
+                    if cfg.netmask.is_some() {
+                        rep.detail(format!("CAUSE {head}: ours \"{mine}\", libpcap's \"{theirs}\""));
+                    }
+                } else if message(&mine) == theirs.trim() {
                     rep.same_message += 1;
-                } else if m.starts_with("syntax error") && theirs.contains("syntax error") {
-                    rep.both_syntax += 1;
                 } else {
-                    rep.note(format!("MESSAGE {head}: ours \"{m}\", libpcap's \"{theirs}\""));
+                    rep.both_syntax += 1;
                 }
                 check_cause(rep, e, &head, &mine, theirs);
             }
@@ -749,11 +766,16 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
     c.1 += bad_pairs;
 }
 
+/// libpkt's refusal without its position (`at N: `).
+fn message(ours: &str) -> &str {
+    ours.split_once(": ").map_or(ours, |(_, m)| m).trim()
+}
+
 /// Whether two refusals name the same cause: libpkt's message (`at N: ...`) is libpcap's, but
 /// for syntax errors, which each words its own way ("syntax error: unexpected ..." against
 /// bison's "syntax error").
 fn same_cause(ours: &str, theirs: &str) -> bool {
-    let ours = ours.split_once(": ").map_or(ours, |(_, m)| m).trim();
+    let ours = message(ours);
     let theirs = theirs.trim();
     ours == theirs || (ours.starts_with("syntax error") && theirs.contains("syntax error"))
 }
@@ -1055,6 +1077,7 @@ fn links() {
                 optimize,
                 live: false,
                 savefile: false,
+                netmask: None,
                 snaplen: SNAPLEN,
                 packets: &[],
             };
@@ -1074,6 +1097,7 @@ fn links() {
                     optimize,
                     live: false,
                     savefile: true,
+                    netmask: None,
                     snaplen: SNAPLEN,
                     packets: &pkts,
                 };
@@ -1131,6 +1155,7 @@ fn invalid() {
                 optimize,
                 live: false,
                 savefile: false,
+                netmask: None,
                 snaplen: SNAPLEN,
                 packets: &[],
             };
@@ -1260,6 +1285,7 @@ fn live() {
             optimize,
             live: true,
             savefile: false,
+            netmask: None,
             snaplen: SNAPLEN,
             packets: &pkts,
         };
@@ -1446,112 +1472,6 @@ const NETMASKS: [u32; 6] = [
     PCAP_NETMASK_UNKNOWN,
 ];
 
-/// Ours with a netmask (host order) against libpcap's answers, as `compare` does.
-fn compare_netmask(cfg: &Config, netmask: u32, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
-    let mut bad_pairs = 0;
-    let flags = pkt_bpf::compile::Flags {
-        optimize: cfg.optimize,
-        live: false,
-        savefile: false,
-    };
-    for (e, r) in exprs.iter().zip(refs) {
-        let mine = pkt_bpf::compile::compile_netmask(
-            &e.text,
-            cfg.linktype,
-            cfg.snaplen,
-            flags,
-            std::net::Ipv4Addr::from(netmask),
-        )
-        .map_err(|e| format!("at {}: {}", e.pos, e.msg));
-        let before = rep.failures();
-        rep.pairs += 1;
-        let head = format!("{} `{}` [{}]", e.origin, e.text, cfg.name);
-        match (mine, r) {
-            (Err(mine), Ref::Err(theirs)) => {
-                rep.both_reject += 1;
-                if same_cause(&mine, theirs) {
-                    rep.same_message += 1;
-                } else {
-                    rep.detail(format!("CAUSE {head}: ours \"{mine}\", libpcap's \"{theirs}\""));
-                }
-            }
-            (Ok(p), Ref::Err(msg)) => {
-                rep.accept_reject += 1;
-                rep.detail(format!(
-                    "ACCEPT/REJECT {head}: libpcap rejects ({msg}), ours accepts:\n{}",
-                    disasm::program(&p, "    ")
-                ));
-            }
-            (Err(msg), Ref::Ok(theirs, _)) => {
-                rep.accept_reject += 1;
-                rep.detail(format!(
-                    "ACCEPT/REJECT {head}: ours rejects ({msg}), libpcap accepts:\n{}",
-                    disasm::program(theirs, "    ")
-                ));
-            }
-            (Ok(mine), Ref::Ok(theirs, verdicts)) => {
-                rep.both_ok += 1;
-                rep.sizes.0 += mine.len() as u64;
-                rep.sizes.1 += theirs.len() as u64;
-                let unoptimized = e.text.contains("geneve") || e.text.contains("protochain");
-                if cfg.optimize && !unoptimized && validate(theirs).is_ok() {
-                    rep.opt_sizes.0 += mine.len() as u64;
-                    rep.opt_sizes.1 += theirs.len() as u64;
-                    rep.opt_pairs += 1;
-                    if mine == *theirs {
-                        rep.identical += 1;
-                    } else {
-                        rep.note(format!("NOT-IDENTICAL {head}"));
-                    }
-                    if mine.len() > theirs.len() {
-                        rep.longer += 1;
-                        rep.note(format!(
-                            "LONGER {head}: ours {}, libpcap's {}",
-                            mine.len(),
-                            theirs.len()
-                        ));
-                    }
-                }
-                let expected = reference(cfg, &head, theirs, verdicts, rep);
-                if let Err(why) = validate(&mine) {
-                    rep.invalid_prog += 1;
-                    rep.detail(format!(
-                        "INVALID {head}: our program fails pkt_bpf::validate: {why}"
-                    ));
-                    continue;
-                }
-                let mut diffs = 0;
-                let mut text = String::new();
-                for (p, &b) in cfg.packets.iter().zip(&expected) {
-                    rep.runs += 1;
-                    let a = run(&mine, &p.data, &p.meta);
-                    if a != b {
-                        diffs += 1;
-                        if diffs <= PACKETS_PER_REPORT {
-                            writeln!(text, "{}    ours {a}, libpcap {b}", packet_str(p)).unwrap();
-                        }
-                    }
-                }
-                if diffs > 0 {
-                    rep.verdict += 1;
-                    rep.detail(format!(
-                        "VERDICT {head}: {diffs} of {} packets differ\n{text}  ours:\n{}  libpcap:\n{}",
-                        cfg.packets.len(),
-                        disasm::program(&mine, "    "),
-                        disasm::program(theirs, "    ")
-                    ));
-                }
-            }
-        }
-        if rep.failures() > before {
-            bad_pairs += 1;
-        }
-    }
-    let c = rep.per_config.entry(cfg.name.clone()).or_default();
-    c.0 += exprs.len();
-    c.1 += bad_pairs;
-}
-
 /// `netmask.txt` (`ip broadcast`, `net N` with implicit masks) compiled with each of
 /// [`NETMASKS`] by `pkt_bpf::compile::compile_netmask` and by libpcap (`pcap_compile`'s netmask
 /// argument on a dead handle), EN10MB, LINUX_SLL, LINUX_SLL2 and RAW, optimize off and on: both
@@ -1603,10 +1523,11 @@ fn netmask() {
                     optimize,
                     live: false,
                     savefile: false,
+                    netmask: Some(netmask),
                     snaplen: SNAPLEN,
                     packets: pkts,
                 };
-                compare_netmask(&cfg, netmask, &exprs, &refs, &mut rep);
+                compare(&cfg, &exprs, &refs, &mut rep);
             }
         }
     }
@@ -1620,10 +1541,11 @@ fn netmask() {
         optimize: true,
         live: false,
         savefile: false,
+        netmask: Some(netmask),
         snaplen: SNAPLEN,
         packets: &en10mb,
     };
-    compare_netmask(&cfg, netmask, &all, &refs, &mut rep);
+    compare(&cfg, &all, &refs, &mut rep);
     finish("netmask", &rep, exprs.len(), npackets, started);
 }
 
