@@ -279,6 +279,12 @@
 #define PKT_COMPILE_SAVEFILE 4
 
 /**
+ * `pkt_compile_netmask` netmask: unknown (libpcap's `PCAP_NETMASK_UNKNOWN`, 255.255.255.255,
+ * the same in either byte order): `ip broadcast` does not compile, as with `pkt_compile()`.
+ */
+#define PKT_NETMASK_UNKNOWN 4294967295
+
+/**
  * pcap link type: BSD loopback (a 4-byte address family, then the packet).
  */
 #define PKT_DLT_NULL 0
@@ -1080,6 +1086,42 @@ int pkt_flush(pkt_t *h);
 int pkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len);
 
 /**
+ * Compiles the filter expression `expr` for handle `h` and installs it as `pkt_setfilter()`
+ * does (same semantics: the kernel runs it behind libpkt's own checks, packets already in the
+ * ring that fail it are not returned, and on a savefile handle it runs in user space on every
+ * packet read after the call). The program is `pkt_compile_netmask()`'s for the handle:
+ *
+ * - link type `pkt_dlt(h)`: on a live handle `PKT_DLT_EN10MB` (Ethernet and loopback) or
+ *   `PKT_DLT_LINUX_SLL2` (cooked: all interfaces and every other interface type), in the live
+ *   form (`PKT_COMPILE_LIVE`: the outer VLAN tag, the packet type and the interface come from
+ *   the socket's metadata); on a savefile handle the file's link type, in the savefile form
+ *   (`PKT_COMPILE_SAVEFILE`, as libpcap's `pcap_compile()` on `pcap_open_offline()`), so
+ *   `inbound`, `outbound` and `ifindex` are refused where the link-layer header has no such
+ *   field;
+ * - netmask: the bound interface's, looked up now by the code of `pkt_lookupnet()`; unknown
+ *   (`PKT_NETMASK_UNKNOWN`: `ip broadcast` is then `-EINVAL`) on all interfaces, on an
+ *   interface without an IPv4 address (or that cannot be looked up) and on savefile handles;
+ * - snaplen: the handle's (`pkt_config_t.snaplen`; 0, whole packets, gives 262144).
+ *
+ * `flags`: `PKT_COMPILE_OPTIMIZE` or 0; the form comes from the handle, so any other bit is
+ * `-EINVAL`.
+ *
+ * Returns 0. Errors: `-EINVAL` NULL handle or `expr`, unknown flags, an expression that does
+ * not compile for the handle (`pkt_errmsg()` names the position and the problem, as
+ * `pkt_compile()`), or those of `pkt_setfilter()`; `-E2BIG` a program longer than 4096
+ * instructions; `-ENOMEM`. The previous filter then stays in place. Names in `expr` are
+ * resolved as `pkt_compile()` resolves them, which may block on DNS.
+ *
+ * Ownership: nothing is kept of `expr`. Thread safety: the reading thread (or while no read
+ * runs), as `pkt_setfilter()`.
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `expr` is NULL or a
+ * NUL-terminated string.
+ */
+int pkt_setfilter_expr(pkt_t *h, const char *expr, uint32_t flags);
+
+/**
  * Runs the `len` instructions at `prog` on one packet, as libpcap's `pcap_offline_filter()`
  * does: `data` holds the `caplen` bytes captured of a packet `wirelen` bytes long on the wire
  * (a savefile record, a packet from `pkt_read()`, or any buffer), starting at its link-layer
@@ -1470,12 +1512,37 @@ int pkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max);
 int pkt_compile(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags, pkt_bpf_insn_t **prog, size_t *len);
 
 /**
- * Frees a program from `pkt_compile()`; NULL is ignored.
+ * `pkt_compile()` for a capture on a network whose IPv4 netmask is `netmask`, in network byte
+ * order: exactly what `pkt_lookupnet()` writes to its `mask` (0 for all interfaces).
+ * `PKT_NETMASK_UNKNOWN` is `pkt_compile()`. The netmask only matters to `ip broadcast`, which
+ * then compiles (otherwise it is `-EINVAL` "netmask not known, so 'ip broadcast' not
+ * supported", as in libpcap): an IPv4 destination whose host part, the bits the netmask
+ * leaves out, is all zeros or all ones. `net 10` and `net 10.1` are 10.0.0.0/8 and
+ * 10.1.0.0/16 whatever the netmask, as in libpcap.
+ *
+ * libpcap's `pcap_compile()` takes its netmask in host byte order (0xffffff00 for
+ * 255.255.255.0) while `pcap_lookupnet()` returns it in network byte order, so a program that
+ * hands one to the other (tcpdump does) gets the bytes reversed on a little-endian machine,
+ * and its `ip broadcast` tests the first byte of the address. `pkt_compile_netmask(expr, lt,
+ * snaplen, flags, mask, ...)` with `mask` from `pkt_lookupnet()` is `pcap_compile(p, &prog,
+ * expr, optimize, ntohl(mask))`. `pkt_setfilter_expr()` does this for a handle.
+ *
+ * Returns and errors as `pkt_compile()`.
+ *
+ * Ownership: free `*prog` with `pkt_free_prog()`. Thread safety: any thread.
+ *
+ * # Safety
+ * `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
+ */
+int pkt_compile_netmask(const char *expr, uint16_t linktype, uint32_t snaplen, uint32_t flags, uint32_t netmask, pkt_bpf_insn_t **prog, size_t *len);
+
+/**
+ * Frees a program from `pkt_compile()` or `pkt_compile_netmask()`; NULL is ignored.
  *
  * Thread safety: any thread.
  *
  * # Safety
- * `prog` is NULL or a program from `pkt_compile()` not yet freed.
+ * `prog` is NULL or a program from `pkt_compile()` or `pkt_compile_netmask()` not yet freed.
  */
 void pkt_free_prog(pkt_bpf_insn_t *prog);
 

@@ -525,6 +525,18 @@ pub fn iface_by_index(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<IfInfo> {
     })
 }
 
+/// The name of the interface with index `ifindex` (SIOCGIFNAME), without the NUL.
+pub fn iface_name(ifindex: i32) -> SysResult<Vec<u8>> {
+    let sock = ioctl_sock()?;
+    let ifr = ifreq_by_index(sock.as_fd(), ifindex)?;
+    Ok(ifr
+        .ifr_name
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect())
+}
+
 /// The MTU of an interface given by index (its name, then the MTU: two ioctls on `fd`).
 pub fn iface_mtu(fd: BorrowedFd<'_>, ifindex: i32) -> SysResult<u32> {
     let mut ifr = ifreq_by_index(fd, ifindex)?;

@@ -1,11 +1,12 @@
 //! Filter expressions (tcpdump syntax) compiled to classic BPF, without libpcap.
 
 use std::ffi::{c_char, c_int, CStr};
+use std::net::Ipv4Addr;
 
 use super::boundary::{einval, guard, guard_int, put};
 use super::pkt_bpf_insn_t;
 use crate::error::{Errno, Error};
-use crate::filter::compile::{compile, Flags};
+use crate::filter::compile::{compile_netmask, Flags, NETMASK_UNKNOWN};
 use crate::filter::Insn;
 
 /// `pkt_compile` flag: optimize the program (as `pcap_compile` with `optimize` 1).
@@ -72,55 +73,158 @@ pub unsafe extern "C" fn pkt_compile(
     prog: *mut *mut pkt_bpf_insn_t,
     len: *mut usize,
 ) -> c_int {
-    guard_int("pkt_compile", || {
-        if expr.is_null() || prog.is_null() || len.is_null() {
-            return Err(einval("pkt_compile", "NULL argument"));
-        }
-        if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE | PKT_COMPILE_SAVEFILE) != 0 {
-            return Err(einval("pkt_compile", "unknown flags"));
-        }
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let text = unsafe { CStr::from_ptr(expr) };
-        let text = text
-            .to_str()
-            .map_err(|_| einval("pkt_compile", "expression is not valid UTF-8"))?;
-        let f = Flags {
-            optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
-            live: flags & PKT_COMPILE_LIVE != 0,
-            savefile: flags & PKT_COMPILE_SAVEFILE != 0,
-        };
-        let insns = compile(text, linktype, snaplen, f).map_err(|e| {
-            let errno = if e.is_too_long() {
-                Errno(libc::E2BIG)
-            } else {
-                Errno::EINVAL
-            };
-            Error::with_detail(errno, "pkt_compile", e.to_string())
-        })?;
-        let bytes = std::mem::size_of_val(insns.as_slice());
-        // SAFETY: plain allocation; freed by pkt_free_prog with free().
-        let p = unsafe { libc::malloc(bytes.max(1)) } as *mut Insn;
-        if p.is_null() {
-            return Err(Error::new(Errno(libc::ENOMEM), "pkt_compile"));
-        }
-        // SAFETY: `p` has room for `insns.len()` instructions (malloc aligns for any type) and
-        // does not overlap `insns`.
-        unsafe { std::ptr::copy_nonoverlapping(insns.as_ptr(), p, insns.len()) };
-        // SAFETY: both are non-NULL and writable per the contract.
-        unsafe {
-            put(prog, p);
-            put(len, insns.len());
-        }
-        Ok(0)
+    // SAFETY: the contract is pkt_compile_to's.
+    guard_int("pkt_compile", || unsafe {
+        compile_to(
+            "pkt_compile",
+            expr,
+            linktype,
+            snaplen,
+            flags,
+            NETMASK_UNKNOWN,
+            prog,
+            len,
+        )
     })
 }
 
-/// Frees a program from `pkt_compile()`; NULL is ignored.
+/// `pkt_compile_netmask` netmask: unknown (libpcap's `PCAP_NETMASK_UNKNOWN`, 255.255.255.255,
+/// the same in either byte order): `ip broadcast` does not compile, as with `pkt_compile()`.
+pub const PKT_NETMASK_UNKNOWN: u32 = 0xffff_ffff;
+
+/// `pkt_compile()` for a capture on a network whose IPv4 netmask is `netmask`, in network byte
+/// order: exactly what `pkt_lookupnet()` writes to its `mask` (0 for all interfaces).
+/// `PKT_NETMASK_UNKNOWN` is `pkt_compile()`. The netmask only matters to `ip broadcast`, which
+/// then compiles (otherwise it is `-EINVAL` "netmask not known, so 'ip broadcast' not
+/// supported", as in libpcap): an IPv4 destination whose host part, the bits the netmask
+/// leaves out, is all zeros or all ones. `net 10` and `net 10.1` are 10.0.0.0/8 and
+/// 10.1.0.0/16 whatever the netmask, as in libpcap.
+///
+/// libpcap's `pcap_compile()` takes its netmask in host byte order (0xffffff00 for
+/// 255.255.255.0) while `pcap_lookupnet()` returns it in network byte order, so a program that
+/// hands one to the other (tcpdump does) gets the bytes reversed on a little-endian machine,
+/// and its `ip broadcast` tests the first byte of the address. `pkt_compile_netmask(expr, lt,
+/// snaplen, flags, mask, ...)` with `mask` from `pkt_lookupnet()` is `pcap_compile(p, &prog,
+/// expr, optimize, ntohl(mask))`. `pkt_setfilter_expr()` does this for a handle.
+///
+/// Returns and errors as `pkt_compile()`.
+///
+/// Ownership: free `*prog` with `pkt_free_prog()`. Thread safety: any thread.
+///
+/// # Safety
+/// `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_compile_netmask(
+    expr: *const c_char,
+    linktype: u16,
+    snaplen: u32,
+    flags: u32,
+    netmask: u32,
+    prog: *mut *mut pkt_bpf_insn_t,
+    len: *mut usize,
+) -> c_int {
+    let mask = Ipv4Addr::from(netmask.to_ne_bytes());
+    // SAFETY: the contract is pkt_compile_to's.
+    guard_int("pkt_compile_netmask", || unsafe {
+        compile_to(
+            "pkt_compile_netmask",
+            expr,
+            linktype,
+            snaplen,
+            flags,
+            mask,
+            prog,
+            len,
+        )
+    })
+}
+
+/// The text of a C expression: `-EINVAL` for NULL or text that is not UTF-8.
+///
+/// # Safety
+/// `expr` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn expr_text<'a>(expr: *const c_char, what: &'static str) -> Result<&'a str, Error> {
+    if expr.is_null() {
+        return Err(einval(what, "NULL expression"));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the contract.
+    let text = unsafe { CStr::from_ptr(expr) };
+    text.to_str()
+        .map_err(|_| einval(what, "expression is not valid UTF-8"))
+}
+
+/// Compiles as `pkt_compile_netmask` does: the program, or the error with its errno
+/// (`-E2BIG` for a program too long for the kernel, otherwise `-EINVAL` naming the position).
+pub(crate) fn compile_expr(
+    what: &'static str,
+    text: &str,
+    linktype: u16,
+    snaplen: u32,
+    flags: Flags,
+    netmask: Ipv4Addr,
+) -> Result<Vec<Insn>, Error> {
+    compile_netmask(text, linktype, snaplen, flags, netmask).map_err(|e| {
+        let errno = if e.is_too_long() {
+            Errno(libc::E2BIG)
+        } else {
+            Errno::EINVAL
+        };
+        Error::with_detail(errno, what, e.to_string())
+    })
+}
+
+/// The body of `pkt_compile` and `pkt_compile_netmask`.
+///
+/// # Safety
+/// `expr` is NULL or a NUL-terminated string; `prog` and `len` are NULL or writable.
+#[allow(clippy::too_many_arguments)]
+unsafe fn compile_to(
+    what: &'static str,
+    expr: *const c_char,
+    linktype: u16,
+    snaplen: u32,
+    flags: u32,
+    netmask: Ipv4Addr,
+    prog: *mut *mut pkt_bpf_insn_t,
+    len: *mut usize,
+) -> Result<c_int, Error> {
+    if expr.is_null() || prog.is_null() || len.is_null() {
+        return Err(einval(what, "NULL argument"));
+    }
+    if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE | PKT_COMPILE_SAVEFILE) != 0 {
+        return Err(einval(what, "unknown flags"));
+    }
+    // SAFETY: per the contract.
+    let text = unsafe { expr_text(expr, what) }?;
+    let f = Flags {
+        optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
+        live: flags & PKT_COMPILE_LIVE != 0,
+        savefile: flags & PKT_COMPILE_SAVEFILE != 0,
+    };
+    let insns = compile_expr(what, text, linktype, snaplen, f, netmask)?;
+    let bytes = std::mem::size_of_val(insns.as_slice());
+    // SAFETY: plain allocation; freed by pkt_free_prog with free().
+    let p = unsafe { libc::malloc(bytes.max(1)) } as *mut Insn;
+    if p.is_null() {
+        return Err(Error::new(Errno(libc::ENOMEM), what));
+    }
+    // SAFETY: `p` has room for `insns.len()` instructions (malloc aligns for any type) and
+    // does not overlap `insns`.
+    unsafe { std::ptr::copy_nonoverlapping(insns.as_ptr(), p, insns.len()) };
+    // SAFETY: both are non-NULL and writable per the contract.
+    unsafe {
+        put(prog, p);
+        put(len, insns.len());
+    }
+    Ok(0)
+}
+
+/// Frees a program from `pkt_compile()` or `pkt_compile_netmask()`; NULL is ignored.
 ///
 /// Thread safety: any thread.
 ///
 /// # Safety
-/// `prog` is NULL or a program from `pkt_compile()` not yet freed.
+/// `prog` is NULL or a program from `pkt_compile()` or `pkt_compile_netmask()` not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pkt_free_prog(prog: *mut pkt_bpf_insn_t) {
     guard("pkt_free_prog", || {
@@ -133,6 +237,61 @@ pub unsafe extern "C" fn pkt_free_prog(prog: *mut pkt_bpf_insn_t) {
 mod tests {
     use super::*;
     use crate::ffi::{pkt_errmsg, PKT_DLT_EN10MB};
+
+    #[test]
+    fn netmask_in_network_byte_order() {
+        let mut p: *mut pkt_bpf_insn_t = std::ptr::null_mut();
+        let mut n = 0usize;
+        // 255.255.255.0 as pkt_lookupnet writes it (the bytes in order).
+        let mask = u32::from_ne_bytes([255, 255, 255, 0]);
+        // SAFETY: valid C string and out-pointers.
+        let rc = unsafe {
+            pkt_compile_netmask(
+                c"ip broadcast".as_ptr(),
+                PKT_DLT_EN10MB,
+                0,
+                0,
+                mask,
+                &mut p,
+                &mut n,
+            )
+        };
+        assert_eq!(rc, 0);
+        // SAFETY: `p` holds `n` instructions from pkt_compile_netmask.
+        let got = unsafe { std::slice::from_raw_parts(p.cast::<Insn>(), n) }.to_vec();
+        // SAFETY: `p` came from pkt_compile_netmask.
+        unsafe { pkt_free_prog(p) };
+        let want = compile_netmask(
+            "ip broadcast",
+            PKT_DLT_EN10MB,
+            0,
+            Flags::default(),
+            Ipv4Addr::new(255, 255, 255, 0),
+        )
+        .unwrap();
+        assert_eq!(got, want);
+        // The host part is the last byte: the mask 0x000000ff in the program.
+        assert!(got.iter().any(|i| i.k == 0xff), "{got:?}");
+        // Unknown: as pkt_compile.
+        // SAFETY: as above.
+        let rc = unsafe {
+            pkt_compile_netmask(
+                c"ip broadcast".as_ptr(),
+                PKT_DLT_EN10MB,
+                0,
+                0,
+                PKT_NETMASK_UNKNOWN,
+                &mut p,
+                &mut n,
+            )
+        };
+        assert_eq!(rc, -libc::EINVAL);
+        // SAFETY: pkt_errmsg returns a NUL-terminated string.
+        let msg = unsafe { CStr::from_ptr(pkt_errmsg()) }
+            .to_string_lossy()
+            .into_owned();
+        assert!(msg.contains("netmask not known"), "{msg}");
+    }
 
     #[test]
     fn compiles_and_frees() {

@@ -1,11 +1,16 @@
 //! Filters.
 
-use std::ffi::c_int;
+use std::ffi::{c_char, c_int};
+use std::net::Ipv4Addr;
 
-use super::boundary::{fail, guard, guard_int, offline, reader, slice};
+use super::boundary::{any, einval, fail, guard, guard_int, offline, reader, slice, Any};
+use super::compile::{compile_expr, expr_text, PKT_COMPILE_OPTIMIZE};
 use super::{pkt_bpf_insn_t, pkt_t};
+use crate::dump::linktype;
 use crate::error::{Errno, Error};
 use crate::filter;
+use crate::filter::compile::{Flags, NETMASK_UNKNOWN};
+use crate::iface;
 
 /// Replaces the handle's classic BPF filter with the `len` instructions at `prog`; `len` 0
 /// detaches it.
@@ -48,6 +53,94 @@ pub unsafe extern "C" fn pkt_setfilter(h: *mut pkt_t, prog: *const pkt_bpf_insn_
         r.set_filter(Some(prog))?;
         Ok(0)
     })
+}
+
+/// Compiles the filter expression `expr` for handle `h` and installs it as `pkt_setfilter()`
+/// does (same semantics: the kernel runs it behind libpkt's own checks, packets already in the
+/// ring that fail it are not returned, and on a savefile handle it runs in user space on every
+/// packet read after the call). The program is `pkt_compile_netmask()`'s for the handle:
+///
+/// - link type `pkt_dlt(h)`: on a live handle `PKT_DLT_EN10MB` (Ethernet and loopback) or
+///   `PKT_DLT_LINUX_SLL2` (cooked: all interfaces and every other interface type), in the live
+///   form (`PKT_COMPILE_LIVE`: the outer VLAN tag, the packet type and the interface come from
+///   the socket's metadata); on a savefile handle the file's link type, in the savefile form
+///   (`PKT_COMPILE_SAVEFILE`, as libpcap's `pcap_compile()` on `pcap_open_offline()`), so
+///   `inbound`, `outbound` and `ifindex` are refused where the link-layer header has no such
+///   field;
+/// - netmask: the bound interface's, looked up now by the code of `pkt_lookupnet()`; unknown
+///   (`PKT_NETMASK_UNKNOWN`: `ip broadcast` is then `-EINVAL`) on all interfaces, on an
+///   interface without an IPv4 address (or that cannot be looked up) and on savefile handles;
+/// - snaplen: the handle's (`pkt_config_t.snaplen`; 0, whole packets, gives 262144).
+///
+/// `flags`: `PKT_COMPILE_OPTIMIZE` or 0; the form comes from the handle, so any other bit is
+/// `-EINVAL`.
+///
+/// Returns 0. Errors: `-EINVAL` NULL handle or `expr`, unknown flags, an expression that does
+/// not compile for the handle (`pkt_errmsg()` names the position and the problem, as
+/// `pkt_compile()`), or those of `pkt_setfilter()`; `-E2BIG` a program longer than 4096
+/// instructions; `-ENOMEM`. The previous filter then stays in place. Names in `expr` are
+/// resolved as `pkt_compile()` resolves them, which may block on DNS.
+///
+/// Ownership: nothing is kept of `expr`. Thread safety: the reading thread (or while no read
+/// runs), as `pkt_setfilter()`.
+///
+/// # Safety
+/// `h` is NULL or a live handle not being read by another thread; `expr` is NULL or a
+/// NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_setfilter_expr(h: *mut pkt_t, expr: *const c_char, flags: u32) -> c_int {
+    const WHAT: &str = "pkt_setfilter_expr";
+    guard_int(WHAT, || {
+        // SAFETY: `h` is NULL or live per the contract.
+        let handle = unsafe { any(h, WHAT) }?;
+        // SAFETY: `expr` is NULL or NUL-terminated per the contract.
+        let text = unsafe { expr_text(expr, WHAT) }?;
+        if flags & !PKT_COMPILE_OPTIMIZE != 0 {
+            return Err(einval(
+                WHAT,
+                "unknown flags (only PKT_COMPILE_OPTIMIZE: the form is the handle's)",
+            ));
+        }
+        let optimize = flags & PKT_COMPILE_OPTIMIZE != 0;
+        match handle {
+            Any::Offline(o) => {
+                let f = Flags {
+                    optimize,
+                    live: false,
+                    savefile: true,
+                };
+                let cfg = o.ctl.config();
+                let prog = compile_expr(WHAT, text, o.ctl.dlt(), cfg.snaplen, f, NETMASK_UNKNOWN)?;
+                // SAFETY: `h` is not read by another thread, per the contract.
+                unsafe { o.reader() }.set_filter(Some(&prog))?;
+            }
+            Any::Live(l) => {
+                let f = Flags {
+                    optimize,
+                    live: true,
+                    savefile: false,
+                };
+                let cfg = l.ctl.config();
+                let dlt = linktype::dlt_of(l.ctl.linktype(), cfg.cooked);
+                let prog = compile_expr(WHAT, text, dlt, cfg.snaplen, f, bound_netmask(l.ctl.ifindex()))?;
+                // SAFETY: as above.
+                unsafe { l.reader() }.set_filter(Some(&prog))?;
+            }
+        }
+        Ok(0)
+    })
+}
+
+/// The netmask of the interface with index `ifindex`, as `pkt_lookupnet()` finds it; unknown
+/// for all interfaces (0) and where that fails (no IPv4 address, the interface gone).
+fn bound_netmask(ifindex: i32) -> Ipv4Addr {
+    if ifindex == 0 {
+        return NETMASK_UNKNOWN;
+    }
+    crate::sys::iface_name(ifindex)
+        .ok()
+        .and_then(|name| iface::lookupnet(Some(&name)).ok())
+        .map_or(NETMASK_UNKNOWN, |(_, mask)| mask)
 }
 
 /// Runs the `len` instructions at `prog` on one packet, as libpcap's `pcap_offline_filter()`

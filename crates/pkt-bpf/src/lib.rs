@@ -10,10 +10,12 @@
 //!   [`run_offline`], the same with libpcap's `bpf_filter()` semantics, for packets without
 //!   metadata (savefiles);
 //! - [`compile`], a complete compiler of filter expressions (tcpdump's language, pcap-filter(7),
-//!   as libpcap 1.10 accepts it) in pure Rust, without libpcap: for Ethernet, raw IP and the
-//!   Linux cooked link types, in the offline form (savefiles) or the live one (`AF_PACKET`
-//!   sockets), optimized or not, its programs are the ones libpcap's `pcap_compile()`
-//!   generates, instruction for instruction. Its differential tests compare it with libpcap
+//!   as libpcap 1.10 accepts it) in pure Rust, without libpcap: for Ethernet, raw IP, the
+//!   Linux cooked link types, PPP, Token Ring, FDDI and the others of [`compile`]'s table, the
+//!   legacy families (AppleTalk, DECnet, ISO and IS-IS, IPX, STP, NetBEUI, 802.2 LLC)
+//!   included, with a netmask for `ip broadcast` ([`compile::compile_netmask`]), in the offline
+//!   form (savefiles) or the live one (`AF_PACKET` sockets), optimized or not, its programs are
+//!   the ones libpcap's `pcap_compile()` generates, instruction for instruction. Its differential tests compare it with libpcap
 //!   on a corpus of hand-written and random expressions (identical programs but where
 //!   libpcap's is one the kernel refuses: `protochain`, one `geneve` case; the same verdicts
 //!   on every packet everywhere) and run its live programs in the kernel on real frames.

@@ -61,9 +61,52 @@
 //! assert!(compile("link[0] = 2", nflog, 0, Flags::default()).is_ok());
 //! ```
 //!
+//! # The legacy families and 802.2 LLC
+//!
+//! libpcap's older protocols compile as there, each with the LLC/SNAP/802.3 rule of the link
+//! type (the tests are libpcap's, instruction for instruction):
+//!
+//! | keywords | what they test |
+//! |---|---|
+//! | `atalk`, `aarp` | AppleTalk (Ethertype 0x809b) and AARP (0x80f3): Ethernet II, or on Ethernet an 802.3 frame with SNAP (Apple's OUI 08:00:07 for AppleTalk, 00:00:00 for AARP); cooked captures: protocol 802.2 and SNAP; Token Ring and FDDI: SNAP; PPP: protocol 0x29 |
+//! | `ipx` | IPX in its four framings on Ethernet: Ethernet II 0x8137, 802.3 with DSAP 0xe0 (802.2), with 0xffff (Novell's raw 802.3), with SNAP 00:00:00/0x8137; cooked: protocol 0x8137, `LINUX_SLL_P_802_3`, or 802.2 with DSAP 0xe0 or SNAP; LLC links: DSAP 0xe0; PPP 0x2b |
+//! | `decnet`, `lat`, `sca`, `moprc`, `mopdl` | their Ethertypes (0x6003, 0x6004, 0x6007, 0x6002, 0x6001); PPP: DECnet 0x27 |
+//! | `iso`, `stp`, `netbeui` | LLC SAPs 0xfe (DSAP and SSAP), 0x42 (DSAP), 0xf0 (both), in 802.3 frames on Ethernet, 802.2 cooked frames, LLC links; PPP: OSI 0x23, bridge PDUs 0x31 |
+//! | `clnp`, `esis` (`es-is`), `isis` (`is-is`) | ISO packets whose NLPID (after the 3-byte LLC header on Ethernet) is 0x81, 0x82, 0x83 |
+//! | `l1`, `l2`, `iih`, `lsp`, `snp`, `csnp`, `psnp` | IS-IS PDU types (15 to 27: the level 1 or level 2 hellos with the point-to-point one, link state PDUs, sequence number PDUs) |
+//! | `iso proto N`, `isis proto N` | the NLPID, the IS-IS PDU type (names: `iso proto \esis`, `\isis`, `\clnp`) |
+//! | `decnet host A.N`, `decnet src`/`dst`/`net` | DECnet routing headers (long and short, with one pad byte or none) from or to area A, node N (also a 16-bit number: `decnet host 1026`); addresses are read as libpcap's `sscanf("%d.%d")` reads them (`64.1` is 0.1) |
+//! | `ether proto \ipx`, `\atalk`, `\iso`, ..., `ether proto N` (N <= 1500) | the same tests as the keywords; other SAPs (`ether proto 0xaa`) test the DSAP of an 802.3 frame |
+//! | `llc`, `llc i`, `s`, `u`, `rr`, `rnr`, `rej`, `ui`, `ua`, `disc`, `dm`, `sabme`, `test`, `xid`, `frmr` | an 802.2 frame (on Ethernet an 802.3 frame not Novell's raw one; on SunATM LLC-encapsulated; on Token Ring and FDDI every frame), and its control field's format or command (P/F bit left out) |
+//! | `atalk[N]`, `decnet[N]`, `lat`, `sca`, `moprc`, `mopdl` | loads from the network header, as `ip[N]` |
+//!
+//! Refused where libpcap refuses, with its message: `llc` on raw IP and cooked captures ("'llc'
+//! not supported for Linux cooked v1"), hosts of the other families ("AppleTalk host filtering
+//! not implemented", "'isis' modifier applied to host"), `atalk proto N` ("AppleTalk
+//! encapsulation is not specifiable"), the families after `mpls` ("unsupported protocol over
+//! mpls"), DECnet host names (libpcap has no DECnet name database).
+//!
+//! ```
+//! use pkt_bpf::compile::{compile, Flags, DLT_EN10MB, DLT_LINUX_SLL};
+//! let opt = Flags { optimize: true, ..Flags::default() };
+//! for e in ["ipx", "ether proto \\atalk", "decnet src 10.23", "isis and l2", "llc xid"] {
+//!     assert!(compile(e, DLT_EN10MB, 0, opt).is_ok(), "{e}");
+//! }
+//! let err = compile("llc", DLT_LINUX_SLL, 0, opt).unwrap_err();
+//! assert_eq!(err.msg, "'llc' not supported for Linux cooked v1");
+//! ```
+//!
+//! # The netmask
+//!
+//! `ip broadcast` needs the capture network's IPv4 netmask: [`compile_netmask`] takes one (what
+//! `pkt::iface::lookupnet` returns for an interface), [`compile`] is "unknown" and refuses
+//! `ip broadcast` as `pcap_compile` does with `PCAP_NETMASK_UNKNOWN`. Nothing else depends on
+//! it.
+//!
 //! The pipeline (private modules): `lexer` (libpcap's scanner rules), `parser` (its grammar and
-//! quirks), `gen` (its code generator's offsets and tests, built as boolean trees of tests),
-//! `ir` (lowering to a control-flow graph and emission), `opt` (the optimizer).
+//! quirks), `gen` (its code generator's offsets and tests, built as boolean trees of tests, with
+//! the legacy families in `gen/legacy`, the file `legacy.rs`), `ir` (lowering to a control-flow
+//! graph and emission), `opt` (the optimizer).
 
 mod atm;
 mod dlt;
