@@ -42,7 +42,7 @@
 //! | LINUX_SLL | 113 | Linux cooked v1: protocol at 14, packet type at 0 (`inbound`/`outbound`) |
 //! | PFLOG | 117 | OpenBSD's pf log: its length (first byte, rounded up to 4) gives the payload offset; `ip`/`ip6` test the address family byte (2, Linux's 10), other protocols never match; `inbound`/`outbound` its direction byte (1, 2); `on`/`ifname`, `ruleset`, `rnr`, `srnr`, `reason`, `action` (see below) |
 //! | PRISM_HEADER | 119 | 802.11 after a Prism header (144 bytes) or, as some drivers send on this type, an AVS header (its length at 4); `radio[...]` |
-//! | IEEE802_11_RADIO | 127 | 802.11 after a radiotap header (its little-endian length at 2); the 802.11 header rounded up to 4 bytes when radiotap's flags field (with one presence word) has the data-pad bit; `radio[...]` |
+//! | IEEE802_11_RADIO | 127 | 802.11 after a radiotap header (its little-endian length at 2); when radiotap's flags field (with one presence word) has the data-pad bit, the payload's offset from the start of the packet is rounded up to 4, as libpcap does; `radio[...]` |
 //! | ARCNET_LINUX | 129 | Linux ARCNET: type at 4, payload at 8 |
 //! | IEEE802_11_RADIO_AVS | 163 | 802.11 after an AVS header (its length at 4); `radio[...]` |
 //! | PPI | 192 | 802.11 after a PPI header (its little-endian length at 2): the program first checks that the PPI header's DLT is 802.11 (other packets never match); no `type`/`subtype`/`dir`, `vlan` nor `radio[...]`, as in libpcap |

@@ -401,8 +401,8 @@ impl Gen {
     }
 
     /// `gen_load_802_11_header_len`: after `prefix` (X = the radio header's length; none: 0),
-    /// M[pl] = X + 24, + 2 for QoS data frames, rounded up to 4 when radiotap's flags say the
-    /// header is padded. Non-data frames keep 24.
+    /// M[pl] = X + 24, + 2 for QoS data frames, and that offset from the start of the packet
+    /// rounded up to 4 when radiotap's flags say the header is padded. Non-data frames keep 24.
     fn header_len(&self, prefix: Option<Vec<Insn>>, pl: u32) -> Vec<Insn> {
         let mut a = Asm(Vec::new());
         match prefix {
@@ -472,4 +472,226 @@ fn radiotap_prefix(r: u32) -> Vec<Insn> {
         ld(op::ST, r),
         ld(op::TAX, 0),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile::tests::{csum_free_ipv4, l4};
+    use crate::compile::{compile, Flags, DEFAULT_SNAPLEN};
+    use crate::{run, validate, Meta};
+
+    const SA: [u8; 6] = [0x00, 0x11, 0x22, 0x33, 0x44, 0x55];
+    const DA: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+    const BSS: [u8; 6] = [0x02, 0, 0, 0, 0, 0xbb];
+
+    /// The verdict of `expr` on `pkt`, optimized and not (which must agree).
+    fn hit(expr: &str, lt: u16, pkt: &[u8]) -> bool {
+        let meta = Meta {
+            len: pkt.len() as u32,
+            ..Meta::default()
+        };
+        let mut v = Vec::new();
+        for optimize in [false, true] {
+            let f = Flags {
+                optimize,
+                ..Flags::default()
+            };
+            let p = compile(expr, lt, 0, f).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!(validate(&p), Ok(()), "{expr}");
+            v.push(run(&p, pkt, &meta));
+        }
+        assert_eq!(v[0], v[1], "{expr}");
+        assert!(v[0] == 0 || v[0] == DEFAULT_SNAPLEN);
+        v[0] != 0
+    }
+
+    /// A QoS data frame to the DS (addr1 BSSID, addr2 SA, addr3 DA) with `pad` bytes after
+    /// the header, carrying TCP to port 80 in LLC/SNAP.
+    fn qos_tods(pad: usize) -> Vec<u8> {
+        let mut f = vec![0x88, 0x01, 0, 0];
+        f.extend(BSS);
+        f.extend(SA);
+        f.extend(DA);
+        f.extend([0x10, 0, 5, 0]);
+        f.resize(f.len() + pad, 0);
+        f.extend([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]);
+        f.extend(csum_free_ipv4(
+            6,
+            [10, 0, 0, 1],
+            [10, 0, 0, 2],
+            &l4(1234, 80, 2),
+            0,
+        ));
+        f
+    }
+
+    fn beacon() -> Vec<u8> {
+        let mut f = vec![0x80, 0x00, 0, 0];
+        f.extend([0xff; 6]);
+        f.extend(SA);
+        f.extend(BSS);
+        f.extend([0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x64, 0, 0x01, 0x04]);
+        f
+    }
+
+    #[test]
+    fn data_and_management_frames() {
+        const LT: u16 = 105;
+        let d = qos_tods(0);
+        for e in [
+            "ip",
+            "tcp dst port 80 and host 10.0.0.2",
+            "wlan src 00:11:22:33:44:55",
+            "wlan dst 02:00:00:00:00:01",
+            "wlan addr1 02:00:00:00:00:bb and wlan addr2 00:11:22:33:44:55",
+            "wlan ra 02:00:00:00:00:bb and wlan ta 00:11:22:33:44:55",
+            "type data subtype qos-data and dir tods",
+        ] {
+            assert!(hit(e, LT, &d), "{e}");
+        }
+        for e in [
+            "ip6",
+            "arp",
+            "wlan addr4 00:11:22:33:44:55",
+            "dir fromds",
+            "type mgt",
+        ] {
+            assert!(!hit(e, LT, &d), "{e}");
+        }
+        let b = beacon();
+        for e in [
+            "type mgt subtype beacon",
+            "subtype beacon",
+            "wlan src 00:11:22:33:44:55",
+            "broadcast",
+            "multicast",
+        ] {
+            assert!(hit(e, LT, &b), "{e}");
+        }
+        for e in [
+            "ip",
+            "type data",
+            "wlan ra 02:00:00:00:00:bb",
+            "wlan dst 02:00:00:00:00:01",
+        ] {
+            assert!(!hit(e, LT, &b), "{e}");
+        }
+        // The payload's offset has jumps in front of the program: libpcap does not optimize it.
+        let o = |optimize| {
+            compile(
+                "ip",
+                LT,
+                0,
+                Flags {
+                    optimize,
+                    ..Flags::default()
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(o(false), o(true));
+    }
+
+    #[test]
+    fn radio_headers() {
+        // Radiotap with flags (data-pad) and rate: the QoS header is padded to 28 bytes.
+        // (libpcap rounds the payload's offset from the start of the packet: 12 + 26 to 40.)
+        let mut rt = vec![0, 0, 12, 0, 0x06, 0, 0, 0, 0x20, 0x0c, 0, 0];
+        rt.extend(qos_tods(2));
+        assert!(hit("tcp port 80 and wlan addr3 02:00:00:00:00:01", 127, &rt));
+        assert!(hit("radio[8] & 0x20 != 0", 127, &rt));
+        // Without the data-pad bit the same bytes are read 2 bytes early.
+        rt[8] = 0;
+        assert!(!hit("tcp port 80", 127, &rt));
+        // An AVS header on the Prism DLT, and a Prism header (144 bytes).
+        let mut avs = vec![0x80, 0x21, 0x10, 0x01, 0, 0, 0, 64];
+        avs.resize(64, 0);
+        avs.extend(qos_tods(0));
+        assert!(hit("ip and wlan src 00:11:22:33:44:55", 119, &avs));
+        assert!(hit("ip and wlan src 00:11:22:33:44:55", 163, &avs));
+        let mut prism = vec![0x44, 0, 0, 0, 144, 0, 0, 0];
+        prism.resize(144, 0);
+        prism.extend(qos_tods(0));
+        assert!(hit("tcp and radio[4] = 144", 119, &prism));
+        // PPI: the DLT inside must be 802.11.
+        let mut ppi = vec![0, 0, 8, 0, 105, 0, 0, 0];
+        ppi.extend(qos_tods(0));
+        assert!(hit("ip", 192, &ppi));
+        ppi[4] = 1;
+        assert!(!hit("ip or not ip", 192, &ppi));
+    }
+
+    #[test]
+    fn pflog() {
+        let mut h = vec![61, 2, 1, 5];
+        let mut name = [0u8; 32];
+        name[..3].copy_from_slice(b"em0");
+        name[16..20].copy_from_slice(b"main");
+        h.extend(name);
+        h.extend(3u32.to_be_bytes());
+        h.extend(0u32.to_be_bytes());
+        h.resize(60, 0);
+        h.extend([2, 0, 0, 0]);
+        h.extend(csum_free_ipv4(
+            17,
+            [10, 0, 0, 1],
+            [10, 0, 0, 2],
+            &l4(53, 53, 0),
+            0,
+        ));
+        for e in [
+            "ip and udp port 53",
+            "on em0 and ifname em",
+            "ruleset main and rnr 3 and srnr 0",
+            "action block and reason memory and reason 5",
+            "outbound",
+        ] {
+            assert!(hit(e, 117, &h), "{e}");
+        }
+        for e in ["ip6", "on em1", "action pass", "inbound", "rnr 4"] {
+            assert!(!hit(e, 117, &h), "{e}");
+        }
+    }
+
+    #[test]
+    fn refusals() {
+        let err = |e: &str, lt| compile(e, lt, 0, Flags::default()).unwrap_err().msg;
+        assert_eq!(
+            err("ether addr1 00:11:22:33:44:55", 1),
+            "'addr1' and 'address1' are only supported on 802.11 with 802.11 headers"
+        );
+        assert_eq!(
+            err("fddi ra 00:11:22:33:44:55", 10),
+            "'ra' is only supported on 802.11"
+        );
+        assert_eq!(
+            err("addr2 host 10.0.0.1", 105),
+            "'addr2' and 'address2' are not valid qualifiers for addresses other than 802.11 MAC addresses"
+        );
+        assert_eq!(err("ta port 80", 105), "'ta' is not a valid qualifier for ports");
+        assert_eq!(
+            err("type mgt", 192),
+            "802.11 link-layer types supported only on 802.11"
+        );
+        assert_eq!(
+            err("dir 1", 1),
+            "frame direction supported only with 802.11 headers"
+        );
+        assert_eq!(err("type 2", 105), "invalid 802.11 type value 0x02");
+        assert_eq!(
+            err("type data subtype beacon", 105),
+            "unknown 802.11 subtype name \"beacon\""
+        );
+        assert_eq!(
+            err("radio[0] = 1", 105),
+            "radio information not present in capture"
+        );
+        assert_eq!(err("vlan", 192), "no VLAN support for Per-Packet Information");
+        assert_eq!(err("on em0", 1), "ifname supported only on PF linktype");
+        assert_eq!(err("action foo", 117), "unknown PF action \"foo\"");
+        assert_eq!(
+            err("on abcdefghijklmnop", 117),
+            "ifname interface names can only be 15 characters"
+        );
+    }
 }

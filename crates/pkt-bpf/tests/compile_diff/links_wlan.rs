@@ -54,9 +54,11 @@ struct Frame {
 }
 
 impl Frame {
-    /// Whether the header is one that a driver pads to 4 bytes (QoS data, four addresses).
-    fn pad(&self) -> usize {
-        (4 - self.hdr.len() % 4) % 4
+    /// The padding after the header when the radio header says so: to a multiple of 4 from the
+    /// start of the packet (libpcap's rounding; drivers pad from the 802.11 header, the same
+    /// where the radio header's length is a multiple of 4).
+    fn pad(&self, prefix: usize) -> usize {
+        (4 - (prefix + self.hdr.len()) % 4) % 4
     }
 }
 
@@ -413,7 +415,7 @@ fn wlan_corpus(lt: u16, en10mb: &[Packet]) -> Vec<Packet> {
                 (ppi(j, 105), false, 0xffff, "PPI")
             }
         };
-        let pad = if padded { f.pad() } else { 0 };
+        let pad = if padded { f.pad(prefix.len()) } else { 0 };
         let mut data = prefix.clone();
         data.extend(&f.hdr);
         data.resize(data.len() + pad, 0);
