@@ -1496,7 +1496,10 @@ fn relop(t: &Tok) -> Option<(u16, bool)> {
 
 fn describe(t: &Tok) -> String {
     match t {
-        Tok::Kw(k) => format!("{k:?}").to_lowercase(),
+        Tok::Kw(k) => format!("{k:?}")
+            .to_lowercase()
+            .trim_start_matches("pf")
+            .to_owned(),
         Tok::Num(n) => n.to_string(),
         Tok::Id(s) | Tok::Hid(s) | Tok::Hid6(s) | Tok::Eid(s) | Tok::Aid(s) => s.clone(),
         Tok::Punct(c) => c.to_string(),
