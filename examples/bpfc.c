@@ -7,7 +7,8 @@
  *   -l          the live form for a socket (PKT_COMPILE_LIVE)
  *   -S          the savefile form (PKT_COMPILE_SAVEFILE): what `tcpdump -d -r FILE` prints
  *   -y TYPE     link type by libpcap's name (EN10MB, the default; RAW, LINUX_SLL, LINUX_SLL2,
- *               NULL, LOOP, PPP, C_HDLC, IPV4, ...; as tcpdump -y) or number
+ *               NULL, LOOP, PPP, C_HDLC, IPV4, IEEE802_11_RADIO, PFLOG, ...; as tcpdump -y) or
+ *               number
  *   -s SNAPLEN  what accepted packets return (default 262144)
  *   -d          readable listing, as `tcpdump -d`
  *   -dd         C array, as `tcpdump -dd`

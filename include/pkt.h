@@ -1475,13 +1475,16 @@ int pkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max);
  * libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
  * `linktype`: `PKT_DLT_EN10MB`, `PKT_DLT_RAW` (12, OpenBSD's 14, LINKTYPE_RAW 101),
  * `PKT_DLT_LINUX_SLL`, `PKT_DLT_LINUX_SLL2`, and NULL 0, IEEE802 (Token Ring) 6, ARCNET 7, PPP
- * 9, FDDI 10, PPP_SERIAL 50, PPP_ETHER 51, C_HDLC 104, LOOP 108, SUNATM 123 (with `vpi`,
- * `vci`, `lane`, `oamf4`, ...), ARCNET_LINUX 129, IPV4 228,
- * IPV6 229, and any other value of 104 to 289 whose header libpcap does not decode (NFLOG 239,
- * MPLS 219, ...: `link[...]` and lengths only), each as libpcap's generator takes it (see the
- * pkt-bpf crate's documentation for the header of each); `pkt_dlt_from_name()` maps libpcap's
- * names to values. Link types libpcap has code of its own for that libpkt lacks (802.11,
- * PFLOG, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+ * 9, FDDI 10, PPP_SERIAL 50, PPP_ETHER 51, C_HDLC 104, IEEE802_11 105 (`PKT_DLT_IEEE802_11`),
+ * LOOP 108, PFLOG 117, PRISM_HEADER 119, IEEE802_11_RADIO 127 (`PKT_DLT_IEEE802_11_RADIO`,
+ * radiotap), SUNATM 123 (with `vpi`, `vci`, `lane`,
+ * `oamf4`, ...), ARCNET_LINUX 129, IEEE802_11_RADIO_AVS 163, PPI 192, IPV4 228, IPV6 229, and any
+ * other value of 104 to 289 whose header libpcap does not decode (NFLOG 239, MPLS 219, ...:
+ * `link[...]` and lengths only), each as libpcap's generator takes it (see the pkt-bpf crate's
+ * documentation for the header of each, and for the 802.11 keywords `wlan addr1`..`addr4`,
+ * `ra`, `ta`, `type`, `subtype`, `dir`, `radio[...]` and the pf ones `on`, `ruleset`, `rnr`,
+ * `srnr`, `reason`, `action`); `pkt_dlt_from_name()` maps libpcap's names to values. Link
+ * types libpcap has code of its own for that libpkt lacks (SLIP, IP over Fibre Channel, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
  * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
  * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE`, `PKT_COMPILE_LIVE` (for handles
  * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles

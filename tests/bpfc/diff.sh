@@ -5,7 +5,9 @@
 # (tcpdump optimizes by default and compiles for a savefile handle, hence -O -S), or both must
 # refuse the expression. tcpdump is the oracle only; libpkt never links libpcap. Not compared:
 # `protochain`, where libpcap's program loops backward (the kernel refuses it) and ours is
-# unrolled.
+# unrolled, and `pppoes` after a radio header (PRISM_HEADER, IEEE802_11_RADIO*, PPI), where
+# libpcap's program reads the radio header's length from a scratch word it no longer sets (the
+# kernel refuses it) and ours sets that word to 0 first.
 #
 #   tests/bpfc/diff.sh BPFC        (BPFC: the built bpfc, e.g. build/examples/bpfc)
 #
@@ -20,7 +22,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 # name:LINKTYPE of the empty savefile (the file's LINKTYPE; RAW is 101 in files).
 TYPES="EN10MB:1 LINUX_SLL:113 LINUX_SLL2:276 RAW:101 NULL:0 LOOP:108 PPP:9 PPP_SERIAL:50
-PPP_ETHER:51 C_HDLC:104 IPV4:228 IPV6:229 IEEE802:6 FDDI:10 ARCNET:7 ARCNET_LINUX:129 NFLOG:239 SUNATM:123"
+PPP_ETHER:51 C_HDLC:104 IPV4:228 IPV6:229 IEEE802:6 FDDI:10 ARCNET:7 ARCNET_LINUX:129 NFLOG:239 SUNATM:123
+IEEE802_11:105 PRISM_HEADER:119 IEEE802_11_RADIO:127 IEEE802_11_RADIO_AVS:163 PPI:192 PFLOG:117"
 
 EXPRS=(
     ""
@@ -63,6 +66,13 @@ EXPRS=(
     "vpi 1 and vci 32"
     "lane and tcp"
     "connectmsg or oamf4"
+    "wlan addr2 00:11:22:33:44:55 or wlan ra ff:ff:ff:ff:ff:ff"
+    "wlan src 00:11:22:33:44:55 and wlan addr4 02:00:00:00:00:01"
+    "type mgt subtype beacon or subtype probe-resp"
+    "type data and dir fromds and tcp"
+    "radio[0] = 0 and not type ctl"
+    "on em0 and action block"
+    "ruleset main and rnr 3 and srnr 0 and reason match and outbound"
 )
 
 pass=0
@@ -75,6 +85,7 @@ for t in $TYPES; do
     # An empty pcap file: magic, version 2.4, zone, sigfigs, snaplen 262144, link type.
     python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, int(sys.argv[1])))' "$lt" >"$file"
     for e in "${EXPRS[@]}"; do
+        case "$name:$e" in PRISM_HEADER:*pppoes* | IEEE802_11_RADIO*:*pppoes* | PPI:*pppoes*) continue ;; esac
         for form in -d -dd -ddd; do
             set +e
             want=$(tcpdump "$form" -r "$file" "$e" 2>"$WORK/tcpdump.err")

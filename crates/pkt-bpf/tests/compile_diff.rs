@@ -1435,11 +1435,16 @@ fn names_inner() {
         })
         .collect();
     en10mb.extend(extra);
-    let sets: [(u16, Vec<Packet>); 4] = [
+    // 802.11 names go through libpcap's gen_wlanhostop: plain and after radiotap.
+    let wlan = links::corpus(links::DLT_IEEE802_11, &en10mb, &[]);
+    let radiotap = links::corpus(links::DLT_IEEE802_11_RADIO, &en10mb, &[]);
+    let sets: [(u16, Vec<Packet>); 6] = [
         (DLT_EN10MB, en10mb),
         (DLT_LINUX_SLL, thin(corpus.sll)),
         (DLT_LINUX_SLL2, thin(corpus.sll2)),
         (DLT_RAW, thin(corpus.raw)),
+        (links::DLT_IEEE802_11, wlan),
+        (links::DLT_IEEE802_11_RADIO, radiotap),
     ];
     let mut rep = Report::default();
     let mut accepted = 0;

@@ -797,7 +797,8 @@ fn fuzz(n: usize) {
         exprs.push(e.text);
     }
     let (mut compiled, mut rejected, mut too_long) = (0usize, 0usize, 0usize);
-    let lts = [DLT_EN10MB, 12, 101, 113, 276];
+    // Ethernet, raw IP, cooked; radiotap, Prism (prologues with jumps) and PFLOG.
+    let lts = [DLT_EN10MB, 12, 101, 113, 276, 127, 119, 117];
     for e in &exprs {
         for lt in lts {
             for optimize in [false, true] {

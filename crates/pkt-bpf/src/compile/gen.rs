@@ -10,6 +10,12 @@ use crate::{SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 pub(super) mod legacy;
 use legacy::Family;
 
+#[path = "pflog.rs"]
+pub mod pflog;
+#[path = "wlan.rs"]
+pub mod wlan;
+use wlan::WlanQualErr;
+
 pub type GResult<T> = Result<T, String>;
 
 /// Link-layer header types the generator knows (libpcap's `DLT_*` values, see [`Link::dlt`]).
@@ -51,6 +57,18 @@ pub enum Link {
     /// A link type of libpcap's "matching" range (104 to 289) whose header libpcap's
     /// generator does not decode: `link[...]`, lengths and metadata only.
     Other(u16),
+    /// IEEE 802.11 without a radio header.
+    Ieee80211,
+    /// 802.11 after a Prism (or AVS) monitor header.
+    Prism,
+    /// 802.11 after a radiotap header.
+    Radiotap,
+    /// 802.11 after an AVS monitor header.
+    Avs,
+    /// Per-Packet Information (802.11 inside, as libpcap takes it).
+    Ppi,
+    /// OpenBSD's pf log.
+    Pflog,
 }
 
 impl Link {
@@ -59,18 +77,14 @@ impl Link {
     pub fn from_dlt(lt: u16) -> Option<Link> {
         // libpcap's generator has offsets or tests of its own for these, which libpkt does not
         // implement (yet): refused rather than treated as opaque.
-        const OWN_CODE: [(u16, u16); 18] = [
-            (105, 105),
+        const OWN_CODE: [(u16, u16); 14] = [
             (107, 107),
             (109, 109),
             (114, 114),
-            (117, 117),
-            (119, 122),
-            (127, 127),
+            (120, 122),
             (130, 140),
-            (163, 168),
+            (164, 168),
             (178, 183),
-            (192, 192),
             (194, 194),
             (197, 197),
             (200, 200),
@@ -90,10 +104,16 @@ impl Link {
             50 => Link::PppSerial,
             51 => Link::PppEther,
             104 => Link::CHdlc,
+            105 => Link::Ieee80211,
             108 => Link::Loop,
             113 => Link::Sll,
+            117 => Link::Pflog,
+            119 => Link::Prism,
             123 => Link::SunAtm,
+            127 => Link::Radiotap,
             129 => Link::ArcnetLinux,
+            163 => Link::Avs,
+            192 => Link::Ppi,
             228 => Link::Ipv4,
             229 => Link::Ipv6,
             276 => Link::Sll2,
@@ -124,6 +144,12 @@ impl Link {
             Link::Ipv6 => 229,
             Link::Sll2 => 276,
             Link::Other(lt) => lt,
+            Link::Ieee80211 => 105,
+            Link::Pflog => 117,
+            Link::Prism => 119,
+            Link::Radiotap => 127,
+            Link::Avs => 163,
+            Link::Ppi => 192,
         }
     }
 }
@@ -193,6 +219,13 @@ pub enum Dir {
     Dst,
     Or,
     And,
+    /// The 802.11 qualifiers `addr1` to `addr4`, `ra`, `ta` (MAC addresses of 802.11 only).
+    Addr1,
+    Addr2,
+    Addr3,
+    Addr4,
+    Ra,
+    Ta,
 }
 
 /// Address-type qualifiers.
@@ -423,8 +456,11 @@ pub struct Gen {
 
 impl Gen {
     pub fn new(link: Link, live: bool) -> Gen {
-        // libpcap's init_linktype: (link-layer type field, payload, off_nl, off_nl_nosnap).
+        // libpcap's init_linktype: (link-layer type field, payload, off_nl, off_nl_nosnap);
+        // the 802.11 family and PFLOG have variable parts (wlan.rs).
         let (lt, pl, nl, nosnap) = match link {
+            Link::Ieee80211 | Link::Prism | Link::Radiotap | Link::Avs | Link::Ppi => (Some(24), 0, 8, 3),
+            Link::Pflog => (Some(0), 0, 0, 0),
             Link::En10mb => (Some(12), 14, 0, 3),
             Link::Raw | Link::Ipv4 | Link::Ipv6 => (None, 0, 0, 0),
             Link::Sll => (Some(14), 16, 0, 0),
@@ -446,9 +482,18 @@ impl Gen {
             outermost: link,
             linktype: link,
             prevlinktype: link,
-            off_linkhdr: Off::at(0),
-            off_prevlinkhdr: Off::at(0),
-            off_linkpl: Off::at(pl),
+            off_linkhdr: Off {
+                var: link.prefix_var(),
+                ..Off::at(0)
+            },
+            off_prevlinkhdr: Off {
+                var: link.prefix_var(),
+                ..Off::at(0)
+            },
+            off_linkpl: Off {
+                var: link.payload_var(),
+                ..Off::at(pl)
+            },
             off_linktype: lt.map(Off::at),
             off_nl: nl,
             off_nl_nosnap: nosnap,
@@ -477,6 +522,7 @@ impl Gen {
             Link::En10mb => Some("ether"),
             Link::Fddi => Some("FDDI"),
             Link::Ieee802 => Some("token ring"),
+            l if l.is_wlan() => Some("802.11"),
             _ => None,
         }
     }
@@ -803,6 +849,8 @@ impl Gen {
                 let b1 = self.llc_linktype(p)?;
                 Ok(Node::and(b0, b1))
             }
+            Link::Ieee80211 | Link::Prism | Link::Radiotap | Link::Avs | Link::Ppi => self.wlan_linktype(p),
+            Link::Pflog => self.pflog_linktype(p),
             Link::Arcnet | Link::ArcnetLinux => {
                 let t = |g: &mut Gen, v: u32| g.cmp(Rel::LinkType, 0, BPF_B, v);
                 match p {
@@ -888,6 +936,7 @@ impl Gen {
                 let b = self.hostop(addr, mask, Dir::Dst, ll, src_off, dst_off)?;
                 return Ok(Node::or(a, b));
             }
+            wlan => return Err(wlan.wlan_error(WlanQualErr::Address)),
         };
         let b0 = self.linktype(ll)?;
         let b1 = self.mcmp(Rel::LinkPl, offset, BPF_W, addr, mask)?;
@@ -916,6 +965,7 @@ impl Gen {
                 let b = self.hostop6(addr, mask, Dir::Dst, src_off, dst_off)?;
                 return Ok(Node::or(a, b));
             }
+            wlan => return Err(wlan.wlan_error(WlanQualErr::Address)),
         };
         // Built in libpcap's order: words 3, 2, 1, 0 generated, then chained so that word 0
         // runs first, and the link type check before all of them.
@@ -984,10 +1034,14 @@ impl Gen {
                 let b = self.machostop(mac, Dir::Dst, src_off, dst_off)?;
                 Ok(Node::or(a, b))
             }
+            wlan => Err(wlan.wlan_error(WlanQualErr::Only80211)),
         }
     }
 
     fn ehostop(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
+        if !matches!(dir, Dir::Src | Dir::Dst | Dir::And | Dir::Or | Dir::Default) {
+            return Err(dir.wlan_error(WlanQualErr::With80211Headers));
+        }
         self.machostop(mac, dir, 6, 0)
     }
 
@@ -1002,6 +1056,7 @@ impl Gen {
             }
             Link::Fddi => self.machostop(mac, dir, 7, 1),
             Link::Ieee802 => self.machostop(mac, dir, 8, 2),
+            l if l.is_wlan() => self.wlanhostop(mac, dir),
             _ => Err(
                 "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel"
                     .into(),
@@ -1118,6 +1173,13 @@ impl Gen {
                 let b = atom(self, 2)?;
                 Node::or(a, b)
             }
+            wlan => {
+                return Err(wlan.wlan_error(if range.is_some() {
+                    WlanQualErr::PortRange
+                } else {
+                    WlanQualErr::Port
+                }))
+            }
         };
         Ok(Node::and(b0, b1))
     }
@@ -1228,6 +1290,7 @@ impl Gen {
             Proto::Default | Proto::Link => match self.linktype {
                 Link::Arcnet | Link::ArcnetLinux => self.machostop(&[0], Dir::Dst, 0, 1),
                 Link::En10mb | Link::Fddi | Link::Ieee802 => self.ether_host(&[0xff; 6], Dir::Dst),
+                l if l.is_wlan() => self.wlanhostop(&[0xff; 6], Dir::Dst),
                 _ => Err("not a broadcast link".into()),
             },
             Proto::Ip => Err("netmask not known, so 'ip broadcast' not supported".into()),
@@ -1254,6 +1317,7 @@ impl Gen {
                 }
                 Link::Fddi => self.mac_multicast(1),
                 Link::Ieee802 => self.mac_multicast(2),
+                l if l.is_wlan() => self.wlan_multicast(),
                 _ => Err(ERR.into()),
             },
             Proto::Ip => {
@@ -1279,6 +1343,8 @@ impl Gen {
         let b = match self.linktype {
             Link::Sll => self.cmp(Rel::LinkHdr, 0, BPF_H, LINUX_SLL_OUTGOING)?,
             Link::Sll2 => self.cmp(Rel::LinkHdr, 10, BPF_B, LINUX_SLL_OUTGOING)?,
+            // Not negated: pf's dir field says in (1) or out (2).
+            Link::Pflog => return self.pflog_dir(outbound),
             _ if self.savefile => {
                 return Err(format!(
                     "inbound/outbound not supported on {} when reading savefiles",
@@ -1343,7 +1409,10 @@ impl Gen {
         if self.label_depth > 0 {
             return Err("no VLAN match after MPLS".into());
         }
-        if self.linktype != Link::En10mb {
+        if !matches!(
+            self.linktype,
+            Link::En10mb | Link::Ieee80211 | Link::Prism | Link::Radiotap | Link::Avs
+        ) {
             return Err(format!("no VLAN support for {}", self.link_desc()));
         }
         let special = self.live
@@ -1677,7 +1746,13 @@ impl Gen {
                 let mut stmts = inst.stmts;
                 let mut cond = inst.cond;
                 match proto {
-                    Proto::Radio => return Err((pos, "radio information not present in capture".into())),
+                    Proto::Radio => {
+                        // Relative to the start of the packet, on the radio headers only.
+                        if !matches!(self.linktype, Link::Avs | Link::Radiotap | Link::Prism) {
+                            return Err((pos, "radio information not present in capture".into()));
+                        }
+                        stmts.extend([ld(op::LDX_MEM, inst.reg), ld(0x40 | size_code, 0)]);
+                    }
                     Proto::Link => {
                         match self.varpart(Which::LinkHdr).map_err(e)? {
                             Some(s) => {

@@ -267,6 +267,8 @@ impl Gen {
             Link::SunAtm => self.atm_llc(),
             // libpcap does not check these for LLC frames: every frame is one.
             Link::Ieee802 | Link::Fddi => Ok(Node::Const(true)),
+            // 802.11 (with or without a radio header): a data frame.
+            Link::Ieee80211 | Link::Prism | Link::Radiotap | Link::Avs | Link::Ppi => self.wlan_data_frame(),
             _ => Err(format!("'llc' not supported for {}", self.link_desc())),
         }
     }
@@ -457,6 +459,7 @@ impl Gen {
                 let b1 = self.dnhostop(addr, Dir::Dst)?;
                 return Ok(Node::or(b0, b1));
             }
+            wlan => return Err(wlan.wlan_error(super::wlan::WlanQualErr::Address)),
         };
         let b0 = self.linktype(ETHERTYPE_DN)?;
         // The address as it lies in the packet (little-endian), as a big-endian load sees it.

@@ -37,18 +37,77 @@
 //! | PPP_SERIAL | 50 | as PPP (no `mpls`) |
 //! | PPP_ETHER | 51 | a PPPoE session header (no Ethernet header): PPP protocol at 6, payload at 8 |
 //! | C_HDLC | 104 | Cisco HDLC: Ethertype at 2 (OSI as 0xfefe), payload at 4; `mpls` |
+//! | IEEE802_11 | 105 | 802.11: protocols on data frames only, in the LLC/SNAP header after the 802.11 header (24 bytes, 26 for QoS data frames: a variable payload offset computed at the start of the program); addresses by frame type and ToDS/FromDS (see below); `vlan` (no MPLS) |
 //! | LOOP | 108 | as NULL, the family in network byte order |
 //! | LINUX_SLL | 113 | Linux cooked v1: protocol at 14, packet type at 0 (`inbound`/`outbound`) |
 //! | SUNATM | 123 | SunATM pseudo-header (protocol type, VPI at 1, VCI at 2), LLC at 4; protocols are LLC-encapsulated ones; `vpi`/`vci` (`N`, `OP N`, `(N or N)`), `metac`, `bcc`, `sc`, `ilmic`, `oamf4sc`, `oamf4ec`, `oam`, `oamf4`, `connectmsg`, `metaconnect`; `lane` makes the rest an Ethernet frame (after a 2-byte LANE header, LE control frames excluded). As in libpcap, `vpi != N` and `vci != N` test equality (its reversed relations negate only `>`/`>=`) |
+//! | PFLOG | 117 | OpenBSD's pf log: its length (first byte, rounded up to 4) gives the payload offset; `ip`/`ip6` test the address family byte (2, Linux's 10), other protocols never match; `inbound`/`outbound` its direction byte (1, 2); `on`/`ifname`, `ruleset`, `rnr`, `srnr`, `reason`, `action` (see below) |
+//! | PRISM_HEADER | 119 | 802.11 after a Prism header (144 bytes) or, as some drivers send on this type, an AVS header (its length at 4); `radio[...]` |
+//! | IEEE802_11_RADIO | 127 | 802.11 after a radiotap header (its little-endian length at 2); when radiotap's flags field (with one presence word) has the data-pad bit, the payload's offset from the start of the packet is rounded up to 4, as libpcap does; `radio[...]` |
 //! | ARCNET_LINUX | 129 | Linux ARCNET: type at 4, payload at 8 |
+//! | IEEE802_11_RADIO_AVS | 163 | 802.11 after an AVS header (its length at 4); `radio[...]` |
+//! | PPI | 192 | 802.11 after a PPI header (its little-endian length at 2): the program first checks that the PPI header's DLT is 802.11 (other packets never match); no `type`/`subtype`/`dir`, `vlan` nor `radio[...]`, as in libpcap |
 //! | IPV4, IPV6 | 228, 229 | raw IPv4 or IPv6: the protocol is known (`ip` is true on IPV4), nothing in the bytes is tested for it |
 //! | LINUX_SLL2 | 276 | Linux cooked v2: protocol at 0, interface index at 4, packet type at 10 |
 //! | other values of 104 to 289 | | a header libpcap does not decode (NFLOG 239, MPLS 219, USB, ...): `link[...]`, `len`, `less`/`greater` and (dead handle) `inbound`/`outbound`/`ifindex` only; every protocol test is refused with libpcap's message ("NFLOG link-layer type filtering not implemented") |
 //!
 //! Link types libpcap's generator has code of its own for that libpkt does not implement
-//! (802.11 and its radio headers, PFLOG, IP over Fibre Channel, Juniper's, SLIP, ...)
-//! are refused at once ("link type 105 (802.11) is not supported by libpkt's filter
-//! compiler").
+//! (IP over Fibre Channel, Juniper's, SLIP, ...) are refused at once ("link type
+//! 8 (SLIP) is not supported by libpkt's filter compiler").
+//!
+//! ## 802.11
+//!
+//! On the 802.11 link types (105, 119, 127, 163, 192) libpcap computes the offsets of the
+//! 802.11 header (after a radio header) and of its payload in the first statements of the
+//! program, with jumps inside them: such programs are not optimized (libpcap's `no_optimize`),
+//! as libpcap does not; with only a radio header's length to compute (tests of addresses, of
+//! the frame control field) the program is optimized. Keywords:
+//!
+//! - `ether`/`wlan host|src|dst ADDR`: the source is addr2 (no FromDS), addr3 (FromDS) or addr4
+//!   (both DS bits) of data frames, addr2 of management frames; the destination addr1 or, with
+//!   ToDS, addr3; control frames have neither. `broadcast` and `multicast` test the destination.
+//! - `wlan addr1|addr2|addr3|addr4|ra|ta ADDR` (also `address1` ...): the address fields as
+//!   libpcap tests them (addr2 not in CTS and ACK, addr3 not in control frames, addr4 with both
+//!   DS bits, `ra` and `ta` on data frames). Elsewhere they are refused as libpcap refuses them
+//!   ("'addr1' and 'address1' are only supported on 802.11 with 802.11 headers" on Ethernet,
+//!   "... are not valid qualifiers for addresses other than 802.11 MAC addresses" with IP).
+//! - `type mgt|ctl|data|N [subtype NAME|N]`, `subtype NAME`, `dir nods|tods|fromds|dstods|N`:
+//!   the frame control field, with libpcap's names (`beacon`, `probe-req`, `assoc-req`, `rts`,
+//!   `cts`, `ack`, `qos-data`, `null`, ...) and checks of numbers ("invalid 802.11 type value
+//!   0x02"); refused elsewhere ("802.11 link-layer types supported only on 802.11", "frame
+//!   direction supported only with 802.11 headers").
+//! - `radio[N]`: bytes of the radio header (Prism, AVS, radiotap), from the start of the packet.
+//!
+//! ## PFLOG
+//!
+//! `on NAME` / `ifname NAME` (the interface name starts with NAME, at most 15 characters),
+//! `ruleset NAME` / `rset NAME`, `rnr N` / `rulenum N`, `srnr N` / `subrulenum N`, `reason N`
+//! or a name of libpcap's on Linux (`match`, `bad-offset`, `fragment`, `short`, `normalize`,
+//! `memory`, `bad-timestamp`, `congestion`, `ip-option`, `proto-cksum`, `state-mismatch`,
+//! `state-insert`, `state-limit`, `src-limit`, `synproxy`), `action NAME` (`pass`/`accept`,
+//! `drop`/`block`, `scrub`, `noscrub`, `nat`, `nonat`, `binat`, `nobinat`, `rdr`, `nordr`,
+//! `synproxy-drop`). On other link types they are refused with libpcap's messages ("ifname
+//! supported only on PF linktype", ...).
+//!
+//! ```
+//! use pkt_bpf::compile::{compile, dlt_from_name, Flags};
+//! let pflog = dlt_from_name("PFLOG").unwrap();
+//! assert!(compile("on em0 and action block and ip", pflog, 0, Flags::default()).is_ok());
+//! assert_eq!(
+//!     compile("reason memory", 1, 0, Flags::default()).unwrap_err().msg,
+//!     "reason supported only on PF linktype"
+//! );
+//! ```
+//!
+//! ```
+//! use pkt_bpf::compile::{compile, dlt_from_name, Flags};
+//! let radiotap = dlt_from_name("IEEE802_11_RADIO").unwrap();
+//! let o = Flags { optimize: true, ..Flags::default() };
+//! assert!(compile("type mgt subtype beacon", radiotap, 0, o).is_ok());
+//! assert!(compile("wlan addr2 00:11:22:33:44:55 and tcp port 80", radiotap, 0, o).is_ok());
+//! let err = compile("type mgt", 1, 0, o).unwrap_err();
+//! assert_eq!(err.msg, "802.11 link-layer types supported only on 802.11");
+//! ```
 //!
 //! ```
 //! use pkt_bpf::compile::{compile, dlt_from_name, Flags};
@@ -341,6 +400,10 @@ pub(crate) fn compile_inner(
     let Some(root) = root else {
         return Ok(vec![Insn::stmt(super::op::RET_K, snaplen)]);
     };
+    // Variable offsets (802.11, radio headers, PFLOG) computed first; PPI's DLT check.
+    let root =
+        p.g.finish_parse(root)
+            .map_err(|m| Failure::Invalid(CompileError::new(0, m)))?;
     let prologue = if p.g.prologue_first() {
         p.g.prologue()
     } else {

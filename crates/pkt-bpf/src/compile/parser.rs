@@ -671,9 +671,15 @@ impl Parser {
                             | Kw::Proto
                             | Kw::ProtoChain
                             | Kw::Gateway,
-                        ) => {
+                        )
+                        | Tok::Kw(Kw::Addr1 | Kw::Addr2 | Kw::Addr3 | Kw::Addr4 | Kw::Ra | Kw::Ta) => {
                             self.bump();
                             self.head_id(p)
+                        }
+                        // `pqual p80211`: the protocol is ignored.
+                        Tok::Kw(Kw::Type | Kw::Subtype | Kw::Dir) => {
+                            self.bump();
+                            Ok(Step::Done(self.p80211()?, None))
                         }
                         Tok::Punct('[') => Ok(Step::Done(self.relation()?, None)),
                         Tok::Kw(Kw::Broadcast) => {
@@ -725,7 +731,17 @@ impl Parser {
             | Kw::PortRange
             | Kw::Proto
             | Kw::ProtoChain
-            | Kw::Gateway => self.head_id(Proto::Default),
+            | Kw::Gateway
+            | Kw::Addr1
+            | Kw::Addr2
+            | Kw::Addr3
+            | Kw::Addr4
+            | Kw::Ra
+            | Kw::Ta => self.head_id(Proto::Default),
+            Kw::Type | Kw::Subtype | Kw::Dir => Ok(Step::Done(self.p80211()?, None)),
+            Kw::PfIfname | Kw::PfRset | Kw::PfRnr | Kw::PfSrnr | Kw::PfReason | Kw::PfAction => {
+                Ok(Step::Done(self.pfvar(k)?, None))
+            }
             Kw::Broadcast => {
                 self.bump();
                 Ok(Step::Done(
@@ -832,7 +848,7 @@ impl Parser {
                         }
                         r
                     }
-                    Tok::Kw(Kw::Unsupported("rnr" | "rulenum")) => {
+                    Tok::Kw(Kw::PfRnr) => {
                         self.bump();
                         self.g.llc_rnr()
                     }
@@ -907,16 +923,19 @@ impl Parser {
                         return Err(self.syntax_at(self.i + 1));
                     }
                 }
-                match self.peek() {
-                    Tok::Kw(Kw::Host) => addr = Addr::Host,
-                    Tok::Kw(Kw::Net) => addr = Addr::Net,
-                    Tok::Kw(Kw::Port) => addr = Addr::Port,
-                    Tok::Kw(Kw::PortRange) => addr = Addr::PortRange,
-                    _ => {}
-                }
-                if addr != Addr::Default {
-                    self.bump();
-                }
+                self.aqual(&mut addr);
+            }
+            Tok::Kw(k @ (Kw::Addr1 | Kw::Addr2 | Kw::Addr3 | Kw::Addr4 | Kw::Ra | Kw::Ta)) => {
+                dir = match k {
+                    Kw::Addr1 => Dir::Addr1,
+                    Kw::Addr2 => Dir::Addr2,
+                    Kw::Addr3 => Dir::Addr3,
+                    Kw::Addr4 => Dir::Addr4,
+                    Kw::Ra => Dir::Ra,
+                    _ => Dir::Ta,
+                };
+                self.bump();
+                self.aqual(&mut addr);
             }
             Tok::Kw(Kw::Host)
             | Tok::Kw(Kw::Net)
@@ -943,6 +962,113 @@ impl Parser {
             Some(_) => Ok(Step::Call(Frame::HeadId { q }, Goal::Id(q))),
             None => Err(self.syntax()),
         }
+    }
+
+    /// An optional `aqual` after a `dqual`: `host`, `net`, `port`, `portrange`.
+    fn aqual(&mut self, addr: &mut Addr) {
+        *addr = match self.peek() {
+            Tok::Kw(Kw::Host) => Addr::Host,
+            Tok::Kw(Kw::Net) => Addr::Net,
+            Tok::Kw(Kw::Port) => Addr::Port,
+            Tok::Kw(Kw::PortRange) => Addr::PortRange,
+            _ => return,
+        };
+        self.bump();
+    }
+
+    /// `p80211` at its keyword: `type T [subtype S]`, `subtype S`, `dir D`, with libpcap's
+    /// names (wlan.rs) and checks of numbers.
+    fn p80211(&mut self) -> PResult<Node> {
+        use super::gen::wlan::{dir_value, lookup, TYPES, TYPE_SUBTYPES};
+        let kw = self.bump();
+        let pos = self.pos();
+        let arg = self.peek().clone();
+        let e = |m: String| CompileError::new(pos, m);
+        let (v, mask) = match (kw.kind, arg) {
+            (Tok::Kw(Kw::Type), Tok::Num(_) | Tok::Id(_)) => {
+                let t = match self.bump().kind {
+                    Tok::Num(t) if t & !0x0c != 0 => {
+                        return Err(e(format!("invalid 802.11 type value 0x{t:02x}")))
+                    }
+                    Tok::Num(t) => t,
+                    Tok::Id(name) => lookup(TYPES, &name)
+                        .ok_or_else(|| e(format!("unknown 802.11 type name \"{name}\"")))?,
+                    _ => return Err(self.syntax()),
+                };
+                if !self.is_kw(Kw::Subtype) {
+                    (t, 0x0c)
+                } else {
+                    self.bump();
+                    let pos = self.pos();
+                    let e = |m: String| CompileError::new(pos, m);
+                    let st = match self.peek().clone() {
+                        Tok::Num(st) if st & !0xf0 != 0 => {
+                            return Err(e(format!("invalid 802.11 subtype value 0x{st:02x}")))
+                        }
+                        Tok::Num(st) => st,
+                        Tok::Id(name) => {
+                            let Some((_, names)) = TYPE_SUBTYPES.iter().find(|(ty, _)| *ty == t) else {
+                                return Err(e("unknown 802.11 type".into()));
+                            };
+                            lookup(names, &name)
+                                .ok_or_else(|| e(format!("unknown 802.11 subtype name \"{name}\"")))?
+                        }
+                        _ => return Err(self.syntax()),
+                    };
+                    self.bump();
+                    (t | st, 0xfc)
+                }
+            }
+            (Tok::Kw(Kw::Subtype), Tok::Id(name)) => {
+                self.bump();
+                let v = TYPE_SUBTYPES
+                    .iter()
+                    .find_map(|(ty, names)| lookup(names, &name).map(|st| st | ty))
+                    .ok_or_else(|| e("unknown 802.11 type name".into()))?;
+                (v, 0xfc)
+            }
+            (Tok::Kw(Kw::Dir), Tok::Num(d)) => {
+                self.bump();
+                return self.g.p80211_fcdir(d).map_err(e);
+            }
+            (Tok::Kw(Kw::Dir), Tok::Id(name)) => {
+                self.bump();
+                let d = dir_value(&name).ok_or_else(|| e("unknown 802.11 direction".into()))?;
+                return self.g.p80211_fcdir(d).map_err(e);
+            }
+            _ => return Err(self.syntax()),
+        };
+        self.g.p80211_type(v, mask).map_err(e)
+    }
+
+    /// `pfvar` at its keyword `k`: `on`/`ifname NAME`, `ruleset NAME`, `rnr N`, `srnr N`,
+    /// `reason N|NAME`, `action NAME`.
+    fn pfvar(&mut self, k: Kw) -> PResult<Node> {
+        use super::gen::pflog::{ACTIONS, REASONS};
+        use super::gen::wlan::lookup;
+        self.bump();
+        let pos = self.pos();
+        let e = |m: String| CompileError::new(pos, m);
+        let arg = self.peek().clone();
+        let g = &mut self.g;
+        let r = match (k, arg) {
+            (Kw::PfIfname, Tok::Id(n)) => g.pf_ifname(&n),
+            (Kw::PfRset, Tok::Id(n)) => g.pf_ruleset(&n),
+            (Kw::PfRnr, Tok::Num(n)) => g.pf_rnr(n),
+            (Kw::PfSrnr, Tok::Num(n)) => g.pf_srnr(n),
+            (Kw::PfReason, Tok::Num(n)) => g.pf_reason(n),
+            (Kw::PfReason, Tok::Id(n)) => {
+                let v = lookup(REASONS, &n).ok_or_else(|| e(format!("unknown PF reason \"{n}\"")))?;
+                g.pf_reason(v)
+            }
+            (Kw::PfAction, Tok::Id(n)) => {
+                let v = lookup(ACTIONS, &n).ok_or_else(|| e(format!("unknown PF action \"{n}\"")))?;
+                g.pf_action(v)
+            }
+            _ => return Err(self.syntax()),
+        };
+        self.bump();
+        r.map_err(e)
     }
 
     // ---- arithmetic ----
@@ -1489,7 +1615,10 @@ fn relop(t: &Tok) -> Option<(u16, bool)> {
 
 fn describe(t: &Tok) -> String {
     match t {
-        Tok::Kw(k) => format!("{k:?}").to_lowercase(),
+        Tok::Kw(k) => format!("{k:?}")
+            .to_lowercase()
+            .trim_start_matches("pf")
+            .to_owned(),
         Tok::Num(n) => n.to_string(),
         Tok::Id(s) | Tok::Hid(s) | Tok::Hid6(s) | Tok::Eid(s) | Tok::Aid(s) => s.clone(),
         Tok::Punct(c) => c.to_string(),

@@ -7,6 +7,12 @@
 use super::packets::Packet;
 use pkt_bpf::Meta;
 
+#[path = "links_wlan.rs"]
+mod wlan;
+pub use wlan::{
+    DLT_IEEE802_11, DLT_IEEE802_11_RADIO, DLT_IEEE802_11_RADIO_AVS, DLT_PFLOG, DLT_PPI, DLT_PRISM_HEADER,
+};
+
 /// pcap link types (DLT values on Linux) framed here.
 pub const DLT_NULL: u16 = 0;
 pub const DLT_IEEE802: u16 = 6;
@@ -50,7 +56,7 @@ pub fn name(lt: u16) -> Option<&'static str> {
         DLT_IPV4 => "IPV4",
         DLT_IPV6 => "IPV6",
         DLT_NFLOG => "NFLOG",
-        _ => return None,
+        other => return wlan::name(other),
     })
 }
 
@@ -289,11 +295,14 @@ pub fn corpus(lt: u16, en10mb: &[Packet], raw: &[Packet]) -> Vec<Packet> {
     if lt == DLT_RAW_OPENBSD {
         return raw.to_vec();
     }
-    let mut out: Vec<Packet> = en10mb
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| frame(lt, i, p, &parts(p)?))
-        .collect();
+    let mut out: Vec<Packet> = match wlan::corpus(lt, en10mb) {
+        Some(c) => c,
+        None => en10mb
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| frame(lt, i, p, &parts(p)?))
+            .collect(),
+    };
     // Truncations of the header of a first IPv4 and a first IPv6 packet, and a few bytes
     // into the payload.
     let bases: Vec<Packet> = out
@@ -320,7 +329,7 @@ pub fn corpus(lt: u16, en10mb: &[Packet], raw: &[Packet]) -> Vec<Packet> {
 }
 
 /// Link types of the `links` test, in order.
-pub const ALL: [u16; 18] = [
+pub const ALL: [u16; 24] = [
     DLT_NULL,
     DLT_LOOP,
     DLT_PPP,
@@ -339,4 +348,10 @@ pub const ALL: [u16; 18] = [
     DLT_MPLS,
     DLT_USER0,
     DLT_USB_LINUX,
+    DLT_IEEE802_11,
+    DLT_PRISM_HEADER,
+    DLT_IEEE802_11_RADIO,
+    DLT_IEEE802_11_RADIO_AVS,
+    DLT_PPI,
+    DLT_PFLOG,
 ];
