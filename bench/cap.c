@@ -19,12 +19,15 @@
  *        cap -V        (prints the library versions)
  * -T bounds the whole run (SIGALRM stops it like SIGUSR1); -I: an idle run, where no packet
  * arriving is the expected outcome rather than an error.
- * MODE: pkt_read | pkt_read_batch | pkt_dispatch | pcap_next_ex | pcap_dispatch
+ * MODE: pkt_read | pkt_read_batch | pkt_dispatch | pkt_read_slim | pcap_next_ex | pcap_dispatch |
+ *       raw_v3
+ * (raw_v3: the floor, a minimal TPACKET_V3 reader without libpkt: rawv3.h)
  *
  * Every read path does the same work per packet: count it and touch its first byte, so the cost
  * of bringing the packet into the cache is in the figures, as in any real consumer.
  */
 #include "bench.h"
+#include "rawv3.h"
 
 #include <pcap/pcap.h>
 #include <pkt.h>
@@ -32,9 +35,19 @@
 #include <stdbool.h>
 #include <unistd.h>
 
-enum mode { M_PKT_READ, M_PKT_READ_BATCH, M_PKT_DISPATCH, M_PCAP_NEXT_EX, M_PCAP_DISPATCH };
-static const char *const mode_names[] = {"pkt_read", "pkt_read_batch", "pkt_dispatch",
-                                         "pcap_next_ex", "pcap_dispatch"};
+enum mode {
+    M_PKT_READ,
+    M_PKT_READ_BATCH,
+    M_PKT_DISPATCH,
+    M_PKT_READ_SLIM,
+    M_PCAP_NEXT_EX,
+    M_PCAP_DISPATCH,
+    M_RAW_V3
+};
+#define N_MODES 7
+static const char *const mode_names[N_MODES] = {"pkt_read",      "pkt_read_batch", "pkt_dispatch",
+                                                "pkt_read_slim", "pcap_next_ex",   "pcap_dispatch",
+                                                "raw_v3"};
 
 /* libpcap's timeout is, with TPACKET_V3, the kernel's block retire timeout. libpkt's
  * block_timeout_ms keeps its default, which is the same 100 ms, so both hand over partially
@@ -116,6 +129,13 @@ static int pkt_once(enum mode mode, int poll, pkt_packet_t *out, size_t batch)
 {
     int n;
     switch (mode) {
+    case M_PKT_READ_SLIM: {
+        pkt_slim_t *slim = (pkt_slim_t *)out; /* a pkt_packet_t array holds as many */
+        n = pkt_read_slim(H, poll, slim, batch);
+        for (int i = 0; i < n; i++)
+            count_packet(slim[i].data);
+        return n;
+    }
     case M_PKT_READ: {
         const uint8_t *data;
         n = pkt_read(H, poll, &data, NULL);
@@ -246,6 +266,32 @@ static void run_pcap(enum mode mode, const char *ifname, long long bufsize, cons
     *recvs = st.ps_recv;
 }
 
+/* The floor (rawv3.h): the same per-packet work, no library. */
+static void run_raw(const char *ifname, long long bufsize, const char *ready, uint64_t *drops,
+                    uint64_t *recvs, long long *ring)
+{
+    struct rawv3 r;
+    int rc = rawv3_open(&r, ifname, bufsize);
+    if (rc < 0)
+        exit(1);
+    *ring = (long long)(r.block_size * r.block_nr);
+    R.c_ready = cpu_now();
+    signal_ready(ready);
+    while (!stop) {
+        if (RAWV3_WALK(&r, count_packet) == 0) {
+            rc = rawv3_wait(&r);
+            if (rc < 0 && rc != -EINTR) {
+                fprintf(stderr, "cap: poll: %s\n", strerror(-rc));
+                exit(1);
+            }
+        }
+    }
+    while (RAWV3_WALK(&r, count_packet) > 0)
+        ;
+    rawv3_stats(&r, drops, recvs);
+    rawv3_close(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "-V") == 0) {
@@ -255,7 +301,7 @@ int main(int argc, char **argv)
     if (argc < 3)
         usage();
     int mode = -1;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_MODES; i++)
         if (strcmp(argv[1], mode_names[i]) == 0)
             mode = i;
     if (mode < 0)
@@ -279,7 +325,7 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (batch == 0 || max_s == 0 || (fanout && mode > M_PKT_DISPATCH))
+    if (batch == 0 || max_s == 0 || (fanout && mode > M_PKT_READ_SLIM))
         usage();
 
     /* No SA_RESTART: the signal must also end a poll() that a library would otherwise resume. */
@@ -295,8 +341,10 @@ int main(int argc, char **argv)
 
     uint64_t drops = 0, recvs = 0;
     long long ring = bufsize;
-    if (mode <= M_PKT_DISPATCH)
+    if (mode <= M_PKT_READ_SLIM)
         run_libpkt(mode, ifname, bufsize, batch, ready, fanout, &drops, &recvs, &ring);
+    else if (mode == M_RAW_V3)
+        run_raw(ifname, bufsize, ready, &drops, &recvs, &ring);
     else
         run_pcap(mode, ifname, bufsize, ready, &drops, &recvs);
     alarm(0);

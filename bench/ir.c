@@ -6,7 +6,8 @@
  * covers exactly the reads (and this loop's own few instructions per packet: count, touch the
  * first byte).
  *
- * usage: ir MODE N      MODE: pkt_read | pkt_read_batch | pkt_dispatch
+ * usage: ir MODE N      MODE: pkt_read | pkt_read_batch | pkt_dispatch | pkt_read_slim | raw_v3
+ * (raw_v3: the floor, a minimal TPACKET_V3 reader without libpkt, rawv3.h, on the same ring size)
  * Prints: "read R of N (recvs X drops Y)"
  */
 #include <pkt.h>
@@ -15,7 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "rawv3.h"
+
 static uint64_t sink, pkts;
+
+static struct rawv3 raw;
+
+#define RAW_PACKET(d) (sink += (d)[0], pkts++)
 
 static void cb(void *u, const uint8_t *d, const pkt_info_t *i)
 {
@@ -44,6 +51,17 @@ __attribute__((noinline)) void read_all(pkt_t *h, int mode, uint64_t n)
             for (int i = 0; i < r; i++)
                 sink += out[i].data[0];
             pkts += (uint64_t)r;
+        } else if (mode == 3) {
+            if (RAWV3_WALK(&raw, RAW_PACKET) == 0)
+                break;
+        } else if (mode == 4) {
+            static pkt_slim_t slim[256];
+            int r = pkt_read_slim(h, 0, slim, 256);
+            if (r <= 0)
+                break;
+            for (int i = 0; i < r; i++)
+                sink += slim[i].data[0];
+            pkts += (uint64_t)r;
         } else if (pkt_dispatch(h, -1, cb, NULL) <= 0) {
             break;
         }
@@ -52,15 +70,16 @@ __attribute__((noinline)) void read_all(pkt_t *h, int mode, uint64_t n)
 
 int main(int argc, char **argv)
 {
-    static const char *const modes[] = {"pkt_read", "pkt_read_batch", "pkt_dispatch"};
+    static const char *const modes[] = {"pkt_read", "pkt_read_batch", "pkt_dispatch", "raw_v3",
+                                        "pkt_read_slim"};
     int mode = -1;
     if (argc == 3)
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 5; i++)
             if (strcmp(argv[1], modes[i]) == 0)
                 mode = i;
     uint64_t n = argc == 3 ? strtoull(argv[2], NULL, 10) : 0;
     if (mode < 0 || n == 0 || n > 400000) {
-        fprintf(stderr, "usage: ir pkt_read|pkt_read_batch|pkt_dispatch N (N <= 400000)\n");
+        fprintf(stderr, "usage: ir pkt_read|pkt_read_batch|pkt_dispatch|raw_v3|pkt_read_slim N (N <= 400000)\n");
         return 2;
     }
     pkt_config_t c;
@@ -72,6 +91,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "ir: open: %s\n", pkt_errmsg());
         return 1;
     }
+    /* The floor reads its own ring of the same size on v0; libpkt's handle stays open but idle. */
+    if (mode == 3 && rawv3_open(&raw, "v0", 64 << 20) < 0)
+        return 1;
     static uint8_t fr[64];
     memset(fr, 0xff, 6); /* broadcast from a locally administered address, ethertype 0x88b5 */
     fr[6] = 2;
@@ -92,9 +114,13 @@ int main(int argc, char **argv)
     nanosleep(&ts, NULL);
     pkt_stats_t st;
     pkt_stats(rx, true, &st);
+    if (mode == 3)
+        rawv3_stats(&raw, &st.drops, &st.recvs);
     read_all(rx, mode, n);
     printf("read %llu of %llu (recvs %llu drops %llu)\n", (unsigned long long)pkts,
            (unsigned long long)n, (unsigned long long)st.recvs, (unsigned long long)st.drops);
+    if (mode == 3)
+        rawv3_close(&raw);
     pkt_close(rx);
     pkt_close(tx);
     return pkts == n ? 0 : 1;

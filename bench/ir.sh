@@ -23,7 +23,7 @@ ip -n "$ns" link set v0 up
 ip -n "$ns" link set v1 up
 echo "| read path | packets | instructions | per packet |"
 echo "| --- | --- | --- | --- |"
-for mode in pkt_read pkt_read_batch pkt_dispatch; do
+for mode in pkt_read pkt_read_batch pkt_dispatch pkt_read_slim raw_v3; do
     out="$BUILD/ir.callgrind.$mode"
     got=$(ip netns exec "$ns" valgrind -q --tool=callgrind --callgrind-out-file="$out" \
         --toggle-collect=read_all "$BUILD/ir" "$mode" "$N" | awk '{print $2}')

@@ -98,7 +98,7 @@ function goal(text, got, ok) {
 }
 
 END {
-    nreaders = split("pkt_read pkt_read_batch pkt_dispatch pcap_next_ex pcap_dispatch", RD, " ")
+    nreaders = split("pkt_read pkt_read_batch pkt_dispatch pkt_read_slim pcap_next_ex pcap_dispatch raw_v3", RD, " ")
     nsizes = split("64 1500", SZ, " ")
     nbufs = split("2M 8M", BF, " ")
 
@@ -108,25 +108,29 @@ END {
     print "Capture-process CPU (user + system, getrusage, first packet to the end of the traffic) per"
     print "packet read; ratios per repetition against libpcap's run in the same repetition; sender rate"
     print "is what the sender achieved while that reader captured (the copy into the ring runs on the"
-    print "sender's CPU on veth)."
+    print "sender's CPU on veth). raw_v3 is the floor: a minimal TPACKET_V3 reader in C without libpkt"
+    print "(bench/rawv3.h: same geometry, prefetch and per-packet work, no checks, no metadata)."
     print ""
-    print "| frame | buffer | reader | captured | drops | drop % | CPU ns/pkt | × pcap_dispatch | × pcap_next_ex | sender kpps |"
-    print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    print "| frame | buffer | reader | captured | drops | drop % | CPU ns/pkt | × raw_v3 | × pcap_dispatch | × pcap_next_ex | sender kpps |"
+    print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for (si = 1; si <= nsizes; si++) {
         sz = SZ[si]
         k = sz SUBSEP "-" SUBSEP "none"
         if ((k SUBSEP "pps") in L)
-            printf "| %s B | — | (no capture) | — | — | — | — | — | — | %s |\n", sz, mm(L[k SUBSEP "pps"], 0)
+            printf "| %s B | — | (no capture) | — | — | — | — | — | — | — | %s |\n", sz, mm(L[k SUBSEP "pps"], 0)
         for (bi = 1; bi <= nbufs; bi++) {
             b = BF[bi]
             for (ri = 1; ri <= nreaders; ri++) {
                 r = RD[ri]
                 k = sz SUBSEP b SUBSEP r
                 if (!((k SUBSEP "ns") in L)) continue
-                rd = rx = ""
+                rd = rx = rw = ""
                 for (rep in reps) {
                     kd = sz SUBSEP b SUBSEP "pcap_dispatch"
                     kx = sz SUBSEP b SUBSEP "pcap_next_ex"
+                    kw = sz SUBSEP b SUBSEP "raw_v3"
+                    if ((rep, k, "ns") in R && (rep, kw, "ns") in R && R[rep, kw, "ns"] > 0)
+                        rw = rw " " R[rep, k, "ns"] / R[rep, kw, "ns"]
                     if ((rep, k, "ns") in R && (rep, kd, "ns") in R && R[rep, kd, "ns"] > 0)
                         rd = rd " " R[rep, k, "ns"] / R[rep, kd, "ns"]
                     if ((rep, k, "ns") in R && (rep, kx, "ns") in R && R[rep, kx, "ns"] > 0)
@@ -135,10 +139,12 @@ END {
                         SPR[sz, b, r] = SPR[sz, b, r] " " R[rep, k, "pps"] / R[rep, kd, "pps"]
                 }
                 RATIO[sz, b, r] = rd
-                printf "| %s B | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sz, b,
+                WRATIO[sz, b, r] = rw
+                printf "| %s B | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sz, b,
                     is_libpkt(r) ? "**" r "**" : r, f(med(L[k SUBSEP "pkts"]), 0),
                     mm(L[k SUBSEP "drops"], 0), mm(L[k SUBSEP "droppct"], 3),
-                    mm(L[k SUBSEP "ns"], 1), r == "pcap_dispatch" ? "1" : mm(rd, 2),
+                    mm(L[k SUBSEP "ns"], 1), r == "raw_v3" ? "1" : (rw == "" ? "—" : mm(rw, 2)),
+                    r == "pcap_dispatch" ? "1" : mm(rd, 2),
                     r == "pcap_next_ex" ? "1" : mm(rx, 2), mm(L[k SUBSEP "pps"], 0)
             }
         }
@@ -169,8 +175,8 @@ END {
         printf "Marginal: (Ir(%s) − Ir(%s)) / %d, paced 64 B sender, 2 MiB buffer; whole process, so it\n", n2, n1, n2 - n1
         print "includes the loop and the callback (one counter and one byte touched per packet)."
         print ""
-        print "| reader | Ir total, " n1 " pkts | Ir total, " n2 " pkts | instructions/pkt | × pcap_dispatch | drops |"
-        print "| --- | --- | --- | --- | --- | --- |"
+        print "| reader | Ir total, " n1 " pkts | Ir total, " n2 " pkts | instructions/pkt | × raw_v3 | × pcap_dispatch | drops |"
+        print "| --- | --- | --- | --- | --- | --- | --- |"
         for (ri = 1; ri <= nreaders; ri++) {
             r = RD[ri]
             if (!((r, n1) in CG && (r, n2) in CG)) continue
@@ -179,8 +185,9 @@ END {
         for (ri = 1; ri <= nreaders; ri++) {
             r = RD[ri]
             if (!(r in IPP)) continue
-            printf "| %s | %d | %d | %.1f | %s | %d |\n", is_libpkt(r) ? "**" r "**" : r,
+            printf "| %s | %d | %d | %.1f | %s | %s | %d |\n", is_libpkt(r) ? "**" r "**" : r,
                 CG[r, n1], CG[r, n2], IPP[r],
+                ("raw_v3" in IPP && IPP["raw_v3"] > 0) ? sprintf("%.2f", IPP[r] / IPP["raw_v3"]) : "—",
                 ("pcap_dispatch" in IPP && IPP["pcap_dispatch"] > 0) ? sprintf("%.2f", IPP[r] / IPP["pcap_dispatch"]) : "—",
                 CGD[r]
         }
@@ -242,8 +249,8 @@ END {
         print ""
     }
 
-    # ---- goals of issue 3, as measured in this run
-    print "## Against the goals (issue 3)"
+    # ---- goals of issues 3 and 16, as measured in this run
+    print "## Against the goals (issues 3 and 16)"
     print ""
     print "| goal | measured (median of per-repetition ratios, min..max) | |"
     print "| --- | --- | --- |"
@@ -254,6 +261,17 @@ END {
         stats(rr)
         goal("pkt_read_batch CPU ≤ " g[3] "× pcap_dispatch, " g[1] " B, " g[2], N ? mm(rr, 2) : "not run", N ? MED <= g[3] : "")
     }
+    split("64 8M;64 2M;1500 8M", G, ";")
+    split("pkt_read_batch pkt_read_slim", FR, " ")
+    for (j = 1; j <= 2; j++) for (i = 1; i <= 3; i++) {
+        split(G[i], g, " ")
+        rr = WRATIO[g[1], g[2], FR[j]]
+        stats(rr)
+        goal(FR[j] " CPU ≤ 1.25× raw_v3 (the floor), " g[1] " B, " g[2], N ? mm(rr, 2) : "not run", N ? MED <= 1.25 : "")
+    }
+    rr = RATIO["64", "8M", "pkt_read_slim"]
+    stats(rr)
+    goal("pkt_read_slim CPU ≤ 0.4× pcap_dispatch, 64 B, 8M", N ? mm(rr, 2) : "not run", N ? MED <= 0.4 : "")
     for (ri = 1; ri <= 3; ri += 2) {
         r = RD[ri]
         worst = ""; wtxt = "not run"
@@ -267,7 +285,7 @@ END {
     goal("pkt_read ≤ 100 instructions/pkt", ("pkt_read" in IPP) ? f(IPP["pkt_read"], 1) : "not run", ("pkt_read" in IPP) ? IPP["pkt_read"] <= 100 : "")
     # drops at 1500 B, 8 MiB, every libpkt run
     tot = 0; runs = 0; worst = 0
-    for (ri = 1; ri <= 3; ri++) {
+    for (ri = 1; ri <= 4; ri++) {
         stats(L["1500" SUBSEP "8M" SUBSEP RD[ri] SUBSEP "drops"])
         runs += N; if (N && MAX > worst) worst = MAX
     }

@@ -12,14 +12,21 @@
 #   --count1500 N        frames per capture/fanout run at 1500 B (default 1000000; quick 200000)
 #   --send-count N       frames per send-rate run (default 1000000; quick 200000)
 #   --cg N1,N2           packet counts of the callgrind runs (default 20000,60000; quick 5000,15000)
-#   --batch N            pkt_read_batch batch size (default 256)
+#   --batch N            pkt_read_batch / pkt_read_slim batch size (default 32: the batch's ring
+#                        lines stay in L1 until the loop touches them; pkt_read_batch's doc)
+#   --readers LIST       comma-separated subset of the capture readers (default all: pkt_read,
+#                        pkt_read_batch, pkt_dispatch, pkt_read_slim, pcap_next_ex, pcap_dispatch,
+#                        raw_v3)
+#   --sizes LIST         frame sizes of the capture runs (default 64,1500)
+#   --bufs LIST          ring sizes of the capture runs (default 2M,8M)
 #   --idle S             seconds of the idle measurement (default 10; quick 3)
 #   --sender S           trafgen (default) or libpkt (pkt_write_batch, the fallback)
 #   --no-install         do not apt-get missing packages
 #   --out FILE           results file (default bench/results.md)
 #
 # What it measures (see bench/README.md for the method and why):
-#   capture   libpkt pkt_read, pkt_read_batch, pkt_dispatch vs libpcap pcap_next_ex, pcap_dispatch;
+#   capture   libpkt pkt_read, pkt_read_batch, pkt_dispatch, pkt_read_slim vs libpcap pcap_next_ex,
+#             pcap_dispatch and the floor, raw_v3 (a minimal TPACKET_V3 reader, bench/rawv3.h);
 #             64 B and 1500 B frames; 2 MiB and 8 MiB buffers: packets, drops, capture-process CPU
 #             ns per packet (user + system from getrusage, first packet to the end), the ratio to
 #             libpcap, and the sender's achieved rate.
@@ -48,7 +55,8 @@ QUICK=0
 REPS=""
 SECTIONS="capture,callgrind,send,fanout,idle"
 COUNT64="" COUNT1500="" SEND_COUNT="" CG="" IDLE_S=""
-BATCH=256
+BATCH=32
+READERS_OPT="" SIZES_OPT="" BUFS_OPT=""
 SENDER=trafgen
 INSTALL=1
 RESULTS="$BENCH/results.md"
@@ -68,6 +76,9 @@ while (($#)); do
     --send-count) SEND_COUNT=$2; shift ;;
     --cg) CG=$2; shift ;;
     --batch) BATCH=$2; shift ;;
+    --readers) READERS_OPT=$2; shift ;;
+    --sizes) SIZES_OPT=$2; shift ;;
+    --bufs) BUFS_OPT=$2; shift ;;
     --idle) IDLE_S=$2; shift ;;
     --sender) SENDER=$2; shift ;;
     --no-install) INSTALL=0 ;;
@@ -399,9 +410,12 @@ rotate() {
     done
 }
 
-READERS=(pkt_read pkt_read_batch pkt_dispatch pcap_next_ex pcap_dispatch)
+READERS=(pkt_read pkt_read_batch pkt_dispatch pkt_read_slim pcap_next_ex pcap_dispatch raw_v3)
 BUFS=(2M 8M)
 SIZES=(64 1500)
+[[ -n $READERS_OPT ]] && IFS=, read -ra READERS <<<"$READERS_OPT"
+[[ -n $SIZES_OPT ]] && IFS=, read -ra SIZES <<<"$SIZES_OPT"
+[[ -n $BUFS_OPT ]] && IFS=, read -ra BUFS <<<"$BUFS_OPT"
 count_for() { (($1 == 64)) && echo "$COUNT64" || echo "$COUNT1500"; }
 
 progress() { printf '[%4ds] %s\n' $((SECONDS - STARTED)) "$*"; }

@@ -591,6 +591,30 @@ struct pkt_packet {
 typedef struct pkt_packet pkt_packet_t;
 
 /**
+ * One packet of a lean batch read (`pkt_read_slim()`): where its bytes are and how long it
+ * was, nothing else (16 bytes, a third of `pkt_packet_t`).
+ */
+struct pkt_slim {
+    /**
+     * The packet's first byte; valid until the next read call on the handle.
+     */
+    const uint8_t *data;
+    /**
+     * Bytes at `data` (after the snap length and a VLAN tag put back, as `pkt_info_t.caplen`).
+     */
+    uint32_t caplen;
+    /**
+     * Length on the wire (as `pkt_info_t.len`).
+     */
+    uint32_t len;
+};
+
+/**
+ * See `struct pkt_slim`.
+ */
+typedef struct pkt_slim pkt_slim_t;
+
+/**
  * The callback of `pkt_dispatch()`: `user` as given, the packet's bytes (valid only during the
  * call) and its description.
  */
@@ -908,6 +932,26 @@ int pkt_read(pkt_t *h, int poll, const uint8_t **data, pkt_info_t *info);
  * writing `max` descriptors.
  */
 int pkt_read_batch(pkt_t *h, int poll, pkt_packet_t *out, size_t max);
+
+/**
+ * `pkt_read_batch()` in its leanest form: each packet as only its bytes and lengths
+ * (`pkt_slim_t`, 16 bytes), for consumers that need nothing else of the ring's description
+ * (counters, parsers, forwarders): fewer loads from the ring and a third of the stores.
+ *
+ * Everything else is `pkt_read_batch()`'s: fills `out[0..n]` and returns `n` (> 0), waits
+ * with `poll` only while nothing is ready, `data` valid until the next read call or
+ * `pkt_close()`, a batch ends at the end of a ring block, 0 for a nil read, the same errors
+ * (`-EINVAL` for NULL `out` or `max` 0). On a savefile handle: as `pkt_read_batch()`. The
+ * packets are the same as `pkt_read_batch()` would return (filters, snap length, VLAN tags
+ * put back); a handle can mix the read calls.
+ *
+ * Thread safety: one thread reads a handle at a time.
+ *
+ * # Safety
+ * `h` is NULL or a live handle not being read by another thread; `out` is NULL or valid for
+ * writing `max` entries.
+ */
+int pkt_read_slim(pkt_t *h, int poll, pkt_slim_t *out, size_t max);
 
 /**
  * libpcap's `pcap_dispatch`: calls `cb(user, data, info)` for up to `max` packets (`max <= 0`:

@@ -3,7 +3,7 @@
 use std::ffi::{c_int, c_void};
 
 use super::boundary::{self, einval, guard, guard_int, put, reader, shared, slice, Any};
-use super::{pkt_frame_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_t};
+use super::{pkt_frame_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_slim_t, pkt_t};
 use crate::handle::{fill_info, Emit, Info};
 use crate::ring::Describe;
 
@@ -151,6 +151,26 @@ impl Emit for Descriptors {
     }
 }
 
+/// [`Emit`] for `pkt_read_slim()`: the data pointer and the two lengths, in place.
+struct Slims {
+    out: *mut pkt_slim_t,
+}
+
+impl Emit for Slims {
+    #[inline(always)]
+    fn emit<const MICRO: bool>(&mut self, i: usize, data: &[u8], f: &impl Describe) {
+        let caplen = f.caplen();
+        // SAFETY: `i` < `max`, the number of entries `out` is valid for (as for Descriptors).
+        unsafe {
+            self.out.add(i).write(pkt_slim_t {
+                data: data.as_ptr(),
+                caplen,
+                len: f.len().max(caplen),
+            })
+        };
+    }
+}
+
 /// `pkt_dispatch()`'s callback, with the description built on the stack.
 struct Callback {
     cb: unsafe extern "C" fn(*mut c_void, *const u8, *const pkt_info_t),
@@ -184,6 +204,12 @@ impl Emit for Callback {
 /// more. A batch ends at the end of a ring block. Read until `-EAGAIN` before waiting on
 /// `pkt_fd()`: the ring block of the last batch stays readable until the next call.
 ///
+/// Batch size: 16 to 64 is fastest when the caller touches each packet after the call. The
+/// call reads each packet's ring header, the caller then reads its bytes; with much larger
+/// batches those cache lines are gone from L1 by then (64-byte frames, measured in bench/: a
+/// batch of 256 costs up to 1.5x the CPU per packet of a batch of 32). `pkt_read_slim()` is
+/// the same call with 16-byte descriptors.
+///
 /// Returns 0 (a nil read) when `max_nil_read` packets in a row were skipped by a filter running
 /// in user space, as `pkt_read()` does. Errors: as `pkt_read()`, plus `-EINVAL` for NULL `out`
 /// or `max` 0. On a savefile handle a batch ends before the end of the file or a damaged record
@@ -216,6 +242,47 @@ pub unsafe extern "C" fn pkt_read_batch(
             Any::Live(l) => unsafe { l.reader() },
         };
         let n = r.read_batch_to(poll != 0, max, &mut Descriptors { out })?;
+        Ok(n as c_int)
+    })
+}
+
+/// `pkt_read_batch()` in its leanest form: each packet as only its bytes and lengths
+/// (`pkt_slim_t`, 16 bytes), for consumers that need nothing else of the ring's description
+/// (counters, parsers, forwarders): fewer loads from the ring and a third of the stores.
+///
+/// Everything else is `pkt_read_batch()`'s: fills `out[0..n]` and returns `n` (> 0), waits
+/// with `poll` only while nothing is ready, `data` valid until the next read call or
+/// `pkt_close()`, a batch ends at the end of a ring block, 0 for a nil read, the same errors
+/// (`-EINVAL` for NULL `out` or `max` 0). On a savefile handle: as `pkt_read_batch()`. The
+/// packets are the same as `pkt_read_batch()` would return (filters, snap length, VLAN tags
+/// put back); a handle can mix the read calls.
+///
+/// Thread safety: one thread reads a handle at a time.
+///
+/// # Safety
+/// `h` is NULL or a live handle not being read by another thread; `out` is NULL or valid for
+/// writing `max` entries.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pkt_read_slim(
+    h: *mut pkt_t,
+    poll: c_int,
+    out: *mut pkt_slim_t,
+    max: usize,
+) -> c_int {
+    guard_int("pkt_read_slim", || {
+        // SAFETY: `h` is NULL or live and read by this thread only, per the contract.
+        let p = unsafe { boundary::any(h, "pkt_read_slim") }?;
+        if out.is_null() || max == 0 {
+            return Err(einval("pkt_read_slim", "NULL out or max 0"));
+        }
+        let max = max.min(c_int::MAX as usize);
+        let r = match p {
+            // SAFETY: read by this thread only; `out` is valid for `max` entries.
+            Any::Offline(o) => return unsafe { super::offline::read_slim(o, out, max) },
+            // SAFETY: read by this thread only.
+            Any::Live(l) => unsafe { l.reader() },
+        };
+        let n = r.read_batch_to(poll != 0, max, &mut Slims { out })?;
         Ok(n as c_int)
     })
 }

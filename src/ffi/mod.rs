@@ -255,6 +255,22 @@ pub struct pkt_packet {
 /// See `struct pkt_packet`.
 pub type pkt_packet_t = pkt_packet;
 
+/// One packet of a lean batch read (`pkt_read_slim()`): where its bytes are and how long it
+/// was, nothing else (16 bytes, a third of `pkt_packet_t`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pkt_slim {
+    /// The packet's first byte; valid until the next read call on the handle.
+    pub data: *const u8,
+    /// Bytes at `data` (after the snap length and a VLAN tag put back, as `pkt_info_t.caplen`).
+    pub caplen: u32,
+    /// Length on the wire (as `pkt_info_t.len`).
+    pub len: u32,
+}
+
+/// See `struct pkt_slim`.
+pub type pkt_slim_t = pkt_slim;
+
 /// The callback of `pkt_dispatch()`: `user` as given, the packet's bytes (valid only during the
 /// call) and its description.
 pub type pkt_handler =

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::boundary::{self, einval, guard_int, put, shared, OfflinePkt};
-use super::{pkt_config_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_t};
+use super::{pkt_config_t, pkt_handler, pkt_info_t, pkt_packet_t, pkt_slim_t, pkt_t};
 use crate::config::Config;
 use crate::error::{Errno, Error};
 use crate::packet::Info;
@@ -235,6 +235,26 @@ pub(super) unsafe fn read_batch(o: &OfflinePkt, out: *mut pkt_packet_t, max: usi
             out.add(i).write(pkt_packet_t {
                 data: bytes.as_ptr(),
                 info: pkt_info_t::from(*info),
+            })
+        };
+    })?;
+    Ok(n as c_int)
+}
+
+/// `pkt_read_slim()` on a savefile handle.
+///
+/// # Safety
+/// One reading thread; `out` valid for `max` entries.
+pub(super) unsafe fn read_slim(o: &OfflinePkt, out: *mut pkt_slim_t, max: usize) -> Result<c_int, Error> {
+    // SAFETY: one reading thread per the contract.
+    let n = unsafe { o.reader() }.batch_with(max, |i, bytes, info| {
+        // SAFETY: `i` < `max`, the number of entries `out` is valid for. The bytes stay where
+        // they are until the next read call (batch_with's promise).
+        unsafe {
+            out.add(i).write(pkt_slim_t {
+                data: bytes.as_ptr(),
+                caplen: info.caplen,
+                len: info.len,
             })
         };
     })?;
