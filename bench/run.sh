@@ -17,6 +17,7 @@
 #   --readers LIST       comma-separated subset of the capture readers (default all: pkt_read,
 #                        pkt_read_batch, pkt_dispatch, pkt_read_slim, pcap_next_ex, pcap_dispatch,
 #                        raw_v3)
+#   --send-batch N       frames per pkt_write_batch call in the send section (default 256)
 #   --sizes LIST         frame sizes of the capture runs (default 64,1500)
 #   --bufs LIST          ring sizes of the capture runs (default 2M,8M)
 #   --idle S             seconds of the idle measurement (default 10; quick 3)
@@ -31,8 +32,9 @@
 #             ns per packet (user + system from getrusage, first packet to the end), the ratio to
 #             libpcap, and the sender's achieved rate.
 #   callgrind user-space instructions per packet of each read path (marginal over two counts).
-#   send      packets per second of pkt_write, pkt_write_batch (sendmmsg, TX ring), pcap_inject
-#             and trafgen, with nothing capturing.
+#   send      packets per second and sender CPU per frame of pkt_write, pkt_write_batch
+#             (sendmmsg, TX ring, TX ring + qdisc bypass), pcap_inject and trafgen, with nothing
+#             capturing, on the veth and on a dummy interface (the kernel drops at once).
 #   fanout    1500 B, 2 MiB: two libpkt fanout members against one handle: drops.
 #   idle      every reader open on a silent link for a while: CPU and wake-ups.
 #
@@ -57,6 +59,7 @@ SECTIONS="capture,callgrind,send,fanout,idle"
 COUNT64="" COUNT1500="" SEND_COUNT="" CG="" IDLE_S=""
 BATCH=32
 READERS_OPT="" SIZES_OPT="" BUFS_OPT=""
+SEND_BATCH=256
 SENDER=trafgen
 INSTALL=1
 RESULTS="$BENCH/results.md"
@@ -78,6 +81,7 @@ while (($#)); do
     --batch) BATCH=$2; shift ;;
     --readers) READERS_OPT=$2; shift ;;
     --sizes) SIZES_OPT=$2; shift ;;
+    --send-batch) SEND_BATCH=$2; shift ;;
     --bufs) BUFS_OPT=$2; shift ;;
     --idle) IDLE_S=$2; shift ;;
     --sender) SENDER=$2; shift ;;
@@ -97,7 +101,7 @@ else
 fi
 CG_N1=${CG%,*}
 CG_N2=${CG#*,}
-for v in "$REPS" "$COUNT64" "$COUNT1500" "$SEND_COUNT" "$CG_N1" "$CG_N2" "$BATCH" "$IDLE_S"; do
+for v in "$REPS" "$COUNT64" "$COUNT1500" "$SEND_COUNT" "$CG_N1" "$CG_N2" "$BATCH" "$SEND_BATCH" "$IDLE_S"; do
     [[ $v =~ ^[1-9][0-9]*$ ]] || die "not a positive count: $v"
 done
 ((CG_N2 > CG_N1)) || die "--cg N1,N2 needs N2 > N1"
@@ -182,6 +186,7 @@ NS_S="pkb-s-$$-$RANDOM"
 NS_R="pkb-r-$$-$RANDOM"
 IF_S=pkbs0
 IF_R=pkbr0
+IF_D=pkbd0 # a dummy (or ifb) interface in S: the send section's second device
 PIDS=()
 
 cleanup() {
@@ -466,38 +471,64 @@ if has_section callgrind; then
     done
 fi
 
-# ---- send: packets per second of each send path, 64 B, nothing capturing
+# ---- send: packets per second and sender CPU per frame of each send path, 64 B, nothing
+# capturing, on the veth (whose receive side runs on the sending CPU) and on a dummy interface
+# (the kernel drops each frame at once, so the library's own cost shows). trafgen's CPU comes
+# from the shell's `times` (its children's user + system), the others' from getrusage.
 SENDERS=(pkt_write pkt_write_batch_sendmmsg pkt_write_batch_ring pkt_write_batch_ring+bypass
     pcap_inject trafgen)
 if has_section send; then
+    # A kernel without the dummy driver (some VM kernels) may have ifb, whose transmit drops
+    # every frame that tc did not redirect to it, at once: the same measurement.
+    DROP_DEV=""
+    for kind in dummy ifb; do
+        if ip -n "$NS_S" link add "$IF_D" type "$kind" 2>/dev/null; then
+            DROP_DEV=$kind
+            break
+        fi
+    done
+    [[ -n $DROP_DEV ]] && ip -n "$NS_S" link set "$IF_D" up ||
+        echo "no dummy or ifb interface in this kernel: sending on veth only"
     for ((rep = 1; rep <= REPS; rep++)); do
-        progress "send rep $rep/$REPS"
-        for method in $(rotate "$rep" "${SENDERS[@]}"); do
-            quiet_wait
-            base="section=send rep=$rep method=$method count=$SEND_COUNT pre0=$PRE0 pre1=$PRE1"
-            log="$OUTDIR/send.log"
-            if [[ $method == trafgen ]]; then
-                if [[ $SENDER != trafgen ]]; then
-                    record "$base status=trafgen-unavailable"
+        for dev in veth $DROP_DEV; do
+            progress "send rep $rep/$REPS, $dev"
+            ifc=$IF_S
+            [[ $dev != veth ]] && ifc=$IF_D
+            for method in $(rotate "$rep" "${SENDERS[@]}"); do
+                quiet_wait
+                base="section=send dev=$dev rep=$rep method=$method count=$SEND_COUNT pre0=$PRE0 pre1=$PRE1"
+                log="$OUTDIR/send.log"
+                if [[ $method == trafgen ]]; then
+                    if [[ $SENDER != trafgen ]]; then
+                        record "$base status=trafgen-unavailable"
+                        continue
+                    fi
+                    # shellcheck disable=SC2016 # the inner shell's
+                    if timeout -k 2 120 ip netns exec "$NS_S" taskset -c 0 bash -c \
+                        'trafgen --dev "$1" -n "$2" -P 1 --no-sock-mem -Q "$3" || exit 1; times' \
+                        _ "$ifc" "$SEND_COUNT" "$(trafgen_packet 64)" >"$log" 2>&1; then
+                        pps=$(awk '/usec on CPU/ { gsub(/\r/, ""); s = $1 + $3 / 1e6; n = $7; gsub(/\(/, "", n);
+                                   if (s > 0) printf "%.0f", n / s }' "$log")
+                        # `times`: second line "XmY.YYYs XmY.YYYs" is the children's user, system
+                        cpu=$(awk -v n="$SEND_COUNT" 'function sec(t) { split(t, a, "m"); sub(/s$/, "", a[2]); return a[1] * 60 + a[2] }
+                                   /^[0-9]+m[0-9.]+s [0-9]+m[0-9.]+s$/ { l++; if (l == 2) printf "%.1f", (sec($1) + sec($2)) * 1e9 / n }' "$log")
+                        record "$base pps=${pps:-0} cpu_ns_per_pkt=$cpu status=ok"
+                    else
+                        record "$base status=failed"
+                    fi
                     continue
                 fi
-                if send_traffic 64 "$SEND_COUNT"; then
-                    record "$base pps=$SENDER_PPS status=ok"
+                args=("${method%+bypass}" "$ifc" -n "$SEND_COUNT" -s 64 -B "$SEND_BATCH")
+                [[ $method == *+bypass ]] && args+=(-q)
+                if timeout -k 2 120 ip netns exec "$NS_S" taskset -c 0 "$BUILD/send" "${args[@]}" \
+                    >"$log" 2>&1; then
+                    line=$(grep '^mode=' "$log" | tail -n 1)
+                    record "$base pps=$(kv pps "$line") cpu_ns_per_pkt=$(kv cpu_ns_per_pkt "$line")" \
+                        "status=ok"
                 else
-                    record "$base status=failed"
+                    record "$base status=failed:$(tail -n 1 "$log" | tr ' ' '_')"
                 fi
-                continue
-            fi
-            args=("${method%+bypass}" "$IF_S" -n "$SEND_COUNT" -s 64 -B "$BATCH")
-            [[ $method == *+bypass ]] && args+=(-q)
-            if timeout -k 2 120 ip netns exec "$NS_S" taskset -c 0 "$BUILD/send" "${args[@]}" \
-                >"$log" 2>&1; then
-                line=$(grep '^mode=' "$log" | tail -n 1)
-                record "$base pps=$(kv pps "$line") cpu_ns_per_pkt=$(kv cpu_ns_per_pkt "$line")" \
-                    "status=ok"
-            else
-                record "$base status=failed:$(tail -n 1 "$log" | tr ' ' '_')"
-            fi
+            done
         done
     done
 fi

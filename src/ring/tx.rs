@@ -55,6 +55,8 @@ pub struct TxRing {
     queued: u32,
     /// For each slot, the caller's index of the frame queued in it (for reporting which failed).
     index: Vec<usize>,
+    /// Blocks hold a whole number of frames: frames follow each other without gaps.
+    contiguous: bool,
 }
 
 impl TxRing {
@@ -87,6 +89,7 @@ impl TxRing {
             head: 0,
             queued: 0,
             index: vec![0; geo.frame_nr as usize],
+            contiguous: geo.block_size % geo.frame_size == 0,
         }
     }
 
@@ -95,13 +98,21 @@ impl TxRing {
         self.geo.frame_size as usize - data_offset(self.version)
     }
 
+    #[inline(always)]
     fn frame_off(&self, i: u32) -> usize {
+        if self.contiguous {
+            // Blocks a whole number of frames (always, for the layouts of `geometry`): slot i
+            // is i frames in, with no division per frame (two of them were a tenth of a
+            // frame's cost in user space).
+            return self.base + i as usize * self.geo.frame_size as usize;
+        }
         let fpb = self.geo.block_size / self.geo.frame_size;
         self.base
             + (i / fpb) as usize * self.geo.block_size as usize
             + (i % fpb) as usize * self.geo.frame_size as usize
     }
 
+    #[inline(always)]
     fn status_off(&self, i: u32) -> usize {
         self.frame_off(i)
             + match self.version {
