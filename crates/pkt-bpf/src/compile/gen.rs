@@ -12,6 +12,8 @@ use legacy::Family;
 
 #[path = "fixed.rs"]
 pub mod fixed;
+#[path = "mtp.rs"]
+pub mod mtp;
 #[path = "pflog.rs"]
 pub mod pflog;
 #[path = "wlan.rs"]
@@ -1062,6 +1064,11 @@ impl Gen {
             }
             wlan => Err(wlan.wlan_error(WlanQualErr::Only80211)),
         }
+    }
+
+    /// `gen_ahostop`: an ARCnet address byte, the source at 0 and the destination at 1.
+    pub fn arcnet_host(&mut self, aid: u8, dir: Dir) -> GResult<Node> {
+        self.machostop(&[aid], dir, 0, 1)
     }
 
     fn ehostop(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
