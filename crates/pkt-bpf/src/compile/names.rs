@@ -338,6 +338,19 @@ pub fn host(name: &str) -> Vec<IpAddr> {
     }
 }
 
+/// The address byte libpcap 1.10.3 makes of an ARCnet address `$N` (`N` without the `$`):
+/// `gen_acode` hands the token with its `$` to `pcap_ether_aton`, whose `xdtoi('$')` is -19,
+/// so the first byte is `0xd0 | N's first hex digit` (`$21` is 0xd2, `$e` 0xde, `$0e` 0xd0),
+/// and `gen_ahostop` compares that byte only.
+pub(super) fn arcnet_aton(s: &str) -> u8 {
+    let d = s
+        .bytes()
+        .next()
+        .and_then(|c| (c as char).to_digit(16))
+        .unwrap_or(0) as u8;
+    0xd0 | d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,17 +369,4 @@ mod tests {
         assert_eq!(ether_aton("001a.2b3c.4d5e"), [0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e]);
         assert_eq!(ether_aton("1-2-3-4-5-6"), [1, 2, 3, 4, 5, 6]);
     }
-}
-
-/// The address byte libpcap 1.10.3 makes of an ARCnet address `$N` (`N` without the `$`):
-/// `gen_acode` hands the token with its `$` to `pcap_ether_aton`, whose `xdtoi('$')` is -19,
-/// so the first byte is `0xd0 | N's first hex digit` (`$21` is 0xd2, `$e` 0xde, `$0e` 0xd0),
-/// and `gen_ahostop` compares that byte only.
-pub(super) fn arcnet_aton(s: &str) -> u8 {
-    let d = s
-        .bytes()
-        .next()
-        .and_then(|c| (c as char).to_digit(16))
-        .unwrap_or(0) as u8;
-    0xd0 | d
 }
