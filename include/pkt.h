@@ -1527,8 +1527,15 @@ int pkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max);
  * `link[...]` and lengths only), each as libpcap's generator takes it (see the pkt-bpf crate's
  * documentation for the header of each, and for the 802.11 keywords `wlan addr1`..`addr4`,
  * `ra`, `ta`, `type`, `subtype`, `dir`, `radio[...]` and the pf ones `on`, `ruleset`, `rnr`,
- * `srnr`, `reason`, `action`); `pkt_dlt_from_name()` maps libpcap's names to values. Link
- * types libpcap has code of its own for that libpkt lacks (SLIP, IP over Fibre Channel, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
+ * `srnr`, `reason`, `action`); also the fixed-header link types SLIP 8, SLIP_BSDOS 15,
+ * PPP_BSDOS 16, ATM_RFC1483 11, ATM_CLIP 19, SYMANTEC_FIREWALL 99, FRELAY 107, ENC 109, LTALK
+ * 114, IP_OVER_FC 122, APPLE_IP_OVER_IEEE1394 138, PPP_PPPD 166, MFR 182, Juniper's (130-137,
+ * 164, 167, 168, 178-181, 183, 194, 200, 232-234, 238), BACNET_MS_TP 165, IPNET 226,
+ * NETANALYZER 240, NETANALYZER_TRANSPARENT 241, and the SS7 ones MTP2 140, MTP2_WITH_PHDR 139,
+ * ERF 197 (`fisu`, `lssu`, `msu`, `sio`, `opc`, `dpc`, `sls` and the `h...` forms), and ARCnet
+ * addresses (`link host $N`) on ARCNET; `pkt_dlt_from_name()` maps libpcap's names to values.
+ * Link types libpcap has code of its own for that libpkt lacks (IEEE802_11's AIRONET_HEADER
+ * 120, HHDLC 121, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
  * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
  * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE`, `PKT_COMPILE_LIVE` (for handles
  * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles

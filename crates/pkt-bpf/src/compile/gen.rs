@@ -10,6 +10,10 @@ use crate::{SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 pub(super) mod legacy;
 use legacy::Family;
 
+#[path = "fixed.rs"]
+pub mod fixed;
+#[path = "mtp.rs"]
+pub mod mtp;
 #[path = "pflog.rs"]
 pub mod pflog;
 #[path = "wlan.rs"]
@@ -69,6 +73,9 @@ pub enum Link {
     Ppi,
     /// OpenBSD's pf log.
     Pflog,
+    /// A link type with a fixed header libpcap knows the offsets of (SLIP, Juniper's,
+    /// netANALYZER, MTP2, ...: `fixed.rs`).
+    Fixed(u16),
 }
 
 impl Link {
@@ -117,6 +124,7 @@ impl Link {
             228 => Link::Ipv4,
             229 => Link::Ipv6,
             276 => Link::Sll2,
+            _ if fixed::layout(lt).is_some() => Link::Fixed(lt),
             _ if OWN_CODE.iter().any(|&(a, b)| (a..=b).contains(&lt)) => return None,
             _ if (MATCHING_MIN..=MATCHING_MAX).contains(&lt) => Link::Other(lt),
             _ => return None,
@@ -143,7 +151,7 @@ impl Link {
             Link::Ipv4 => 228,
             Link::Ipv6 => 229,
             Link::Sll2 => 276,
-            Link::Other(lt) => lt,
+            Link::Other(lt) | Link::Fixed(lt) => lt,
             Link::Ieee80211 => 105,
             Link::Pflog => 117,
             Link::Prism => 119,
@@ -414,6 +422,21 @@ struct Val {
     cond: Option<Node>,
 }
 
+/// libpcap's `ethertype_to_ppptype`.
+fn ethertype_to_ppptype(p: u32) -> u32 {
+    match p {
+        ETHERTYPE_IP => 0x21,
+        ETHERTYPE_IPV6 => 0x57,
+        0x6003 => 0x27,
+        ETHERTYPE_ATALK => 0x29,
+        0x0600 => 0x25,
+        LLCSAP_ISONS => 0x23,
+        0x42 => 0x31,
+        LLCSAP_IPX => 0x2b,
+        other => other,
+    }
+}
+
 fn and_opt(a: Option<Node>, b: Node) -> Node {
     match a {
         Some(a) => Node::and(a, b),
@@ -475,6 +498,14 @@ impl Gen {
             Link::SunAtm => (Some(4), 4, 8, 3),
             // No payload offset: every test that needs one fails in `linktype` first.
             Link::Other(_) => (None, 0, 0, 0),
+            Link::Fixed(d) => {
+                let l = fixed::layout(d).expect("a fixed layout");
+                (l.linktype, l.payload, l.nl, l.nl_nosnap)
+            }
+        };
+        let hdr = match link {
+            Link::Fixed(d) => fixed::layout(d).expect("a fixed layout").hdr,
+            _ => 0,
         };
         Gen {
             live,
@@ -484,11 +515,11 @@ impl Gen {
             prevlinktype: link,
             off_linkhdr: Off {
                 var: link.prefix_var(),
-                ..Off::at(0)
+                ..Off::at(hdr)
             },
             off_prevlinkhdr: Off {
                 var: link.prefix_var(),
-                ..Off::at(0)
+                ..Off::at(hdr)
             },
             off_linkpl: Off {
                 var: link.payload_var(),
@@ -520,6 +551,8 @@ impl Gen {
     pub fn mac_hosts(&self) -> Option<&'static str> {
         match self.linktype {
             Link::En10mb => Some("ether"),
+            l if fixed::is_netanalyzer(l) => Some("ether"),
+            Link::Fixed(fixed::DLT_IP_OVER_FC) => Some("Fibre Channel"),
             Link::Fddi => Some("FDDI"),
             Link::Ieee802 => Some("token ring"),
             l if l.is_wlan() => Some("802.11"),
@@ -571,7 +604,7 @@ impl Gen {
 
     /// `gen_loadx_iphdrlen`.
     fn loadx_iphdrlen(&mut self) -> GResult<Vec<Insn>> {
-        let k = self.off_linkpl.constant + self.off_nl;
+        let k = self.off_linkpl.constant.wrapping_add(self.off_nl);
         Ok(match self.varpart(Which::LinkPl)? {
             Some(mut s) => {
                 s.push(ld(op::LD_B_IND, k));
@@ -607,11 +640,17 @@ impl Gen {
             }
             Rel::TranIpv4 => {
                 let mut s = self.loadx_iphdrlen()?;
-                s.push(ld(0x40 | size, self.off_linkpl.constant + self.off_nl + offset));
+                s.push(ld(
+                    0x40 | size,
+                    self.off_linkpl
+                        .constant
+                        .wrapping_add(self.off_nl)
+                        .wrapping_add(offset),
+                ));
                 Ok(s)
             }
             Rel::TranIpv6 => {
-                let o = self.off_nl + 40 + offset;
+                let o = self.off_nl.wrapping_add(40).wrapping_add(offset);
                 self.load_rel(Which::LinkPl, o, size)
             }
         }
@@ -787,7 +826,7 @@ impl Gen {
             return self.mpls_linktype(p);
         }
         match self.linktype {
-            Link::En10mb => {
+            Link::En10mb | Link::Fixed(fixed::DLT_NETANALYZER | fixed::DLT_NETANALYZER_TRANSPARENT) => {
                 let chk = if self.is_geneve {
                     None
                 } else {
@@ -806,19 +845,7 @@ impl Gen {
             Link::Ipv6 => Ok(Node::Const(p == ETHERTYPE_IPV6)),
             Link::Sll2 => self.cmp(Rel::LinkType, 0, BPF_H, p),
             Link::Ppp | Link::PppSerial | Link::PppEther => {
-                // libpcap's ethertype_to_ppptype.
-                let p = match p {
-                    ETHERTYPE_IP => 0x21,
-                    ETHERTYPE_IPV6 => 0x57,
-                    0x6003 => 0x27,
-                    ETHERTYPE_ATALK => 0x29,
-                    0x0600 => 0x25,
-                    LLCSAP_ISONS => 0x23,
-                    0x42 => 0x31,
-                    LLCSAP_IPX => 0x2b,
-                    other => other,
-                };
-                self.cmp(Rel::LinkType, 0, BPF_H, p)
+                self.cmp(Rel::LinkType, 0, BPF_H, ethertype_to_ppptype(p))
             }
             Link::CHdlc => {
                 let p = if p == LLCSAP_ISONS {
@@ -870,6 +897,7 @@ impl Gen {
                     _ => Ok(Node::Const(false)),
                 }
             }
+            Link::Fixed(d) => self.fixed_linktype(d, p),
             Link::Other(lt) => Err(match lt {
                 182 => "Multi-link Frame Relay link-layer type filtering not implemented".to_owned(),
                 144 => "IrDA link-layer type filtering not implemented".to_owned(),
@@ -1038,6 +1066,11 @@ impl Gen {
         }
     }
 
+    /// `gen_ahostop`: an ARCnet address byte, the source at 0 and the destination at 1.
+    pub fn arcnet_host(&mut self, aid: u8, dir: Dir) -> GResult<Node> {
+        self.machostop(&[aid], dir, 0, 1)
+    }
+
     fn ehostop(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
         if !matches!(dir, Dir::Src | Dir::Dst | Dir::And | Dir::Or | Dir::Default) {
             return Err(dir.wlan_error(WlanQualErr::With80211Headers));
@@ -1049,11 +1082,12 @@ impl Gen {
     /// (libpcap's `pcap_fddipad` is 0 on Linux) or Token Ring.
     pub fn ether_host(&mut self, mac: &[u8; 6], dir: Dir) -> GResult<Node> {
         match self.linktype {
-            Link::En10mb => {
+            Link::En10mb | Link::Fixed(fixed::DLT_NETANALYZER | fixed::DLT_NETANALYZER_TRANSPARENT) => {
                 let chk = self.prevlinkhdr_check()?;
                 let b = self.ehostop(mac, dir)?;
                 Ok(and_opt(chk, b))
             }
+            Link::Fixed(fixed::DLT_IP_OVER_FC) => self.ipfc_host(mac, dir),
             Link::Fddi => self.machostop(mac, dir, 7, 1),
             Link::Ieee802 => self.machostop(mac, dir, 8, 2),
             l if l.is_wlan() => self.wlanhostop(mac, dir),
@@ -1237,7 +1271,7 @@ impl Gen {
             return Err("'protochain' not supported with variable length headers".into());
         }
         self.no_optimize = true;
-        let nl = self.off_linkpl.constant + self.off_nl;
+        let nl = self.off_linkpl.constant.wrapping_add(self.off_nl);
         let reg = self.regs.alloc()?;
         let (lt, start) = if proto == Proto::Ip {
             (
@@ -1290,6 +1324,9 @@ impl Gen {
             Proto::Default | Proto::Link => match self.linktype {
                 Link::Arcnet | Link::ArcnetLinux => self.machostop(&[0], Dir::Dst, 0, 1),
                 Link::En10mb | Link::Fddi | Link::Ieee802 => self.ether_host(&[0xff; 6], Dir::Dst),
+                l if fixed::is_netanalyzer(l) || l == Link::Fixed(fixed::DLT_IP_OVER_FC) => {
+                    self.ether_host(&[0xff; 6], Dir::Dst)
+                }
                 l if l.is_wlan() => self.wlanhostop(&[0xff; 6], Dir::Dst),
                 _ => Err("not a broadcast link".into()),
             },
@@ -1310,11 +1347,12 @@ impl Gen {
             Proto::Default | Proto::Link => match self.linktype {
                 // All ARCNET multicasts use the broadcast address.
                 Link::Arcnet | Link::ArcnetLinux => self.machostop(&[0], Dir::Dst, 0, 1),
-                Link::En10mb => {
+                Link::En10mb | Link::Fixed(fixed::DLT_NETANALYZER | fixed::DLT_NETANALYZER_TRANSPARENT) => {
                     let chk = self.prevlinkhdr_check()?;
                     let b = self.mac_multicast(0)?;
                     Ok(and_opt(chk, b))
                 }
+                Link::Fixed(fixed::DLT_IP_OVER_FC) => self.mac_multicast(2),
                 Link::Fddi => self.mac_multicast(1),
                 Link::Ieee802 => self.mac_multicast(2),
                 l if l.is_wlan() => self.wlan_multicast(),
@@ -1340,6 +1378,11 @@ impl Gen {
     /// form is libpcap's for a `pcap_open_dead` handle on Linux, which takes these too (for a
     /// savefile handle libpcap refuses them; a program run over a file sees no metadata).
     pub fn inbound(&mut self, outbound: bool) -> GResult<Node> {
+        if let Link::Fixed(d) = self.linktype {
+            if let Some(b) = self.fixed_inbound(d, outbound) {
+                return b;
+            }
+        }
         let b = match self.linktype {
             Link::Sll => self.cmp(Rel::LinkHdr, 0, BPF_H, LINUX_SLL_OUTGOING)?,
             Link::Sll2 => self.cmp(Rel::LinkHdr, 10, BPF_B, LINUX_SLL_OUTGOING)?,
@@ -1412,7 +1455,8 @@ impl Gen {
         if !matches!(
             self.linktype,
             Link::En10mb | Link::Ieee80211 | Link::Prism | Link::Radiotap | Link::Avs
-        ) {
+        ) && !fixed::is_netanalyzer(self.linktype)
+        {
             return Err(format!("no VLAN support for {}", self.link_desc()));
         }
         let special = self.live
@@ -1475,9 +1519,9 @@ impl Gen {
                 let t = self.vlan_vid_test(v)?;
                 b = Node::and(b, t);
             }
-            self.off_linkpl.constant += 4;
+            self.off_linkpl.constant = self.off_linkpl.constant.wrapping_add(4);
             if let Some(lt) = self.off_linktype.as_mut() {
-                lt.constant += 4;
+                lt.constant = lt.constant.wrapping_add(4);
             }
             b
         };
@@ -1491,6 +1535,7 @@ impl Gen {
         } else {
             match self.linktype {
                 Link::En10mb | Link::CHdlc => self.linktype(ETHERTYPE_MPLS)?,
+                l if fixed::is_netanalyzer(l) => self.linktype(ETHERTYPE_MPLS)?,
                 Link::Ppp => self.linktype(0x0281)?,
                 _ => return Err(format!("no MPLS support for {}", self.link_desc())),
             }
@@ -1502,8 +1547,8 @@ impl Gen {
             let b1 = self.mcmp(Rel::LinkPl, 0, BPF_W, l << 12, 0xffff_f000)?;
             b0 = Node::and(b0, b1);
         }
-        self.off_nl_nosnap += 4;
-        self.off_nl += 4;
+        self.off_nl_nosnap = self.off_nl_nosnap.wrapping_add(4);
+        self.off_nl = self.off_nl.wrapping_add(4);
         self.label_depth += 1;
         Ok(b0)
     }
@@ -1526,13 +1571,13 @@ impl Gen {
         self.off_prevlinkhdr = self.off_linkhdr;
         self.linktype = Link::Ppp;
         self.off_linkhdr = Off {
-            constant: self.off_linkpl.constant + self.off_nl + 6,
+            constant: self.off_linkpl.constant.wrapping_add(self.off_nl).wrapping_add(6),
             var: self.off_linkpl.var,
             reg: self.off_linkpl.reg,
         };
         self.is_geneve = false;
         self.off_linktype = Some(self.off_linkhdr);
-        self.off_linkpl.constant = self.off_linkhdr.constant + 2;
+        self.off_linkpl.constant = self.off_linkhdr.constant.wrapping_add(2);
         self.off_nl = 0;
         self.off_nl_nosnap = 0;
         Ok(b0)
@@ -1578,7 +1623,10 @@ impl Gen {
         let matched = Node::or(b4, b6);
         // Offsets of the inner frame (gen_geneve_offsets), computed from A.
         let mut s = vec![
-            ld(op::ADD_K, self.off_linkpl.constant + self.off_nl + 8),
+            ld(
+                op::ADD_K,
+                self.off_linkpl.constant.wrapping_add(self.off_nl).wrapping_add(8),
+            ),
             ld(op::TAX, 0),
             ld(op::ADD_K, 2),
         ];
@@ -1783,7 +1831,10 @@ impl Gen {
                             }
                             None => stmts.push(ld(op::LDX_MEM, inst.reg)),
                         }
-                        stmts.push(ld(0x40 | size_code, self.off_linkpl.constant + self.off_nl));
+                        stmts.push(ld(
+                            0x40 | size_code,
+                            self.off_linkpl.constant.wrapping_add(self.off_nl),
+                        ));
                         let b = self.proto_abbrev(*proto).map_err(e)?;
                         cond = Some(and_opt(cond, b));
                     }
@@ -1798,7 +1849,10 @@ impl Gen {
                     | Proto::Carp => {
                         stmts.extend(self.loadx_iphdrlen().map_err(e)?);
                         stmts.extend([ld(op::LD_MEM, inst.reg), ld(op::ADD_X, 0), ld(op::TAX, 0)]);
-                        stmts.push(ld(0x40 | size_code, self.off_linkpl.constant + self.off_nl));
+                        stmts.push(ld(
+                            0x40 | size_code,
+                            self.off_linkpl.constant.wrapping_add(self.off_nl),
+                        ));
                         let pb = self.proto_abbrev(*proto).map_err(e)?;
                         let fb = self.ipfrag().map_err(e)?;
                         let b = and_opt(cond, Node::and(pb, fb));
@@ -1817,7 +1871,13 @@ impl Gen {
                             }
                             None => stmts.push(ld(op::LDX_MEM, inst.reg)),
                         }
-                        stmts.push(ld(0x40 | size_code, self.off_linkpl.constant + self.off_nl + 40));
+                        stmts.push(ld(
+                            0x40 | size_code,
+                            self.off_linkpl
+                                .constant
+                                .wrapping_add(self.off_nl)
+                                .wrapping_add(40),
+                        ));
                     }
                     Proto::Ah | Proto::Esp | Proto::Default | Proto::Legacy(_) => {
                         return Err((pos, "unsupported index operation".into()));

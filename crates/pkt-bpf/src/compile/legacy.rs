@@ -266,7 +266,7 @@ impl Gen {
             // LLC-encapsulated traffic (the link type goes back to the one before `lane`).
             Link::SunAtm => self.atm_llc(),
             // libpcap does not check these for LLC frames: every frame is one.
-            Link::Ieee802 | Link::Fddi => Ok(Node::Const(true)),
+            Link::Ieee802 | Link::Fddi | Link::Fixed(super::fixed::DLT_ATM_RFC1483) => Ok(Node::Const(true)),
             // 802.11 (with or without a radio header): a data frame.
             Link::Ieee80211 | Link::Prism | Link::Radiotap | Link::Avs | Link::Ppi => self.wlan_data_frame(),
             _ => Err(format!("'llc' not supported for {}", self.link_desc())),
@@ -386,6 +386,7 @@ impl Gen {
     /// v`), one more here when that link type comes.
     fn iso_proto(&mut self, v: u32) -> GResult<Node> {
         match self.linktype {
+            Link::Fixed(super::fixed::DLT_FRELAY) => self.frelay_iso_proto(v),
             Link::CHdlc => {
                 // Cisco's Ethertype-like 0xfefe, and a pad byte before the NLPID.
                 let b0 = self.linktype(LLCSAP_ISONS << 8 | LLCSAP_ISONS)?;

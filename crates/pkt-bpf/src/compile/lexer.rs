@@ -3,6 +3,7 @@
 //! first (keywords before names, numbers before names, MAC addresses before numbers).
 
 use super::atm::AtmKw;
+use super::gen::mtp::{Mtp2Kw, Mtp3Field, Mtp3Kw};
 use super::CompileError;
 
 /// A keyword; the names are libpcap's token names.
@@ -79,6 +80,10 @@ pub enum Kw {
     Geneve,
     /// An ATM keyword that is a primitive on its own (`lane`, `oamf4`, ...).
     Atm(AtmKw),
+    /// SS7: `fisu`, `lssu`, `msu`, `hfisu`, `hlssu`, `hmsu`.
+    Mtp2(Mtp2Kw),
+    /// SS7: `sio`, `opc`, `dpc`, `sls` and their `h...` forms, followed as `vpi` is.
+    Mtp3(Mtp3Kw),
     /// `vpi` and `vci`, followed by a value, a relation or a parenthesised list.
     Vpi,
     Vci,
@@ -100,8 +105,6 @@ pub enum Kw {
     PfSrnr,
     PfReason,
     PfAction,
-    /// A keyword of libpcap's language that libpkt does not implement (SS7, ...): recognised so that it is never taken for a host name.
-    Unsupported(&'static str),
 }
 
 /// A token and where it starts (byte offset in the expression).
@@ -253,21 +256,69 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("subrulenum", Kw::PfSrnr),
     ("reason", Kw::PfReason),
     ("action", Kw::PfAction),
-    ("fisu", Kw::Unsupported("fisu")),
-    ("lssu", Kw::Unsupported("lssu")),
-    ("lsu", Kw::Unsupported("lsu")),
-    ("msu", Kw::Unsupported("msu")),
-    ("hfisu", Kw::Unsupported("hfisu")),
-    ("hlssu", Kw::Unsupported("hlssu")),
-    ("hmsu", Kw::Unsupported("hmsu")),
-    ("sio", Kw::Unsupported("sio")),
-    ("opc", Kw::Unsupported("opc")),
-    ("dpc", Kw::Unsupported("dpc")),
-    ("sls", Kw::Unsupported("sls")),
-    ("hsio", Kw::Unsupported("hsio")),
-    ("hopc", Kw::Unsupported("hopc")),
-    ("hdpc", Kw::Unsupported("hdpc")),
-    ("hsls", Kw::Unsupported("hsls")),
+    ("fisu", Kw::Mtp2(Mtp2Kw::Fisu)),
+    ("lssu", Kw::Mtp2(Mtp2Kw::Lssu)),
+    ("lsu", Kw::Mtp2(Mtp2Kw::Lssu)),
+    ("msu", Kw::Mtp2(Mtp2Kw::Msu)),
+    ("hfisu", Kw::Mtp2(Mtp2Kw::Hfisu)),
+    ("hlssu", Kw::Mtp2(Mtp2Kw::Hlssu)),
+    ("hmsu", Kw::Mtp2(Mtp2Kw::Hmsu)),
+    (
+        "sio",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Sio,
+            high: false,
+        }),
+    ),
+    (
+        "opc",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Opc,
+            high: false,
+        }),
+    ),
+    (
+        "dpc",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Dpc,
+            high: false,
+        }),
+    ),
+    (
+        "sls",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Sls,
+            high: false,
+        }),
+    ),
+    (
+        "hsio",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Sio,
+            high: true,
+        }),
+    ),
+    (
+        "hopc",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Opc,
+            high: true,
+        }),
+    ),
+    (
+        "hdpc",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Dpc,
+            high: true,
+        }),
+    ),
+    (
+        "hsls",
+        Kw::Mtp3(Mtp3Kw {
+            field: Mtp3Field::Sls,
+            high: true,
+        }),
+    ),
 ];
 
 /// Named constants that the scanner turns into numbers.

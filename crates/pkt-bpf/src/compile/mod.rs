@@ -51,9 +51,42 @@
 //! | LINUX_SLL2 | 276 | Linux cooked v2: protocol at 0, interface index at 4, packet type at 10 |
 //! | other values of 104 to 289 | | a header libpcap does not decode (NFLOG 239, MPLS 219, USB, ...): `link[...]`, `len`, `less`/`greater` and (dead handle) `inbound`/`outbound`/`ifindex` only; every protocol test is refused with libpcap's message ("NFLOG link-layer type filtering not implemented") |
 //!
+//! | SLIP, SLIP_BSDOS | 8, 15 | a 16- or 24-byte header, then IP: `ip`/`ip6` test the version nibble; on SLIP `inbound`/`outbound` test its first byte (`link[0] == 0`, `!= 0`) |
+//! | PPP_BSDOS | 16 | PPP protocol at 5, payload at 24; `ip` is PPP_IP or Van Jacobson compressed/uncompressed TCP/IP |
+//! | ATM_RFC1483, ATM_CLIP | 11, 19 | an LLC header first (protocols as on Token Ring); `llc` is true on ATM_RFC1483, refused on ATM_CLIP |
+//! | SYMANTEC_FIREWALL, APPLE_IP_OVER_IEEE1394 | 99, 138 | an Ethertype at 6 (at 16), payload at 44 (at 18) |
+//! | FRELAY | 107 | the frame control and NLPID at 2 (`ip`: 0x03cc, `ip6`: 0x038e, `iso`: CLNP, ES-IS, IS-IS; `iso proto N`: 0x0300 + N) |
+//! | ENC | 109 | OpenBSD's enc: the address family at 0 in host byte order (as NULL), payload at 12 |
+//! | LTALK | 114 | LocalTalk: `atalk` is always true, every other protocol false |
+//! | IP_OVER_FC | 122 | Fibre Channel: MAC addresses at 2 (dst) and 10 (src) (`ether host`, `broadcast`, `multicast`), LLC at 16 |
+//! | PPP_PPPD | 166 | as PPP; `inbound`/`outbound` the first byte (0, 1) |
+//! | MFR | 182 | protocol tests refused ("Multi-link Frame Relay link-layer type filtering not implemented") |
+//! | Juniper's | 130-137, 164, 167, 168, 178-181, 183, 194, 200, 232-234, 238 | every protocol test is the cookie's magic (`MGC`), `inbound`/`outbound` its direction bit; payload offsets as libpcap's (unset ones included) |
+//! | BACNET_MS_TP | 165 | every protocol test is the MS/TP preamble 0x55ff |
+//! | IPNET | 226 | Solaris' ipnet: the family byte at 1 (`ip` 2, `ip6` 26), `inbound`/`outbound` the direction at 2, payload at 24 |
+//! | NETANALYZER, NETANALYZER_TRANSPARENT | 240, 241 | Ethernet after a 4-byte (12-byte) pseudo-header, with Ethernet's keywords (not `llc`, as libpcap) |
+//! | MTP2, MTP2_WITH_PHDR, ERF | 140, 139, 197 | SS7: protocol tests refused; `fisu`, `lssu`/`lsu`, `msu`, `hfisu`, `hlssu`, `hmsu` (the length indicator), `sio`, `opc`, `dpc`, `sls`, `hsio`, `hopc`, `hdpc`, `hsls` with `N`, `OP N` or `(N or N)` (point codes encoded as in the message) |
+//!
+//! On ARCNET and ARCNET_LINUX `link host $N` (`link src $N`, `link dst $N`) tests an ARCnet
+//! address byte as libpcap 1.10.3 reads `$N`: its `pcap_ether_aton` takes the `$` for a hex
+//! digit, so the byte is 0xd0 plus N's first digit (`$21` is 0xd2); elsewhere it is refused
+//! ("aid supported only on ARCnet").
+//!
+//! ```
+//! use pkt_bpf::compile::{compile, dlt_from_name, Flags};
+//! let o = Flags { optimize: true, ..Flags::default() };
+//! let mtp2 = dlt_from_name("MTP2").unwrap();
+//! assert!(compile("msu and sio 3 and dpc (1 or 2)", mtp2, 0, o).is_ok());
+//! assert_eq!(compile("fisu", 1, 0, o).unwrap_err().msg, "'fisu' supported only on MTP2");
+//! let slip = dlt_from_name("SLIP").unwrap();
+//! assert!(compile("inbound and tcp port 22", slip, 0, o).is_ok());
+//! let juniper = dlt_from_name("JUNIPER_ETHER").unwrap();
+//! assert!(compile("outbound and ip", juniper, 0, o).is_ok());
+//! ```
+//!
 //! Link types libpcap's generator has code of its own for that libpkt does not implement
-//! (IP over Fibre Channel, Juniper's, SLIP, ...) are refused at once ("link type
-//! 8 (SLIP) is not supported by libpkt's filter compiler").
+//! (AIRONET_HEADER 120, HHDLC 121, ...) are refused at once ("link type 120 (...) is not
+//! supported by libpkt's filter compiler").
 //!
 //! ## 802.11
 //!

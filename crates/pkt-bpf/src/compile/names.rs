@@ -338,6 +338,19 @@ pub fn host(name: &str) -> Vec<IpAddr> {
     }
 }
 
+/// The address byte libpcap 1.10.3 makes of an ARCnet address `$N` (`N` without the `$`):
+/// `gen_acode` hands the token with its `$` to `pcap_ether_aton`, whose `xdtoi('$')` is -19,
+/// so the first byte is `0xd0 | N's first hex digit` (`$21` is 0xd2, `$e` 0xde, `$0e` 0xd0),
+/// and `gen_ahostop` compares that byte only.
+pub(super) fn arcnet_aton(s: &str) -> u8 {
+    let d = s
+        .bytes()
+        .next()
+        .and_then(|c| (c as char).to_digit(16))
+        .unwrap_or(0) as u8;
+    0xd0 | d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

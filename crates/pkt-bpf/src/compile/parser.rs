@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 
 use super::gen::legacy::{self, Family};
-use super::gen::{Addr, Arth, Dir, Gen, Proto, Qual, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP};
+use super::gen::{Addr, Arth, Dir, Gen, Link, Proto, Qual, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP};
 use super::ir::{Node, JEQ, JGE, JGT};
 use super::lexer::{Kw, Tok, Token};
 use super::{names, CompileError};
@@ -242,9 +242,6 @@ impl Parser {
         let t = &self.toks[j.min(self.toks.len() - 1)];
         let what = match &t.kind {
             Tok::Eof => "end of expression".to_owned(),
-            Tok::Kw(Kw::Unsupported(k)) => {
-                return CompileError::new(t.pos, format!("'{k}' is not supported by libpkt"));
-            }
             _ => format!("'{}'", describe(&t.kind)),
         };
         CompileError::new(t.pos, format!("syntax error: unexpected {what}"))
@@ -605,7 +602,7 @@ impl Parser {
                 self.mcode6(pos, &s, len, q)
             }
             Tok::Eid(s) => self.ecode(pos, &s, q),
-            Tok::Aid(_) => Err(self.err(pos, "ARCnet addresses are not supported by libpkt")),
+            Tok::Aid(s) => self.acode(pos, &s, q),
             _ => {
                 self.i -= 1;
                 Err(self.syntax())
@@ -832,7 +829,16 @@ impl Parser {
             }
             Kw::Vpi | Kw::Vci => {
                 self.bump();
-                let b = self.atm_value(k == Kw::Vci, pos)?;
+                let b = self.atm_value(Field::Atm(k == Kw::Vci), pos)?;
+                Ok(Step::Done(b, None))
+            }
+            Kw::Mtp2(t) => {
+                self.bump();
+                Ok(Step::Done(self.g.mtp2_abbrev(t).map_err(|m| e(self, m))?, None))
+            }
+            Kw::Mtp3(f) => {
+                self.bump();
+                let b = self.atm_value(Field::Mtp3(f), pos)?;
                 Ok(Step::Done(b, None))
             }
             Kw::Llc => {
@@ -860,13 +866,14 @@ impl Parser {
         }
     }
 
-    /// What follows `vpi`/`vci` (libpcap's `atmvalue`): `N`, `OP N` or `(N or N ...)`.
-    fn atm_value(&mut self, vci: bool, pos: usize) -> PResult<Node> {
+    /// What follows `vpi`/`vci` (libpcap's `atmvalue`) and the MTP3 fields (`mtp3value`):
+    /// `N`, `OP N` or `(N or N ...)`.
+    fn atm_value(&mut self, field: Field, pos: usize) -> PResult<Node> {
         let e = |p: &Parser, m: String| p.err(pos, m);
         let t = self.peek().clone();
         if let Tok::Num(n) = t {
             self.bump();
-            return self.g.atm_field(vci, JEQ, false, n).map_err(|m| e(self, m));
+            return self.g.value_field(field, JEQ, false, n).map_err(|m| e(self, m));
         }
         if let Some((jop, reverse)) = relop(&t) {
             self.bump();
@@ -874,7 +881,7 @@ impl Parser {
                 return Err(self.syntax());
             };
             self.bump();
-            return self.g.atm_field(vci, jop, reverse, n).map_err(|m| e(self, m));
+            return self.g.value_field(field, jop, reverse, n).map_err(|m| e(self, m));
         }
         if t != Tok::Punct('(') {
             return Err(self.syntax());
@@ -886,7 +893,7 @@ impl Parser {
                 return Err(self.syntax());
             };
             self.bump();
-            let v = self.g.atm_field(vci, JEQ, false, n).map_err(|m| e(self, m))?;
+            let v = self.g.value_field(field, JEQ, false, n).map_err(|m| e(self, m))?;
             b = Some(match b {
                 Some(prev) => Node::or(prev, v),
                 None => v,
@@ -1172,12 +1179,8 @@ impl Parser {
                     continue 'call;
                 }
                 Tok::Kw(k) => {
-                    let proto = match (pname(k), k) {
-                        (Some(p), _) => p,
-                        (None, Kw::Unsupported(name)) => {
-                            return Err(self.err(pos, format!("'{name}' is not supported by libpkt")));
-                        }
-                        _ => return Err(self.syntax()),
+                    let Some(proto) = pname(k) else {
+                        return Err(self.syntax());
                     };
                     self.bump();
                     self.expect_punct('[')?;
@@ -1551,6 +1554,20 @@ impl Parser {
         }
     }
 
+    /// `gen_acode`: an ARCnet address `$N` (`link host $N`, `link src $N`, ...).
+    fn acode(&mut self, pos: usize, s: &str, q: Q) -> PResult<Node> {
+        let e = |m: String| CompileError::new(pos, m);
+        if !matches!(self.g.linktype, Link::Arcnet | Link::ArcnetLinux) {
+            return Err(e("aid supported only on ARCnet".into()));
+        }
+        match q {
+            Some(q) if matches!(q.addr, Addr::Host | Addr::Default) && q.proto == Proto::Link => {
+                self.g.arcnet_host(names::arcnet_aton(s), q.dir).map_err(e)
+            }
+            _ => Err(e("ARCnet address used in non-arc expression".into())),
+        }
+    }
+
     fn ecode(&mut self, pos: usize, s: &str, q: Q) -> PResult<Node> {
         let e = |m: String| CompileError::new(pos, m);
         match q {
@@ -1569,6 +1586,23 @@ fn words6(b: &[u8; 16]) -> [u32; 4] {
         *x = u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
     }
     w
+}
+
+/// A keyword followed by a value, a relation or a list: ATM's `vpi`/`vci` (true: `vci`), an
+/// MTP3 field.
+#[derive(Clone, Copy, Debug)]
+enum Field {
+    Atm(bool),
+    Mtp3(super::gen::mtp::Mtp3Kw),
+}
+
+impl Gen {
+    fn value_field(&mut self, f: Field, jop: u16, reverse: bool, v: u32) -> Result<Node, String> {
+        match f {
+            Field::Atm(vci) => self.atm_field(vci, jop, reverse, v),
+            Field::Mtp3(k) => self.mtp3_field(k, jop, reverse, v),
+        }
+    }
 }
 
 /// libpcap's `__pcap_atoin`: a dotted address and its length in bits.

@@ -34,6 +34,18 @@ pub const DLT_MPLS: u16 = 219;
 pub const DLT_IPV4: u16 = 228;
 pub const DLT_IPV6: u16 = 229;
 pub const DLT_NFLOG: u16 = 239;
+pub const DLT_SLIP: u16 = 8;
+pub const DLT_ATM_RFC1483: u16 = 11;
+pub const DLT_PPP_BSDOS: u16 = 16;
+pub const DLT_FRELAY: u16 = 107;
+pub const DLT_ENC: u16 = 109;
+pub const DLT_IP_OVER_FC: u16 = 122;
+pub const DLT_MTP2: u16 = 140;
+pub const DLT_PPP_PPPD: u16 = 166;
+pub const DLT_JUNIPER_ETHER: u16 = 178;
+pub const DLT_IPNET: u16 = 226;
+pub const DLT_NETANALYZER: u16 = 240;
+pub const DLT_NETANALYZER_TRANSPARENT: u16 = 241;
 
 /// libpcap's name of each link type, for reports.
 pub fn name(lt: u16) -> Option<&'static str> {
@@ -56,6 +68,18 @@ pub fn name(lt: u16) -> Option<&'static str> {
         DLT_IPV4 => "IPV4",
         DLT_IPV6 => "IPV6",
         DLT_NFLOG => "NFLOG",
+        DLT_SLIP => "SLIP",
+        DLT_ATM_RFC1483 => "ATM_RFC1483",
+        DLT_PPP_BSDOS => "PPP_BSDOS",
+        DLT_FRELAY => "FRELAY",
+        DLT_ENC => "ENC",
+        DLT_IP_OVER_FC => "IP_OVER_FC",
+        DLT_MTP2 => "MTP2",
+        DLT_PPP_PPPD => "PPP_PPPD",
+        DLT_JUNIPER_ETHER => "JUNIPER_ETHER",
+        DLT_IPNET => "IPNET",
+        DLT_NETANALYZER => "NETANALYZER",
+        DLT_NETANALYZER_TRANSPARENT => "NETANALYZER_TRANSPARENT",
         other => return wlan::name(other),
     })
 }
@@ -280,6 +304,116 @@ fn frame(lt: u16, i: usize, p: &Packet, f: &Parts) -> Option<Packet> {
             let hdr = [af, 0, 0, 1, tlv_len[0], tlv_len[1], 9, 0];
             framed(p, name(lt)?, &hdr, pl, wire, 0xffff)
         }
+        // Serial IP: a 16-byte header (direction byte first), then IP only.
+        DLT_SLIP => {
+            if !(v4 || v6 || i % 9 == 0) {
+                return None;
+            }
+            let mut hdr = [0u8; 16];
+            hdr[0] = (i % 2) as u8;
+            framed(p, name(lt)?, &hdr, pl, wire, 256)
+        }
+        // pppd's PPP: a direction byte instead of the address; BSD/OS's: a 24-byte header with
+        // the protocol at 5.
+        DLT_PPP_PPPD => {
+            let proto = ppp_proto(et, pl).to_be_bytes();
+            let hdr = [(i % 2) as u8, 0x03, proto[0], proto[1]];
+            framed(p, name(lt)?, &hdr, pl, wire, 512)
+        }
+        DLT_PPP_BSDOS => {
+            let proto = if v4 {
+                [0x21u16, 0x2d, 0x2f][i % 3]
+            } else {
+                ppp_proto(et, pl)
+            }
+            .to_be_bytes();
+            let mut hdr = [0u8; 24];
+            hdr[0] = (i % 2) as u8;
+            hdr[5] = proto[0];
+            hdr[6] = proto[1];
+            framed(p, name(lt)?, &hdr, pl, wire, 512)
+        }
+        // LLC-encapsulated ATM and IP over Fibre Channel (a 16-byte header: destination at 2,
+        // source at 10).
+        DLT_ATM_RFC1483 => {
+            let body = llc(et, pl);
+            let extra = body.len() as u32 - pl.len() as u32;
+            framed(p, name(lt)?, &[], &body, wire + extra, 19)
+        }
+        DLT_IP_OVER_FC => {
+            let body = llc(et, pl);
+            let extra = body.len() as u32 - pl.len() as u32;
+            let mut hdr = vec![0u8, 0];
+            hdr.extend(f.dst);
+            hdr.extend([0, 0]);
+            hdr.extend(f.src);
+            framed(p, name(lt)?, &hdr, &body, wire + extra, 786)
+        }
+        // Frame Relay: a 2-byte address, UI and an NLPID (IP 0xcc, IPv6 0x8e, OSI's).
+        DLT_FRELAY => {
+            let nlpid = if v4 {
+                0xcc
+            } else if v6 {
+                0x8e
+            } else {
+                [0x81u8, 0x82, 0x83, 0x80][i % 4]
+            };
+            framed(p, name(lt)?, &[0x18, 0x41, 0x03, nlpid], pl, wire, 770)
+        }
+        // OpenBSD's enc: the address family in this host's byte order, SPI and flags.
+        DLT_ENC => {
+            let af: u32 = if v4 {
+                2
+            } else if v6 {
+                [10, 24, 28, 30][i % 4]
+            } else {
+                0
+            };
+            let mut hdr = af.to_ne_bytes().to_vec();
+            hdr.extend([0, 0, 0x10, 0x01, 0, 0, 0, (i % 4) as u8]);
+            framed(p, name(lt)?, &hdr, pl, wire, 0xffff)
+        }
+        // Solaris' ipnet: version, family (2, 26), direction (1 out, 2 in), 24 bytes.
+        DLT_IPNET => {
+            let fam = if v4 {
+                2
+            } else if v6 {
+                26
+            } else {
+                [0u8, 7][i % 2]
+            };
+            let mut hdr = [0u8; 24];
+            hdr[0] = 1;
+            hdr[1] = fam;
+            hdr[3] = [1u8, 2, 0][i % 3];
+            framed(p, name(lt)?, &hdr, pl, wire, 0xffff)
+        }
+        // netANALYZER: a 4-byte pseudo-header (and for the transparent form preamble and SFD)
+        // before the whole Ethernet frame.
+        DLT_NETANALYZER | DLT_NETANALYZER_TRANSPARENT => {
+            let mut hdr = vec![0x01, 0x00, 0x00, 0x00];
+            if lt == DLT_NETANALYZER_TRANSPARENT {
+                hdr.extend([0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xd5]);
+            }
+            framed(p, name(lt)?, &hdr, &p.data, p.wirelen, 1)
+        }
+        // Juniper's Ethernet: the cookie (magic "MGC", flags with the direction bit), then the
+        // frame; every fifth with a wrong magic.
+        DLT_JUNIPER_ETHER => {
+            let magic = if i % 5 == 0 { 0x4e } else { 0x43 };
+            let hdr = [0x4d, 0x47, magic, (i % 2) as u8];
+            framed(p, name(lt)?, &hdr, &p.data, p.wirelen, 1)
+        }
+        // MTP2: signal units (a pseudo 2-byte prefix, the length indicator at 2, SIO, the
+        // routing label), taken from the frame's bytes.
+        DLT_MTP2 => {
+            if i % 3 != 0 {
+                return None;
+            }
+            let li = [0u8, 1, 2, 3, 0x3f, 0x40 | (i as u8 & 0x3f)][i % 6];
+            let hdr = [0x00, 0x00, li];
+            framed(p, name(lt)?, &hdr, &p.data, p.wirelen, 0xffff)
+        }
         DLT_USER0 | DLT_MPLS | DLT_USB_LINUX => {
             if i % 2 != 0 {
                 return None;
@@ -329,7 +463,7 @@ pub fn corpus(lt: u16, en10mb: &[Packet], raw: &[Packet]) -> Vec<Packet> {
 }
 
 /// Link types of the `links` test, in order.
-pub const ALL: [u16; 24] = [
+pub const ALL: [u16; 36] = [
     DLT_NULL,
     DLT_LOOP,
     DLT_PPP,
@@ -354,4 +488,16 @@ pub const ALL: [u16; 24] = [
     DLT_IEEE802_11_RADIO_AVS,
     DLT_PPI,
     DLT_PFLOG,
+    DLT_SLIP,
+    DLT_PPP_PPPD,
+    DLT_PPP_BSDOS,
+    DLT_ATM_RFC1483,
+    DLT_IP_OVER_FC,
+    DLT_FRELAY,
+    DLT_ENC,
+    DLT_IPNET,
+    DLT_NETANALYZER,
+    DLT_NETANALYZER_TRANSPARENT,
+    DLT_JUNIPER_ETHER,
+    DLT_MTP2,
 ];
