@@ -16,7 +16,13 @@
  * costs neither of them CPU.
  *
  * usage: cap MODE IFACE [-b BUFSIZE] [-B BATCH] [-T MAX_S] [-r READY_FILE] [-f lb|hash:GROUP] [-I]
+ *            [-e EXPR | -E EXPR_FILE]
  *        cap -V        (prints the library versions)
+ * -e/-E: a filter expression (or a file holding one), compiled by libpcap (optimized, no
+ * netmask) and set before the handle reports ready: pkt_setfilter, pcap_setfilter (not for
+ * raw_v3). A program the kernel refuses (over 4096 instructions) runs in user space in
+ * both libraries; the result line says where it went (filter=kernel|user|none).
+ * rss_kib, ring: the process's peak resident set at the end, and the ring's size.
  * -T bounds the whole run (SIGALRM stops it like SIGUSR1); -I: an idle run, where no packet
  * arriving is the expected outcome rather than an error.
  * MODE: pkt_read | pkt_read_batch | pkt_dispatch | pkt_read_slim | pcap_next_ex | pcap_dispatch |
@@ -111,6 +117,45 @@ static void pcap_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *byt
     count_packet(bytes);
 }
 
+static const char *filter_expr;
+static const char *filter_where = "none";
+
+/* The peak resident set of this process (VmHWM), KiB. */
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* The expression in a file (-E), whole, NUL-terminated; exits on failure. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cap: %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (size_t r; buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+        n += r;
+        if (n + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    if (!buf)
+        exit(1);
+    buf[n] = '\0';
+    return buf;
+}
+
 static void die_pkt(const char *what, int rc)
 {
     fprintf(stderr, "cap: %s: %s (%s)\n", what, pkt_strerror(rc), pkt_errmsg());
@@ -181,6 +226,24 @@ static void run_libpkt(enum mode mode, const char *ifname, long long bufsize, si
         if (rc < 0)
             die_pkt("pkt_set_fanout", rc);
     }
+    if (filter_expr) {
+        /* libpcap's compiler (a dead handle) makes the program for both libraries, so they run
+         * the same one: pkt_compile refuses programs the kernel cannot take (over 4096
+         * instructions), which pkt_setfilter then runs in user space, as libpcap does. */
+        pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+        struct bpf_program fp;
+        if (!dead || pcap_compile(dead, &fp, filter_expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            fprintf(stderr, "cap: pcap_compile: %s\n", dead ? pcap_geterr(dead) : "no handle");
+            exit(1);
+        }
+        _Static_assert(sizeof(pkt_bpf_insn_t) == sizeof(struct bpf_insn), "insn layout");
+        rc = pkt_setfilter(H, (const pkt_bpf_insn_t *)fp.bf_insns, fp.bf_len);
+        if (rc < 0)
+            die_pkt("pkt_setfilter", rc);
+        filter_where = fp.bf_len > 4096 ? "user" : "kernel";
+        pcap_freecode(&fp);
+        pcap_close(dead);
+    }
     pkt_packet_t *out = calloc(batch, sizeof *out);
     if (!out)
         exit(1);
@@ -228,6 +291,16 @@ static void run_pcap(enum mode mode, const char *ifname, long long bufsize, cons
     if (pcap_activate(P) < 0) {
         fprintf(stderr, "cap: pcap_activate: %s\n", pcap_geterr(P));
         exit(1);
+    }
+    if (filter_expr) {
+        struct bpf_program fp;
+        if (pcap_compile(P, &fp, filter_expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+            pcap_setfilter(P, &fp) < 0) {
+            fprintf(stderr, "cap: pcap filter: %s\n", pcap_geterr(P));
+            exit(1);
+        }
+        filter_where = fp.bf_len > 4096 ? "user" : "kernel";
+        pcap_freecode(&fp);
     }
     R.c_ready = cpu_now();
     signal_ready(ready);
@@ -314,7 +387,7 @@ int main(int argc, char **argv)
     bool idle_run = false;
     int opt;
     optind = 3;
-    while ((opt = getopt(argc, argv, "b:B:T:r:f:I")) != -1) {
+    while ((opt = getopt(argc, argv, "b:B:T:r:f:Ie:E:")) != -1) {
         switch (opt) {
         case 'b': bufsize = parse_size(optarg); break;
         case 'B': batch = (size_t)parse_size(optarg); break;
@@ -322,10 +395,13 @@ int main(int argc, char **argv)
         case 'r': ready = optarg; break;
         case 'f': fanout = optarg; break;
         case 'I': idle_run = true; break;
+        case 'e': filter_expr = optarg; break;
+        case 'E': filter_expr = read_file(optarg); break;
         default: usage();
         }
     }
-    if (batch == 0 || max_s == 0 || (fanout && mode > M_PKT_READ_SLIM))
+    if (batch == 0 || max_s == 0 || (fanout && mode > M_PKT_READ_SLIM) ||
+        (filter_expr && mode == M_RAW_V3))
         usage();
 
     /* No SA_RESTART: the signal must also end a poll() that a library would otherwise resume. */
@@ -354,14 +430,16 @@ int main(int argc, char **argv)
     uint64_t user = R.started ? R.c_end.user_ns - R.c_first.user_ns : 0;
     uint64_t sys = R.started ? R.c_end.sys_ns - R.c_first.sys_ns : 0;
     printf("mode=%s pkts=%llu drops=%llu recvs=%llu cpu_ns=%llu user_ns=%llu sys_ns=%llu "
-           "ns_per_pkt=%.2f span_ms=%.1f ring=%lld all_cpu_ns=%llu wakeups=%llu sink=%llu\n",
+           "ns_per_pkt=%.2f span_ms=%.1f ring=%lld all_cpu_ns=%llu wakeups=%llu sink=%llu "
+           "rss_kib=%ld filter=%s\n",
            mode_names[mode], (unsigned long long)R.pkts, (unsigned long long)drops,
            (unsigned long long)recvs, (unsigned long long)(user + sys), (unsigned long long)user,
            (unsigned long long)sys, R.pkts ? (double)(user + sys) / (double)R.pkts : 0.0,
            R.started ? (double)(R.t_end - R.t_first) / 1e6 : 0.0, ring,
            (unsigned long long)((R.c_end.user_ns - R.c_ready.user_ns) +
                                 (R.c_end.sys_ns - R.c_ready.sys_ns)),
-           (unsigned long long)(R.c_end.waits - R.c_ready.waits), (unsigned long long)R.sink);
+           (unsigned long long)(R.c_end.waits - R.c_ready.waits), (unsigned long long)R.sink,
+           peak_rss_kib(), filter_where);
     /* Closed after the window: tearing down a ring is not a per-packet cost either. */
     pkt_close(H);
     if (P)

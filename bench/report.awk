@@ -49,6 +49,27 @@ function goal(text, got, ok) {
         next
     }
     if ("pre0" in v) { add("pre0", v["pre0"]); add("pre1", v["pre1"]) }
+    if (s == "scale") {
+        k = "sc" SUBSEP v["count"] SUBSEP v["reader"]
+        add(k SUBSEP "ns", v["ns_per_pkt"])
+        add(k SUBSEP "drops", v["drops"])
+        add(k SUBSEP "pkts", v["pkts"])
+        if (v["rss_kib"] > 0 && v["ring"] > 0) add("rss" SUBSEP v["reader"], v["rss_kib"] - v["ring"] / 1024)
+        if (v["ring"] > 0) RING[v["reader"]] = v["ring"]
+        SCN[v["count"]] = 1
+        SCRR[v["rep"], v["count"], v["reader"]] = v["ns_per_pkt"]
+        screps[v["rep"]] = 1
+        next
+    }
+    if (s == "filter") {
+        k = "fl" SUBSEP v["kind"] SUBSEP v["reader"]
+        add(k SUBSEP "ns", v["ns_per_pkt"])
+        add(k SUBSEP "drops", v["drops"])
+        FW[v["kind"], v["reader"]] = v["filter"]
+        FLR[v["rep"], v["kind"], v["reader"]] = v["ns_per_pkt"]
+        flreps[v["rep"]] = 1
+        next
+    }
     if (s == "capture") {
         k = v["size"] SUBSEP v["buf"] SUBSEP v["reader"]
         add(k SUBSEP "pps", v["sender_pps"] / 1000)
@@ -257,6 +278,68 @@ END {
                 mm(L[p "drops"], 0), mm(L[p "droppct"], 3), mm(L[p "ns"], 1), mm(L[p "pps"], 0)
         }
         if (fsplit != "") print "\nPackets per member (member 1/member 2), per run: " fsplit
+        print ""
+    }
+
+    # ---- scale
+    nsr = split("pkt_read_batch pkt_read_slim pcap_dispatch raw_v3", SRD, " ")
+    nsc = 0
+    for (c in SCN) SCL[++nsc] = c + 0
+    for (i = 1; i <= nsc; i++) for (j = i + 1; j <= nsc; j++) if (SCL[j] < SCL[i]) { t = SCL[i]; SCL[i] = SCL[j]; SCL[j] = t }
+    if (nsc) {
+        print "## Scale (64 B, 8 MiB): CPU per packet at each count, peak RSS beside the ring"
+        print ""
+        hdr = "| reader |"; sep = "| --- |"
+        for (i = 1; i <= nsc; i++) { hdr = hdr " " SCL[i] " pkts: ns/pkt (drops) |"; sep = sep " --- |" }
+        print hdr " largest / smallest count | peak RSS − ring, KiB |"
+        print sep " --- | --- |"
+        for (ri = 1; ri <= nsr; ri++) {
+            r = SRD[ri]
+            line = "| " (is_libpkt(r) ? "**" r "**" : r) " |"
+            have = 0
+            for (i = 1; i <= nsc; i++) {
+                k = "sc" SUBSEP SCL[i] SUBSEP r
+                if ((k SUBSEP "ns") in L) { have = 1; line = line " " mm(L[k SUBSEP "ns"], 1) " (" f(mx(L[k SUBSEP "drops"]), 0) ") |" }
+                else line = line " — |"
+            }
+            if (!have) continue
+            rr = ""
+            for (rep in screps)
+                if ((rep, SCL[nsc], r) in SCRR && (rep, SCL[1], r) in SCRR && SCRR[rep, SCL[1], r] > 0)
+                    rr = rr " " SCRR[rep, SCL[nsc], r] / SCRR[rep, SCL[1], r]
+            print line " " (rr == "" ? "—" : mm(rr, 2)) " | " (("rss" SUBSEP r) in L ? mm(L["rss" SUBSEP r], 0) : "—") " |"
+        }
+        print ""
+    }
+
+    # ---- filter
+    nfk = split("none kernel user", FK, " ")
+    if (("fl" SUBSEP "none" SUBSEP "pkt_read_batch" SUBSEP "ns") in L || ("fl" SUBSEP "none" SUBSEP "pcap_dispatch" SUBSEP "ns") in L) {
+        print "## Filters (64 B, 8 MiB, every frame matches)"
+        print ""
+        print "none: no filter; kernel: `ether proto 0x88b5` in the kernel; user: the same or'ed with 800"
+        print "host tests (over 4096 instructions, so the kernel refuses it and the library runs it in"
+        print "user space; the frames match at its first test; libpcap compiles it for both). Extra: the median of per-repetition"
+        print "differences against the same reader without a filter."
+        print ""
+        print "| reader | filter | where | CPU ns/pkt | extra ns/pkt | × pcap_dispatch (same filter) | drops |"
+        print "| --- | --- | --- | --- | --- | --- | --- |"
+        nfr = split("pkt_read_batch pkt_read_slim pcap_dispatch", FRD, " ")
+        for (ri = 1; ri <= nfr; ri++) for (ki = 1; ki <= nfk; ki++) {
+            r = FRD[ri]; kd = FK[ki]
+            k = "fl" SUBSEP kd SUBSEP r
+            if (!((k SUBSEP "ns") in L)) continue
+            dd = rp = ""
+            for (rep in flreps) {
+                if ((rep, kd, r) in FLR && (rep, "none", r) in FLR) dd = dd " " FLR[rep, kd, r] - FLR[rep, "none", r]
+                if ((rep, kd, r) in FLR && (rep, kd, "pcap_dispatch") in FLR && FLR[rep, kd, "pcap_dispatch"] > 0)
+                    rp = rp " " FLR[rep, kd, r] / FLR[rep, kd, "pcap_dispatch"]
+            }
+            FLX[kd, r] = dd
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", is_libpkt(r) ? "**" r "**" : r, kd, FW[kd, r],
+                mm(L[k SUBSEP "ns"], 1), kd == "none" ? "—" : mm(dd, 1), r == "pcap_dispatch" ? "1" : mm(rp, 2),
+                mm(L[k SUBSEP "drops"], 0)
+        }
         print ""
     }
 

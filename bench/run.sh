@@ -7,7 +7,9 @@
 #
 # Options:
 #   --reps N             repetitions of the capture, send and fanout runs (default 5; quick 1)
-#   --sections LIST      comma-separated subset of capture,callgrind,send,fanout,idle (default all)
+#   --sections LIST      comma-separated subset of capture,callgrind,send,fanout,idle,scale,filter
+#                        (default all)
+#   --scale-counts LIST  packet counts of the scale section (default 100000,1000000,10000000)
 #   --count64 N          frames per capture run at 64 B (default 2000000; quick 300000)
 #   --count1500 N        frames per capture/fanout run at 1500 B (default 1000000; quick 200000)
 #   --send-count N       frames per send-rate run (default 1000000; quick 200000)
@@ -37,6 +39,9 @@
 #             capturing, on the veth and on a dummy interface (the kernel drops at once).
 #   fanout    1500 B, 2 MiB: two libpkt fanout members against one handle: drops.
 #   idle      every reader open on a silent link for a while: CPU and wake-ups.
+#   scale     64 B, 8 MiB at 10^5, 10^6, 10^7 packets: CPU per packet, and peak RSS beside the ring.
+#   filter    64 B, 8 MiB: no filter, a kernel filter, a program run in user space (too long for
+#             the kernel), libpkt against libpcap: the filter's cost per packet.
 #
 # Layout: sender in namespace S on CPU 0, capture in namespace R on CPU 1. The frames go to a MAC
 # that is not the receiver's, with an ethertype no protocol claims, so the receiving stack drops
@@ -55,11 +60,12 @@ CMDLINE="bench/run.sh $*"
 
 QUICK=0
 REPS=""
-SECTIONS="capture,callgrind,send,fanout,idle"
+SECTIONS="capture,callgrind,send,fanout,idle,scale,filter"
 COUNT64="" COUNT1500="" SEND_COUNT="" CG="" IDLE_S=""
 BATCH=32
 READERS_OPT="" SIZES_OPT="" BUFS_OPT=""
 SEND_BATCH=256
+SCALE_COUNTS="100000 1000000 10000000"
 SENDER=trafgen
 INSTALL=1
 RESULTS="$BENCH/results.md"
@@ -82,6 +88,7 @@ while (($#)); do
     --readers) READERS_OPT=$2; shift ;;
     --sizes) SIZES_OPT=$2; shift ;;
     --send-batch) SEND_BATCH=$2; shift ;;
+    --scale-counts) SCALE_COUNTS=${2//,/ }; shift ;;
     --bufs) BUFS_OPT=$2; shift ;;
     --idle) IDLE_S=$2; shift ;;
     --sender) SENDER=$2; shift ;;
@@ -379,7 +386,7 @@ capture_run() {
         record "$base sender_pps=$SENDER_PPS status=$status"
         return
     fi
-    if ! start_cap run "$reader" "$IF_R" -b "$buf" -B "$BATCH" -T 120; then
+    if ! start_cap run "$reader" "$IF_R" -b "$buf" -B "$BATCH" -T 120 "${CAP_EXTRA[@]}"; then
         record "$base status=cap-failed:$(tail -n 1 "$CAP_OUT" | tr ' ' '_')"
         stop_cap "$CAP_PID"
         return
@@ -401,8 +408,11 @@ capture_run() {
     record "$base sender_pps=$SENDER_PPS pkts=$(kv pkts "$line") drops=$(kv drops "$line")" \
         "recvs=$(kv recvs "$line") ns_per_pkt=$(kv ns_per_pkt "$line")" \
         "user_ns=$(kv user_ns "$line") sys_ns=$(kv sys_ns "$line") ring=$(kv ring "$line")" \
+        "rss_kib=$(kv rss_kib "$line") filter=$(kv filter "$line")" \
         "cpu0=$f0 cpu1=$f1 foreign1=$foreign steal1=$steal status=$status"
 }
+
+CAP_EXTRA=() # more arguments for cap in capture_run (the filter section's -e / -E)
 
 # Rotates a list by N, so each repetition runs the contenders in another order and none is
 # always first after the sender's warm-up or last before a burst of foreign work.
@@ -439,6 +449,47 @@ if has_section capture; then
             done
         done
     done
+fi
+
+# ---- scale: the same readers at 10^5, 10^6 and 10^7 packets (64 B, 8 MiB): flat per packet?
+# Also the peak RSS of each reader beside its ring.
+SCALE_READERS=(pkt_read_batch pkt_read_slim pcap_dispatch raw_v3)
+if has_section scale; then
+    for ((rep = 1; rep <= REPS; rep++)); do
+        for count in $SCALE_COUNTS; do
+            progress "scale rep $rep/$REPS, $count packets"
+            for reader in $(rotate "$rep" "${SCALE_READERS[@]}"); do
+                capture_run "section=scale" "$rep" 64 8M "$reader" "$count"
+            done
+        done
+    done
+fi
+
+# ---- filter: 64 B, 8 MiB, every frame matching: no filter, a kernel filter (ether proto
+# 0x88b5), and a program the kernel refuses (over 4096 instructions: that expression or'ed with
+# hundreds of host tests, which the frames never reach), so both libraries run it in user space.
+FILTER_READERS=(pkt_read_batch pkt_read_slim pcap_dispatch)
+if has_section filter; then
+    long="$OUTDIR/long-filter.txt"
+    {
+        printf 'ether proto 0x88b5'
+        for ((i = 0; i < 800; i++)); do printf ' or host 10.99.%d.%d' $((i / 250)) $((i % 250 + 1)); done
+        echo
+    } >"$long"
+    for ((rep = 1; rep <= REPS; rep++)); do
+        for kind in none kernel user; do
+            progress "filter rep $rep/$REPS, $kind"
+            case $kind in
+            none) CAP_EXTRA=() ;;
+            kernel) CAP_EXTRA=(-e "ether proto 0x88b5") ;;
+            user) CAP_EXTRA=(-E "$long") ;;
+            esac
+            for reader in $(rotate "$rep" "${FILTER_READERS[@]}"); do
+                capture_run "section=filter kind=$kind" "$rep" 64 8M "$reader" "$COUNT64"
+            done
+        done
+    done
+    CAP_EXTRA=()
 fi
 
 # ---- callgrind: user-space instructions per packet, marginal over two packet counts, with a
