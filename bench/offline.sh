@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reading savefiles, libpkt against libpcap, in one run (bench/offline.c): a 1,000,000-packet
 # file of 64-byte frames and one of 1500-byte frames (about 1.5 GB), written with libpkt's
-# writer, read with pkt_read, pkt_read_batch, pkt_dispatch, pcap_next_ex and pcap_dispatch,
+# writer, read with pkt_read, pkt_read_batch, pkt_read_slim (32 per call), pkt_dispatch, pcap_next_ex and pcap_dispatch,
 # interleaved; prints ns/packet (median, min..max) and the ratios to pcap_dispatch.
 #
 #   bench/offline.sh [REPS [PACKETS]]      (default 5 repetitions, 1000000 packets)

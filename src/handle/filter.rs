@@ -17,6 +17,45 @@ use crate::socket;
 pub(super) struct UserFilter {
     pub(super) prog: Vec<Insn>,
     pub(super) until: Option<u64>,
+    /// The program reads nothing a V3 block walk cannot give (no `SKF_NET_OFF`/`SKF_LL_OFF`
+    /// loads, no ancillary load but protocol, packet type, interface, hardware type, VLAN tag
+    /// and the XOR): the batch readers run it inside their walk.
+    pub(super) walkable: bool,
+}
+
+impl UserFilter {
+    pub(super) fn new(prog: Vec<Insn>, until: Option<u64>) -> UserFilter {
+        let walkable = walkable(&prog);
+        UserFilter {
+            prog,
+            until,
+            walkable,
+        }
+    }
+}
+
+/// Whether `prog` loads nothing at a negative offset but the ancillary data a walk supplies.
+fn walkable(prog: &[Insn]) -> bool {
+    use filter::{BPF_ABS, BPF_IND, BPF_LD, BPF_LDX, SKF_AD_OFF, SKF_LL_OFF};
+    const OK_AD: [u32; 8] = [
+        filter::SKF_AD_PROTOCOL,
+        filter::SKF_AD_PKTTYPE,
+        filter::SKF_AD_IFINDEX,
+        filter::SKF_AD_HATYPE,
+        filter::SKF_AD_ALU_XOR_X,
+        filter::SKF_AD_VLAN_TAG,
+        filter::SKF_AD_VLAN_TAG_PRESENT,
+        filter::SKF_AD_VLAN_TPID,
+    ];
+    prog.iter().all(|i| {
+        let class = i.code & 0x07;
+        let mode = i.code & 0xe0;
+        let load = (class == BPF_LD || class == BPF_LDX) && (mode == BPF_ABS || mode == BPF_IND);
+        if !load || i.k < SKF_LL_OFF {
+            return true;
+        }
+        mode == BPF_ABS && i.k >= SKF_AD_OFF && OK_AD.contains(&(i.k - SKF_AD_OFF))
+    })
 }
 
 /// Where a filter ended up.
@@ -42,10 +81,7 @@ impl Handle {
         )? {
             Installed::None => self.user = None,
             Installed::UserSpace => {
-                self.user = prog.map(|p| UserFilter {
-                    prog: p.to_vec(),
-                    until: None,
-                });
+                self.user = prog.map(|p| UserFilter::new(p.to_vec(), None));
             }
             Installed::Kernel => {
                 let prog = prog.unwrap_or_default();
@@ -58,7 +94,7 @@ impl Handle {
                     // returning packets that may fail it.
                     Err(_) => vec![Insn::stmt(filter::BPF_RET | filter::BPF_K, 0)],
                 };
-                self.user = Some(UserFilter { prog, until });
+                self.user = Some(UserFilter::new(prog, until));
             }
         }
         if self.user.is_some() {

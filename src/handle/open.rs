@@ -125,7 +125,7 @@ impl Handle {
             cfg.snaplen,
             "config.filter",
         )? {
-            Installed::UserSpace => cfg.filter.clone().map(|prog| UserFilter { prog, until: None }),
+            Installed::UserSpace => cfg.filter.clone().map(|prog| UserFilter::new(prog, None)),
             Installed::Kernel | Installed::None => None,
         };
         if cfg.qdisc_bypass {

@@ -330,6 +330,82 @@ impl Handle {
             if dispatch && count > 0 && self.ctl.brk.load(Ordering::Relaxed) {
                 break;
             }
+            // A backlog filter whose slots have all gone back is done with.
+            if self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.until.is_some_and(|until| self.ring.passed() >= until))
+            {
+                self.user = None;
+            }
+            // Fast path (TPACKET_V3) with a user-space filter the walk can run: the block in one
+            // go, the filter's verdict on each packet as the kernel left it (as on the slow
+            // path), rejected ones skipped inside the walk.
+            if let Some(prog) = self.user.as_ref().filter(|u| u.walkable).map(|u| &u.prog[..]) {
+                let brk = &self.ctl.brk;
+                // Nil reads as on the slow path: at most max_nil packets skipped before a first.
+                let nil = self.max_nil.max(1);
+                let limit = if count == 0 {
+                    let left = usize::try_from(nil - skipped.min(nil)).unwrap_or(usize::MAX);
+                    (max - count).min(left.max(1))
+                } else {
+                    max - count
+                };
+                let (micro, base) = (self.micro, count);
+                let (mut given, mut skipped_first) = (0usize, 0u64);
+                let walked = self.ring.walk_block_filtered(
+                    limit,
+                    |data, fr| {
+                        let keep = filter::run(prog, data, &view_meta(fr));
+                        // (`index` is the number handed over before this one.)
+                        if keep == 0 && fr.index() == 0 {
+                            skipped_first += 1;
+                        }
+                        keep
+                    },
+                    |data, fr| {
+                        if micro {
+                            e.emit::<true>(base + fr.index(), data, fr);
+                        } else {
+                            e.emit::<false>(base + fr.index(), data, fr);
+                        }
+                        given += 1;
+                        !(dispatch && brk.load(Ordering::Relaxed))
+                    },
+                );
+                match walked {
+                    Some(Walk::Ready(_)) => {
+                        if count == 0 {
+                            skipped += skipped_first;
+                        }
+                        count += given;
+                        if dispatch || given == 0 {
+                            // None of the block's packets is the caller's any more.
+                            self.ring.release_done();
+                        }
+                        if count == 0 {
+                            if skipped >= nil {
+                                return Ok(0);
+                            }
+                            continue;
+                        }
+                        if !dispatch || whole_block {
+                            break;
+                        }
+                        continue;
+                    }
+                    Some(Walk::Empty) if count > 0 => break,
+                    Some(Walk::Empty) => {
+                        self.wait(poll, &mut deadline)?;
+                        continue;
+                    }
+                    Some(Walk::Corrupt) if count > 0 => break,
+                    Some(Walk::Corrupt) => {
+                        return Err(Error::new(Errno::EIO, "pkt_read: corrupted frame on kernel ring"))
+                    }
+                    None => {}
+                }
+            }
             // Fast path (TPACKET_V3, no user-space filter): walk the block in one go.
             if self.user.is_none() {
                 let brk = &self.ctl.brk;
@@ -423,5 +499,28 @@ impl Handle {
             }
         }
         Ok(count)
+    }
+}
+
+/// What a user-space filter reads of a packet of a block walk, as the kernel left it (its
+/// program is `walkable`: it loads nothing at `SKF_NET_OFF`/`SKF_LL_OFF` nor `SKF_AD_RXHASH`,
+/// which stay 0).
+#[inline(always)]
+fn view_meta(f: &impl Describe) -> Meta {
+    let status = f.status();
+    Meta {
+        len: f.len(),
+        protocol: f.protocol(),
+        pkttype: f.pkttype(),
+        ifindex: f.ifindex(),
+        hatype: f.hatype(),
+        vlan_tci: f.vlan_tci(),
+        vlan_present: vlan_valid(status),
+        vlan_tpid: if status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
+            f.vlan_tpid()
+        } else {
+            ETH_P_8021Q
+        },
+        ..Meta::default()
     }
 }

@@ -363,6 +363,12 @@ impl<'a, const H: usize> Cursor<'a, H> {
         s.p as usize - self.start as usize
     }
 
+    /// [`Cursor::offset_of`] of bytes not yet handed out.
+    #[inline(always)]
+    pub fn offset_of_data(&self, d: &Data<'_>) -> usize {
+        d.p as usize - self.start as usize
+    }
+
     /// Moves the cursor `stride` bytes on, from a header found ([`Cursor::header`]).
     #[inline(always)]
     pub fn advance(&mut self, stride: u32) {
@@ -456,6 +462,21 @@ impl<'a> Data<'a> {
             len: self.len + 4,
             _block: PhantomData,
         })
+    }
+
+    /// The bytes as the kernel left them, for a look before they are changed (a user-space
+    /// filter's verdict comes before a tag goes back in).
+    #[inline(always)]
+    pub fn peek(&self) -> &[u8] {
+        // SAFETY: `p .. p + len` is inside the block (checked by `Cursor::data`), which is ours
+        // and not written while this borrow of `self` lasts (writing needs `self` by value).
+        unsafe { std::slice::from_raw_parts(self.p, self.len as usize) }
+    }
+
+    /// Keeps at most `max` bytes (before a tag goes in: a filter's verdict).
+    #[inline(always)]
+    pub fn cut(&mut self, max: u32) {
+        self.len = self.len.min(max);
     }
 
     /// The bytes as they are.

@@ -75,6 +75,21 @@ impl Rx {
         }
     }
 
+    /// [`Rx::walk_block`] with a verdict before each packet (`V3Ring::walk_filtered`): a
+    /// user-space filter run inside the walk. None for V2.
+    #[inline(always)]
+    pub fn walk_block_filtered(
+        &mut self,
+        max: usize,
+        v: impl FnMut(&[u8], &V3View<'_>) -> u32,
+        f: impl FnMut(&[u8], &V3View<'_>) -> bool,
+    ) -> Option<Walk> {
+        match self {
+            Rx::V3(r) => Some(r.walk_filtered(max, v, f)),
+            Rx::V2(_) => None,
+        }
+    }
+
     /// `pkt_read`'s fast path: the next packet when it is inside the V3 block being read (not its
     /// last) and nothing is to be given back first, finished (as [`Rx::finish`]; with `TAGS`
     /// false, a packet whose tag goes back into the bytes is left alone) and described to `f`;

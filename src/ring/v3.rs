@@ -273,15 +273,36 @@ impl V3Ring {
     #[inline(always)]
     pub(super) fn walk(&mut self, max: usize, f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Walk {
         // The usual settings get a loop of their own that keeps no flag in a register.
+        let all = |_: &[u8], _: &V3View<'_>| u32::MAX;
         match (self.post.tagged != 0, self.post.snap == u32::MAX) {
-            (true, true) => self.walk_impl::<Fixed<true, false>>(max, f),
-            (false, true) => self.walk_impl::<Fixed<false, false>>(max, f),
-            _ => self.walk_impl::<Runtime>(max, f),
+            (true, true) => self.walk_impl::<Fixed<true, false>, false>(max, all, f),
+            (false, true) => self.walk_impl::<Fixed<false, false>, false>(max, all, f),
+            _ => self.walk_impl::<Runtime, false>(max, all, f),
         }
     }
 
+    /// [`V3Ring::walk`] with a verdict first: `v` sees each packet as the kernel left it (no tag
+    /// put back, no snap length of ours: what the slow path's user-space filter sees) and
+    /// returns how many of its bytes to keep, 0 to skip it. Skipped packets are walked (they
+    /// count against `max` and in the returned count) but not handed to `f`; the packets `f`
+    /// gets are numbered 0, 1, ... among themselves (`V3View::index`).
     #[inline(always)]
-    fn walk_impl<S: Settings>(&mut self, max: usize, mut f: impl FnMut(&[u8], &V3View<'_>) -> bool) -> Walk {
+    pub(super) fn walk_filtered(
+        &mut self,
+        max: usize,
+        v: impl FnMut(&[u8], &V3View<'_>) -> u32,
+        f: impl FnMut(&[u8], &V3View<'_>) -> bool,
+    ) -> Walk {
+        self.walk_impl::<Runtime, true>(max, v, f)
+    }
+
+    #[inline(always)]
+    fn walk_impl<S: Settings, const VERDICT: bool>(
+        &mut self,
+        max: usize,
+        mut v: impl FnMut(&[u8], &V3View<'_>) -> u32,
+        mut f: impl FnMut(&[u8], &V3View<'_>) -> bool,
+    ) -> Walk {
         self.mid = 0;
         match self.open_block() {
             Ok(true) => {}
@@ -298,6 +319,8 @@ impl V3Ring {
         let base = self.base;
         let mut cur = self.blocks.cursor();
         let mut n = 0usize;
+        // Packets handed to `f` (with VERDICT, fewer than walked).
+        let mut given = 0usize;
         let post = self.post;
         // Packets whose tag goes back into the bytes: none, or those with one.
         let tagged = S::tagged(&post);
@@ -310,13 +333,51 @@ impl V3Ring {
             // Fields are loaded where they are used, which keeps them in registers.
             let (mac, snaplen) = (hdr!(h, tp_mac: u16), hdr!(h, tp_snaplen: u32));
             // Inside the block, and past the headers.
-            let Some(d) = cur.data::<HDR_END>(mac, snaplen) else {
+            let Some(mut d) = cur.data::<HDR_END>(mac, snaplen) else {
                 break true;
             };
             let status = hdr!(h, tp_status: u32);
             n += 1;
             let last = n == left0;
             let mut len = hdr!(h, tp_len: u32);
+            let keep = if VERDICT {
+                let raw = V3View {
+                    h,
+                    base,
+                    data: cur.offset_of_data(&d),
+                    caplen: d.len(),
+                    len,
+                    last,
+                    index: given,
+                };
+                v(d.peek(), &raw)
+            } else {
+                u32::MAX
+            };
+            if VERDICT && keep == 0 {
+                // Skipped: on to the next packet as after one handed over.
+                let stride = hdr!(h, tp_next_offset: u32);
+                if n == limit {
+                    if !last {
+                        if stride == 0 {
+                            break true;
+                        }
+                        cur.advance(stride);
+                    }
+                    break false;
+                }
+                if stride == 0 {
+                    break true;
+                }
+                let ahead = stride as usize * PREFETCH_AHEAD;
+                cur.prefetch(ahead);
+                cur.prefetch(ahead + 64);
+                cur.advance(stride);
+                continue;
+            }
+            if VERDICT {
+                d.cut(keep);
+            }
             let mut d = if status & tagged != 0 {
                 let (d, l) = insert_vlan(
                     d,
@@ -341,8 +402,9 @@ impl V3Ring {
                 caplen: d.len(),
                 len,
                 last,
-                index: n - 1,
+                index: if VERDICT { given } else { n - 1 },
             };
+            given += 1;
             // The packet's bytes lie inside the current block (checked above; a VLAN tag put
             // back moved them into the room in front), which is ours until the next read call.
             let more = f(d.bytes(), &fr);
