@@ -298,7 +298,7 @@ static void icmp_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8_
 #undef printf
     printf("ICMP %s", msg);
     printf(", length %" PRIu32, length);
-    if (pr->vflag && !pr->Kflag && pd_have(nd, p, length)) {
+    if (pr->vflag && pd_have(nd, p, length)) {
         uint16_t sum = pd_fold(pd_sum(p, length, 0));
         if (sum != 0) {
             unsigned field = pd_u16(nd, p + 2);
@@ -520,6 +520,7 @@ static void hex_body(struct pd_nd *nd, const uint8_t *p, unsigned n)
 /* Neighbor discovery options, at -v. */
 static void nd_opts_print(struct pd_nd *nd, const uint8_t *cp, uint32_t resid)
 {
+    nd->checks_only = true; /* tcpdump: length checks */
     while (resid > 0) {
         unsigned t = pd_u8(nd, cp), l = pd_u8(nd, cp + 1);
         if (l == 0 || l * 8u > resid)
@@ -573,6 +574,7 @@ static void nd_opts_print(struct pd_nd *nd, const uint8_t *cp, uint32_t resid)
         cp += bytes;
         resid -= bytes;
     }
+    nd->checks_only = false;
 }
 
 /* The transport header inside an ICMPv6 error's packet, and its protocol. */
@@ -603,7 +605,7 @@ static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8
     const struct pd_printer *pr = nd->pr;
     nd->proto = "icmp6";
     unsigned type = pd_u8(nd, p), code = pd_u8(nd, p + 1);
-    if (pr->vflag && !pr->Kflag && !ic->fragmented && pd_have(nd, p, length)) {
+    if (pr->vflag && !ic->fragmented && pd_have(nd, p, length)) {
         uint16_t sum = pd_l4_cksum(ic, 58, p, length);
         unsigned field = pd_u16(nd, p + 2);
         if (sum != 0)

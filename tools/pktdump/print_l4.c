@@ -183,6 +183,21 @@ static const uint8_t *rr_print(struct pd_nd *nd, const uint8_t *cp, const uint8_
     unsigned t = pd_u16(nd, cp), c = pd_u16(nd, cp + 2);
     unsigned rdlen = pd_u16(nd, cp + 8);
     const uint8_t *rp = cp + 10, *next = rp + rdlen;
+    if (pr->vflag > 2) {
+        /* the TTL as tcpdump's relative time: 1w2d3h4m5s */
+        uint32_t ttl = pd_u32(nd, cp + 4);
+        static const uint32_t units[] = {604800, 86400, 3600, 60, 1};
+        static const char names[] = "wdhms";
+        printf(" [");
+        if (ttl == 0)
+            printf("0s");
+        for (int i = 0; i < 5; i++)
+            if (ttl >= units[i]) {
+                printf("%" PRIu32 "%c", ttl / units[i], names[i]);
+                ttl %= units[i];
+            }
+        printf("]");
+    }
     putchar(' ');
     type_print(t);
     if (c != 1 && t != 41)
