@@ -31,10 +31,10 @@ int main(void)
     test_init("pktdump_args", 90);
 
     expect(0, "usage: pktdump", ARGS("-h"));
-    expect(0, "-F FILE", ARGS("--help"));
+    expect(0, "--bpf-file FILE", ARGS("--help"));
     expect(0, "libpkt", ARGS("--version"));
 
-    expect(2, "unknown option -x", ARGS("-x"));
+    expect(2, "unknown option -g", ARGS("-g"));
     expect(2, "unknown option --bogus", ARGS("--bogus"));
     expect(2, "option -c needs a value", ARGS("-c"));
     expect(2, "bad -c value '0'", ARGS("-c", "0"));
@@ -50,8 +50,18 @@ int main(void)
     expect(2, "go with -w FILE", ARGS("-i", "v0", "--print"));
     expect(2, "both write to standard output", ARGS("-w", "-", "--print"));
     expect(2, "filter expression 'udp port and'", ARGS("-i", "v0", "udp", "port", "and"));
+    expect(2, "exclude each other", ARGS("-i", "v0", "--bpf-file", "/dev/null", "udp"));
     expect(2, "exclude each other", ARGS("-i", "v0", "-F", "/dev/null", "udp"));
-    expect(2, "both with -f and after the flags", ARGS("-i", "v0", "-f", "udp", "tcp"));
+    expect(2, "exclude each other", ARGS("-r", "-", "-i", "v0"));
+    expect(1, "-I: monitor mode is not supported", ARGS("-I", "-i", "v0"));
+    expect(1, "invalid data link type FOO", ARGS("-i", "v0", "-y", "FOO"));
+    expect(1, "Couldn't find user 'nosuchuser0'", ARGS("-i", "v0", "-Z", "nosuchuser0"));
+    expect(1, "can't open /nonexistent-dir/expr", ARGS("-i", "v0", "-F", "/nonexistent-dir/expr"));
+    expect(1, "/nonexistent-dir/x.pcap: No such file or directory",
+           ARGS("-r", "/nonexistent-dir/x.pcap"));
+    expect(0, "Data link types for v0 (use option -y to set):\n  EN10MB (Ethernet)\n",
+           ARGS("-L", "-i", "v0"));
+    expect(0, ".v0 [Up, Running, Connected]\n", ARGS("-D"));
 
     char dir[64], path[128];
     pd_tmpdir(dir, sizeof dir);
@@ -69,7 +79,7 @@ int main(void)
         {"# a comment\n\n2\n6 0 0 -1\n6 0 0 0\n", ":4: '-1' is not a decimal number"},
         {"1\nret #0\n", ":2: 'ret' is not a decimal number"},
         {"udp port 53\n",
-         ":1: 'udp' is not a decimal number (a filter expression? give it with -f"},
+         ":1: 'udp' is not a decimal number (a filter expression? give it with -F"},
         {"0\n", ":1: instruction count 0 is not 1..4096"},
         {"4097\n", ":1: instruction count 4097 is not 1..4096"},
         {"1 2\n", ":1: the first line must hold the instruction count alone"},
@@ -81,21 +91,21 @@ int main(void)
         pd_write_file(path, bad[i].text);
         char want[256];
         snprintf(want, sizeof want, "%s%s", path, bad[i].want);
-        expect(2, want, ARGS("-i", "v0", "-F", path));
+        expect(2, want, ARGS("-i", "v0", "--bpf-file", path));
     }
 
     /* a file that cannot be read: exit 1 */
     snprintf(path, sizeof path, "%s/missing.bpf", dir);
-    expect(1, "missing.bpf: No such file or directory", ARGS("-i", "v0", "-F", path));
+    expect(1, "missing.bpf: No such file or directory", ARGS("-i", "v0", "--bpf-file", path));
 
     /* well-formed but not a valid program (no ret at the end): libpkt refuses it, exit 1 */
     snprintf(path, sizeof path, "%s/noret.bpf", dir);
     pd_write_file(path, "1\n40 0 0 12\n");
-    expect(1, "pkt_open(v0): Invalid argument", ARGS("-i", "v0", "-F", path));
+    expect(1, "pktdump: v0: ", ARGS("-i", "v0", "--bpf-file", path));
 
-    expect(1, "pkt_open(nosuch0): No such device", ARGS("-i", "nosuch0"));
+    expect(1, "pktdump: nosuch0: No such device exists\n", ARGS("-i", "nosuch0"));
     /* an unwritable path: the dumper cannot open, exit 1 */
-    expect(1, "pkt_dump_open", ARGS("-i", "v0", "-w", "/nonexistent-dir/x.pcap"));
+    expect(1, "/nonexistent-dir/x.pcap", ARGS("-i", "v0", "-w", "/nonexistent-dir/x.pcap"));
 
     pd_rmdir(dir);
     return test_pass();

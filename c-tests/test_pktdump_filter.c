@@ -48,9 +48,9 @@ static void run(const char *const *args)
     }
     const char *out = pd_text(&p, PD_OUT);
     if (pd_count_lines(&p, PD_OUT) != 3 ||
-        strstr(out, "In  IP 10.0.0.2.41000 > 10.0.0.1.5001: UDP, length 8\n") == NULL ||
-        strstr(out, "In  IP 10.0.0.2.41001 > 10.0.0.1.5001: UDP, length 8\n") == NULL ||
-        strstr(out, "In  IP 10.0.0.2.41002 > 10.0.0.1.5001: UDP, length 8\n") == NULL) {
+        strstr(out, "IP 10.0.0.2.41000 > 10.0.0.1.5001: UDP, length 8\n") == NULL ||
+        strstr(out, "IP 10.0.0.2.41001 > 10.0.0.1.5001: UDP, length 8\n") == NULL ||
+        strstr(out, "IP 10.0.0.2.41002 > 10.0.0.1.5001: UDP, length 8\n") == NULL) {
         pd_dump_output(&p);
         FAIL("want exactly the three UDP packets to port 5001");
     }
@@ -66,8 +66,14 @@ int main(void)
     pd_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/udp5001.bpf", dir);
     pd_write_file(path, HAND_FILTER);
-    run((const char *const[]){"-i", "v0", "-F", path, "-c", "3", NULL});
-    run((const char *const[]){"-i", "v0", "-c", "3", "-f", "ip and udp dst port 5001", NULL});
+    run((const char *const[]){"-i", "v0", "--bpf-file", path, "-c", "3", NULL});
+    run((const char *const[]){"-i", "v0", "-c", "3", "ip", "and", "udp", "dst", "port", "5001",
+                              NULL});
+    /* -F FILE: tcpdump's expression file, '#' comments and newlines allowed */
+    char expr_path[320];
+    snprintf(expr_path, sizeof expr_path, "%s.expr", path);
+    pd_write_file(expr_path, "# the test's packets\nip and udp\n  dst port 5001 # only\n");
+    run((const char *const[]){"-i", "v0", "-c", "3", "-F", expr_path, NULL});
     run((const char *const[]){"-i", "v0", "-c", "3", "ip", "and", "udp", "dst", "port", "5001",
                               NULL});
 
@@ -84,7 +90,7 @@ int main(void)
         snprintf(path, sizeof path, "%s/tcpdump.bpf", dir);
         /* compiled for v0's link type (Ethernet); -ddd prints the program and exits */
         CHECK(sh("tcpdump -ddd -i v0 'ip and udp dst port 5001' > '%s' 2>/dev/null", path) == 0);
-        run((const char *const[]){"-i", "v0", "-F", path, "-c", "3", NULL});
+        run((const char *const[]){"-i", "v0", "--bpf-file", path, "-c", "3", NULL});
     }
     pd_rmdir(dir);
     return test_pass();

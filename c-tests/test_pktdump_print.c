@@ -10,7 +10,7 @@ typedef struct {
     uint8_t frame[256];
     size_t len;
     const char *want;        /* expected in the line, after the direction */
-    const char *want_cooked; /* if different on all interfaces (no link-layer header) */
+    const char *dir; /* the direction column on all interfaces: NULL "In" */
 } case_t;
 
 static int build_cases(case_t *c, const uint8_t v0mac[6])
@@ -18,33 +18,30 @@ static int build_cases(case_t *c, const uint8_t v0mac[6])
     int n = 0;
     for (unsigned i = 0; i < 5; i++, n++)
         c[n].len = pd_udp4_frame(c[n].frame, v0mac, 0, 40001 + i, 5001, 10 + i);
-    c[0].want = "In  IP 10.0.0.2.40001 > 10.0.0.1.5001: UDP, length 10";
-    c[1].want = "In  IP 10.0.0.2.40002 > 10.0.0.1.5001: UDP, length 11";
-    c[2].want = "In  IP 10.0.0.2.40003 > 10.0.0.1.5001: UDP, length 12";
-    c[3].want = "In  IP 10.0.0.2.40004 > 10.0.0.1.5001: UDP, length 13";
-    c[4].want = "In  IP 10.0.0.2.40005 > 10.0.0.1.5001: UDP, length 14";
+    c[0].want = "IP 10.0.0.2.40001 > 10.0.0.1.5001: UDP, length 10";
+    c[1].want = "IP 10.0.0.2.40002 > 10.0.0.1.5001: UDP, length 11";
+    c[2].want = "IP 10.0.0.2.40003 > 10.0.0.1.5001: UDP, length 12";
+    c[3].want = "IP 10.0.0.2.40004 > 10.0.0.1.5001: UDP, length 13";
+    c[4].want = "IP 10.0.0.2.40005 > 10.0.0.1.5001: UDP, length 14";
     c[n].len = pd_tcp4_frame(c[n].frame, v0mac, 1234, 80, 0x02, 1000, 0, 0);
-    c[n++].want = "In  IP 10.0.0.2.1234 > 10.0.0.1.80: Flags [S], seq 1000, win 64240, length 0";
+    c[n++].want = "IP 10.0.0.2.1234 > 10.0.0.1.80: Flags [S], seq 1000, win 64240, length 0";
     c[n].len = pd_tcp4_frame(c[n].frame, v0mac, 1234, 80, 0x18, 1001, 7, 5);
-    c[n++].want = "In  IP 10.0.0.2.1234 > 10.0.0.1.80: Flags [P.], seq 1001:1006, ack 7, win "
+    c[n++].want = "IP 10.0.0.2.1234 > 10.0.0.1.80: Flags [P.], seq 1001:1006, ack 7, win "
                   "64240, length 5";
     /* IPv4 + 4 bytes of a TCP header: the frame itself is short */
     c[n].len = pd_tcp4_frame(c[n].frame, v0mac, 1234, 80, 0x10, 1, 1, 0) - 16;
-    c[n++].want = "In  IP 10.0.0.2 > 10.0.0.1: [|tcp]";
+    c[n++].want = "IP truncated-ip - 16 bytes missing! 10.0.0.2.1234 > 10.0.0.1.80:  [|tcp]";
     c[n].len = pd_icmp4_echo_frame(c[n].frame, v0mac, 77, 3, 56);
-    c[n++].want = "In  IP 10.0.0.2 > 10.0.0.1: ICMP echo request, id 77, seq 3, length 64";
+    c[n++].want = "IP 10.0.0.2 > 10.0.0.1: ICMP echo request, id 77, seq 3, length 64";
     c[n].len = pd_arp_frame(c[n].frame);
-    c[n++].want = "B   ARP, Request who-has 10.0.0.1 tell 10.0.0.2, length 28";
+    c[n].dir = "B";
+    c[n++].want = "ARP, Request who-has 10.0.0.1 tell 10.0.0.2, length 28";
     c[n].len = pd_udp4_frame(c[n].frame, v0mac, 100, 53, 5353, 4);
-    c[n++].want = "In  vlan 100, p 0, IP 10.0.0.2.53 > 10.0.0.1.5353: UDP, length 4";
+    c[n++].want = "IP 10.0.0.2.53 > 10.0.0.1.5353:  [|domain]";
     c[n].len = pd_udp6_frame(c[n].frame, v0mac, 546, 547, 20);
-    c[n++].want = "In  IP6 fd00::2.546 > fd00::1.547: UDP, length 20";
+    c[n++].want = "IP6 fd00::2.546 > fd00::1.547: UDP, length 20";
     c[n].len = pd_icmp6_echo_frame(c[n].frame, v0mac, 9, 1, 8);
-    c[n++].want = "In  IP6 fd00::2 > fd00::1: ICMP6, echo request, id 9, seq 1, length 16";
-    frame_build(c[n].frame, 60, MAC_BROADCAST, MAC_SRC_TEST, TEST_ETHERTYPE, 1);
-    c[n].len = 60;
-    c[n].want = "B   02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype 0x88b5, length 60";
-    c[n++].want_cooked = "B   ethertype 0x88b5, length 46";
+    c[n++].want = "IP6 fd00::2 > fd00::1: ICMP6, echo request, id 9, seq 1, length 16";
     return n;
 }
 
@@ -69,8 +66,11 @@ static void run(const char *const *args, const case_t *c, int n, const char *pre
         const char *end = strchr(line, '\n');
         /* HH:MM:SS.ffffff, then the interface (all interfaces only), then the rest */
         char want[256];
-        snprintf(want, sizeof want, "%s%s", prefix,
-                 prefix[0] && c[i].want_cooked ? c[i].want_cooked : c[i].want);
+        if (prefix[0])
+            snprintf(want, sizeof want, "%s%-3s %s", prefix, c[i].dir ? c[i].dir : "In",
+                     c[i].want);
+        else
+            snprintf(want, sizeof want, "%s", c[i].want);
         size_t ts = 16;
         if ((size_t)(end - line) < ts || line[2] != ':' || line[5] != ':' || line[8] != '.' ||
             line[15] != ' ' || strncmp(line + ts, want, strlen(want)) != 0 ||
@@ -99,18 +99,20 @@ int main(void)
     run((const char *const[]){"-i", "v0", "-c", count, "--immediate", "-n", NULL}, c, n, "");
     /* all interfaces: cooked, the line names the interface; -Q in leaves out v1's copies */
     run((const char *const[]){"-Q", "in", "-c", count, NULL}, c, n, "v0    ");
+    /* -l, -# and -t: tcpdump's line-buffered, numbered, timeless lines are checked by
+     * test_pktdump_tcpdump; here only that they are accepted live */
+    run((const char *const[]){"-i", "v0", "-l", "-c", count, NULL}, c, n, "");
 
-    /* -s 40 cuts each packet to 40 bytes: Ethernet + IPv4 = 34, so no UDP or TCP header */
+    /* -s 40 cuts each packet to 40 bytes: Ethernet + IPv4 = 34, so 6 bytes of the UDP or TCP
+     * header: the ports, then tcpdump's truncation mark */
     case_t cut[3];
     memset(cut, 0, sizeof cut);
     cut[0].len = pd_udp4_frame(cut[0].frame, v0mac, 0, 1, 2, 100);
-    cut[0].want = "In  [40/142] IP (tos 0x0, ttl 64, id 4660, offset 0, flags [DF], proto UDP "
-                  "(17), length 128) 10.0.0.2 > 10.0.0.1: [|udp]";
+    cut[0].want = "IP 10.0.0.2.1 > 10.0.0.1.2:  [|udp]";
     cut[1].len = pd_tcp4_frame(cut[1].frame, v0mac, 1, 2, 0x02, 5, 0, 100);
-    cut[1].want = "In  [40/154] IP (tos 0x0, ttl 64, id 4660, offset 0, flags [DF], proto TCP "
-                  "(6), length 140) 10.0.0.2 > 10.0.0.1: [|tcp]";
+    cut[1].want = "IP 10.0.0.2.1 > 10.0.0.1.2:  [|tcp]";
     cut[2].len = pd_icmp6_echo_frame(cut[2].frame, v0mac, 1, 1, 100);
-    cut[2].want = "In  [40/162] IP6 [|ip6]";
-    run((const char *const[]){"-i", "v0", "-s", "40", "-v", "-c", "3", NULL}, cut, 3, "");
+    cut[2].want = " [|ip6]";
+    run((const char *const[]){"-i", "v0", "-s", "40", "-c", "3", NULL}, cut, 3, "");
     return test_pass();
 }

@@ -122,9 +122,9 @@ ip netns exec "$NS_B" sysctl -q -w "net.ipv4.neigh.$LAB_IF_B.delay_first_probe_t
 
 mkdir -p "$OUT_DIR"
 rm -f "$PCAP"
-say "pktdump -i $LAB_IF_A -w $PCAP --print (in $NS_A)"
+say "pktdump -i $LAB_IF_A -e -w $PCAP --print (in $NS_A)"
 # `ip netns exec` execs the program, so $! is pktdump itself.
-ip netns exec "$NS_A" "$TOOLS_BUILD/pktdump" -i "$LAB_IF_A" -w "$PCAP" --print \
+ip netns exec "$NS_A" "$TOOLS_BUILD/pktdump" -i "$LAB_IF_A" -e -w "$PCAP" --print \
     >"$TMP/packets" 2>"$TMP/status" &
 pktdump_pid=$!
 # Show each packet line as pktdump prints it; tail ends when pktdump does.
@@ -176,17 +176,17 @@ timeout 20 tcpdump -e -n -r "$PCAP" >"$TMP/tcpdump" 2>"$TMP/tcpdump.err" ||
     { cat "$TMP/tcpdump.err" >&2; fail "tcpdump could not read $PCAP"; }
 cat "$TMP/tcpdump.err" "$TMP/tcpdump"
 
-printed=$(wc -l <"$TMP/packets")
+printed=$(grep -c "^[0-9]" "$TMP/packets" || true) # packet lines (hex dumps start with a tab)
 captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$TMP/status")
 read_back=$(grep -c "^[0-9]" "$TMP/tcpdump" || true)
 count() { grep -c -- "$1" "$2" || true; }
-arp=$(count ' ARP, ' "$TMP/packets")
-echo_in=$(count ' In  IP .* ICMP echo request' "$TMP/packets")
-echo_out=$(count ' Out IP .* ICMP echo reply' "$TMP/packets")
+arp=$(count 'ethertype ARP (0x0806)' "$TMP/packets")
+echo_in=$(count "> $LAB_ADDR_A: ICMP echo request" "$TMP/packets")
+echo_out=$(count "$LAB_ADDR_A > .*: ICMP echo reply" "$TMP/packets")
 udp=$(count "> $LAB_ADDR_A.$UDP_PORT: UDP" "$TMP/packets")
 syn=$(count "> $LAB_ADDR_A.$TCP_PORT: Flags \[S\]" "$TMP/packets")
 rst=$(count "$LAB_ADDR_A.$TCP_PORT > .*Flags \[R\.\]" "$TMP/packets")
-vlan=$(count "vlan $VLAN_ID, p 0, .*ethertype 0x88b5" "$TMP/packets")
+vlan=$(count "vlan $VLAN_ID, p 0, .*(0x88b5)" "$TMP/packets")
 say "summary"
 echo "demo: pktdump printed $printed packets ($arp ARP, $echo_in echo requests in, $echo_out echo" \
     "replies out, $udp UDP, $syn SYN, $rst RST, $vlan VLAN $VLAN_ID), captured ${captured:-?};" \

@@ -1,4 +1,4 @@
-/* pktdump -F FILE: a classic BPF program in tcpdump -ddd format. */
+/* pktdump --bpf-file FILE: a classic BPF program in tcpdump -ddd format. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* strtok_r */
 #endif
@@ -63,7 +63,7 @@ int pd_load_filter(const char *path, pkt_bpf_insn_t **prog_out, uint32_t *len_ou
             continue;
         if (n < 0) {
             snprintf(detail, sizeof detail, "'%s' is not a decimal number%s", bad,
-                     prog == NULL ? " (a filter expression? give it with -f or after the flags)"
+                     prog == NULL ? " (a filter expression? give it with -F or after the flags)"
                                   : "");
             why = detail;
             break;

@@ -5,6 +5,8 @@
 #endif
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -44,12 +46,48 @@ static int install_stop_handlers(void)
     return 0;
 }
 
+/* ---- errors ---- */
+
+/* One line for a failed pkt_open or pkt_open_offline, in tcpdump's words where it has them,
+ * with the way out for a missing privilege. */
+static void open_error(const char *what, int rc)
+{
+    int e = -rc;
+    if (e == EPERM || e == EACCES) {
+        char exe[512];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0)
+            snprintf(exe, sizeof exe, "%s", PD_PROG);
+        else
+            exe[n] = '\0';
+        fprintf(stderr,
+                PD_PROG ": %s: You don't have permission to capture on that device (%s) (run as "
+                        "root, or: setcap cap_net_raw,cap_net_admin+ep %s)\n",
+                what, strerror(e), exe);
+    } else if (e == ENODEV || e == ENXIO) {
+        fprintf(stderr, PD_PROG ": %s: No such device exists\n", what);
+    } else if (e == ENETDOWN) {
+        fprintf(stderr, PD_PROG ": %s: That device is not up\n", what);
+    } else {
+        const char *m = pkt_errmsg();
+        if (m == NULL || *m == '\0')
+            m = pkt_strerror(rc);
+        fprintf(stderr, PD_PROG ": %s: %s\n", what, m);
+    }
+}
+
+static void report(const char *what, int code)
+{
+    const char *m = pkt_errmsg();
+    fprintf(stderr, PD_PROG ": %s: %s\n", what, m && *m ? m : pkt_strerror(code));
+}
+
 /* ---- the capture ---- */
 
 struct capture {
     pkt_t *h;
     struct pd_printer pr;
-    bool print;
+    bool print, offline, count_only;
     pkt_dumper_t *dumper;
     const char *write_path;
     uint64_t count;    /* 0: no limit */
@@ -60,32 +98,33 @@ struct capture {
 static void on_packet(void *user, const uint8_t *data, const pkt_info_t *info)
 {
     struct capture *c = user;
-    if (c->error != 0)
+    if (c->error != 0 || (c->count != 0 && c->captured >= c->count))
         return;
     if (c->dumper != NULL) {
         int rc = pkt_dump_write(c->dumper, data, info);
         if (rc < 0) {
-            fprintf(stderr, PD_PROG ": %s: pkt_dump_write: %s (%s)\n", c->write_path,
-                    pkt_strerror(rc), pkt_errmsg());
+            fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
             c->error = rc;
             pkt_breakloop(c->h); /* ends pkt_dispatch after this packet */
             return;
         }
     }
-    if (c->print)
+    if (c->print && !c->count_only) {
+        if (c->offline)
+            c->pr.dlt = info->linktype;
         pd_print_packet(&c->pr, data, info);
+    }
     c->captured++;
 }
 
-static const char *dlt_name(uint16_t dlt)
+/* "EN10MB (Ethernet)" */
+static void dlt_text(uint16_t dlt, char *buf, size_t len)
 {
-    switch (dlt) {
-    case PKT_DLT_EN10MB:     return "EN10MB (Ethernet)";
-    case PKT_DLT_RAW:        return "RAW (Raw IP)";
-    case PKT_DLT_LINUX_SLL:  return "LINUX_SLL (Linux cooked v1)";
-    case PKT_DLT_LINUX_SLL2: return "LINUX_SLL2 (Linux cooked v2)";
-    default:                 return NULL;
-    }
+    const char *n = pkt_dlt_name(dlt), *d = pkt_dlt_description(dlt);
+    if (n == NULL)
+        snprintf(buf, len, "%u", (unsigned)dlt);
+    else
+        snprintf(buf, len, "%s (%s)", n, d ? d : n);
 }
 
 static double now_s(void)
@@ -95,37 +134,298 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void report(const char *what, int code)
+/* -F FILE: the expression in FILE, '#' comments removed (as tcpdump reads it). */
+static int read_expr_file(const char *path, char **out)
 {
-    fprintf(stderr, PD_PROG ": %s: %s (%s)\n", what, pkt_strerror(code), pkt_errmsg());
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, PD_PROG ": can't open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    size_t cap = 256, n = 0;
+    char *buf = malloc(cap);
+    int ch;
+    bool comment = false;
+    while (buf != NULL && (ch = fgetc(f)) != EOF) {
+        if (ch == '#')
+            comment = true;
+        if (ch == '\n')
+            comment = false;
+        if (comment)
+            continue;
+        if (n + 2 > cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+        buf[n++] = ch == '\n' || ch == '\t' || ch == '\r' ? ' ' : (char)ch;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (buf == NULL || err) {
+        free(buf);
+        fprintf(stderr, PD_PROG ": %s: %s\n", path, err ? "read error" : strerror(ENOMEM));
+        return 1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+/* -Z USER: drops to USER's ids and groups (once everything is open). */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+        fprintf(stderr, PD_PROG ": Couldn't find user '%s'\n", user);
+        return 1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, PD_PROG ": Couldn't change to '%s' uid=%lu gid=%lu: %s\n", user,
+                (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static void setup_printer(struct pd_printer *pr, const struct pd_options *o)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->nano = o->nano;
+    pr->tflag = o->tflag;
+    pr->eflag = o->eflag;
+    pr->qflag = o->quiet;
+    pr->vflag = o->verbose;
+    pr->xflag = o->xflag;
+    pr->Xflag = o->Xflag;
+    pr->Aflag = o->Aflag;
+    pr->nflag = o->nflag ? o->nflag : 2; /* pktdump never resolves names */
+    pr->Sflag = o->Sflag;
+    pr->Kflag = o->no_cksum;
+    pr->number = o->number;
+}
+
+static int compile(const struct pd_options *o, uint16_t dlt, uint32_t snaplen, uint32_t netmask,
+                   uint32_t flags, pkt_bpf_insn_t **prog, uint32_t *len, bool *compiled)
+{
+    if (o->bpf_path != NULL)
+        return pd_load_filter(o->bpf_path, prog, len);
+    if (o->expr == NULL)
+        return 0;
+    size_t n = 0;
+    int rc = pkt_compile_netmask(o->expr, dlt, snaplen, PKT_COMPILE_OPTIMIZE | flags, netmask,
+                                 prog, &n);
+    if (rc < 0) {
+        fprintf(stderr, PD_PROG ": filter expression '%s': %s\n", o->expr, pkt_errmsg());
+        return PD_EXIT_USAGE;
+    }
+    *len = (uint32_t)n;
+    *compiled = true;
+    return 0;
+}
+
+static void free_prog(pkt_bpf_insn_t *prog, bool compiled)
+{
+    if (compiled)
+        pkt_free_prog(prog);
+    else
+        free(prog);
+}
+
+static int open_dumper(struct capture *c, const struct pd_options *o, uint16_t dlt,
+                       uint32_t snaplen)
+{
+    uint32_t flags = (o->pcapng ? PKT_DUMP_PCAPNG : 0) | (o->nano ? PKT_DUMP_NANO : 0);
+    int rc = pkt_dump_open(o->write_path, dlt, snaplen, flags, &c->dumper);
+    if (rc < 0) {
+        fprintf(stderr, PD_PROG ": %s: %s\n", o->write_path, pkt_errmsg());
+        return 1;
+    }
+    return 0;
+}
+
+static int close_dumper(struct capture *c, const pkt_stats_t *st)
+{
+    int status = 0, rc;
+    if (c->dumper == NULL)
+        return 0;
+    if (st != NULL && c->error == 0 && (rc = pkt_dump_stats(c->dumper, st)) < 0) {
+        fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
+        status = 1;
+    }
+    rc = pkt_dump_close(c->dumper); /* flushes */
+    c->dumper = NULL;
+    if (rc < 0 && c->error == 0) {
+        fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
+        status = 1;
+    }
+    return status;
+}
+
+/* -r FILE */
+static int run_offline(const struct pd_options *o)
+{
+    pkt_config_t cfg;
+    pkt_config_default(&cfg);
+    cfg.tstamp_resolution = o->nano ? PKT_TSTAMP_NANO : PKT_TSTAMP_MICRO;
+    cfg.snaplen = o->snaplen;
+    struct capture c;
+    memset(&c, 0, sizeof c);
+    int rc = pkt_open_offline(o->read_path, &cfg, &c.h);
+    if (rc < 0) {
+        if (rc == -EBADMSG)
+            fprintf(stderr, PD_PROG ": %s: %s\n", o->read_path, pkt_errmsg());
+        else
+            fprintf(stderr, PD_PROG ": %s: %s\n", o->read_path, strerror(-rc));
+        return 1;
+    }
+    uint16_t dlt = pkt_dlt(c.h);
+    uint32_t snap = PD_DEFAULT_SNAPLEN;
+    pkt_offline_iface(c.h, 0, NULL, &snap);
+    pkt_bpf_insn_t *prog = NULL;
+    uint32_t plen = 0;
+    bool compiled = false;
+    int status = compile(o, dlt, snap, 0, 0, &prog, &plen, &compiled);
+    if (status != 0) {
+        pkt_close(c.h);
+        return status;
+    }
+    if (prog != NULL) {
+        rc = pkt_setfilter(c.h, prog, plen);
+        free_prog(prog, compiled);
+        if (rc < 0) {
+            report("pkt_setfilter", rc);
+            pkt_close(c.h);
+            return 1;
+        }
+    }
+    char dt[96];
+    dlt_text(dlt, dt, sizeof dt);
+    fprintf(stderr, "reading from file %s, link-type %s, snapshot length %" PRIu32 "\n",
+            o->read_path, dt, snap);
+    if (dlt == PKT_DLT_LINUX_SLL2 && !o->count_only)
+        fprintf(stderr, "Warning: interface names might be incorrect\n");
+    if (o->write_path != NULL) {
+        if (dlt == PKT_DLT_LINUX_SLL || dlt == PKT_DLT_LINUX_SLL2) {
+            fprintf(stderr, PD_PROG ": -w with -r of a Linux cooked file is not supported\n");
+            pkt_close(c.h);
+            return 1;
+        }
+        if (open_dumper(&c, o, dlt, snap) != 0) {
+            pkt_close(c.h);
+            return 1;
+        }
+    }
+    if (o->user != NULL && drop_privileges(o->user) != 0) {
+        close_dumper(&c, NULL);
+        pkt_close(c.h);
+        return 1;
+    }
+    setup_printer(&c.pr, o);
+    c.offline = true;
+    c.print = o->write_path == NULL || o->print;
+    c.count_only = o->count_only;
+    c.count = o->count;
+    c.write_path = o->write_path;
+    if (o->line_buffered)
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    g_handle = c.h;
+    while (!g_stop && c.error == 0 && (c.count == 0 || c.captured < c.count)) {
+        rc = pkt_dispatch(c.h, -1, on_packet, &c);
+        if (rc == 0)
+            break; /* the end of the file */
+        if (rc < 0 && rc != -EINTR) {
+            if (rc == -EBADMSG)
+                fprintf(stderr, PD_PROG ": %s: %s\n", o->read_path, pkt_errmsg());
+            else
+                report(o->read_path, rc);
+            status = 1;
+            break;
+        }
+        if (c.dumper != NULL && o->packet_buffered && c.error == 0)
+            pkt_dump_flush(c.dumper);
+    }
+    g_handle = NULL;
+    if (c.error != 0)
+        status = 1;
+    if (close_dumper(&c, NULL) != 0)
+        status = 1;
+    if (o->count_only)
+        printf("%" PRIu64 " packet%s\n", c.captured, c.captured == 1 ? "" : "s");
+    fflush(stdout);
+    pd_printer_free(&c.pr);
+    pkt_close(c.h);
+    return status;
+}
+
+static int tstamp_source(const char *name)
+{
+    if (strcmp(name, "host") == 0 || strcmp(name, "host_lowprec") == 0 ||
+        strcmp(name, "host_hiprec") == 0)
+        return PKT_TSTAMP_SOURCE_SOFTWARE;
+    if (strcmp(name, "adapter") == 0)
+        return PKT_TSTAMP_SOURCE_ADAPTER;
+    if (strcmp(name, "adapter_unsynced") == 0)
+        return PKT_TSTAMP_SOURCE_ADAPTER_UNSYNCED;
+    return -1;
 }
 
 static int run_capture(const struct pd_options *o)
 {
+    const char *ifname = o->iface ? o->iface : "any";
+    uint16_t arphrd = pkt_iface_linktype(o->iface);
+    bool cooked = o->iface == NULL || arphrd != PKT_LINKTYPE_ETHERNET;
+    if (o->dlt_name != NULL) {
+        int d = pkt_dlt_from_name(o->dlt_name);
+        if (d < 0) {
+            fprintf(stderr, PD_PROG ": invalid data link type %s\n", o->dlt_name);
+            return 1;
+        }
+        if (d == PKT_DLT_LINUX_SLL2)
+            cooked = true;
+        else if (!(d == PKT_DLT_EN10MB && !cooked)) {
+            fprintf(stderr, PD_PROG ": %s is not one of the DLTs supported by this device\n",
+                    o->dlt_name);
+            return 1;
+        }
+    }
+    int ts_source = PKT_TSTAMP_SOURCE_SOFTWARE;
+    if (o->tstamp_type != NULL) {
+        ts_source = tstamp_source(o->tstamp_type);
+        if (ts_source < 0) {
+            fprintf(stderr, PD_PROG ": invalid time stamp type %s\n", o->tstamp_type);
+            return 1;
+        }
+        uint8_t srcs[8];
+        int n = pkt_tstamp_sources(o->iface, srcs, sizeof srcs);
+        bool ok = false;
+        for (int i = 0; i < n && i < (int)sizeof srcs; i++)
+            ok = ok || srcs[i] == ts_source;
+        if (!ok) {
+            fprintf(stderr,
+                    PD_PROG ": WARNING: When trying to set timestamp type '%s' on %s: That type "
+                            "of time stamp is not supported by that device\n",
+                    o->tstamp_type, ifname);
+            ts_source = PKT_TSTAMP_SOURCE_SOFTWARE;
+        }
+    }
+    uint16_t dlt = pkt_dlt_of(arphrd, cooked);
+    uint32_t net = 0, mask = 0;
+    if (o->iface != NULL && pkt_lookupnet(o->iface, &net, &mask) < 0)
+        mask = 0;
     int status = 0;
     pkt_bpf_insn_t *prog = NULL;
     uint32_t prog_len = 0;
-    bool compiled = false; /* prog from pkt_compile (freed with pkt_free_prog) */
-    if (o->filter_path != NULL) {
-        status = pd_load_filter(o->filter_path, &prog, &prog_len);
-        if (status != 0)
-            return status;
-    } else if (o->expr != NULL) {
-        /* The live form for the link type the handle will have: cooked on all interfaces and
-         * on links without an Ethernet header. */
-        uint16_t arphrd = pkt_iface_linktype(o->iface);
-        bool cooked = o->iface == NULL || (arphrd != PKT_LINKTYPE_ETHERNET);
-        size_t len = 0;
-        int rc = pkt_compile(o->expr, pkt_dlt_of(arphrd, cooked),
-                             o->snaplen ? o->snaplen : PD_DEFAULT_SNAPLEN,
-                             PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE, &prog, &len);
-        if (rc < 0) {
-            fprintf(stderr, PD_PROG ": filter expression '%s': %s\n", o->expr, pkt_errmsg());
-            return PD_EXIT_USAGE;
-        }
-        prog_len = (uint32_t)len;
-        compiled = true;
-    }
+    bool compiled = false;
+    status = compile(o, dlt, o->snaplen ? o->snaplen : PD_DEFAULT_SNAPLEN, mask,
+                     PKT_COMPILE_LIVE, &prog, &prog_len, &compiled);
+    if (status != 0)
+        return status;
 
     /* Always start from the defaults: fields added later get sane values. */
     pkt_config_t cfg;
@@ -134,7 +434,9 @@ static int run_capture(const struct pd_options *o)
     cfg.direction = o->direction;
     cfg.immediate = o->immediate;
     cfg.snaplen = o->snaplen;
+    cfg.cooked = cooked;
     cfg.tstamp_resolution = o->nano ? PKT_TSTAMP_NANO : PKT_TSTAMP_MICRO;
+    cfg.tstamp_source = (uint8_t)ts_source;
     cfg.filter = prog;
     cfg.filter_len = prog_len;
     if (o->buffer_kib != 0)
@@ -149,13 +451,9 @@ static int run_capture(const struct pd_options *o)
     struct capture c;
     memset(&c, 0, sizeof c);
     int rc = pkt_open(o->iface, &cfg, &c.h);
-    if (compiled) /* pkt_open copied it */
-        pkt_free_prog(prog);
-    else
-        free(prog);
+    free_prog(prog, compiled); /* pkt_open copied it */
     if (rc < 0) {
-        fprintf(stderr, PD_PROG ": pkt_open(%s): %s (%s)\n", o->iface ? o->iface : "all interfaces",
-                pkt_strerror(rc), pkt_errmsg());
+        open_error(ifname, rc);
         return 1;
     }
     pkt_config_t eff;
@@ -165,40 +463,36 @@ static int run_capture(const struct pd_options *o)
         pkt_close(c.h);
         return 1;
     }
-    uint16_t dlt = pkt_dlt(c.h);
+    dlt = pkt_dlt(c.h);
     uint32_t file_snaplen = o->snaplen ? o->snaplen : PD_DEFAULT_SNAPLEN;
 
     c.print = o->write_path == NULL || o->print;
+    c.count_only = o->count_only;
     c.count = o->count;
     c.write_path = o->write_path;
-    c.pr.all_ifaces = o->iface == NULL;
-    c.pr.cooked = eff.cooked;
+    setup_printer(&c.pr, o);
+    c.pr.dlt = eff.cooked ? PD_DLT_COOKED_LIVE : PKT_DLT_EN10MB;
     c.pr.tag_in_meta = !eff.vlan_insert;
-    c.pr.nano = o->nano;
-    c.pr.quiet = o->quiet;
-    c.pr.verbose = o->verbose;
-    if (o->write_path != NULL) {
-        uint32_t flags = (o->pcapng ? PKT_DUMP_PCAPNG : 0) | (o->nano ? PKT_DUMP_NANO : 0);
-        rc = pkt_dump_open(o->write_path, dlt, file_snaplen, flags, &c.dumper);
-        if (rc < 0) {
-            fprintf(stderr, PD_PROG ": %s: pkt_dump_open: %s (%s)\n", o->write_path,
-                    pkt_strerror(rc), pkt_errmsg());
-            pkt_close(c.h);
-            return 1;
-        }
+    if (o->write_path != NULL && open_dumper(&c, o, dlt, file_snaplen) != 0) {
+        pkt_close(c.h);
+        return 1;
+    }
+    if (o->user != NULL && drop_privileges(o->user) != 0) {
+        close_dumper(&c, NULL);
+        pkt_close(c.h);
+        return 1;
     }
     if (c.print)
         setvbuf(stdout, NULL, _IOLBF, 0); /* each line as soon as it is printed */
 
-    const char *dname = dlt_name(dlt);
-    char dbuf[32];
-    if (dname == NULL) {
-        snprintf(dbuf, sizeof dbuf, "%u", (unsigned)dlt);
-        dname = dbuf;
-    }
-    fprintf(stderr, PD_PROG ": listening on %s, link-type %s, snapshot length %" PRIu32 " bytes\n",
-            o->iface ? o->iface : "any", dname, file_snaplen);
-    if (o->verbose)
+    char dname[96];
+    dlt_text(dlt, dname, sizeof dname);
+    if (c.print && !o->verbose && !o->count_only)
+        fprintf(stderr, PD_PROG ": verbose output suppressed, use -v[v]... for full protocol "
+                        "decode\n");
+    fprintf(stderr, "listening on %s, link-type %s, snapshot length %" PRIu32 " bytes\n", ifname,
+            dname, file_snaplen);
+    if (o->verbose > 2)
         fprintf(stderr, PD_PROG ": libpkt %s, %s ring of %lld bytes%s%s\n", pkt_version(),
                 eff.immediate ? "TPACKET_V2" : "TPACKET_V3", (long long)eff.buffer_size,
                 prog_len ? ", filter attached" : "", eff.cooked ? ", cooked" : "");
@@ -222,8 +516,7 @@ static int run_capture(const struct pd_options *o)
         if (c.dumper != NULL && o->packet_buffered && rc > 0 && c.error == 0) {
             rc = pkt_dump_flush(c.dumper);
             if (rc < 0) {
-                fprintf(stderr, PD_PROG ": %s: pkt_dump_flush: %s (%s)\n", o->write_path,
-                        pkt_strerror(rc), pkt_errmsg());
+                fprintf(stderr, PD_PROG ": %s: %s\n", o->write_path, pkt_errmsg());
                 status = 1;
                 break;
             }
@@ -259,21 +552,13 @@ static int run_capture(const struct pd_options *o)
         report("pkt_stats", rc);
         status = 1;
     }
-    if (c.dumper != NULL) {
-        if (rc == 0 && c.error == 0 && (rc = pkt_dump_stats(c.dumper, &st)) < 0) {
-            fprintf(stderr, PD_PROG ": %s: pkt_dump_stats: %s (%s)\n", o->write_path,
-                    pkt_strerror(rc), pkt_errmsg());
-            status = 1;
-        }
-        rc = pkt_dump_close(c.dumper); /* flushes */
-        if (rc < 0) {
-            fprintf(stderr, PD_PROG ": %s: pkt_dump_close: %s (%s)\n", o->write_path,
-                    pkt_strerror(rc), pkt_errmsg());
-            status = 1;
-        }
-    }
+    if (close_dumper(&c, rc == 0 ? &st : NULL) != 0)
+        status = 1;
+    if (o->count_only)
+        printf("%" PRIu64 " packet%s\n", c.captured, c.captured == 1 ? "" : "s");
     if (c.print)
         fflush(stdout);
+    pd_printer_free(&c.pr);
     /* tcpdump's closing lines */
     fprintf(stderr, "%" PRIu64 " packet%s captured\n", c.captured, c.captured == 1 ? "" : "s");
     fprintf(stderr, "%" PRIu64 " packet%s received by filter\n", st.recvs,
@@ -292,8 +577,25 @@ int pktdump_main(int argc, char **argv)
 {
     struct pd_options o;
     int rc = pd_parse_options(argc, argv, &o);
+    if (rc < 0 && o.expr_path != NULL)
+        rc = read_expr_file(o.expr_path, &o.expr) != 0 ? 1 : -1;
+    if (rc < 0 && (o.file_size || o.rotate_secs || o.file_count || o.rotate_cmd)) {
+        fprintf(stderr, PD_PROG ": -C, -G, -W and -z (file rotation) are not supported yet\n");
+        rc = 1;
+    }
+    if (rc < 0 && o.list_ifaces)
+        rc = pd_list_ifaces();
+    else if (rc < 0 && o.list_dlts) {
+        char def[PKT_IFNAMSIZ + 1];
+        const char *ifn = o.iface;
+        if (!o.iface_given && pkt_default_iface(def, sizeof def) > 0)
+            ifn = def;
+        rc = pd_list_dlts(ifn);
+    }
+    else if (rc < 0 && o.list_tstamp_types)
+        rc = pd_list_tstamp_types(o.iface);
     if (rc < 0)
-        rc = install_stop_handlers() != 0 ? 1 : run_capture(&o);
+        rc = install_stop_handlers() != 0 ? 1 : o.read_path ? run_offline(&o) : run_capture(&o);
     free(o.expr);
     return rc;
 }

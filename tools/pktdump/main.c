@@ -2,19 +2,19 @@
  * pktdump: capture packets with libpkt, print a one-line decode of each or save them to a
  * pcap/pcapng file, with tcpdump's flags where they mean the same thing.
  *
- *   pktdump [-i IFACE] [-w FILE [--pcapng] [-U] [--print]] [-c COUNT] [-s SNAPLEN] [-B KiB]
- *           [-p] [-Q in|out|inout] [--immediate] [--nano] [-n] [-q] [-v]
- *           [-F FILE | -f EXPR | EXPRESSION...]
+ *   pktdump [tcpdump's flags: -AdDefhIJKlLnNpPqStUvxX# -B -c -F -i -j -Q -r -s -w -y -Z,
+ *           --count --number --print --immediate --time-stamp-precision --nano]
+ *           [--pcapng] [--bpf-file FILE] [EXPRESSION...]
  *
- * See "pktdump" in README.md for the manual; `pktdump -h` lists the flags.
+ * See docs/pktdump.md for the manual; `pktdump -h` lists the flags.
  *
  * Without -w it prints one line per packet on stdout (line-buffered, so a pipe sees each
  * line at once), in tcpdump's style:
  *
- *   12:34:56.789012 In  IP 10.99.0.2.40000 > 10.99.0.1.7: Flags [S], seq 1, win 64240, length 0
+ *   12:34:56.789012 IP 10.99.0.2.40000 > 10.99.0.1.7: Flags [S], seq 1, win 64240, length 0
  *   12:34:56.789054 v0    Out ARP, Reply 10.99.0.1 is-at 02:00:00:00:00:01, length 28
  *
- * (the interface name appears when capturing on all interfaces). With -w it writes the
+ * (the interface and direction appear when capturing on all interfaces, as in tcpdump). With -w it writes the
  * packets with pkt_dump_* and, when stderr is a terminal, shows a status line once a second.
  * Ctrl-C or SIGTERM stops it: the handler calls pkt_breakloop, which is async-signal-safe.
  * It then prints tcpdump's three closing lines on stderr and exits 0.

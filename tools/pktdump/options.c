@@ -13,34 +13,62 @@
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: " PD_PROG " [-i IFACE] [-w FILE [--pcapng] [-U] [--print]] [-c COUNT]\n"
-            "               [-s SNAPLEN] [-B KiB] [-p] [-Q in|out|inout] [--immediate] [--nano]\n"
-            "               [-n] [-q] [-v] [-F FILE | -f EXPR | EXPRESSION...]\n");
+            "usage: " PD_PROG " [-AdDefhIJKlLnNpPqStUvxX#] [-B KiB] [-c count] [--count]\n"
+            "               [-C file_size] [-F file] [-G seconds] [-i interface]\n"
+            "               [--immediate] [-j tstamptype] [--number] [--print] [-Q in|out|inout]\n"
+            "               [-r file] [-s snaplen] [--version] [-w file] [-W filecount]\n"
+            "               [-y datalinktype] [--time-stamp-precision micro|nano] [--micro]\n"
+            "               [--nano] [-z command] [-Z user] [--pcapng] [--bpf-file file]\n"
+            "               [expression]\n");
 }
 
 static void help(void)
 {
     usage(stdout);
     printf("\n"
+           "Capture (as tcpdump):\n"
            "  -i IFACE        capture on IFACE (default, or \"any\": all interfaces, cooked)\n"
+           "  -r FILE         read packets from a pcap or pcapng FILE (\"-\": standard input)\n"
            "  -w FILE         write packets to FILE (pcap; \"-\": standard output)\n"
-           "  --pcapng        write pcapng instead of pcap\n"
-           "  -U              flush FILE after every batch of packets (for -w - | reader)\n"
-           "  --print         print packets on stdout also while writing them with -w\n"
            "  -c COUNT        stop after COUNT packets\n"
            "  -s SNAPLEN      keep at most SNAPLEN bytes of each packet (0: all; max %u)\n"
            "  -B KiB          ring buffer size in KiB (default 2048; 32768 with --immediate)\n"
            "  -p              do not put the interface into promiscuous mode\n"
            "  -Q DIRECTION    in, out or inout (default inout)\n"
-           "  --immediate     deliver each packet at once (TPACKET_V2 ring)\n"
-           "  --nano          nanosecond timestamps (printed, and in FILE)\n"
-           "  -n              do not resolve addresses (pktdump never does; for tcpdump habits)\n"
+           "  -y TYPE         link type: EN10MB (Ethernet interfaces), LINUX_SLL2 (cooked)\n"
+           "  -j TYPE         time stamp type: host, adapter, adapter_unsynced\n"
+           "  -J              list the time stamp types of -i IFACE and exit\n"
+           "  -D              list the interfaces and exit\n"
+           "  -L              list the link types of -i IFACE and exit\n"
+           "  -F FILE         read the filter expression from FILE\n"
+           "  -Z USER         drop privileges to USER once the capture and files are open\n"
+           "  -I              monitor mode: not supported (refused)\n"
+           "  --immediate     deliver each packet at once (TPACKET_V2 ring); also\n"
+           "                  --immediate-mode\n"
+           "  --time-stamp-precision micro|nano, --micro, --nano   timestamp precision\n"
+           "                  (printed, and in the -w file)\n"
+           "  -U              flush the -w file after every batch of packets\n"
+           "  --print         print packets on stdout also while writing them with -w\n"
+           "  --pcapng, -P    write pcapng instead of pcap\n"
+           "  --bpf-file FILE classic BPF filter in tcpdump -ddd format\n"
+           "  --count         print only the number of packets read (with -r)\n"
+           "Output (as tcpdump):\n"
+           "  -e              print the link-layer header\n"
+           "  -x, -xx         hex dump of each packet (-xx: with the link-layer header)\n"
+           "  -X, -XX         hex and ASCII dump (-XX: with the link-layer header)\n"
+           "  -A, -AA         ASCII dump (-AA: with the link-layer header)\n"
+           "  -t              no timestamp; -tt seconds since 1970; -ttt delta since the\n"
+           "                  previous packet; -tttt date and time; -ttttt since the first\n"
+           "  -v, -vv, -vvv   more detail: IP header fields, checksums\n"
            "  -q              quick output: less protocol detail\n"
-           "  -v              verbose output: IP header fields, ring details\n"
-           "  -F FILE         classic BPF filter in tcpdump -ddd format\n"
-           "  -f EXPR         filter expression (tcpdump syntax, compiled by pkt_compile); the\n"
-           "                  words after the flags are one too: pktdump -i eth0 udp port 53\n"
-           "  -h, --help      this help; --version: versions\n",
+           "  -S              absolute TCP sequence numbers\n"
+           "  -n, -nn, -N, -f addresses and ports are never resolved (accepted for tcpdump\n"
+           "                  habits)\n"
+           "  -K              do not verify checksums\n"
+           "  -l              line-buffered standard output\n"
+           "  -#, --number    print a packet number at the start of each line\n"
+           "  -h, --help      this help; --version: versions\n"
+           "EXPRESSION: a filter in tcpdump's syntax (compiled by libpkt), e.g. udp port 53\n",
            PD_DEFAULT_SNAPLEN);
 }
 
@@ -64,15 +92,52 @@ static int bad_value(const char *flag, const char *value, const char *want)
     return PD_EXIT_USAGE;
 }
 
-enum { OPT_PCAPNG = 256, OPT_IMMEDIATE, OPT_NANO, OPT_PRINT, OPT_VERSION };
+enum {
+    OPT_PCAPNG = 256,
+    OPT_IMMEDIATE,
+    OPT_NANO,
+    OPT_MICRO,
+    OPT_PRINT,
+    OPT_VERSION,
+    OPT_BPF_FILE,
+    OPT_NUMBER,
+    OPT_COUNT,
+    OPT_PRECISION,
+};
+
+static int refuse(const char *what)
+{
+    fprintf(stderr, PD_PROG ": %s\n", what);
+    return 1;
+}
 
 int pd_parse_options(int argc, char **argv, struct pd_options *o)
 {
     static const struct option longopts[] = {
         {"pcapng", no_argument, NULL, OPT_PCAPNG},
         {"immediate", no_argument, NULL, OPT_IMMEDIATE},
+        {"immediate-mode", no_argument, NULL, OPT_IMMEDIATE},
         {"nano", no_argument, NULL, OPT_NANO},
+        {"micro", no_argument, NULL, OPT_MICRO},
+        {"time-stamp-precision", required_argument, NULL, OPT_PRECISION},
         {"print", no_argument, NULL, OPT_PRINT},
+        {"bpf-file", required_argument, NULL, OPT_BPF_FILE},
+        {"number", no_argument, NULL, OPT_NUMBER},
+        {"count", no_argument, NULL, OPT_COUNT},
+        {"list-interfaces", no_argument, NULL, 'D'},
+        {"list-time-stamp-types", no_argument, NULL, 'J'},
+        {"time-stamp-type", required_argument, NULL, 'j'},
+        {"interface", required_argument, NULL, 'i'},
+        {"buffer-size", required_argument, NULL, 'B'},
+        {"snapshot-length", required_argument, NULL, 's'},
+        {"direction", required_argument, NULL, 'Q'},
+        {"relinquish-privileges", required_argument, NULL, 'Z'},
+        {"linktype", required_argument, NULL, 'y'},
+        {"monitor-mode", no_argument, NULL, 'I'},
+        {"no-promiscuous-mode", no_argument, NULL, 'p'},
+        {"packet-buffered", no_argument, NULL, 'U'},
+        {"dont-verify-checksums", no_argument, NULL, 'K'},
+        {"list-data-link-types", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -84,22 +149,44 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
     int c;
     uint64_t v;
     opterr = 0; /* our own messages */
-    while ((c = getopt_long(argc, argv, ":i:w:c:s:B:pQ:nqvF:f:Uh", longopts, NULL)) != -1) {
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":AB:c:C:DefF:G:hi:Ij:JKlLnNpPqQ:r:s:StUvw:W:xXy:z:Z:#",
+                            longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
             if (*optarg == '\0')
                 return bad_value("-i", optarg, "an interface name, or any");
             o->iface = strcmp(optarg, "any") == 0 ? NULL : optarg;
+            o->iface_given = true;
             break;
         case 'w':
             if (*optarg == '\0')
                 return bad_value("-w", optarg, "a file name, or - for standard output");
             o->write_path = optarg;
             break;
+        case 'r':
+            if (*optarg == '\0')
+                return bad_value("-r", optarg, "a file name, or - for standard input");
+            o->read_path = optarg;
+            break;
         case 'c':
             if (!pd_parse_number(optarg, 1, UINT64_MAX, &o->count))
                 return bad_value("-c", optarg, "a packet count of 1 or more");
             break;
+        case 'C':
+            if (!pd_parse_number(optarg, 1, UINT64_MAX / 1000000, &v))
+                return bad_value("-C", optarg, "a file size in millions of bytes, 1 or more");
+            o->file_size = v * 1000000;
+            break;
+        case 'G':
+            if (!pd_parse_number(optarg, 1, 366u * 86400, &o->rotate_secs))
+                return bad_value("-G", optarg, "seconds, 1 or more");
+            break;
+        case 'W':
+            if (!pd_parse_number(optarg, 1, 1000000, &o->file_count))
+                return bad_value("-W", optarg, "a file count of 1 or more");
+            break;
+        case 'z': o->rotate_cmd = optarg; break;
         case 's':
             if (!pd_parse_number(optarg, 0, PD_DEFAULT_SNAPLEN, &v))
                 return bad_value("-s", optarg, "bytes, 0 to 262144");
@@ -120,22 +207,50 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             else
                 return bad_value("-Q", optarg, "in, out or inout");
             break;
-        case 'n': break; /* addresses are never resolved */
-        case 'q': o->quiet = true; break;
-        case 'v': o->verbose++; break;
-        case 'F': o->filter_path = optarg; break;
-        case 'f':
-            free(o->expr);
-            o->expr = strdup(optarg);
-            if (o->expr == NULL) {
-                perror(PD_PROG);
-                return 1;
-            }
+        case 'y': o->dlt_name = optarg; break;
+        case 'j': o->tstamp_type = optarg; break;
+        case 'J': o->list_tstamp_types = true; break;
+        case 'D': o->list_ifaces = true; break;
+        case 'L': o->list_dlts = true; break;
+        case 'Z':
+            if (*optarg == '\0')
+                return bad_value("-Z", optarg, "a user name");
+            o->user = optarg;
             break;
+        case 'I': return refuse("-I: monitor mode is not supported (libpkt captures in managed "
+                                "mode only)");
+        case 'n': o->nflag++; break;
+        case 'N': o->Nflag = true; break;
+        case 'f': o->fflag = true; break;
+        case 'K': o->no_cksum = true; break;
+        case 'l': o->line_buffered = true; break;
+        case 'S': o->Sflag = true; break;
+        case '#':
+        case OPT_NUMBER: o->number = true; break;
+        case 'e': o->eflag++; break;
+        case 'x': o->xflag++; break;
+        case 'X': o->Xflag++; break;
+        case 'A': o->Aflag++; break;
+        case 't': o->tflag++; break;
+        case 'q': o->quiet++; break;
+        case 'v': o->verbose++; break;
+        case 'F': o->expr_path = optarg; break;
+        case OPT_BPF_FILE: o->bpf_path = optarg; break;
         case 'U': o->packet_buffered = true; break;
+        case 'P':
         case OPT_PCAPNG: o->pcapng = true; break;
         case OPT_IMMEDIATE: o->immediate = true; break;
         case OPT_NANO: o->nano = true; break;
+        case OPT_MICRO: o->nano = false; break;
+        case OPT_PRECISION:
+            if (strcmp(optarg, "nano") == 0)
+                o->nano = true;
+            else if (strcmp(optarg, "micro") == 0)
+                o->nano = false;
+            else
+                return bad_value("--time-stamp-precision", optarg, "micro or nano");
+            break;
+        case OPT_COUNT: o->count_only = true; break;
         case OPT_PRINT: o->print = true; break;
         case OPT_VERSION:
             printf(PD_PROG " (libpkt %s, header %d.%d.%d)\n", pkt_version(), PKT_VERSION_MAJOR,
@@ -143,14 +258,14 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             return 0;
         case 'h': help(); return 0;
         case ':':
-            if (optopt)
+            if (optopt > 0 && optopt < 256)
                 fprintf(stderr, PD_PROG ": option -%c needs a value\n", optopt);
             else
                 fprintf(stderr, PD_PROG ": option %s needs a value\n", argv[optind - 1]);
             usage(stderr);
             return PD_EXIT_USAGE;
         default:
-            if (optopt)
+            if (optopt > 0 && optopt < 256)
                 fprintf(stderr, PD_PROG ": unknown option -%c\n", optopt);
             else
                 fprintf(stderr, PD_PROG ": unknown option %s\n", argv[optind - 1]);
@@ -160,11 +275,6 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
     }
     if (optind < argc) {
         /* tcpdump's way: the words after the flags, joined by spaces, are the expression */
-        if (o->expr != NULL) {
-            fprintf(stderr, PD_PROG ": a filter expression both with -f and after the flags\n");
-            usage(stderr);
-            return PD_EXIT_USAGE;
-        }
         size_t n = 1;
         for (int i = optind; i < argc; i++)
             n += strlen(argv[i]) + 1;
@@ -180,8 +290,20 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             strcat(o->expr, argv[i]);
         }
     }
-    if (o->expr != NULL && o->filter_path != NULL) {
-        fprintf(stderr, PD_PROG ": -F FILE and a filter expression exclude each other\n");
+    if ((o->expr != NULL) + (o->bpf_path != NULL) + (o->expr_path != NULL) > 1) {
+        fprintf(stderr, PD_PROG ": -F FILE, --bpf-file FILE and a filter expression exclude each "
+                        "other\n");
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    if (o->read_path != NULL && o->iface_given) {
+        fprintf(stderr, PD_PROG ": -r FILE and -i IFACE exclude each other\n");
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    if (o->write_path == NULL && (o->file_size || o->rotate_secs || o->file_count ||
+                                  o->rotate_cmd)) {
+        fprintf(stderr, PD_PROG ": -C, -G, -W and -z go with -w FILE\n");
         usage(stderr);
         return PD_EXIT_USAGE;
     }

@@ -3,8 +3,9 @@
  *   options.c   the command line into a struct pd_options; the usage and -h text
  *   capture.c   pktdump_main: the capture (open, loop, status line, stop signals, -w file,
  *               closing statistics)
- *   print.c     the packet printer (one line per packet)
- *   bpf_file.c  the -F file (a classic BPF program in tcpdump -ddd format)
+ *   print.c, print_ip.c, print_l4.c   the packet printer, in tcpdump's words (print.h)
+ *   lists.c     -D, -L, --list-time-stamp-types (-J)
+ *   bpf_file.c  the --bpf-file file (a classic BPF program in tcpdump -ddd format)
  *   main.c      main(), which only calls pktdump_main
  *
  * The C tests (c-tests/test_pktdump_*.c) link all of them but main.c (the CMake target
@@ -26,17 +27,28 @@
 /* ---- options.c ---- */
 
 struct pd_options {
-    const char *iface;       /* NULL: all interfaces */
+    const char *iface;       /* -i; NULL: all interfaces ("any") */
     const char *write_path;  /* -w; "-" is stdout */
-    const char *filter_path; /* -F */
-    char *expr;              /* -f, or the words after the flags joined; owned */
+    const char *read_path;   /* -r; "-" is stdin */
+    const char *bpf_path;    /* --bpf-file: a classic BPF program (tcpdump -ddd format) */
+    const char *expr_path;   /* -F: a file holding the filter expression */
+    char *expr;              /* the words after the flags joined, or -F's text; owned */
+    const char *dlt_name;    /* -y */
+    const char *tstamp_type; /* -j */
+    const char *user;        /* -Z */
+    const char *rotate_cmd;  /* -z */
     uint64_t count;          /* -c; 0: no limit */
+    uint64_t file_size;      /* -C, in bytes (10^6 per unit, as tcpdump); 0: none */
+    uint64_t rotate_secs;    /* -G; 0: none */
+    uint64_t file_count;     /* -W; 0: none */
     uint32_t snaplen;        /* -s; 0: whole packets */
     uint64_t buffer_kib;     /* -B; 0: the library's default */
     uint8_t direction;       /* -Q */
     bool promiscuous;        /* on unless -p */
-    bool pcapng, nano, immediate, packet_buffered, print, quiet;
-    int verbose;
+    bool pcapng, nano, immediate, packet_buffered, print, line_buffered;
+    bool list_ifaces, list_dlts, list_tstamp_types, no_cksum, count_only;
+    int verbose, quiet, tflag, eflag, xflag, Xflag, Aflag, nflag;
+    bool Sflag, number, Nflag, fflag, iface_given;
 };
 
 /* Parses the command line into *o (o->expr is malloc'd: the caller frees it, also when this
@@ -47,6 +59,13 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o);
 /* Parses a decimal number in [min, max]; no sign, no suffix. */
 bool pd_parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* ---- lists.c ---- */
+
+/* -D, -L (for iface, NULL: all interfaces) and -J, as tcpdump prints them; the exit status. */
+int pd_list_ifaces(void);
+int pd_list_dlts(const char *iface);
+int pd_list_tstamp_types(const char *iface);
+
 /* ---- bpf_file.c ---- */
 
 /* Reads a classic BPF program in tcpdump's -ddd format: a line with the instruction count, then
@@ -55,20 +74,36 @@ bool pd_parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * returns the exit status (2 for a bad file, 1 if it cannot be read). */
 int pd_load_filter(const char *path, pkt_bpf_insn_t **prog_out, uint32_t *len_out);
 
-/* ---- print.c ---- */
+/* ---- print.c (and print_*.c, see print.h) ---- */
 
-/* How packets are printed. */
+struct pd_tcp_conv; /* print_l4.c's table of TCP conversations */
+
+/* How packets are printed, and what the printer remembers between packets. */
 struct pd_printer {
-    bool all_ifaces;    /* print the interface name (a handle on all interfaces) */
-    bool cooked;        /* data starts at the network header */
+    uint16_t dlt;       /* the link type of the data: PKT_DLT_EN10MB, PKT_DLT_RAW,
+                           PKT_DLT_LINUX_SLL, PKT_DLT_LINUX_SLL2 (the header in the data), or
+                           PD_DLT_COOKED_LIVE (a live cooked handle: no header in the data) */
     bool tag_in_meta;   /* a VLAN tag the kernel removed is not back in the bytes */
-    bool nano;
-    bool quiet;
-    int verbose;
+    bool nano;          /* nanosecond timestamps */
+    int tflag;          /* -t count: 0 default, 1 none, 2 unix, 3 delta, 4 date, 5 since first */
+    int eflag, qflag, vflag, xflag, Xflag, Aflag, nflag;
+    bool Sflag, Kflag, number;
+    /* state */
+    uint64_t packets;
+    bool have_prev;
+    int64_t prev_sec, first_sec;
+    uint32_t prev_nsec, first_nsec;
+    struct pd_tcp_conv *conv;
+    size_t nconv, capconv;
 };
 
-/* Prints one packet's line on stdout. */
-void pd_print_packet(const struct pd_printer *pr, const uint8_t *data, const pkt_info_t *info);
+#define PD_DLT_COOKED_LIVE 0xffffu
+
+/* Prints one packet (its line or lines, and the dumps) on stdout. */
+void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_t *info);
+
+/* Frees what the printer allocated. */
+void pd_printer_free(struct pd_printer *pr);
 
 /* ---- capture.c ---- */
 

@@ -1,4 +1,5 @@
-/* pktdump's packet printer: one line per packet, in tcpdump's style. */
+/* pktdump's packet printer: the timestamp, the link layer, ARP and the dumps, in tcpdump's
+ * words (see print.h for the other files). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* if_indextoname, localtime_r */
 #endif
@@ -6,38 +7,366 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "pktdump.h"
+#include "print.h"
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p)
+/* ---- helpers shared by the printers ---- */
+
+_Noreturn void pd_trunc(struct pd_nd *nd)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    longjmp(nd->trunc, 1);
 }
 
-static void print_mac(const uint8_t *m)
+_Noreturn void pd_trunc_early(struct pd_nd *nd)
 {
-    printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    nd->early = !nd->checks_only;
+    longjmp(nd->trunc, 1);
 }
 
-static const char *direction_name(uint8_t pkttype)
+static char *strbuf(void)
 {
-    switch (pkttype) {
-    case PKT_PACKET_HOST:      return "In";
+    static char bufs[8][64];
+    static unsigned next;
+    return bufs[next++ % 8];
+}
+
+const char *pd_ip4str(struct pd_nd *nd, const uint8_t *p)
+{
+    pd_need(nd, p, 4);
+    char *b = strbuf();
+    inet_ntop(AF_INET, p, b, 64);
+    return b;
+}
+
+const char *pd_ip6str(struct pd_nd *nd, const uint8_t *p)
+{
+    pd_need(nd, p, 16);
+    char *b = strbuf();
+    inet_ntop(AF_INET6, p, b, 64);
+    return b;
+}
+
+const char *pd_macstr(struct pd_nd *nd, const uint8_t *p)
+{
+    pd_need(nd, p, 6);
+    char *b = strbuf();
+    snprintf(b, 64, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
+    return b;
+}
+
+uint32_t pd_sum(const uint8_t *p, size_t n, uint32_t sum)
+{
+    size_t i = 0;
+    for (; i + 1 < n; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (i < n)
+        sum += (uint32_t)p[i] << 8;
+    return sum;
+}
+
+uint16_t pd_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+uint16_t pd_cksum_shouldbe(uint16_t field, uint16_t sum)
+{
+    /* RFC 1624: the field that would have made the sum come out 0 */
+    uint32_t s = (uint16_t)~field;
+    s += (uint16_t)~sum;
+    s = (s >> 16) + (s & 0xffff);
+    s += (s >> 16);
+    return (uint16_t)~s;
+}
+
+const char *pd_ipproto_name(unsigned p)
+{
+    switch (p) {
+    case 0: return "Options";
+    case 1: return "ICMP";
+    case 2: return "IGMP";
+    case 4: return "IPIP";
+    case 6: return "TCP";
+    case 8: return "EGP";
+    case 9: return "IGRP";
+    case 17: return "UDP";
+    case 33: return "DCCP";
+    case 41: return "IPv6";
+    case 43: return "Routing";
+    case 44: return "Fragment";
+    case 46: return "RSVP";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 55: return "Mobile IP";
+    case 58: return "ICMPv6";
+    case 62: return "Mobile IP (old)";
+    case 88: return "EIGRP";
+    case 89: return "OSPF";
+    case 103: return "PIM";
+    case 108: return "Compressed IP";
+    case 112: return "VRRP";
+    case 113: return "PGM";
+    case 132: return "SCTP";
+    case 135: return "Mobility";
+    default: return NULL;
+    }
+}
+
+/* ---- hex and ASCII dumps (tcpdump's -x, -X, -A and its default for unknown payloads) ---- */
+
+static bool graph(uint8_t c) { return c > 0x20 && c < 0x7f; }
+
+/* -X: "\n\t0x0000:  4500 0054 ...  E..T" lines of 16 bytes */
+static void hex_ascii_dump(const uint8_t *p, uint32_t n)
+{
+    char hex[8 * 5 + 1], asc[17];
+    uint32_t off = 0;
+    while (n > 0) {
+        uint32_t k = n < 16 ? n : 16;
+        size_t h = 0;
+        for (uint32_t i = 0; i < k; i += 2) {
+            if (i + 1 < k)
+                h += (size_t)snprintf(hex + h, sizeof hex - h, " %02x%02x", p[i], p[i + 1]);
+            else
+                h += (size_t)snprintf(hex + h, sizeof hex - h, " %02x", p[i]);
+        }
+        for (uint32_t i = 0; i < k; i++)
+            asc[i] = graph(p[i]) ? (char)p[i] : '.';
+        asc[k] = '\0';
+        printf("\n\t0x%04x: %-40s  %s", (unsigned)off, hex, asc);
+        p += k;
+        n -= k;
+        off += k;
+    }
+}
+
+/* -x: "\n\t0x0000:  4500 0054 ..." lines of 16 bytes */
+static void hex_dump(const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i += 2) {
+        if (i % 16 == 0)
+            printf("\n\t0x%04x: ", (unsigned)i);
+        if (i + 1 < n)
+            printf(" %02x%02x", p[i], p[i + 1]);
+        else
+            printf(" %02x", p[i]);
+    }
+}
+
+/* -A: the bytes as text, what is not printable as '.', CRs before a newline dropped */
+static void ascii_dump(const uint8_t *p, uint32_t n)
+{
+    putchar('\n');
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        uint32_t left = n - i - 1;
+        if (c == '\r') {
+            if (left > 1 && p[i + 1] != '\n')
+                putchar('.');
+        } else if (graph(c) || c == '\t' || c == ' ' || c == '\n') {
+            putchar(c);
+        } else {
+            putchar('.');
+        }
+    }
+}
+
+void pd_default_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    const struct pd_printer *pr = nd->pr;
+    if (pr->xflag || pr->Xflag || pr->qflag)
+        return; /* the dump shows it */
+    uint32_t avail = p <= nd->end ? (uint32_t)(nd->end - p) : 0;
+    hex_ascii_dump(p, length < avail ? length : avail);
+}
+
+/* ---- ARP ---- */
+
+static void arp_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    nd->proto = "arp";
+    const struct pd_printer *pr = nd->pr;
+    unsigned hrd = pd_u16(nd, p), pro = pd_u16(nd, p + 2);
+    unsigned hln = pd_u8(nd, p + 4), pln = pd_u8(nd, p + 5);
+    unsigned op = pd_u16(nd, p + 6);
+    if (hrd != 1 || pro != 0x0800 || hln != 6 || pln != 4) {
+        if (!pr->eflag)
+            printf("ARP, ");
+        printf("Hardware %u, protocol 0x%04x, op %u, length %" PRIu32, hrd, pro, op, length);
+        return;
+    }
+    pd_need(nd, p + 8, 20);
+    const uint8_t *sha = p + 8, *spa = p + 14, *tha = p + 18, *tpa = p + 24;
+    if (!pr->eflag)
+        printf("ARP, ");
+    if (pr->vflag)
+        printf("Ethernet (len 6), IPv4 (len 4), ");
+    switch (op) {
+    case 1: {
+        printf("Request who-has %s", pd_ip4str(nd, tpa));
+        static const uint8_t zero[6];
+        if (memcmp(tha, zero, 6) != 0)
+            printf(" (%s)", pd_macstr(nd, tha));
+        printf(" tell %s", pd_ip4str(nd, spa));
+        break;
+    }
+    case 2: printf("Reply %s is-at %s", pd_ip4str(nd, spa), pd_macstr(nd, sha)); break;
+    case 3: printf("Reverse Request who-is %s tell %s", pd_macstr(nd, tha), pd_macstr(nd, sha)); break;
+    case 4: printf("Reverse Reply %s at %s", pd_macstr(nd, tha), pd_ip4str(nd, tpa)); break;
+    default: printf("Unknown (%u)", op); break;
+    }
+    printf(", length %" PRIu32, length);
+}
+
+/* ---- the link layer ---- */
+
+static const char *ethertype_name(unsigned t)
+{
+    switch (t) {
+    case 0x0800: return "IPv4";
+    case 0x0806: return "ARP";
+    case 0x86dd: return "IPv6";
+    case 0x8100: return "802.1Q";
+    case 0x88a8: return "802.1Q-QinQ";
+    case 0x9100: return "802.1Q-9100";
+    case 0x9200: return "802.1Q-9200";
+    case 0x8035: return "Reverse ARP";
+    case 0x8847: return "MPLS unicast";
+    case 0x8848: return "MPLS multicast";
+    case 0x8863: return "PPPoE D";
+    case 0x8864: return "PPPoE S";
+    case 0x888e: return "EAPOL";
+    case 0x88cc: return "LLDP";
+    case 0x8809: return "Slow Protocols";
+    case 0x9000: return "Loopback";
+    default: return "Unknown";
+    }
+}
+
+static bool is_vlan(unsigned t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
+
+/* The payload of ethertype t; false if not decoded. */
+static bool ethertype_print(struct pd_nd *nd, unsigned t, const uint8_t *p, uint32_t length)
+{
+    switch (t) {
+    case 0x0800: pd_ip_print(nd, p, length); return true;
+    case 0x86dd: pd_ip6_print(nd, p, length); return true;
+    case 0x0806: arp_print(nd, p, length); return true;
+    default: return false;
+    }
+}
+
+/* Ethernet: returns the link-layer header length (for the dumps) through *hdrlen as soon as
+ * it is known. */
+static void ether_print(struct pd_nd *nd, const uint8_t *p, uint32_t caplen, uint32_t length,
+                        volatile uint32_t *hdrlen, const pkt_info_t *meta_tag)
+{
+    const struct pd_printer *pr = nd->pr;
+    nd->proto = "ether";
+    if (caplen < 14 || length < 14) {
+        *hdrlen = caplen;
+        pd_trunc(nd);
+    }
+    const uint8_t *eth = p;
+    if (pr->eflag)
+        printf("%s > %s, ", pd_macstr(nd, p + 6), pd_macstr(nd, p));
+    unsigned t = pd_u16(nd, p + 12);
+    p += 14;
+    length -= 14;
+    *hdrlen = 14;
+    uint32_t wire = length + 14;
+    bool first = true;
+    /* a tag the kernel took out and did not put back (live only) */
+    if (meta_tag != NULL) {
+        unsigned tci = meta_tag->vlan_tci, tpid = meta_tag->vlan_tpid ? meta_tag->vlan_tpid : 0x8100;
+        if (pr->eflag) {
+            printf("ethertype %s (0x%04x), length %" PRIu32 ": ", ethertype_name(tpid), tpid,
+                   wire + 4);
+            printf("vlan %u, p %u%s, ", tci & 0xfff, tci >> 13, (tci & 0x1000) ? ", DEI" : "");
+            first = false;
+        }
+    }
+    for (;;) {
+        if (t <= 1500) {
+            /* an 802.3 length: LLC follows, which pktdump does not decode */
+            if (pr->eflag)
+                printf("802.3, length %u: ", t);
+            else
+                printf("%s > %s, 802.3, length %u: ", pd_macstr(nd, eth + 6), pd_macstr(nd, eth),
+                       t);
+            pd_default_print(nd, p, length);
+            return;
+        }
+        if (is_vlan(t)) {
+            nd->proto = "vlan";
+            if (length < 4 || !pd_have(nd, p, 4)) {
+                *hdrlen = caplen;
+                pd_trunc(nd);
+            }
+        }
+        if (pr->eflag) {
+            if (first && pr->qflag && strcmp(ethertype_name(t), "Unknown") == 0)
+                printf("Unknown Ethertype (0x%04x), length %" PRIu32 ": ", t, wire);
+            else if (first && pr->qflag)
+                printf("%s, length %" PRIu32 ": ", ethertype_name(t), wire);
+            else if (first)
+                printf("ethertype %s (0x%04x), length %" PRIu32 ": ", ethertype_name(t), t, wire);
+            else if (pr->qflag)
+                printf("%s, ", ethertype_name(t));
+            else
+                printf("ethertype %s (0x%04x), ", ethertype_name(t), t);
+        }
+        first = false;
+        if (!is_vlan(t))
+            break;
+        unsigned tci = pd_u16(nd, p);
+        if (pr->eflag)
+            printf("vlan %u, p %u%s, ", tci & 0xfff, tci >> 13, (tci & 0x1000) ? ", DEI" : "");
+        t = pd_u16(nd, p + 2);
+        p += 4;
+        length -= 4;
+        *hdrlen += 4;
+    }
+    if (!ethertype_print(nd, t, p, length)) {
+        if (!pr->eflag && pr->qflag) {
+            printf("%s > %s, ", pd_macstr(nd, eth + 6), pd_macstr(nd, eth));
+            if (strcmp(ethertype_name(t), "Unknown") == 0)
+                printf("Unknown Ethertype (0x%04x), length %" PRIu32 ": ", t, wire);
+            else
+                printf("%s, length %" PRIu32 ": ", ethertype_name(t), wire);
+        } else if (!pr->eflag) {
+            printf("%s > %s, ethertype %s (0x%04x), length %" PRIu32 ": ", pd_macstr(nd, eth + 6),
+                   pd_macstr(nd, eth), ethertype_name(t), t, wire);
+        }
+        pd_default_print(nd, p, length);
+    }
+}
+
+static const char *pkttype_name(unsigned t)
+{
+    switch (t) {
+    case PKT_PACKET_HOST: return "In";
     case PKT_PACKET_BROADCAST: return "B";
     case PKT_PACKET_MULTICAST: return "M";
     case PKT_PACKET_OTHERHOST: return "P";
-    case PKT_PACKET_OUTGOING:  return "Out";
-    default:                   return "?";
+    case PKT_PACKET_OUTGOING: return "Out";
+    default: return "?";
     }
 }
 
 /* Interface name for an index; a few are remembered (one ioctl per packet is wasteful). */
 static const char *iface_name(int ifindex)
 {
-    static struct { int index; char name[IF_NAMESIZE]; } cache[8];
+    static struct {
+        int index;
+        char name[IF_NAMESIZE];
+    } cache[8];
     static unsigned next;
     for (unsigned i = 0; i < sizeof cache / sizeof cache[0]; i++)
         if (cache[i].index == ifindex && ifindex != 0)
@@ -49,396 +378,237 @@ static const char *iface_name(int ifindex)
     return cache[slot].name;
 }
 
-static const char *ip_proto_name(uint8_t p)
+/* Linux cooked: the interface, direction and protocol, as tcpdump prints LINUX_SLL2 (and
+ * LINUX_SLL, without the interface). */
+static void cooked_print(struct pd_nd *nd, const char *ifname, unsigned pkttype, unsigned hatype,
+                         const uint8_t *addr, unsigned alen, unsigned proto, const uint8_t *p,
+                         uint32_t length)
 {
-    switch (p) {
-    case 1:  return "ICMP";
-    case 2:  return "IGMP";
-    case 6:  return "TCP";
-    case 17: return "UDP";
-    case 47: return "GRE";
-    case 58: return "ICMPv6";
-    case 132: return "SCTP";
-    default: return "unknown";
-    }
-}
-
-/* A transport header: p holds n captured bytes of a payload that is plen bytes long (from the
- * IP header), between the addresses src and dst. */
-struct l4 {
-    const uint8_t *p;
-    uint32_t n;
-    uint32_t plen;
-    const char *src, *dst;
-};
-
-static void print_tcp(const struct pd_printer *pr, const struct l4 *s)
-{
-    if (s->n < 20) {
-        printf("%s > %s: [|tcp]", s->src, s->dst);
-        return;
-    }
-    const uint8_t *t = s->p;
-    unsigned sport = get16(t), dport = get16(t + 2);
-    uint32_t seq = get32(t + 4), ack = get32(t + 8);
-    unsigned doff = (unsigned)(t[12] >> 4) * 4;
-    uint8_t fl = t[13];
-    printf("%s.%u > %s.%u: ", s->src, sport, s->dst, dport);
-    if (doff < 20 || doff > s->plen) {
-        printf("tcp, bad header length %u", doff);
-        return;
-    }
-    uint32_t data = s->plen - doff;
-    if (pr->quiet) {
-        printf("tcp %" PRIu32, data);
-        return;
-    }
-    /* tcpdump's order: F S R P U E W, then '.' for ACK */
-    static const struct { uint8_t bit; char c; } flags[] = {
-        {0x01, 'F'}, {0x02, 'S'}, {0x04, 'R'}, {0x08, 'P'},
-        {0x20, 'U'}, {0x40, 'E'}, {0x80, 'W'}, {0x10, '.'},
-    };
-    char fs[10];
-    size_t k = 0;
-    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-        if (fl & flags[i].bit)
-            fs[k++] = flags[i].c;
-    fs[k] = '\0';
-    printf("Flags [%s]", k ? fs : "none");
-    if (data > 0)
-        printf(", seq %" PRIu32 ":%" PRIu32, seq, seq + data);
-    else if (fl & 0x07) /* SYN, FIN, RST */
-        printf(", seq %" PRIu32, seq);
-    if (fl & 0x10)
-        printf(", ack %" PRIu32, ack);
-    printf(", win %u, length %" PRIu32, (unsigned)get16(t + 14), data);
-}
-
-static void print_udp(const struct l4 *s)
-{
-    if (s->n < 8) {
-        printf("%s > %s: [|udp]", s->src, s->dst);
-        return;
-    }
-    unsigned ulen = get16(s->p + 4);
-    printf("%s.%u > %s.%u: UDP, ", s->src, (unsigned)get16(s->p), s->dst,
-           (unsigned)get16(s->p + 2));
-    if (ulen < 8 || ulen > s->plen)
-        printf("bad length %u > %" PRIu32, ulen, s->plen);
-    else
-        printf("length %u", ulen - 8);
-}
-
-static void print_icmp(const struct l4 *s)
-{
-    printf("%s > %s: ", s->src, s->dst);
-    if (s->n < 4) {
-        printf("[|icmp]");
-        return;
-    }
-    const uint8_t *c = s->p;
-    uint8_t type = c[0], code = c[1];
-    if (type == 0 || type == 8) {
-        if (s->n < 8) {
-            printf("ICMP echo %s [|icmp]", type ? "request" : "reply");
-            return;
+    const struct pd_printer *pr = nd->pr;
+    if (ifname != NULL)
+        printf("%-5s ", ifname);
+    if (pr->eflag) {
+        printf("%-3s ", pkttype_name(pkttype));
+        if (alen == 6) {
+            printf("%02x:%02x:%02x:%02x:%02x:%02x ", addr[0], addr[1], addr[2], addr[3], addr[4],
+                   addr[5]);
+        } else if (alen > 0) {
+            for (unsigned i = 0; i < alen; i++)
+                printf("%s%02x", i ? ":" : "", addr[i]);
+            putchar(' ');
         }
-        printf("ICMP echo %s, id %u, seq %u", type ? "request" : "reply", (unsigned)get16(c + 4),
-               (unsigned)get16(c + 6));
-    } else if (type == 3) {
-        /* the offending datagram's header follows: name what was unreachable */
-        const uint8_t *ip = c + 8;
-        uint32_t n = s->n >= 8 ? s->n - 8 : 0;
-        char dst[INET_ADDRSTRLEN];
-        if (n >= 20 && (ip[0] >> 4) == 4 && (ip[0] & 0x0f) >= 5) {
-            inet_ntop(AF_INET, ip + 16, dst, sizeof dst);
-            uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
-            if (code == 3 && (ip[9] == 6 || ip[9] == 17) && n >= ihl + 4)
-                printf("ICMP %s %s port %u unreachable", dst, ip[9] == 6 ? "tcp" : "udp",
-                       (unsigned)get16(ip + ihl + 2));
-            else if (code == 3)
-                printf("ICMP %s port unreachable", dst);
-            else if (code == 1)
-                printf("ICMP host %s unreachable", dst);
-            else if (code == 0)
-                printf("ICMP net %s unreachable", dst);
-            else if (code == 2)
-                printf("ICMP %s protocol %u unreachable", dst, (unsigned)ip[9]);
-            else
-                printf("ICMP %s unreachable, code %u", dst, (unsigned)code);
-        } else {
-            printf("ICMP unreachable, code %u", (unsigned)code);
-        }
-    } else if (type == 11) {
-        printf("ICMP time exceeded %s", code == 0 ? "in-transit" : "reassembly");
+        printf("ethertype %s (0x%04x), length %" PRIu32 ": ", ethertype_name(proto), proto,
+               length);
     } else {
-        printf("ICMP type %u, code %u", (unsigned)type, (unsigned)code);
+        printf("%-3s ", pkttype_name(pkttype));
     }
-    printf(", length %" PRIu32, s->plen);
-}
-
-static void print_icmp6(const struct l4 *s)
-{
-    printf("%s > %s: ", s->src, s->dst);
-    if (s->n < 4) {
-        printf("[|icmp6]");
-        return;
-    }
-    const uint8_t *c = s->p;
-    uint8_t type = c[0];
-    char a[INET6_ADDRSTRLEN];
-    switch (type) {
-    case 128:
-    case 129:
-        if (s->n < 8) {
-            printf("ICMP6, echo %s [|icmp6]", type == 128 ? "request" : "reply");
-            return;
-        }
-        printf("ICMP6, echo %s, id %u, seq %u", type == 128 ? "request" : "reply",
-               (unsigned)get16(c + 4), (unsigned)get16(c + 6));
-        break;
-    case 135:
-    case 136:
-        if (s->n < 24) {
-            printf("ICMP6, neighbor %s [|icmp6]", type == 135 ? "solicitation" : "advertisement");
-            return;
-        }
-        inet_ntop(AF_INET6, c + 8, a, sizeof a);
-        printf("ICMP6, neighbor %s, %s %s", type == 135 ? "solicitation" : "advertisement",
-               type == 135 ? "who has" : "tgt is", a);
-        break;
-    case 1:   printf("ICMP6, destination unreachable, code %u", (unsigned)c[1]); break;
-    case 2:   printf("ICMP6, packet too big"); break;
-    case 3:   printf("ICMP6, time exceeded"); break;
-    case 133: printf("ICMP6, router solicitation"); break;
-    case 134: printf("ICMP6, router advertisement"); break;
-    case 143: printf("ICMP6, multicast listener report v2"); break;
-    default:  printf("ICMP6, type %u, code %u", (unsigned)type, (unsigned)c[1]); break;
-    }
-    printf(", length %" PRIu32, s->plen);
-}
-
-static void print_transport(const struct pd_printer *pr, uint8_t proto, const struct l4 *s)
-{
-    switch (proto) {
-    case 6:  print_tcp(pr, s); break;
-    case 17: print_udp(s); break;
-    case 1:  print_icmp(s); break;
-    case 58: print_icmp6(s); break;
-    default:
-        printf("%s > %s: ip-proto-%u %" PRIu32, s->src, s->dst, (unsigned)proto, s->plen);
-        break;
-    }
-}
-
-static void print_ipv4(const struct pd_printer *pr, const uint8_t *p, uint32_t n)
-{
-    if (n < 20) {
-        printf("IP [|ip]");
-        return;
-    }
-    if ((p[0] >> 4) != 4) {
-        printf("IP bad version %u", (unsigned)(p[0] >> 4));
-        return;
-    }
-    uint32_t ihl = (uint32_t)(p[0] & 0x0f) * 4;
-    uint32_t total = get16(p + 2);
-    if (ihl < 20 || total < ihl) {
-        printf("IP bad header (header length %" PRIu32 ", total length %" PRIu32 ")", ihl, total);
-        return;
-    }
-    unsigned frag = get16(p + 6);
-    unsigned offset = (frag & 0x1fff) * 8;
-    uint8_t proto = p[9];
-    printf("IP ");
-    if (pr->verbose) {
-        char fl[16] = "";
-        if (frag & 0x8000)
-            strcat(fl, "+");     /* the reserved bit */
-        if (frag & 0x4000)
-            strcat(fl, "DF");
-        if (frag & 0x2000)
-            strcat(fl, fl[0] ? ",MF" : "MF");
-        printf("(tos 0x%x, ttl %u, id %u, offset %u, flags [%s], proto %s (%u), length %" PRIu32
-               ") ",
-               (unsigned)p[1], (unsigned)p[8], (unsigned)get16(p + 4), offset,
-               fl[0] ? fl : "none", ip_proto_name(proto), (unsigned)proto, total);
-    }
-    if (n < ihl) {
-        printf("[|ip]");
-        return;
-    }
-    char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, p + 12, src, sizeof src);
-    inet_ntop(AF_INET, p + 16, dst, sizeof dst);
-    /* the payload ends at the IP total length (Ethernet padding is not part of it) */
-    uint32_t avail = (n < total ? n : total) - ihl;
-    struct l4 s = {p + ihl, avail, total - ihl, src, dst};
-    if (offset != 0) {
-        printf("%s > %s: ip-proto-%u (frag id %u, %" PRIu32 "@%u%s)", src, dst, (unsigned)proto,
-               (unsigned)get16(p + 4), total - ihl, offset, (frag & 0x2000) ? "+" : "");
-        return;
-    }
-    print_transport(pr, proto, &s);
-    if (frag & 0x2000)
-        printf(" (frag id %u, %" PRIu32 "@0+)", (unsigned)get16(p + 4), total - ihl);
-}
-
-static void print_ipv6(const struct pd_printer *pr, const uint8_t *p, uint32_t n)
-{
-    if (n < 40) {
-        printf("IP6 [|ip6]");
-        return;
-    }
-    if ((p[0] >> 4) != 6) {
-        printf("IP6 bad version %u", (unsigned)(p[0] >> 4));
-        return;
-    }
-    uint32_t plen = get16(p + 4);
-    uint8_t nh = p[6];
-    printf("IP6 ");
-    if (pr->verbose)
-        printf("(hlim %u, next-header %s (%u) payload length: %" PRIu32 ") ", (unsigned)p[7],
-               ip_proto_name(nh), (unsigned)nh, plen);
-    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-    inet_ntop(AF_INET6, p + 8, src, sizeof src);
-    inet_ntop(AF_INET6, p + 24, dst, sizeof dst);
-
-    uint32_t avail = n - 40 < plen ? n - 40 : plen; /* captured payload bytes */
-    const uint8_t *q = p + 40;
-    uint32_t left = plen; /* payload bytes on the wire */
-    /* extension headers: hop-by-hop, routing, fragment, destination options (bounded) */
-    for (int i = 0; i < 8 && (nh == 0 || nh == 43 || nh == 44 || nh == 60); i++) {
-        if (avail < 8) {
-            printf("%s > %s: [|ip6]", src, dst);
-            return;
-        }
-        uint32_t hl = nh == 44 ? 8 : ((uint32_t)q[1] + 1) * 8;
-        if (hl > left) {
-            printf("%s > %s: bad extension header length", src, dst);
-            return;
-        }
-        if (nh == 0)
-            printf("HBH ");
-        if (nh == 44) {
-            unsigned off = get16(q + 2) & 0xfff8;
-            printf("frag (%u|%" PRIu32 ") ", off, left - 8);
-            if (off != 0) {
-                printf("%s > %s: ip-proto-%u", src, dst, (unsigned)q[0]);
-                return;
-            }
-        }
-        if (hl > avail) {
-            printf("%s > %s: [|ip6]", src, dst);
-            return;
-        }
-        nh = q[0];
-        q += hl;
-        avail -= hl;
-        left -= hl;
-    }
-    struct l4 s = {q, avail, left, src, dst};
-    print_transport(pr, nh, &s);
-}
-
-static void print_arp(const uint8_t *p, uint32_t n, uint32_t len)
-{
-    printf("ARP, ");
-    if (n < 8) {
-        printf("[|arp]");
-        return;
-    }
-    unsigned op = get16(p + 6);
-    if (get16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4) {
-        printf("hardware type %u, protocol 0x%04x, op %u, length %" PRIu32, (unsigned)get16(p),
-               (unsigned)get16(p + 2), op, len);
-        return;
-    }
-    if (n < 28) {
-        printf("%s [|arp]", op == 1 ? "Request" : op == 2 ? "Reply" : "op");
-        return;
-    }
-    char spa[INET_ADDRSTRLEN], tpa[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, p + 14, spa, sizeof spa);
-    inet_ntop(AF_INET, p + 24, tpa, sizeof tpa);
-    if (op == 1) {
-        printf("Request who-has %s tell %s", tpa, spa);
-    } else if (op == 2) {
-        printf("Reply %s is-at ", spa);
-        print_mac(p + 8);
-    } else {
-        printf("op %u %s > %s", op, spa, tpa);
-    }
-    printf(", length %" PRIu32, len);
-}
-
-static void print_vlan(uint16_t tpid, uint16_t tci)
-{
-    printf("vlan %u%s, p %u%s, ", (unsigned)(tci & 0x0fff), tpid == 0x8100 ? "" : " (802.1ad)",
-           (unsigned)(tci >> 13), (tci & 0x1000) ? ", DEI" : "");
-}
-
-static bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
-
-/* What follows an ethertype: p holds n captured bytes of a len-byte payload; eth is the
- * Ethernet header, or NULL for a cooked packet; wire is the packet's whole length. */
-static void print_payload(const struct pd_printer *pr, uint16_t type, const uint8_t *p, uint32_t n,
-                          uint32_t len, const uint8_t *eth, uint32_t wire)
-{
-    for (int tags = 0; is_vlan_tpid(type); tags++) {
-        if (n < 4 || tags == 8) {
-            printf("vlan [|vlan]");
-            return;
-        }
-        print_vlan(type, get16(p));
-        type = get16(p + 2);
+    (void)hatype;
+    for (;;) {
+        if (!is_vlan(proto))
+            break;
+        nd->proto = "vlan";
+        unsigned tci = pd_u16(nd, p);
+        if (pr->eflag)
+            printf("vlan %u, p %u%s, ", tci & 0xfff, tci >> 13, (tci & 0x1000) ? ", DEI" : "");
+        proto = pd_u16(nd, p + 2);
+        if (pr->eflag)
+            printf("ethertype %s (0x%04x), ", ethertype_name(proto), proto);
         p += 4;
-        n -= 4;
-        len -= 4;
+        length = length >= 4 ? length - 4 : 0;
     }
-    switch (type) {
-    case 0x0800: print_ipv4(pr, p, n); break;
-    case 0x86dd: print_ipv6(pr, p, n); break;
-    case 0x0806: print_arp(p, n, len); break;
-    default:
-        if (eth != NULL) {
-            print_mac(eth + 6);
-            printf(" > ");
-            print_mac(eth);
-            printf(", ");
-        }
-        printf("ethertype 0x%04x, length %" PRIu32, (unsigned)type, wire);
-        break;
+    if (!ethertype_print(nd, proto, p, length)) {
+        if (!pr->eflag)
+            printf("ethertype %s (0x%04x), length %" PRIu32 ": ", ethertype_name(proto), proto,
+                   length);
+        pd_default_print(nd, p, length);
     }
 }
 
-void pd_print_packet(const struct pd_printer *pr, const uint8_t *data, const pkt_info_t *info)
+static void raw_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
 {
-    struct tm tm;
-    time_t sec = (time_t)info->sec;
-    localtime_r(&sec, &tm);
-    if (pr->nano)
-        printf("%02d:%02d:%02d.%09" PRIu32 " ", tm.tm_hour, tm.tm_min, tm.tm_sec, info->nsec);
+    nd->proto = "raw";
+    if (nd->pr->eflag)
+        printf("ip: ");
+    unsigned v = pd_u8(nd, p) >> 4;
+    if (v == 4)
+        pd_ip_print(nd, p, length);
+    else if (v == 6)
+        pd_ip6_print(nd, p, length);
     else
-        printf("%02d:%02d:%02d.%06" PRIu32 " ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-               info->nsec / 1000);
-    if (pr->all_ifaces)
-        printf("%-5s ", iface_name(info->ifindex));
-    printf("%-3s ", direction_name(info->pkttype));
+        printf("IP%u", v);
+}
 
-    uint32_t n = info->caplen, len = info->len < n ? n : info->len;
-    if (pr->verbose)
-        printf("[%" PRIu32 "/%" PRIu32 "] ", n, len);
-    /* the tag the kernel took out of the bytes, when it is not put back */
-    bool meta_tag = pkt_vlan_valid(info->status) && (pr->cooked || pr->tag_in_meta);
-    if (meta_tag)
-        print_vlan(info->vlan_tpid ? info->vlan_tpid : 0x8100, info->vlan_tci);
-    if (pr->cooked) {
-        print_payload(pr, info->protocol, data, n, len, NULL, len);
-    } else if (n < 14) {
-        printf("[|ether]");
+/* ---- timestamps ---- */
+
+static void print_frac(const struct pd_printer *pr, uint32_t nsec)
+{
+    if (pr->nano)
+        printf("%09" PRIu32, nsec);
+    else
+        printf("%06" PRIu32, nsec / 1000);
+}
+
+static void print_hms(const struct pd_printer *pr, const struct tm *tm, uint32_t nsec)
+{
+    printf("%02d:%02d:%02d.", tm->tm_hour, tm->tm_min, tm->tm_sec);
+    print_frac(pr, nsec);
+}
+
+/* The difference a - b as tcpdump's -ttt/-ttttt print it: a sign, then HH:MM:SS.frac */
+static void print_delta(const struct pd_printer *pr, int64_t as, uint32_t an, int64_t bs,
+                        uint32_t bn)
+{
+    int64_t d = (as - bs) * 1000000000 + (int64_t)an - (int64_t)bn;
+    char sign = ' ';
+    if (d < 0) {
+        sign = '-';
+        d = -d;
+    }
+    time_t s = (time_t)(d / 1000000000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    putchar(sign);
+    print_hms(pr, &tm, (uint32_t)(d % 1000000000));
+}
+
+static void print_ts(struct pd_printer *pr, const pkt_info_t *info)
+{
+    int64_t sec = (int64_t)info->sec;
+    uint32_t nsec = info->nsec;
+    if (!pr->nano)
+        nsec -= nsec % 1000;
+    if (!pr->have_prev) {
+        pr->have_prev = true;
+        pr->prev_sec = pr->first_sec = sec;
+        pr->prev_nsec = pr->first_nsec = nsec;
+    }
+    struct tm tm;
+    time_t t = (time_t)sec;
+    switch (pr->tflag) {
+    case 0:
+        localtime_r(&t, &tm);
+        print_hms(pr, &tm, nsec);
+        putchar(' ');
+        break;
+    case 1: break;
+    case 2:
+        printf("%" PRId64 ".", sec);
+        print_frac(pr, nsec);
+        putchar(' ');
+        break;
+    case 3:
+        print_delta(pr, sec, nsec, pr->prev_sec, pr->prev_nsec);
+        putchar(' ');
+        break;
+    case 4:
+        localtime_r(&t, &tm);
+        printf("%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        print_hms(pr, &tm, nsec);
+        putchar(' ');
+        break;
+    default:
+        print_delta(pr, sec, nsec, pr->first_sec, pr->first_nsec);
+        putchar(' ');
+        break;
+    }
+    pr->prev_sec = sec;
+    pr->prev_nsec = nsec;
+}
+
+/* ---- one packet ---- */
+
+void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_t *info)
+{
+    pr->packets++;
+    if (pr->number)
+        printf("%5" PRIu64 "  ", pr->packets);
+    print_ts(pr, info);
+
+    uint32_t caplen = info->caplen, length = info->len;
+    struct pd_nd nd;
+    memset(&nd, 0, sizeof nd);
+    nd.pr = pr;
+    nd.end = data + caplen;
+    nd.proto = "";
+    volatile uint32_t hdrlen = 0, hl = 0;
+    if (setjmp(nd.trunc) == 0) {
+        switch (pr->dlt) {
+        case PKT_DLT_EN10MB: {
+            bool meta = pkt_vlan_valid(info->status) && pr->tag_in_meta;
+            ether_print(&nd, data, caplen, length, &hl, meta ? info : NULL);
+            hdrlen = hl;
+            break;
+        }
+        case PD_DLT_COOKED_LIVE: {
+            hdrlen = 0;
+            const char *name = iface_name(info->ifindex);
+            cooked_print(&nd, name, info->pkttype, info->linktype, NULL, 0, info->protocol, data,
+                         length);
+            break;
+        }
+        case PKT_DLT_LINUX_SLL2: {
+            nd.proto = "sll2";
+            hdrlen = caplen < 20 ? caplen : 20;
+            pd_need(&nd, data, 20);
+            unsigned proto = pd_u16(&nd, data);
+            uint32_t ifx = pd_u32(&nd, data + 4);
+            char name[IF_NAMESIZE + 16];
+            if (if_indextoname(ifx, name) == NULL)
+                snprintf(name, sizeof name, "ifindex %" PRIu32, ifx);
+            unsigned alen = data[11] > 8 ? 8 : data[11];
+            cooked_print(&nd, name, data[10], pd_u16(&nd, data + 8), data + 12, alen, proto,
+                         data + 20, length >= 20 ? length - 20 : 0);
+            break;
+        }
+        case PKT_DLT_LINUX_SLL: {
+            nd.proto = "sll";
+            hdrlen = caplen < 16 ? caplen : 16;
+            pd_need(&nd, data, 16);
+            unsigned alen = pd_u16(&nd, data + 4);
+            cooked_print(&nd, NULL, pd_u16(&nd, data), pd_u16(&nd, data + 2), data + 6,
+                         alen > 8 ? 8 : alen, pd_u16(&nd, data + 14), data + 16,
+                         length >= 16 ? length - 16 : 0);
+            break;
+        }
+        case PKT_DLT_RAW:
+        case 12:
+            hdrlen = 0;
+            raw_print(&nd, data, length);
+            break;
+        default:
+            hdrlen = 0;
+            printf("unsupported link type %u, length %" PRIu32 ": ", (unsigned)pr->dlt, length);
+            break;
+        }
     } else {
-        print_payload(pr, get16(data + 12), data + 14, n - 14, len - 14, data, len);
+        if (pr->dlt == PKT_DLT_EN10MB)
+            hdrlen = nd.early && hl <= 14 + 8 ? 0 : hl;
+        else if (nd.early)
+            hdrlen = 0;
+        printf(" [|%s]", nd.proto);
+    }
+    if (pr->Xflag) {
+        if (pr->Xflag > 1)
+            hex_ascii_dump(data, caplen);
+        else if (caplen > hdrlen)
+            hex_ascii_dump(data + hdrlen, caplen - hdrlen);
+    } else if (pr->xflag) {
+        if (pr->xflag > 1)
+            hex_dump(data, caplen);
+        else if (caplen > hdrlen)
+            hex_dump(data + hdrlen, caplen - hdrlen);
+    } else if (pr->Aflag) {
+        if (pr->Aflag > 1)
+            ascii_dump(data, caplen);
+        else if (caplen > hdrlen)
+            ascii_dump(data + hdrlen, caplen - hdrlen);
     }
     putchar('\n');
+}
+
+void pd_printer_free(struct pd_printer *pr)
+{
+    free(pr->conv);
+    pr->conv = NULL;
+    pr->nconv = pr->capconv = 0;
 }

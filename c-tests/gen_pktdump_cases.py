@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Writes the capture files of pktdump's differential test against tcpdump
+(test_pktdump_tcpdump.c), which reads each with `tcpdump -r` and `pktdump -r` under many output
+flags and compares the text line for line.
+
+    gen_pktdump_cases.py DIR
+
+Writes DIR/eth.pcap (Ethernet, microseconds), DIR/eth-ns.pcap (the same packets with
+nanosecond timestamps) and DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
+capture with -s would), and prints the number of packets in eth.pcap. Deterministic;
+standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
+ARP, IPv4 with options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6
+(echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
+queries and answers, unknown ethertypes and protocols, frames cut short.
+"""
+
+import os
+import struct
+import sys
+
+MAC_A = bytes.fromhex("020000000001")
+MAC_B = bytes.fromhex("020000000002")
+MAC_BC = b"\xff" * 6
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def ip6(a):
+    import socket
+
+    return socket.inet_pton(socket.AF_INET6, a)
+
+
+def eth(dst, src, etype, payload, tags=()):
+    """tags: (tpid, tci) pairs, outermost first."""
+    h = dst + src
+    for tpid, tci in tags:
+        h += struct.pack("!HH", tpid, tci)
+    return h + struct.pack("!H", etype) + payload
+
+
+def ipv4(src, dst, proto, payload, ident=0x1234, ttl=64, tos=0, flags_off=0x4000, opts=b"",
+         total=None, bad_csum=False):
+    ihl = 5 + len(opts) // 4
+    if total is None:
+        total = ihl * 4 + len(payload)
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, tos, total, ident, flags_off, ttl, proto, 0,
+                    ip4(src), ip4(dst)) + opts
+    c = csum(h)
+    if bad_csum:
+        c ^= 0x5A5A
+    h = h[:10] + struct.pack("!H", c) + h[12:]
+    return h + payload
+
+
+def pseudo4(src, dst, proto, length):
+    return ip4(src) + ip4(dst) + struct.pack("!BBH", 0, proto, length)
+
+
+def pseudo6(src, dst, proto, length):
+    return ip6(src) + ip6(dst) + struct.pack("!IxxxB", length, proto)
+
+
+def udp(sport, dport, payload, pseudo=None, bad_csum=False, zero_csum=False):
+    ln = 8 + len(payload)
+    h = struct.pack("!HHHH", sport, dport, ln, 0)
+    c = 0
+    if pseudo is not None and not zero_csum:
+        c = csum(pseudo(ln) + h + payload) or 0xFFFF
+        if bad_csum:
+            c ^= 0x1111
+    return h[:6] + struct.pack("!H", c) + payload
+
+
+def tcp(sport, dport, seq, ack, flags, payload=b"", win=64240, opts=b"", pseudo=None, urg=0,
+        bad_csum=False):
+    while len(opts) % 4:
+        opts += b"\0"
+    off = (20 + len(opts)) // 4
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, win, 0, urg) + opts
+    c = 0
+    if pseudo is not None:
+        c = csum(pseudo(len(h) + len(payload)) + h + payload)
+        if bad_csum:
+            c ^= 0x0F0F
+    return h[:16] + struct.pack("!H", c) + h[18:] + payload
+
+
+def icmp(typ, code, rest, payload=b"", bad_csum=False):
+    h = struct.pack("!BBH", typ, code, 0) + rest + payload
+    c = csum(h)
+    if bad_csum:
+        c ^= 0x00FF
+    return h[:2] + struct.pack("!H", c) + h[4:]
+
+
+def icmp6(src, dst, typ, code, body, bad_csum=False):
+    h = struct.pack("!BBH", typ, code, 0) + body
+    c = csum(pseudo6(src, dst, 58, len(h)) + h)
+    if bad_csum:
+        c ^= 0x00FF
+    return h[:2] + struct.pack("!H", c) + h[4:]
+
+
+def ipv6(src, dst, nh, payload, hlim=64, tc=0, flow=0, plen=None):
+    if plen is None:
+        plen = len(payload)
+    vtf = (6 << 28) | (tc << 20) | flow
+    return struct.pack("!IHBB16s16s", vtf, plen, nh, hlim, ip6(src), ip6(dst)) + payload
+
+
+def ext(nh, body):
+    """An IPv6 extension header (hop-by-hop, destination options, routing) with its body
+    (the bytes after next-header and length), padded to 8 bytes."""
+    b = bytes([nh, 0]) + body
+    while len(b) % 8:
+        b += b"\0"
+    return bytes([nh, len(b) // 8 - 1]) + b[2:]
+
+
+def dns_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def dns(ident, flags, qs=(), ans=(), auth=(), add=()):
+    out = struct.pack("!HHHHHH", ident, flags, len(qs), len(ans), len(auth), len(add))
+    for name, qtype in qs:
+        out += dns_name(name) + struct.pack("!HH", qtype, 1)
+    for sec in (ans, auth, add):
+        for name, rtype, ttl, rdata in sec:
+            nm = name if isinstance(name, bytes) else dns_name(name)
+            out += nm + struct.pack("!HHIH", rtype, 1, ttl, len(rdata)) + rdata
+    return out
+
+
+def arp(op, sha, spa, tha, tpa):
+    return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, ip4(spa), tha, ip4(tpa))
+
+
+def pad60(frame):
+    return frame + b"\0" * max(0, 60 - len(frame))
+
+
+def build():
+    A4, B4 = "10.0.0.1", "10.0.0.2"
+    A6, B6 = "fd00::1", "fd00::2"
+    LLA, LLB = "fe80::1", "fe80::2"
+    p4 = lambda s, d, pr: (lambda ln: pseudo4(s, d, pr, ln))
+    p6 = lambda s, d, pr: (lambda ln: pseudo6(s, d, pr, ln))
+    F = []  # frames
+
+    def e4(payload, src=B4, dst=A4, proto=17, tags=(), smac=MAC_B, dmac=MAC_A, **kw):
+        F.append(pad60(eth(dmac, smac, 0x0800, ipv4(src, dst, proto, payload, **kw), tags)))
+
+    def e6(payload, nh, src=B6, dst=A6, smac=MAC_B, dmac=MAC_A, **kw):
+        F.append(eth(dmac, smac, 0x86DD, ipv6(src, dst, nh, payload, **kw)))
+
+    # ---- ARP
+    F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4))))
+    F.append(pad60(eth(MAC_B, MAC_A, 0x0806, arp(2, MAC_A, A4, MAC_B, B4))))
+    F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, B4))))  # gratuitous
+
+    # ---- ICMP
+    echo = bytes(range(0x10, 0x40))
+    e4(icmp(8, 0, struct.pack("!HH", 0x4D2, 1), echo), proto=1)
+    e4(icmp(0, 0, struct.pack("!HH", 0x4D2, 1), echo), src=A4, dst=B4, proto=1,
+       smac=MAC_A, dmac=MAC_B)
+    e4(icmp(8, 0, struct.pack("!HH", 7, 2), b"abcdefgh"), proto=1, bad_csum=True)
+    inner = ipv4(B4, A4, 17, udp(40000, 33434, b"")[:8])
+    e4(icmp(3, 3, b"\0" * 4, inner), src=A4, dst=B4, proto=1, tos=0xC0)
+    inner_t = ipv4(B4, "192.0.2.9", 6, tcp(40001, 22, 1, 0, 0x02)[:8])
+    e4(icmp(3, 1, b"\0" * 4, inner_t), src=A4, dst=B4, proto=1)
+    e4(icmp(11, 0, b"\0" * 4, inner), src=A4, dst=B4, proto=1)
+    e4(icmp(8, 0, struct.pack("!HH", 9, 9), echo, bad_csum=True), proto=1)
+
+    # ---- UDP (ports no tcpdump printer claims)
+    e4(udp(40000, 9, b"hello, world", p4(B4, A4, 17)))
+    e4(udp(40000, 9, b"x" * 100, p4(B4, A4, 17), bad_csum=True), ttl=1, tos=0x10)
+    e4(udp(40002, 9, b"no checksum", zero_csum=True), flags_off=0)
+    e4(udp(40003, 9, b"\x00\x01\x02binary\xff\r\nline two\r\n", p4(B4, A4, 17)))
+
+    # ---- DNS
+    q = dns(0x1234, 0x0100, qs=[("example.com", 1)])
+    e4(udp(50581, 53, q, p4(B4, A4, 17)))
+    r = dns(0x1234, 0x8180, qs=[("example.com", 1)],
+            ans=[(b"\xc0\x0c", 1, 300, ip4("93.184.216.34"))])
+    e4(udp(53, 50581, r, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    q6 = dns(0xBEEF, 0x0100, qs=[("www.example.org", 28)])
+    e4(udp(50582, 53, q6, p4(B4, A4, 17)))
+    r6 = dns(0xBEEF, 0x8180, qs=[("www.example.org", 28)],
+             ans=[(b"\xc0\x0c", 5, 60, dns_name("example.org")),
+                  (dns_name("example.org"), 28, 60, ip6("2001:db8::1"))])
+    e4(udp(53, 50582, r6, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    nx = dns(7, 0x8183, qs=[("nosuch.example", 1)],
+             auth=[(b"\xc0\x13", 6, 900, dns_name("ns.example") + dns_name("root.example") +
+                    struct.pack("!IIIII", 1, 2, 3, 4, 5))])
+    e4(udp(53, 50583, nx, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    mx = dns(8, 0x0000, qs=[("example.com", 15)])
+    e4(udp(50584, 53, mx, p4(B4, A4, 17)))
+    ptr = dns(9, 0x0100, qs=[("1.0.0.10.in-addr.arpa", 12)])
+    e4(udp(50585, 53, ptr, p4(B4, A4, 17)))
+    e6(udp(50586, 53, q, p6(B6, A6, 17)), 17)
+
+    # ---- TCP: a connection, with options, data both ways, teardown
+    C, S = (B4, 43210), (A4, 8000)
+    iss, irs = 1000000, 3000000000
+    opts_syn = (b"\x02\x04\x05\xb4" + b"\x04\x02" + b"\x08\x0a" + struct.pack("!II", 111, 0)
+                + b"\x01" + b"\x03\x03\x07")
+    opts_synack = (b"\x02\x04\x05\xb4" + b"\x04\x02" + b"\x08\x0a" + struct.pack("!II", 222, 111)
+                   + b"\x01" + b"\x03\x03\x07")
+    ts = lambda a, b: b"\x01\x01\x08\x0a" + struct.pack("!II", a, b)
+
+    def t4(frm, to, seq, ack, flags, data=b"", **kw):
+        smac, dmac = (MAC_B, MAC_A) if frm == C else (MAC_A, MAC_B)
+        e4(tcp(frm[1], to[1], seq, ack, flags, data, pseudo=p4(frm[0], to[0], 6), **kw),
+           src=frm[0], dst=to[0], proto=6, smac=smac, dmac=dmac)
+
+    t4(C, S, iss, 0, 0x02, opts=opts_syn)
+    t4(S, C, irs, iss + 1, 0x12, opts=opts_synack, win=65160)
+    t4(C, S, iss + 1, irs + 1, 0x10, opts=ts(112, 222), win=502)
+    req = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    t4(C, S, iss + 1, irs + 1, 0x18, req, opts=ts(113, 222), win=502)
+    t4(S, C, irs + 1, iss + 1 + len(req), 0x10, opts=ts(223, 113), win=509)
+    body = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    t4(S, C, irs + 1, iss + 1 + len(req), 0x18, body, opts=ts(224, 113), win=509)
+    t4(C, S, iss + 1 + len(req), irs + 1 + len(body), 0x11, opts=ts(114, 224), win=502)
+    t4(S, C, irs + 1 + len(body), iss + 2 + len(req), 0x11, opts=ts(225, 114), win=509)
+    t4(C, S, iss + 2 + len(req), irs + 2 + len(body), 0x10, opts=ts(115, 225), win=502)
+    # a second connection refused, one reset, odd flags, urgent data, bad checksum, SACK
+    t4(C, (A4, 8001), 5, 0, 0x02, win=1024, opts=b"\x02\x04\x05\x8c")
+    t4((A4, 8001), C, 0, 6, 0x14, win=0)
+    t4(C, S, iss + 3 + len(req), 0, 0x04, win=0)
+    t4(C, S, 77, 88, 0xC2, win=100)  # SYN + ECE + CWR
+    t4(C, S, 1, 1, 0x38, b"urgent!", urg=3)
+    t4(C, S, 1, 1, 0x18, b"badsum", bad_csum=True)
+    t4(S, C, 10, 20, 0x10, opts=b"\x01\x01\x05\x0a" + struct.pack("!II", 100, 200))
+    t4(C, S, 9, 9, 0x00, opts=b"\x01\x01\x1e\x04")  # no flags; unknown option 30
+    t4(C, S, 99, 0, 0x02, opts=b"\x02\x04\x05\xb4\x01\x01\x04\x02\x01\x00")  # nop, eol
+
+    # ---- IPv4 options, fragments, unknown protocol, bad header checksum
+    e4(udp(40010, 9, b"opt", p4(B4, A4, 17)), opts=b"\x94\x04\x00\x00")  # router alert
+    e4(udp(40011, 9, b"opt", p4(B4, A4, 17)),
+       opts=b"\x07\x0b\x04" + ip4("10.0.0.2") + b"\0\0\0\0" + b"\x00")  # record route, eol
+    e4(udp(40012, 9, b"opt", p4(B4, A4, 17)), opts=b"\x01\x01\x01\x00")  # nop nop nop eol
+    big = udp(40020, 9, bytes(range(256)) * 2, p4(B4, A4, 17))
+    e4(big[:400], ident=0x4242, flags_off=0x2000, total=420)
+    e4(big[400:], ident=0x4242, flags_off=400 // 8, total=20 + len(big) - 400)
+    e4(b"\x01\x02\x03\x04" * 5, proto=253, ident=0x99)
+    e4(b"\x01\x02\x03\x04", proto=50, ident=0x9A, flags_off=0)  # ESP-shaped: never decoded
+    e4(udp(40013, 9, b"hdrsum", p4(B4, A4, 17)), bad_csum=True)
+    e4(udp(40014, 9, b"ttl", p4(B4, A4, 17)), ttl=255, tos=0x02, flags_off=0)
+
+    # ---- VLAN, QinQ
+    e4(udp(40030, 9, b"vlan", p4(B4, A4, 17)), tags=[(0x8100, 100)])
+    e4(udp(40031, 9, b"prio", p4(B4, A4, 17)), tags=[(0x8100, (5 << 13) | 0x1000 | 7)])
+    e4(udp(40032, 9, b"qinq", p4(B4, A4, 17)), tags=[(0x88A8, 200), (0x8100, 300)])
+    F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4),
+                       tags=[(0x8100, 42)])))
+    F.append(eth(MAC_A, MAC_B, 0x86DD, ipv6(B6, A6, 17, udp(40033, 9, b"v6vlan",
+                                                           p6(B6, A6, 17))), tags=[(0x8100, 7)]))
+
+    # ---- IPv6: UDP, ICMPv6 echo, ND, MLD, extension headers, fragments
+    e6(udp(40040, 9, b"six", p6(B6, A6, 17)), 17, tc=0x2E, flow=0x12345)
+    e6(icmp6(B6, A6, 128, 0, struct.pack("!HH", 0x77, 1) + echo), 58)
+    e6(icmp6(A6, B6, 129, 0, struct.pack("!HH", 0x77, 1) + echo), 58, src=A6, dst=B6,
+       smac=MAC_A, dmac=MAC_B)
+    e6(icmp6(B6, A6, 128, 0, struct.pack("!HH", 0x78, 2) + b"zz", bad_csum=True), 58)
+    sol = "ff02::1:ff00:1"
+    ns = icmp6(LLB, sol, 135, 0, b"\0" * 4 + ip6(LLA) + b"\x01\x01" + MAC_B)
+    e6(ns, 58, src=LLB, dst=sol, hlim=255, dmac=bytes.fromhex("3333ff000001"))
+    na = icmp6(LLA, LLB, 136, 0, b"\x60\0\0\0" + ip6(LLA) + b"\x02\x01" + MAC_A)
+    e6(na, 58, src=LLA, dst=LLB, hlim=255, smac=MAC_A, dmac=MAC_B)
+    rs = icmp6(LLB, "ff02::2", 133, 0, b"\0" * 4 + b"\x01\x01" + MAC_B)
+    e6(rs, 58, src=LLB, dst="ff02::2", hlim=255, dmac=bytes.fromhex("333300000002"))
+    ra = icmp6(LLA, "ff02::1", 134, 0,
+               struct.pack("!BBHII", 64, 0, 1800, 0, 0) + b"\x01\x01" + MAC_A
+               + struct.pack("!BBBBIII", 3, 4, 64, 0xC0, 86400, 14400, 0) + ip6("2001:db8::"))
+    e6(ra, 58, src=LLA, dst="ff02::1", hlim=255, smac=MAC_A, dmac=bytes.fromhex("333300000001"))
+    hbh_ra = ext(58, b"\x05\x02\x00\x00\x01\x00")  # router alert, padn
+    mldq = icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 10000, 0) + ip6("::"))
+    e6(hbh_ra + mldq, 0, src=LLA, dst="ff02::1", hlim=1, smac=MAC_A,
+       dmac=bytes.fromhex("333300000001"))
+    mldr = icmp6(LLB, "ff02::1:3", 131, 0, struct.pack("!HH", 0, 0) + ip6("ff02::1:3"))
+    e6(hbh_ra + mldr, 0, src=LLB, dst="ff02::1:3", hlim=1,
+       dmac=bytes.fromhex("333300010003"))
+    mld2 = icmp6(LLB, "ff02::16", 143, 0, struct.pack("!HH", 0, 2)
+                 + struct.pack("!BBH", 4, 0, 0) + ip6("ff02::fb")
+                 + struct.pack("!BBH", 3, 0, 1) + ip6("ff05::2") + ip6("fd00::9"))
+    e6(hbh_ra + mld2, 0, src=LLB, dst="ff02::16", hlim=1, dmac=bytes.fromhex("333300000016"))
+    e6(icmp6(B6, A6, 1, 4, b"\0" * 4 + ipv6(A6, B6, 17, udp(9, 40040, b"")[:8])[:48]), 58)
+    e6(icmp6(B6, A6, 2, 0, struct.pack("!I", 1280) + ipv6(A6, B6, 17, b"")[:40]), 58)
+    e6(icmp6(B6, A6, 3, 0, b"\0" * 4 + ipv6(A6, B6, 17, b"")[:40]), 58)
+    dst_opts = ext(17, b"\x01\x04\x00\x00\x00\x00")  # padn
+    e6(dst_opts + udp(40041, 9, b"dstopt", p6(B6, A6, 17)), 60)
+    rt = ext(17, b"\x00\x01\x00\x00\x00\x00" + ip6("fd00::99"))  # type 0, 1 segment left
+    e6(rt + udp(40042, 9, b"routing", p6(B6, A6, 17)), 43)
+    seg = udp(40043, 9, bytes(range(200)), p6(B6, A6, 17))
+    e6(struct.pack("!BBHI", 17, 0, 0x0001, 0xABCD) + seg[:104], 44)
+    e6(struct.pack("!BBHI", 17, 0, (104 << 3) | 0, 0xABCD) + seg[104:], 44)
+    e6(ext(6, b"\x01\x04\x00\x00\x00\x00")
+       + tcp(43211, 8000, 1, 0, 0x02, opts=b"\x02\x04\x05\xa0", pseudo=p6(B6, A6, 6)), 0)
+    e6(tcp(43212, 8000, 500, 600, 0x18, b"six data", pseudo=p6(B6, A6, 6)), 6)
+    e6(b"\xde\xad\xbe\xef" * 3, 253)
+    e6(b"", 59)  # no next header
+
+    # ---- other link layers on Ethernet: unknown ethertype, 802.3 length field
+    F.append(pad60(eth(MAC_BC, MAC_B, 0x88B5, b"\x01\x02\x03\x04local experimental")))
+    F.append(pad60(eth(MAC_A, MAC_B, 0x9000 + 0x1F, b"\x00" * 10)))
+
+    # ---- frames cut short (the file says they were longer)
+    cut = []
+    c = eth(MAC_A, MAC_B, 0x0800, ipv4(B4, A4, 6, tcp(43210, 8000, 1, 1, 0x18, b"x" * 50,
+                                                      opts=ts(1, 2), pseudo=p4(B4, A4, 6))))
+    for n in (10, 14, 20, 34, 40, 50, 60, 70):
+        cut.append((c[:n], len(c)))
+    u = eth(MAC_A, MAC_B, 0x0800, ipv4(B4, A4, 17, udp(50581, 53, q, p4(B4, A4, 17))))
+    for n in (40, 44, 50, 60):
+        cut.append((u[:n], len(u)))
+    i6 = eth(MAC_A, MAC_B, 0x86DD, ipv6(B6, A6, 58, icmp6(B6, A6, 128, 0,
+                                                          struct.pack("!HH", 1, 1) + echo)))
+    for n in (40, 54, 60, 62):
+        cut.append((i6[:n], len(i6)))
+    a = pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4)))
+    cut.append((a[:30], len(a)))
+    v = pad60(eth(MAC_A, MAC_B, 0x0800, ipv4(B4, A4, 17, udp(1, 2, b"")), tags=[(0x8100, 5)]))
+    cut.append((v[:16], len(v)))
+    frames = [(f, len(f)) for f in F] + cut
+    return frames
+
+
+def write_pcap(path, frames, nano, snap=None):
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, 1)]
+    # times: a start at 23:59:58 (UTC), steps of varied size, across midnight and a day
+    sec, frac = 1_700_006_398, 123456789
+    steps = [0, 1, 999, 1_000_000, 12_345_678, 999_999_999, 0, 86_400 * 10**9 + 1]
+    for i, (f, wire) in enumerate(frames):
+        step = steps[i % len(steps)]
+        t = sec * 10**9 + frac + step
+        sec, frac = divmod(t, 10**9)
+        if snap is not None and len(f) > snap:
+            f = f[:snap]
+        sub = frac if nano else frac // 1000
+        out.append(struct.pack("<IIII", sec, sub, len(f), wire) + f)
+    with open(path, "wb") as fh:
+        fh.write(b"".join(out))
+
+
+def main():
+    d = sys.argv[1]
+    os.makedirs(d, exist_ok=True)
+    frames = build()
+    write_pcap(os.path.join(d, "eth.pcap"), frames, nano=False)
+    write_pcap(os.path.join(d, "eth-ns.pcap"), frames, nano=True)
+    write_pcap(os.path.join(d, "cut.pcap"), frames, nano=False, snap=64)
+    print(len(frames))
+
+
+if __name__ == "__main__":
+    main()
