@@ -123,10 +123,12 @@ type cReader struct {
 	batch int
 }
 
-func (r *cReader) drain(n int64, poll bool) (int64, error) { return r.c.drain(r.slim, r.batch, n, poll) }
-func (r *cReader) recvs() uint64                           { return r.c.recvs() }
-func (r *cReader) drops() uint64                           { return r.c.drops() }
-func (r *cReader) close()                                  { r.c.close() }
+func (r *cReader) drain(n int64, poll bool) (int64, error) {
+	return r.c.drain(r.slim, r.batch, n, poll)
+}
+func (r *cReader) recvs() uint64 { return r.c.recvs() }
+func (r *cReader) drops() uint64 { return r.c.drops() }
+func (r *cReader) close()        { r.c.close() }
 
 func goConfig(mode string) *packet.Config {
 	c := packet.DefaultConfig()
