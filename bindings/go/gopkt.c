@@ -94,6 +94,13 @@ int gopkt_read_batch(uintptr_t h, int poll, uintptr_t out, size_t max, uintptr_t
 	return rc;
 }
 
+int gopkt_read_slim(uintptr_t h, int poll, uintptr_t out, size_t max, uintptr_t msg, size_t cap)
+{
+	int rc = pkt_read_slim((pkt_t *)h, poll, (pkt_slim_t *)out, max);
+	gopkt_read_msg(rc, msg, cap);
+	return rc;
+}
+
 int gopkt_write(uintptr_t h, const void *buf, size_t len, int ifindex, uint16_t proto)
 {
 	return pkt_write((pkt_t *)h, buf, len, ifindex, proto);

@@ -18,6 +18,7 @@ int gopkt_set_fanout(pkt_t *h, uint16_t mode, uint16_t group, uint16_t flags, ch
 		     size_t cap);
 int gopkt_read(uintptr_t h, int poll, uintptr_t p, uintptr_t msg, size_t cap);
 int gopkt_read_batch(uintptr_t h, int poll, uintptr_t out, size_t max, uintptr_t msg, size_t cap);
+int gopkt_read_slim(uintptr_t h, int poll, uintptr_t out, size_t max, uintptr_t msg, size_t cap);
 int gopkt_write(uintptr_t h, const void *buf, size_t len, int ifindex, uint16_t proto);
 int gopkt_write_batch(uintptr_t h, uintptr_t frames, size_t n, uintptr_t msg, size_t cap,
 		      int *err);

@@ -26,7 +26,7 @@
 //
 // The value NewHandler returns is a *Handle (Open returns it as such), which also has
 // ReadZeroCopy (no copy, no allocation), ReadBatch (many packets per call into the library),
-// WriteBatch, Flush, SetFanout, DLT and SetFilter (tcpdump's filter expressions, which
+// ReadSlim (the leanest batch: each packet's bytes and length only, at C's speed), WriteBatch, Flush, SetFanout, DLT and SetFilter (tcpdump's filter expressions, which
 // CompileFilter compiles to classic BPF). NewDumper writes pcap and pcapng savefiles.
 // OpenOffline and OpenOfflineFile read them (libpcap's pcap_open_offline): the *Handle they
 // return reads a file's packets with the same calls, and Loop (pcap_loop) hands each packet
@@ -38,17 +38,20 @@
 // Config.TstampSource selects an adapter's clock.
 //
 // A call from Go into C costs more than libpkt's whole per-packet work. ReadBatch moves a whole
-// batch per call; Read and ReadZeroCopy can read ahead (Config.ReadAhead > 1): one call then
-// takes several ready packets from the ring and the following reads hand them out without
-// calling into C.
+// batch per call and builds a Packet (bytes and Info) for each; ReadSlim moves a batch and
+// builds nothing: its Slim is a view of the descriptors libpkt wrote, so a loop over it costs
+// what the same loop costs in C. Read and ReadZeroCopy can read ahead (Config.ReadAhead > 1):
+// one call then takes several ready packets from the ring and the following reads hand them
+// out without calling into C.
 //
 // # Threads
 //
-// Any goroutine may call any method at any time. Reads (Read, ReadZeroCopy, ReadBatch, each
-// batch of Loop), SetBPF (also SetFilter's, which compiles first) and OfflineInterface run one
+// Any goroutine may call any method at any time. Reads (Read, ReadZeroCopy, ReadBatch,
+// ReadSlim, each batch of Loop), SetBPF (also SetFilter's, which compiles first) and OfflineInterface run one
 // at a time; Write, Stats, BreakLoop and the others run beside them. Close wakes a blocked
 // read (which then returns syscall.EINVAL), waits for every call in progress to return, and
-// releases the handle; data returned by ReadZeroCopy and ReadBatch is gone from then on.
+// releases the handle; data returned by ReadZeroCopy, ReadBatch and ReadSlim is gone from then
+// on.
 //
 // The package links libpkt statically from the repository it lives in: build libpkt first
 // (cargo build --release at the repository's root). On systems other than Linux, or without

@@ -94,6 +94,21 @@ pub fn build(b: *std.Build) void {
     test_step.dependOn(&b.addRunArtifact(offline_tests).step);
     test_step.dependOn(&b.addRunArtifact(net_tests).step);
 
+    // The benchmark (bench/bench.zig with its C reference loop, bench/cref.c): zig build bench
+    // -Doptimize=ReleaseFast; bindings/go/bench/cmp.sh --zig runs it.
+    const bench_mod = b.createModule(.{
+        .root_source_file = b.path("bench/bench.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+        .imports = &.{.{ .name = "pkt", .module = pkt }},
+    });
+    bench_mod.addIncludePath(inc_dir);
+    bench_mod.addIncludePath(b.path("../../bench"));
+    bench_mod.addCSourceFile(.{ .file = b.path("bench/cref.c"), .flags = &.{"-O2"} });
+    const bench = b.addExecutable(.{ .name = "pkt-bench", .root_module = bench_mod });
+    b.step("bench", "Build the benchmark (zig-out/bin/pkt-bench)").dependOn(&b.addInstallArtifact(bench, .{}).step);
+
     // Builds the test binaries without running them (zig-out/bin), e.g. to run them elsewhere.
     const build_tests = b.step("build-tests", "Build the test binaries into zig-out/bin");
     build_tests.dependOn(&b.addInstallArtifact(unit_tests, .{}).step);

@@ -12,9 +12,10 @@
 // where secs and pps span the first to the last packet and cpu_ns is this process's user +
 // system CPU (getrusage) from the first packet to the end, divided by the packets read.
 // Modes: read (Read: a copy and an Info per packet, the seed's API), zerocopy (ReadZeroCopy),
-// both with the default read-ahead of 64 packets per call into libpkt; read1 and zerocopy1,
-// the same with ReadAhead 1 (a call into libpkt per packet); batch (ReadBatch, -batch packets
-// per call).
+// both with a read-ahead of 64 packets per call into libpkt; read1 and zerocopy1, the same
+// with ReadAhead 1 (a call into libpkt per packet); batch (ReadBatch, -batch packets per
+// call); slim (ReadSlim, -batch per call); c-batch and c-slim, the C reference: pkt_read_batch
+// and pkt_read_slim in a loop written in C (bench/refread.h, cref_linux.go), -batch per call.
 //
 // send sends -n frames of -s bytes with WriteBatch (-batch frames per call) to a MAC address
 // that is not the receiver's, with ethertype 0x88b5, and prints mode=send sent=N secs=S pps=P.
@@ -62,10 +63,10 @@ func cpuNow() time.Duration {
 func recv(args []string) error {
 	fs := flag.NewFlagSet("recv", flag.ExitOnError)
 	iface := fs.String("i", "v0", "interface")
-	mode := fs.String("mode", "batch", "read, zerocopy or batch")
+	mode := fs.String("mode", "batch", "read, read1, zerocopy, zerocopy1, batch, slim, c-batch or c-slim")
 	count := fs.Int("n", 1000000, "packets to read")
 	ring := fs.Int64("B", 8<<20, "ring size in bytes")
-	batch := fs.Int("batch", 256, "packets per ReadBatch call")
+	batch := fs.Int("batch", 32, "packets per ReadBatch, ReadSlim or C call (at most 256 for C)")
 	idle := fs.Int64("idle", 1000, "stop after this many ms without a packet")
 	fs.Parse(args)
 
@@ -74,9 +75,13 @@ func recv(args []string) error {
 	cfg.ReadTimeout = *idle
 	cfg.Proto = 0x88b5
 	m := *mode
+	cfg.ReadAhead = 64
 	if m == "read1" || m == "zerocopy1" {
 		cfg.ReadAhead = 1
 		m = m[:len(m)-1]
+	}
+	if m == "c-batch" || m == "c-slim" {
+		return recvC(*iface, m == "c-slim", *count, *ring, *batch, *idle)
 	}
 	h, err := packet.Open(*iface, cfg)
 	if err != nil {
@@ -128,6 +133,15 @@ func recv(args []string) error {
 				}
 				readResult(k)
 			}
+		case "slim":
+			var b packet.Slim
+			b, err = h.ReadSlim(true, *batch)
+			if err == nil && b.Len() > 0 {
+				for i := 0; i < b.Len(); i++ {
+					sum += b.Data(i)[0]
+				}
+				readResult(b.Len())
+			}
 		default:
 			return fmt.Errorf("unknown mode %q", *mode)
 		}
@@ -159,6 +173,49 @@ func recv(args []string) error {
 		ns = float64(cpu.Nanoseconds()) / float64(n)
 	}
 	fmt.Printf("mode=%s pkts=%d drops=%d secs=%.3f pps=%.0f cpu_ns=%.1f sum=%d\n", *mode, n, st.Drops, secs, pps, ns, sum)
+	return nil
+}
+
+// recvC is recv for the C reference modes: the same measure, the reads in C.
+func recvC(iface string, slim bool, count int, ring int64, batch int, idle int64) error {
+	c, err := cOpen(iface, ring, 0x88b5, idle)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	mode := "c-batch"
+	if slim {
+		mode = "c-slim"
+	}
+	fmt.Println("ready")
+	// The first packet starts the clocks, as in recv.
+	n, err := c.drain(slim, batch, 1, true)
+	if err != nil || n != 1 {
+		return fmt.Errorf("first packet: %d, %v", n, err)
+	}
+	first, cpu0 := time.Now(), cpuNow()
+	timedOut := false
+	for n < int64(count) {
+		k, err := c.drain(slim, batch, int64(count)-n, true)
+		n += k
+		if errors.Is(err, syscall.ETIMEDOUT) {
+			timedOut = true
+			break
+		} else if err != nil {
+			return err
+		}
+	}
+	last := time.Now()
+	cpu := cpuNow() - cpu0
+	if timedOut {
+		last = last.Add(-time.Duration(idle) * time.Millisecond)
+	}
+	secs := last.Sub(first).Seconds()
+	pps := 0.0
+	if n > 1 && secs > 0 {
+		pps = float64(n-1) / secs
+	}
+	fmt.Printf("mode=%s pkts=%d drops=%d secs=%.3f pps=%.0f cpu_ns=%.1f sum=%d\n", mode, n, c.drops(), secs, pps, float64(cpu.Nanoseconds())/float64(n), c.sink)
 	return nil
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The Go package's benchmark (not a test): packets per second and capture CPU per packet of
-# Read (a copy per packet, the seed's API), ReadZeroCopy and ReadBatch on the same veth traffic.
+# Read (a copy per packet, the seed's API), ReadZeroCopy, ReadBatch and ReadSlim on the same veth
+# traffic, beside the C reference (pkt_read_batch and pkt_read_slim in a loop written in C).
 #
 #   sudo bindings/go/bench/run.sh            3 repetitions (about 2 minutes)
 #   sudo bindings/go/bench/run.sh --quick    1 repetition, smaller counts
 #
 # Options: --reps N, --count64 N (frames per run at 64 B, default 1000000), --count1500 N
-# (default 500000), --ring BYTES (capture ring, default 8 MiB), --batch N (ReadBatch size,
-# default 256), --out FILE (also write the table there).
+# (default 500000), --ring BYTES (capture ring, default 8 MiB), --batch N (packets per call of
+# ReadBatch, ReadSlim and the C reference, default 32 as bench/run.sh), --out FILE (also write
+# the table there).
 #
 # Layout: one network namespace that this script creates (and deletes on any exit) with a veth
 # pair v0 <-> v1. The sender (bench send: WriteBatch, sendmmsg) runs on CPU 0 and sends a fixed
@@ -25,7 +27,7 @@ ROOT="$(cd "$GODIR/../.." && pwd)"
 BUILD="$ROOT/build/go"
 CMDLINE="bindings/go/bench/run.sh $*"
 
-REPS=3 COUNT64=1000000 COUNT1500=500000 RING=$((8 << 20)) BATCH=256 OUT=""
+REPS=3 COUNT64=1000000 COUNT1500=500000 RING=$((8 << 20)) BATCH=32 OUT=""
 die() {
     echo "run.sh: $*" >&2
     exit 1
@@ -145,7 +147,7 @@ run_one() { # SIZE COUNT MODE
     echo "size=$size $line $(echo "$sendline" | sed 's/mode=send //; s/pps=/send_pps=/; s/secs=/send_secs=/')" | tee -a "$RAW"
 }
 echo "== $REPS repetition(s); ring $RING bytes; ReadBatch size $BATCH; sender WriteBatch on CPU 0, reader on CPU 1"
-MODES=(read read1 zerocopy zerocopy1 batch)
+MODES=(read read1 zerocopy zerocopy1 batch slim c-batch c-slim)
 for size in 64 1500; do
     count=$COUNT64
     [[ $size == 1500 ]] && count=$COUNT1500
@@ -161,8 +163,8 @@ done
 report() {
     echo "Go package, $(date -u +%Y-%m-%d), kernel $(uname -r), $(nproc) CPUs, $(go version | awk '{print $3}'), libpkt $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'); command: \`$CMDLINE\`; $REPS repetition(s), medians (min..max)"
     echo
-    echo "| frame | read path | packets | drops | packets/s | CPU ns/packet |"
-    echo "| --- | --- | --- | --- | --- | --- |"
+    echo "| frame | read path | packets | drops | packets/s | CPU ns/packet | x c-batch |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
     awk -v batch="$BATCH" '
     {
         for (i = 1; i <= NF; i++) { split($i, a, "="); f[a[1]] = a[2] }
@@ -178,10 +180,13 @@ report() {
         return (cnt % 2) ? v[(cnt + 1) / 2] : (v[cnt / 2] + v[cnt / 2 + 1]) / 2
     }
     END {
-        nm = split("read1 read zerocopy1 zerocopy batch", modes, " ")
+        nm = split("read1 read zerocopy1 zerocopy batch slim c-batch c-slim", modes, " ")
         name["read1"] = "Read (copy), ReadAhead 1"; name["read"] = "Read (copy), ReadAhead 64"
         name["zerocopy1"] = "ReadZeroCopy, ReadAhead 1"; name["zerocopy"] = "ReadZeroCopy, ReadAhead 64"
         name["batch"] = "ReadBatch, " batch " per call"
+        name["slim"] = "ReadSlim, " batch " per call"
+        name["c-batch"] = "C: pkt_read_batch, " batch " per call"
+        name["c-slim"] = "C: pkt_read_slim, " batch " per call"
         for (s = 1; s <= 2; s++) for (m = 1; m <= nm; m++) {
             size = (s == 1) ? 64 : 1500
             mode = modes[m]
@@ -192,7 +197,10 @@ report() {
             u = med(cpu, key, c); ulo = lo; uhi = hi
             range = (c > 1) ? sprintf(" (%.1f..%.1f)", ulo, uhi) : ""
             prange = (c > 1) ? sprintf(" (%.0f..%.0f)", plo / 1000, phi / 1000) : ""
-            printf "| %d B | %s | %d | %d | %.0f k%s | %.1f%s |\n", size, name[mode], pk[key], dr[key], p / 1000, prange, u, range
+            ck = size " c-batch"
+            ratio = "-"
+            if (ck in seen) { cb = med(cpu, ck, n[ck]); if (cb > 0) ratio = sprintf("%.2f", u / cb) }
+            printf "| %d B | %s | %d | %d | %.0f k%s | %.1f%s | %s |\n", size, name[mode], pk[key], dr[key], p / 1000, prange, u, range, ratio
         }
     }' "$RAW"
 }

@@ -426,6 +426,20 @@ pub const Packet = extern struct {
     }
 };
 
+/// One packet of `readSlim`: its bytes and lengths, nothing else (`pkt_slim_t`, 16 bytes, a
+/// third of a `Packet`). `caplen` bytes at `ptr`, valid as a `Packet`'s; `len` is the length on
+/// the wire.
+pub const Slim = extern struct {
+    ptr: [*]const u8,
+    caplen: u32,
+    len: u32,
+
+    /// The packet's bytes (read-only; copy what you keep).
+    pub fn bytes(self: Slim) []const u8 {
+        return self.ptr[0..self.caplen];
+    }
+};
+
 /// Packet counters (`pkt_stats_t`).
 pub const Stats = extern struct {
     /// Packets that passed the kernel filter and reached the socket, dropped ones included.
@@ -437,6 +451,7 @@ pub const Stats = extern struct {
 comptime {
     sameLayout(Info, c.pkt_info_t);
     sameLayout(Packet, c.pkt_packet_t);
+    sameLayout(Slim, c.pkt_slim_t);
     sameLayout(Insn, c.pkt_bpf_insn_t);
     sameLayout(Stats, c.pkt_stats_t);
 }
@@ -731,6 +746,18 @@ pub const Handle = struct {
     /// the end of the file or a damaged record, which the next call reports.
     pub fn readBatch(self: Handle, poll: bool, out: []Packet) Error!usize {
         const n = try check(c.pkt_read_batch(self.raw, @intFromBool(poll), @ptrCast(out.ptr), out.len));
+        return @intCast(n);
+    }
+
+    /// `readBatch` in its leanest form (`pkt_read_slim`): each packet as only its bytes and
+    /// lengths (`Slim`), for consumers that need nothing else of `Info` (counters, parsers,
+    /// forwarders): fewer loads from the ring and a third of the stores. Fills `out[0..n]` and
+    /// returns `n`; everything else is `readBatch`'s (waiting, validity, the nil read 0,
+    /// `error.InvalidArgument` for an empty `out`, errors). Batches of about 32 are the
+    /// fastest: with many more, the ring lines of the first packets leave the first-level cache
+    /// before the loop reaches them.
+    pub fn readSlim(self: Handle, poll: bool, out: []Slim) Error!usize {
+        const n = try check(c.pkt_read_slim(self.raw, @intFromBool(poll), @ptrCast(out.ptr), out.len));
         return @intCast(n);
     }
 

@@ -190,6 +190,74 @@ test "writeBatch and readBatch: 150 frames, in order, zero copy" {
     try testing.expectError(error.InvalidArgument, rx.readBatch(true, batch[0..0]));
 }
 
+test "readSlim: the bytes and lengths readBatch gives on another handle (sizes, VLAN tags, snaplen)" {
+    try requireNetns();
+    var tx = try pkt.Handle.open("v1", .{});
+    defer tx.close();
+    const count = 300;
+    var storage: [count][1518]u8 = undefined;
+    var frames: [count][]const u8 = undefined;
+    const sizes = [_]usize{ 60, 64, 128, 512, 1000, 1514, 99 };
+    for (&frames, &storage, 0..) |*f, *s, i| {
+        const n = sizes[i % sizes.len];
+        const plain = makeFrame(s[4..], n, eth_test, @intCast(i));
+        if (i % 5 == 3) {
+            // An 802.1Q tag (VLAN i) after the addresses: libpkt puts it back.
+            std.mem.copyForwards(u8, s[0..12], plain[0..12]);
+            std.mem.writeInt(u16, s[12..14], 0x8100, .big);
+            std.mem.writeInt(u16, s[14..16], @intCast(i), .big);
+            f.* = s[0 .. n + 4];
+        } else f.* = plain;
+    }
+    for ([_]u32{ 0, 100 }) |snaplen| {
+        for ([_]usize{ 1, 7, 32, 256 }) |max| {
+            // proto_all: a tag hides the test ethertype from the protocol selection.
+            const cfg: pkt.Config = .{ .read_timeout_ms = 300, .buffer_size = 8 << 20, .snaplen = snaplen, .proto = pkt.proto_all };
+            var rs = try pkt.Handle.open("v0", cfg);
+            defer rs.close();
+            var rb = try pkt.Handle.open("v0", cfg);
+            defer rb.close();
+            try testing.expectEqual(@as(usize, count), try tx.writeBatch(&frames));
+
+            var slim: [256]pkt.Slim = undefined;
+            var batch: [64]pkt.Packet = undefined;
+            var got_s: usize = 0;
+            var got_b: usize = 0;
+            var calls: usize = 0;
+            while (got_b < count and calls < 2000) : (calls += 1) {
+                const n = try rb.readBatch(true, &batch);
+                for (batch[0..n]) |p| {
+                    const f = frames[got_b];
+                    const want = if (snaplen != 0 and f.len > snaplen) f[0..snaplen] else f;
+                    try testing.expectEqualSlices(u8, want, p.bytes());
+                    try testing.expectEqual(@as(u32, @intCast(f.len)), p.info.len);
+                    got_b += 1;
+                }
+            }
+            try testing.expectEqual(@as(usize, count), got_b);
+            // rb's batches are gone after its next read; rs is compared with the frames, which
+            // rb's packets matched byte for byte.
+            calls = 0;
+            while (got_s < count and calls < 2000) : (calls += 1) {
+                const n = try rs.readSlim(true, slim[0..max]);
+                try testing.expect(n <= max);
+                for (slim[0..n]) |p| {
+                    const f = frames[got_s];
+                    const want = if (snaplen != 0 and f.len > snaplen) f[0..snaplen] else f;
+                    try testing.expectEqualSlices(u8, want, p.bytes());
+                    try testing.expectEqual(@as(u32, @intCast(want.len)), p.caplen);
+                    try testing.expectEqual(@as(u32, @intCast(f.len)), p.len);
+                    got_s += 1;
+                }
+            }
+            try testing.expectEqual(@as(usize, count), got_s);
+            try testing.expectError(error.TimedOut, rs.readSlim(true, &slim));
+            try testing.expectError(error.WouldBlock, rs.readSlim(false, &slim));
+            try testing.expectError(error.InvalidArgument, rs.readSlim(true, slim[0..0]));
+        }
+    }
+}
+
 test "write errors: too long, no interface, partial batch" {
     try requireNetns();
     var tx = try pkt.Handle.open("v1", .{});

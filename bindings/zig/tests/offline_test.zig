@@ -237,6 +237,28 @@ test "openOffline: readBatch and dispatch give the same packets" {
             }
             try testing.expectEqual(k.recs.len, got);
         }
+        // readSlim: the same bytes and lengths as readBatch, then error.EndOfFile.
+        {
+            var h = try pkt.Handle.openOffline(path, .{});
+            defer h.close();
+            var batch: [4]pkt.Slim = undefined;
+            var got: usize = 0;
+            while (got <= k.recs.len) {
+                const n = h.readSlim(true, &batch) catch |err| switch (err) {
+                    error.EndOfFile => break,
+                    else => return err,
+                };
+                try testing.expect(n > 0 and got + n <= k.recs.len);
+                for (batch[0..n], k.recs[got..][0..n]) |p, r| {
+                    try testing.expectEqualSlices(u8, r.data, p.bytes());
+                    try testing.expectEqual(r.info.len, p.len);
+                }
+                got += n;
+            }
+            try testing.expectEqual(k.recs.len, got);
+            try testing.expectError(error.EndOfFile, h.readSlim(true, &batch));
+            try testing.expectError(error.InvalidArgument, h.readSlim(true, batch[0..0]));
+        }
         // dispatch: up to max packets a call, 0 at the end of the file.
         {
             var h = try pkt.Handle.openOffline(path, .{});
