@@ -84,6 +84,7 @@ fn ours(
             optimize,
             live,
             savefile: false,
+            swapped: false,
         },
     )
 }
@@ -417,6 +418,7 @@ fn offline_pass(
         optimize,
         live: false,
         savefile: false,
+        swapped: false,
         netmask: None,
         snaplen,
         packets,
@@ -433,6 +435,9 @@ struct Config<'a> {
     live: bool,
     /// Ours in its savefile form (`Flags::savefile`), against libpcap's savefile handle.
     savefile: bool,
+    /// With `savefile`: for a file in the other byte order (`Flags::swapped`), against
+    /// libpcap's handle on such a file.
+    swapped: bool,
     /// Ours with this netmask (host order, `compile_netmask`), against libpcap's compile with
     /// it; refusals must then name libpcap's cause. None: `compile` (netmask unknown).
     netmask: Option<u32>,
@@ -638,6 +643,7 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
             optimize: cfg.optimize,
             live: cfg.live,
             savefile: cfg.savefile,
+            swapped: cfg.swapped,
         };
         let mine = match cfg.netmask {
             Some(nm) => Some(
@@ -1077,31 +1083,41 @@ fn links() {
                 optimize,
                 live: false,
                 savefile: false,
+                swapped: false,
                 netmask: None,
                 snaplen: SNAPLEN,
                 packets: &[],
             };
             compare(&cfg, &invalid, &bad, &mut rep);
             if matches!(lt, links::DLT_NULL | links::DLT_LOOP | links::DLT_ENC) {
-                let tag = format!("links-{}-O{o}-savefile", lt_name(lt));
-                let refs = run_ref(
-                    &tag,
-                    &["file", &lt.to_string(), &SNAPLEN.to_string(), &o.to_string()],
-                    &exprs,
-                    Some(&pkts),
-                    None,
-                );
-                let cfg = Config {
-                    name: format!("{} savefile O{o}", lt_name(lt)),
-                    linktype: lt,
-                    optimize,
-                    live: false,
-                    savefile: true,
-                    netmask: None,
-                    snaplen: SNAPLEN,
-                    packets: &pkts,
-                };
-                compare(&cfg, &exprs, &refs, &mut rep);
+                // The savefile form, for a file in this host's byte order and in the other one.
+                for swapped in [false, true] {
+                    let (mode, what) = if swapped {
+                        ("fileswap", "savefile swapped")
+                    } else {
+                        ("file", "savefile")
+                    };
+                    let tag = format!("links-{}-O{o}-{}", lt_name(lt), what.replace(' ', "-"));
+                    let refs = run_ref(
+                        &tag,
+                        &[mode, &lt.to_string(), &SNAPLEN.to_string(), &o.to_string()],
+                        &exprs,
+                        Some(&pkts),
+                        None,
+                    );
+                    let cfg = Config {
+                        name: format!("{} {what} O{o}", lt_name(lt)),
+                        linktype: lt,
+                        optimize,
+                        live: false,
+                        savefile: true,
+                        swapped,
+                        netmask: None,
+                        snaplen: SNAPLEN,
+                        packets: &pkts,
+                    };
+                    compare(&cfg, &exprs, &refs, &mut rep);
+                }
             }
         }
         accepted.push(format!("{} {n}/{}", lt_name(lt), pkts.len()));
@@ -1155,6 +1171,7 @@ fn invalid() {
                 optimize,
                 live: false,
                 savefile: false,
+                swapped: false,
                 netmask: None,
                 snaplen: SNAPLEN,
                 packets: &[],
@@ -1285,6 +1302,7 @@ fn live() {
             optimize,
             live: true,
             savefile: false,
+            swapped: false,
             netmask: None,
             snaplen: SNAPLEN,
             packets: &pkts,
@@ -1549,6 +1567,7 @@ fn netmask() {
                     optimize,
                     live: false,
                     savefile: false,
+                    swapped: false,
                     netmask: Some(netmask),
                     snaplen: SNAPLEN,
                     packets: pkts,
@@ -1567,6 +1586,7 @@ fn netmask() {
         optimize: true,
         live: false,
         savefile: false,
+        swapped: false,
         netmask: Some(netmask),
         snaplen: SNAPLEN,
         packets: &en10mb,
