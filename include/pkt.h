@@ -1147,7 +1147,8 @@ int pkt_setfilter(pkt_t *h, const pkt_bpf_insn_t *prog, size_t len);
  *   the socket's metadata); on a savefile handle the file's link type, in the savefile form
  *   (`PKT_COMPILE_SAVEFILE`, as libpcap's `pcap_compile()` on `pcap_open_offline()`), so
  *   `inbound`, `outbound` and `ifindex` are refused where the link-layer header has no such
- *   field;
+ *   field, and for a file written in the other byte order than this host's the address
+ *   family of `PKT_DLT_NULL` (and DLT_ENC) is compared byte-swapped, as libpcap does;
  * - netmask: the bound interface's, looked up now by the code of `pkt_lookupnet()`; unknown
  *   (`PKT_NETMASK_UNKNOWN`: `ip broadcast` is then `-EINVAL`) on all interfaces, on an
  *   interface without an IPv4 address (or that cannot be looked up) and on savefile handles;

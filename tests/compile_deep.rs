@@ -56,6 +56,7 @@ fn check(c: &Case) -> Vec<Result<usize, i32>> {
                 optimize,
                 live: false,
                 savefile: false,
+                swapped: false,
             };
             let ours: Result<Vec<Insn>, CompileError> = compile(&text, DLT_EN10MB, 0, flags);
             let c_flags = if optimize { PKT_COMPILE_OPTIMIZE } else { 0 };

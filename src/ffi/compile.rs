@@ -210,6 +210,7 @@ unsafe fn compile_to(
         optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
         live: flags & PKT_COMPILE_LIVE != 0,
         savefile: flags & PKT_COMPILE_SAVEFILE != 0,
+        swapped: false,
     };
     let insns = compile_expr(what, text, linktype, snaplen, f, netmask)?;
     let bytes = std::mem::size_of_val(insns.as_slice());

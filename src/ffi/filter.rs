@@ -66,7 +66,8 @@ pub unsafe extern "C" fn pkt_setfilter(h: *mut pkt_t, prog: *const pkt_bpf_insn_
 ///   the socket's metadata); on a savefile handle the file's link type, in the savefile form
 ///   (`PKT_COMPILE_SAVEFILE`, as libpcap's `pcap_compile()` on `pcap_open_offline()`), so
 ///   `inbound`, `outbound` and `ifindex` are refused where the link-layer header has no such
-///   field;
+///   field, and for a file written in the other byte order than this host's the address
+///   family of `PKT_DLT_NULL` (and DLT_ENC) is compared byte-swapped, as libpcap does;
 /// - netmask: the bound interface's, looked up now by the code of `pkt_lookupnet()`; unknown
 ///   (`PKT_NETMASK_UNKNOWN`: `ip broadcast` is then `-EINVAL`) on all interfaces, on an
 ///   interface without an IPv4 address (or that cannot be looked up) and on savefile handles;
@@ -108,6 +109,7 @@ pub unsafe extern "C" fn pkt_setfilter_expr(h: *mut pkt_t, expr: *const c_char, 
                     optimize,
                     live: false,
                     savefile: true,
+                    swapped: o.ctl.swapped(),
                 };
                 let cfg = o.ctl.config();
                 let prog = compile_expr(WHAT, text, o.ctl.dlt(), cfg.snaplen, f, NETMASK_UNKNOWN)?;
@@ -119,6 +121,7 @@ pub unsafe extern "C" fn pkt_setfilter_expr(h: *mut pkt_t, expr: *const c_char, 
                     optimize,
                     live: true,
                     savefile: false,
+                    swapped: false,
                 };
                 let cfg = l.ctl.config();
                 let dlt = linktype::dlt_of(l.ctl.linktype(), cfg.cooked);
@@ -305,5 +308,75 @@ mod tests {
             RET_A,
         ];
         assert_eq!(offline(&shift, &frame, 60), 0);
+    }
+
+    /// `pkt_setfilter_expr` on a savefile handle compiles for the file's byte order: DLT_NULL's
+    /// address family is the writer's (libpcap's `pcap_is_swapped`).
+    #[test]
+    fn savefile_expressions_follow_the_files_byte_order() {
+        use crate::ffi::{pkt_close, pkt_info_t, pkt_open_offline, pkt_read, pkt_t};
+        let w32 = |v: &mut Vec<u8>, be: bool, x: u32| {
+            v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() })
+        };
+        // A UDP datagram behind a family word of 2, written big- or little-endian.
+        let null = |be: bool| {
+            let mut v = Vec::new();
+            w32(&mut v, be, 2);
+            v.extend_from_slice(&[0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            v.extend_from_slice(&[0; 8]);
+            v
+        };
+        for be in [false, true] {
+            // A pcap file (DLT_NULL) written in byte order `be`: one packet with the family
+            // in that order, one with it in the other.
+            let mut f = Vec::new();
+            w32(&mut f, be, 0xa1b2_c3d4);
+            w32(&mut f, be, if be { 0x0002_0004 } else { 0x0004_0002 });
+            w32(&mut f, be, 0);
+            w32(&mut f, be, 0);
+            w32(&mut f, be, 65535);
+            w32(&mut f, be, 0);
+            for (sec, p) in [(1, null(be)), (2, null(!be))] {
+                for x in [sec, 0, p.len() as u32, p.len() as u32] {
+                    w32(&mut f, be, x);
+                }
+                f.extend_from_slice(&p);
+            }
+            let path = std::env::temp_dir().join(format!("pkt-swapped-{}-{be}.pcap", std::process::id()));
+            std::fs::write(&path, &f).unwrap();
+            let cpath = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+            // Whether each packet `expr` keeps has the family in the writer's byte order.
+            let kept = |expr: &str| {
+                let expr = std::ffi::CString::new(expr).unwrap();
+                let mut h: *mut pkt_t = std::ptr::null_mut();
+                let mut out = Vec::new();
+                // SAFETY: valid strings and pointers; `h` is read by this thread only and
+                // closed at the end.
+                unsafe {
+                    assert_eq!(pkt_open_offline(cpath.as_ptr(), std::ptr::null(), &mut h), 0);
+                    assert_eq!(pkt_setfilter_expr(h, expr.as_ptr(), PKT_COMPILE_OPTIMIZE), 0);
+                    let mut data: *const u8 = std::ptr::null();
+                    let mut info: pkt_info_t = std::mem::zeroed();
+                    // The captured length, 0 for a nil read, -ENODATA at the end.
+                    loop {
+                        let n = pkt_read(h, 0, &mut data, &mut info);
+                        if n < 0 {
+                            assert_eq!(n, -libc::ENODATA);
+                            break;
+                        }
+                        if n > 0 {
+                            let d = std::slice::from_raw_parts(data, n as usize);
+                            out.push(d[..4] == null(be)[..4]);
+                        }
+                    }
+                    assert_eq!(pkt_close(h), 0);
+                }
+                out
+            };
+            assert_eq!(kept("ip"), [true], "be {be}");
+            assert_eq!(kept("link proto \\ip and udp"), [true], "be {be}");
+            assert_eq!(kept("not ip"), [false], "be {be}");
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 }

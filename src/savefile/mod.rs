@@ -153,6 +153,7 @@ pub struct OfflineControl {
     last: Mutex<Stats>,
     config: Config,
     dlt: u16,
+    swapped: bool,
     fd: RawFd,
 }
 
@@ -194,6 +195,14 @@ impl OfflineControl {
     /// The file's link type: a pcap file's header, a pcapng file's first interface.
     pub fn dlt(&self) -> u16 {
         self.dlt
+    }
+
+    /// Whether the file was written in the other byte order than this host's (libpcap's
+    /// `pcap_is_swapped`): a pcap file's header, a pcapng file's section of its first interface
+    /// (the one [`OfflineControl::dlt`] describes). Filters compiled for the file need it:
+    /// DLT_NULL's and DLT_ENC's address family is in the writer's byte order.
+    pub fn swapped(&self) -> bool {
+        self.swapped
     }
 
     /// The handle's descriptor of the file (like `pcap_fileno`): for poll(2) on a pipe. It
@@ -421,9 +430,9 @@ impl Offline {
         };
         let fmt = opening.header()?;
         let Opening { src, pos, brk, .. } = opening;
-        let dlt = match &fmt {
-            Format::Pcap(p) => p.dlt(),
-            Format::Pcapng(ng) => ng.ifaces()[0].dlt,
+        let (dlt, be) = match &fmt {
+            Format::Pcap(p) => (p.dlt(), p.big_endian()),
+            Format::Pcapng(ng) => (ng.ifaces()[0].dlt, ng.big_endian()),
         };
         Ok(Offline {
             ctl: Arc::new(OfflineControl {
@@ -436,6 +445,7 @@ impl Offline {
                     ..cfg.clone()
                 },
                 dlt,
+                swapped: be != cfg!(target_endian = "big"),
                 fd: file.as_raw_fd(),
             }),
             src,

@@ -117,6 +117,11 @@ impl Pcap {
         self.dlt
     }
 
+    /// The file is big-endian (its writer's byte order).
+    pub(super) fn big_endian(&self) -> bool {
+        self.be
+    }
+
     /// The snap length in effect.
     pub(super) fn snapshot(&self) -> u32 {
         self.snapshot

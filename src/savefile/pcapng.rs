@@ -147,6 +147,11 @@ impl Pcapng {
         &self.ifaces
     }
 
+    /// The current section is big-endian (its writer's byte order).
+    pub(super) fn big_endian(&self) -> bool {
+        self.be
+    }
+
     /// Drops of the statistics blocks read so far, over all interfaces.
     pub(super) fn drops(&self) -> u64 {
         self.drops

@@ -1276,3 +1276,30 @@ fn from_the_current_offset_of_a_descriptor() {
     let mut r = Offline::from_fd(OwnedFd::from(file), &Config::default()).unwrap();
     assert_eq!(drain(&mut r, 10).0, read_file(&f, &Config::default()).0);
 }
+
+/// Whether a file is in the other byte order than this host's (`pcap_is_swapped`): the pcap
+/// header's, the section of a pcapng file's first interface (`pkt_setfilter_expr` compiles
+/// DLT_NULL's address family for it: src/ffi/filter.rs tests that).
+#[test]
+fn swapped_is_the_files_byte_order_against_the_hosts() {
+    let host_be = cfg!(target_endian = "big");
+    for be in [false, true] {
+        let pcap = pcap_header(be, 0xa1b2_c3d4, (2, 4), 65535, 0);
+        let mut pcapng = Vec::new();
+        shb(&mut pcapng, be, &[]);
+        idb(&mut pcapng, be, 0, 65535, &[]);
+        // A first section without interfaces, in the other byte order: the one of interface 0
+        // counts.
+        let mut later = Vec::new();
+        shb(&mut later, !be, &[]);
+        shb(&mut later, be, &[]);
+        idb(&mut later, be, 0, 65535, &[]);
+        shb(&mut later, !be, &[]);
+        idb(&mut later, !be, 0, 65535, &[]);
+        for file in [pcap, pcapng, later] {
+            let t = Tmp::new(&file);
+            let r = Offline::open(&t.0, &Config::default()).unwrap();
+            assert_eq!(r.control().swapped(), be != host_be, "be {be}");
+        }
+    }
+}

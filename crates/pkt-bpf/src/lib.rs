@@ -28,7 +28,7 @@
 //! use pkt_bpf::compile::{compile, Flags, DLT_EN10MB};
 //! use pkt_bpf::{run, validate, Meta};
 //!
-//! let prog = compile("tcp port 80", DLT_EN10MB, 0, Flags { optimize: true, live: false, savefile: false })?;
+//! let prog = compile("tcp port 80", DLT_EN10MB, 0, Flags { optimize: true, ..Flags::default() })?;
 //! assert!(validate(&prog).is_ok());
 //!
 //! // An Ethernet frame: IPv4, TCP from port 40000 to port 80.

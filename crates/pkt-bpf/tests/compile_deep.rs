@@ -47,6 +47,7 @@ fn check(c: &Case) -> (Outcome, Outcome) {
                     optimize,
                     live: false,
                     savefile: false,
+                    swapped: false,
                 },
             )
             .map_err(|e| (e.to_string(), e.is_too_long()))
@@ -141,6 +142,7 @@ fn deepest_nesting_on_a_small_stack() {
                     optimize,
                     live: false,
                     savefile: false,
+                    swapped: false,
                 },
             )
             .map(|p| p.len())
@@ -291,6 +293,7 @@ fn moderate_sizes_equal_libpcap() {
                         optimize,
                         live: false,
                         savefile: false,
+                        swapped: false,
                     },
                 )
             });

@@ -13,8 +13,8 @@
 //! The live form (EN10MB, `pcap_activate` on a veth in a network namespace) is compared on the
 //! live packet corpus (outer VLAN tag in metadata), and the kernel must accept our programs; it
 //! needs root and is skipped without it. `names` compares `tests/compile_diff/names.txt`
-//! (`gateway`, names from /etc/ethers and /etc/hosts) in a private mount namespace whose /etc
-//! has test entries (root too).
+//! (`gateway`, names from /etc/ethers, /etc/hosts and /etc/networks) in a private mount
+//! namespace whose /etc has test entries (root too).
 //!
 //! Self-check (runs without the compiler too): libpcap's programs are run by `pkt_bpf::run`,
 //! by libpcap's own `bpf_filter` (in pcap_ref) and by a small model with libpcap's and the
@@ -84,6 +84,7 @@ fn ours(
             optimize,
             live,
             savefile: false,
+            swapped: false,
         },
     )
 }
@@ -417,6 +418,7 @@ fn offline_pass(
         optimize,
         live: false,
         savefile: false,
+        swapped: false,
         netmask: None,
         snaplen,
         packets,
@@ -433,6 +435,9 @@ struct Config<'a> {
     live: bool,
     /// Ours in its savefile form (`Flags::savefile`), against libpcap's savefile handle.
     savefile: bool,
+    /// With `savefile`: for a file in the other byte order (`Flags::swapped`), against
+    /// libpcap's handle on such a file.
+    swapped: bool,
     /// Ours with this netmask (host order, `compile_netmask`), against libpcap's compile with
     /// it; refusals must then name libpcap's cause. None: `compile` (netmask unknown).
     netmask: Option<u32>,
@@ -638,6 +643,7 @@ fn compare(cfg: &Config, exprs: &[Expr], refs: &[Ref], rep: &mut Report) {
             optimize: cfg.optimize,
             live: cfg.live,
             savefile: cfg.savefile,
+            swapped: cfg.swapped,
         };
         let mine = match cfg.netmask {
             Some(nm) => Some(
@@ -1077,31 +1083,41 @@ fn links() {
                 optimize,
                 live: false,
                 savefile: false,
+                swapped: false,
                 netmask: None,
                 snaplen: SNAPLEN,
                 packets: &[],
             };
             compare(&cfg, &invalid, &bad, &mut rep);
             if matches!(lt, links::DLT_NULL | links::DLT_LOOP | links::DLT_ENC) {
-                let tag = format!("links-{}-O{o}-savefile", lt_name(lt));
-                let refs = run_ref(
-                    &tag,
-                    &["file", &lt.to_string(), &SNAPLEN.to_string(), &o.to_string()],
-                    &exprs,
-                    Some(&pkts),
-                    None,
-                );
-                let cfg = Config {
-                    name: format!("{} savefile O{o}", lt_name(lt)),
-                    linktype: lt,
-                    optimize,
-                    live: false,
-                    savefile: true,
-                    netmask: None,
-                    snaplen: SNAPLEN,
-                    packets: &pkts,
-                };
-                compare(&cfg, &exprs, &refs, &mut rep);
+                // The savefile form, for a file in this host's byte order and in the other one.
+                for swapped in [false, true] {
+                    let (mode, what) = if swapped {
+                        ("fileswap", "savefile swapped")
+                    } else {
+                        ("file", "savefile")
+                    };
+                    let tag = format!("links-{}-O{o}-{}", lt_name(lt), what.replace(' ', "-"));
+                    let refs = run_ref(
+                        &tag,
+                        &[mode, &lt.to_string(), &SNAPLEN.to_string(), &o.to_string()],
+                        &exprs,
+                        Some(&pkts),
+                        None,
+                    );
+                    let cfg = Config {
+                        name: format!("{} {what} O{o}", lt_name(lt)),
+                        linktype: lt,
+                        optimize,
+                        live: false,
+                        savefile: true,
+                        swapped,
+                        netmask: None,
+                        snaplen: SNAPLEN,
+                        packets: &pkts,
+                    };
+                    compare(&cfg, &exprs, &refs, &mut rep);
+                }
             }
         }
         accepted.push(format!("{} {n}/{}", lt_name(lt), pkts.len()));
@@ -1155,6 +1171,7 @@ fn invalid() {
                 optimize,
                 live: false,
                 savefile: false,
+                swapped: false,
                 netmask: None,
                 snaplen: SNAPLEN,
                 packets: &[],
@@ -1285,6 +1302,7 @@ fn live() {
             optimize,
             live: true,
             savefile: false,
+            swapped: false,
             netmask: None,
             snaplen: SNAPLEN,
             packets: &pkts,
@@ -1326,7 +1344,8 @@ fn live() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Names from /etc/ethers and /etc/hosts, and `gateway`, in a private mount namespace.
+// Names from /etc/ethers, /etc/hosts and /etc/networks, and `gateway`, in a private mount
+// namespace.
 // ---------------------------------------------------------------------------------------------
 
 const PCAP_REF_ENV: &str = "COMPILE_DIFF_PCAP_REF";
@@ -1344,6 +1363,21 @@ const NAMES_HOSTS: &str = "10.1.2.3 gw1
 10.1.2.4 gw1
 10.9.9.9 gwonlyhost
 ";
+/// /etc/networks inside the namespace: glibc's reading of it (case-insensitive names and
+/// aliases, numbers padded to four parts, `INADDR_NONE` for what `inet_network` refuses).
+const NAMES_NETWORKS: &str = "# test entries (tests/compile_diff/names.txt)
+lab-net 192.168.0.0 LabNet lab
+Office-Net\t172.16   officenet
+tiny 10
+justname
+  indented 10.1.0.0
+hexnet 0x0a.0x14.0.0 # comment alias
+badnet 10.08.0.0
+fivepart 1.2.3.4.5
+zero 0.0.0.0
+dup 10.2.0.0
+DUP 10.3.0.0
+";
 /// Runs in the namespace: an overlay of /etc on a tmpfs with the entries added, then the test
 /// binary again.
 const NAMES_NS_SCRIPT: &str = r#"set -e
@@ -1351,15 +1385,17 @@ T="$1"; shift
 mount -t tmpfs tmpfs "$T"
 mkdir "$T/up" "$T/work"
 printf '%s' "$NAMES_ETHERS" > "$T/up/ethers"
+printf '%s' "$NAMES_NETWORKS" > "$T/up/networks"
 { cat /etc/hosts; printf '%s' "$NAMES_HOSTS"; } > "$T/up/hosts"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/up,workdir=$T/work" /etc
 exec "$@"
 "#;
 
-/// `tests/compile_diff/names.txt` (`gateway`, `ether host NAME`, `host NAME`) against libpcap,
-/// both resolving names from an /etc/ethers and /etc/hosts that exist only in a private mount
-/// namespace: the test re-executes itself under `unshare --mount` (root), the inner run
-/// compares as the offline test does (dead handle, four link types, optimize off/on).
+/// `tests/compile_diff/names.txt` (`gateway`, `ether host NAME`, `host NAME`, `net NAME`)
+/// against libpcap, both resolving names from an /etc/ethers, /etc/hosts and /etc/networks
+/// that exist only in a private mount namespace: the test re-executes itself under `unshare
+/// --mount` (root), the inner run compares as the offline test does (dead handle, four link
+/// types, optimize off/on).
 #[test]
 fn names() {
     if std::env::var_os(NAMES_NS_ENV).is_some() {
@@ -1393,6 +1429,7 @@ fn names() {
         .env(PCAP_REF_ENV, &bin)
         .env("NAMES_ETHERS", NAMES_ETHERS)
         .env("NAMES_HOSTS", NAMES_HOSTS)
+        .env("NAMES_NETWORKS", NAMES_NETWORKS)
         .output()
         .expect("run unshare");
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
@@ -1407,6 +1444,8 @@ fn names() {
 fn names_inner() {
     let ethers = std::fs::read_to_string("/etc/ethers").unwrap_or_default();
     assert_eq!(ethers, NAMES_ETHERS, "names: not in the namespace's /etc");
+    let networks = std::fs::read_to_string("/etc/networks").unwrap_or_default();
+    assert_eq!(networks, NAMES_NETWORKS, "names: not in the namespace's /etc");
     let started = Instant::now();
     let exprs = read_exprs(&dir().join("names.txt"));
     let corpus = packets::corpus();
@@ -1528,6 +1567,7 @@ fn netmask() {
                     optimize,
                     live: false,
                     savefile: false,
+                    swapped: false,
                     netmask: Some(netmask),
                     snaplen: SNAPLEN,
                     packets: pkts,
@@ -1546,6 +1586,7 @@ fn netmask() {
         optimize: true,
         live: false,
         savefile: false,
+        swapped: false,
         netmask: Some(netmask),
         snaplen: SNAPLEN,
         packets: &en10mb,

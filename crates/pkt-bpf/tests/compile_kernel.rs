@@ -503,6 +503,7 @@ fn frames_through_kernel(name: &str, exprs: &[Expr]) {
                 optimize,
                 live,
                 savefile: false,
+                swapped: false,
             };
             // With `vlan`, offline and live mean different things even for untagged frames:
             // offline the tag is in the bytes and `vlan` shifts every later offset, also across
@@ -811,6 +812,7 @@ fn fuzz(n: usize) {
                             optimize,
                             live,
                             savefile: false,
+                            swapped: false,
                         },
                     ) {
                         Ok(prog) if prog.len() > pkt_bpf::KERNEL_MAX_INSNS => too_long += 1,

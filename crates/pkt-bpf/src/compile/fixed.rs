@@ -139,15 +139,15 @@ impl Gen {
             DLT_ATM_RFC1483 | DLT_ATM_CLIP | DLT_IP_OVER_FC => self.llc_linktype(p),
             // OpenBSD's enc: the address family, in the host's byte order as DLT_NULL's.
             DLT_ENC => match p {
-                ETHERTYPE_IP => self.cmp(Rel::LinkHdr, 0, BPF_W, 2u32.to_be()),
+                ETHERTYPE_IP => self.loopback_linktype(2),
                 ETHERTYPE_IPV6 if self.savefile => {
-                    let b0 = self.cmp(Rel::LinkHdr, 0, BPF_W, 24u32.to_be())?;
-                    let b1 = self.cmp(Rel::LinkHdr, 0, BPF_W, 28u32.to_be())?;
+                    let b0 = self.loopback_linktype(24)?;
+                    let b1 = self.loopback_linktype(28)?;
                     let b1 = Node::or(b0, b1);
-                    let b0 = self.cmp(Rel::LinkHdr, 0, BPF_W, 30u32.to_be())?;
+                    let b0 = self.loopback_linktype(30)?;
                     Ok(Node::or(b0, b1))
                 }
-                ETHERTYPE_IPV6 => self.cmp(Rel::LinkHdr, 0, BPF_W, 10u32.to_be()),
+                ETHERTYPE_IPV6 => self.loopback_linktype(10),
                 _ => Ok(Node::Const(false)),
             },
             DLT_LTALK => Ok(Node::Const(p == ETHERTYPE_ATALK)),

@@ -453,6 +453,8 @@ pub struct Gen {
     pub live: bool,
     /// libpcap's savefile handle rather than a dead one (see `Flags::savefile`).
     pub savefile: bool,
+    /// With `savefile`: the file is in the other byte order (see `Flags::swapped`).
+    pub swapped: bool,
     outermost: Link,
     pub(super) linktype: Link,
     pub(super) prevlinktype: Link,
@@ -510,6 +512,7 @@ impl Gen {
         Gen {
             live,
             savefile: false,
+            swapped: false,
             outermost: link,
             linktype: link,
             prevlinktype: link,
@@ -807,11 +810,18 @@ impl Gen {
         self.bcmp(Rel::Llc, 0, &b)
     }
 
-    /// `gen_loopback_linktype`: the address family word of a loopback header. DLT_NULL's is in
-    /// the capturing host's byte order, which libpcap takes to be its own (a dead handle): the
-    /// word is compared as `htonl(af)`.
-    fn loopback_linktype(&mut self, af: u32) -> GResult<Node> {
-        let v = if self.linktype == Link::Null {
+    /// `gen_loopback_linktype`: the address family word of a loopback header. DLT_NULL's and
+    /// DLT_ENC's are in the capturing host's byte order, which libpcap takes to be its own
+    /// (a dead handle, or a savefile in this host's byte order) or, on a savefile handle for a
+    /// file in the other byte order (`pcap_is_swapped`), the other one: the word is compared
+    /// as `htonl(af)`, or `htonl(SWAPLONG(af))`. DLT_LOOP's is in network byte order.
+    pub(super) fn loopback_linktype(&mut self, af: u32) -> GResult<Node> {
+        let v = if matches!(self.linktype, Link::Null | Link::Fixed(fixed::DLT_ENC)) {
+            let af = if self.savefile && self.swapped {
+                af.swap_bytes()
+            } else {
+                af
+            };
             af.to_be()
         } else {
             af

@@ -465,29 +465,247 @@ fn match_mac(s: &[u8], i: usize) -> usize {
     best
 }
 
-/// `{V6}`: the longest prefix that is an IPv6 address written with `::` or eight groups.
+/// scanner.l's `{V6}` alternatives, one a string: `W` is `{W}` (one to four hex digits), `N` is
+/// `{N}` (decimal digits, or `0x` and hex digits), `:` and `.` stand for themselves. Eight
+/// groups, or fewer around one `::`, or six groups' worth then a dotted IPv4 address.
+const V6_FORMS: [&str; 59] = [
+    "W:W:W:W:W:W:W:W",
+    "::W:W:W:W:W:W:W",
+    "W::W:W:W:W:W:W",
+    "W:W::W:W:W:W:W",
+    "W:W:W::W:W:W:W",
+    "W:W:W:W::W:W:W",
+    "W:W:W:W:W::W:W",
+    "W:W:W:W:W:W::W",
+    "W:W:W:W:W:W:W::",
+    "::W:W:W:W:W:W",
+    "W::W:W:W:W:W",
+    "W:W::W:W:W:W",
+    "W:W:W::W:W:W",
+    "W:W:W:W::W:W",
+    "W:W:W:W:W::W",
+    "W:W:W:W:W:W::",
+    "::W:W:W:W:W",
+    "W::W:W:W:W",
+    "W:W::W:W:W",
+    "W:W:W::W:W",
+    "W:W:W:W::W",
+    "W:W:W:W:W::",
+    "::W:W:W:W",
+    "W::W:W:W",
+    "W:W::W:W",
+    "W:W:W::W",
+    "W:W:W:W::",
+    "::W:W:W",
+    "W::W:W",
+    "W:W::W",
+    "W:W:W::",
+    "::W:W",
+    "W::W",
+    "W:W::",
+    "::W",
+    "W::",
+    "::",
+    "W:W:W:W:W:W:N.N.N.N",
+    "::W:W:W:W:W:N.N.N.N",
+    "W::W:W:W:W:N.N.N.N",
+    "W:W::W:W:W:N.N.N.N",
+    "W:W:W::W:W:N.N.N.N",
+    "W:W:W:W::W:N.N.N.N",
+    "W:W:W:W:W::N.N.N.N",
+    "::W:W:W:W:N.N.N.N",
+    "W::W:W:W:N.N.N.N",
+    "W:W::W:W:N.N.N.N",
+    "W:W:W::W:N.N.N.N",
+    "W:W:W:W::N.N.N.N",
+    "::W:W:W:N.N.N.N",
+    "W::W:W:N.N.N.N",
+    "W:W::W:N.N.N.N",
+    "W:W:W::N.N.N.N",
+    "::W:W:N.N.N.N",
+    "W::W:N.N.N.N",
+    "W:W::N.N.N.N",
+    "::W:N.N.N.N",
+    "W::N.N.N.N",
+    "::N.N.N.N",
+];
+
+/// `{V6}`: the length of the longest prefix of `s[i..]` that one of [`V6_FORMS`] matches (as
+/// flex does, whether or not it is a valid address: [`inet_pton6`] decides that), 0 if none.
 fn match_v6(s: &[u8], i: usize) -> usize {
+    // Every form has a ':' within its first five characters and consists of these bytes.
     let max = run(s, i, |c| {
         is_hex(c) || c == b':' || c == b'.' || c == b'x' || c == b'X'
     });
-    let text = &s[i..i + max];
-    if !text.contains(&b':') {
+    if !s[i..i + max].iter().take(5).any(|&c| c == b':') {
         return 0;
     }
-    for len in (2..=max).rev() {
-        let cand = &text[..len];
-        let Ok(cand) = std::str::from_utf8(cand) else {
-            continue;
-        };
-        let colons = cand.bytes().filter(|&c| c == b':').count();
-        if !(cand.contains("::") || colons == 7) {
-            continue;
+    let mut best = 0;
+    // The positions a form's prefix can end at (a regular expression's states, breadth first).
+    let mut at: Vec<usize> = Vec::new();
+    let mut next: Vec<usize> = Vec::new();
+    for form in V6_FORMS {
+        at.clear();
+        at.push(i);
+        for e in form.bytes() {
+            next.clear();
+            for &p in &at {
+                match e {
+                    b'W' => {
+                        for l in 1..=run(s, p, is_hex).min(4) {
+                            next.push(p + l);
+                        }
+                    }
+                    b'N' => {
+                        for l in 1..=run(s, p, |c| c.is_ascii_digit()) {
+                            next.push(p + l);
+                        }
+                        if s.get(p) == Some(&b'0') && matches!(s.get(p + 1), Some(b'x' | b'X')) {
+                            for l in 1..=run(s, p + 2, is_hex) {
+                                next.push(p + 2 + l);
+                            }
+                        }
+                    }
+                    c => {
+                        if s.get(p) == Some(&c) {
+                            next.push(p + 1);
+                        }
+                    }
+                }
+            }
+            next.sort_unstable();
+            next.dedup();
+            std::mem::swap(&mut at, &mut next);
+            if at.is_empty() {
+                break;
+            }
         }
-        if cand.parse::<std::net::Ipv6Addr>().is_ok() {
-            return len;
+        if let Some(&end) = at.last() {
+            best = best.max(end - i);
         }
     }
-    0
+    best
+}
+
+/// glibc's `inet_pton4` (what `inet_pton6` calls for a dotted tail): exactly four decimal
+/// octets, each at most 255 and without leading zeros.
+fn inet_pton4(s: &[u8]) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut octets = 0;
+    let mut saw_digit = false;
+    let mut cur: u32 = 0;
+    for &c in s {
+        if c.is_ascii_digit() {
+            if saw_digit && cur == 0 {
+                return None;
+            }
+            cur = cur * 10 + u32::from(c - b'0');
+            if cur > 255 {
+                return None;
+            }
+            if !saw_digit {
+                octets += 1;
+                if octets > 4 {
+                    return None;
+                }
+                saw_digit = true;
+            }
+            out[octets - 1] = cur as u8;
+        } else if c == b'.' && saw_digit {
+            if octets == 4 {
+                return None;
+            }
+            cur = 0;
+            saw_digit = false;
+        } else {
+            return None;
+        }
+    }
+    (octets == 4).then_some(out)
+}
+
+/// glibc's `inet_pton6`, which `getaddrinfo` with `AF_INET6` and `AI_NUMERICHOST` applies to a
+/// name without a `%` (libpcap's test of a `{V6}` token, and `gen_mcode6`'s reading of it).
+pub fn inet_pton6(src: &str) -> Option<[u8; 16]> {
+    let s = src.as_bytes();
+    let mut tmp = [0u8; 16];
+    let mut tp = 0usize;
+    let mut colonp: Option<usize> = None;
+    let mut i = 0;
+    if s.is_empty() {
+        return None;
+    }
+    // A leading "::" needs both colons.
+    if s[0] == b':' {
+        i = 1;
+        if s.get(1) != Some(&b':') {
+            return None;
+        }
+    }
+    let mut curtok = i;
+    let mut xdigits = 0;
+    let mut val: u32 = 0;
+    while i < s.len() {
+        let ch = s[i];
+        i += 1;
+        if let Some(d) = (ch as char).to_digit(16) {
+            if xdigits == 4 {
+                return None;
+            }
+            val = (val << 4) | d;
+            xdigits += 1;
+            continue;
+        }
+        if ch == b':' {
+            curtok = i;
+            if xdigits == 0 {
+                if colonp.is_some() {
+                    return None;
+                }
+                colonp = Some(tp);
+                continue;
+            } else if i == s.len() {
+                return None;
+            }
+            if tp + 2 > 16 {
+                return None;
+            }
+            tmp[tp] = (val >> 8) as u8;
+            tmp[tp + 1] = val as u8;
+            tp += 2;
+            xdigits = 0;
+            val = 0;
+            continue;
+        }
+        if ch == b'.' && tp + 4 <= 16 {
+            if let Some(v4) = inet_pton4(&s[curtok..]) {
+                tmp[tp..tp + 4].copy_from_slice(&v4);
+                tp += 4;
+                xdigits = 0;
+                break;
+            }
+        }
+        return None;
+    }
+    if xdigits > 0 {
+        if tp + 2 > 16 {
+            return None;
+        }
+        tmp[tp] = (val >> 8) as u8;
+        tmp[tp + 1] = val as u8;
+        tp += 2;
+    }
+    if let Some(c) = colonp {
+        // "::" standing for no group at all.
+        if tp == 16 {
+            return None;
+        }
+        let n = tp - c;
+        tmp.copy_within(c..tp, 16 - n);
+        tmp[c..16 - n].fill(0);
+        tp = 16;
+    }
+    (tp == 16).then_some(tmp)
 }
 
 /// `{B}:+({B}:+)+`: what looks like a broken MAC address.
@@ -660,7 +878,12 @@ pub fn tokenize(expr: &str) -> Result<Vec<Token>, CompileError> {
             4 => Tok::Eid(text.to_owned()),
             5 => Tok::Num(stou(text).map_err(|m| CompileError::new(i, m))?),
             6 => Tok::Hid(text.to_owned()),
-            7 => Tok::Hid6(text.to_owned()),
+            7 => {
+                if inet_pton6(text).is_none() {
+                    return Err(CompileError::new(i, format!("bogus IPv6 address {text}")));
+                }
+                Tok::Hid6(text.to_owned())
+            }
             8 => return Err(CompileError::new(i, format!("bogus ethernet address {text}"))),
             9 => Tok::Num(cname.unwrap_or(0)),
             10 => Tok::Id(text.to_owned()),
@@ -745,5 +968,76 @@ mod tests {
         assert!(tokenize("len > 4294967295").is_ok());
         let e = tokenize("ether host aa:bb:").unwrap_err();
         assert!(e.msg.contains("bogus ethernet"), "{e}");
+    }
+
+    #[test]
+    fn ipv6_with_dotted_ipv4_tail() {
+        for a in [
+            "2001:db8:aa:bb:cc:dd:192.0.2.7",
+            "::ffff:192.0.2.1",
+            "::192.0.2.33",
+            "64:ff9b::198.51.100.9",
+            "1:2:3:4:5::6.7.8.9",
+        ] {
+            assert_eq!(kinds(a), vec![Tok::Hid6(a.into()), Tok::Eof], "{a}");
+        }
+        assert_eq!(
+            kinds("::ffff:10.0.0.0/104"),
+            vec![
+                Tok::Hid6("::ffff:10.0.0.0".into()),
+                Tok::Punct('/'),
+                Tok::Num(104),
+                Tok::Eof
+            ]
+        );
+        // Matched as an address by its form, refused by inet_pton6: flex's token, libpcap's
+        // message.
+        for (expr, tok) in [
+            ("host fe80::256.20.30.40", "fe80::256.20.30.40"),
+            ("host fe80::10.20.30.256", "fe80::10.20.30.256"),
+            ("host ::01.2.3.4", "::01.2.3.4"),
+            ("host ::0x1.2.3.4", "::0x1.2.3.4"),
+        ] {
+            let e = tokenize(expr).unwrap_err();
+            assert_eq!(e.pos, 5, "{expr}");
+            assert_eq!(e.msg, format!("bogus IPv6 address {tok}"), "{expr}");
+        }
+        // Seven groups then a dotted tail is no form: the eight-group one ends before the dot.
+        assert_eq!(kinds("1:2:3:4:5:6:7:8")[0], Tok::Hid6("1:2:3:4:5:6:7:8".into()));
+        assert!(tokenize("1:2:3:4:5:6:7:1.2.3.4")
+            .unwrap_err()
+            .msg
+            .contains("unexpected character '.'"));
+    }
+
+    #[test]
+    fn inet_pton6_is_glibcs() {
+        let v = |s: &str| inet_pton6(s).map(std::net::Ipv6Addr::from);
+        assert_eq!(v("::ffff:1.2.3.4"), Some("::ffff:1.2.3.4".parse().unwrap()));
+        assert_eq!(
+            v("1:2:3:4:5:6:1.2.3.4"),
+            Some("1:2:3:4:5:6:102:304".parse().unwrap())
+        );
+        assert_eq!(v("::"), Some(std::net::Ipv6Addr::UNSPECIFIED));
+        for bad in [
+            "",
+            ":",
+            ":1::",
+            "1:::2",
+            "1::2::3",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4::5:6:7:8",
+            "1:",
+            "::1.2.3",
+            "::1.2.3.4.5",
+            "::1.2.3.04",
+            "::1.2.3.256",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::0x1.2.3.4",
+            "::1.2.3.4:5",
+        ] {
+            assert_eq!(inet_pton6(bad), None, "{bad}");
+        }
     }
 }

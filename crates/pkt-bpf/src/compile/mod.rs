@@ -16,7 +16,9 @@
 //!
 //! A third form, [`Flags::savefile`], is libpcap's program for a savefile handle
 //! (`pcap_open_offline`): it refuses `inbound`/`outbound`/`ifindex` where the header has no such
-//! field, and on NULL/LOOP `ip6` tests every BSD's address family.
+//! field, and on NULL/LOOP `ip6` tests every BSD's address family. With [`Flags::swapped`] it
+//! is the program for a file in the other byte order than this host's, whose NULL and ENC
+//! address family words libpcap compares byte-swapped.
 //!
 //! # Link types
 //!
@@ -27,7 +29,7 @@
 //!
 //! | link type | value | header, and how `ip`, `ip6`, `arp`, `ether proto N` are tested |
 //! |---|---|---|
-//! | NULL | 0 | 4-byte address family in the capturing host's byte order, compared as this host's (`ip`: 2; `ip6`: Linux's 10, or with [`Flags::savefile`] 24, 28 or 30); other protocols never match |
+//! | NULL | 0 | 4-byte address family in the capturing host's byte order, compared as this host's, or byte-swapped with [`Flags::swapped`] (`ip`: 2; `ip6`: Linux's 10, or with [`Flags::savefile`] 24, 28 or 30); other protocols never match |
 //! | EN10MB | 1 | Ethernet: type field at 12, 802.3 length fields and LLC/SNAP as libpcap; `vlan`, `mpls`, `pppoed`/`pppoes`, `geneve` |
 //! | IEEE802 | 6 | Token Ring without source routing: MACs at 2 (dst) and 8 (src), LLC at 14; Ethertypes where SNAP puts them (LLC + 6) |
 //! | ARCNET | 7 | BSD ARCNET: 1-byte addresses, ARCNET type at 2 (`ip`: 212 or 240, `arp`: 213 or 241, `rarp` 214, `atalk` 221, `ip6` 196), payload at 6; `broadcast`/`multicast` test address 0 |
@@ -282,6 +284,11 @@ pub struct Flags {
     /// on NULL and LOOP `ip6` tests the address family values of the BSDs and Darwin (24, 28,
     /// 30) instead of Linux's (10). Ignored with `live`.
     pub savefile: bool,
+    /// With `savefile`: the file was written in the other byte order than this host's
+    /// (libpcap's `pcap_is_swapped()`). On NULL and ENC, whose address family word is in the
+    /// writer's byte order, libpcap then compares it byte-swapped (`ip` on a little-endian
+    /// host tests the word 0x00000002 rather than 0x02000000). Ignored without `savefile`.
+    pub swapped: bool,
 }
 
 /// Why an expression does not compile: the byte offset in the expression where the problem
@@ -416,6 +423,7 @@ pub(crate) fn compile_inner(
     let toks = lexer::tokenize(expr).map_err(Failure::Invalid)?;
     let mut g = gen::Gen::new(link, flags.live);
     g.savefile = flags.savefile && !flags.live;
+    g.swapped = g.savefile && flags.swapped;
     let mut p = parser::Parser::new(toks, g);
     p.g.netmask = netmask;
     let root = match p.prog() {

@@ -253,23 +253,89 @@ pub fn ether_protocol(name: &str) -> Option<u32> {
     })
 }
 
-/// `pcap_nametonetaddr`: a network number from /etc/networks (0: unknown).
+/// C's `isspace` in the C locale.
+fn c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// `pcap_nametonetaddr`: the network number of `name` as glibc's `getnetbyname_r` (nss_files)
+/// finds it in /etc/networks (0: unknown). The first line whose name or an alias equals `name`
+/// ignoring ASCII case (`strcasecmp`), after cutting the line at `#`; its number as glibc
+/// parses it ([`inet_network_padded`]), which may be `INADDR_NONE` (0xffffffff) for a number
+/// glibc cannot read, or a line with a name only.
 pub fn network(name: &str) -> u32 {
-    let Some(text) = read("/etc/networks") else {
-        return 0;
-    };
-    for f in records(&text) {
-        if f[0] == name || f[2..].contains(&name) {
-            // inet_network(): dotted parts, the last ones may be missing.
-            let mut v: u32 = 0;
-            for part in f[1].split('.') {
-                let Ok(p) = part.parse::<u32>() else { return 0 };
-                v = (v << 8) | (p & 0xff);
-            }
-            return v;
+    read("/etc/networks").map_or(0, |text| network_in(&text, name))
+}
+
+/// [`network`] on the text of a networks file.
+fn network_in(text: &str, name: &str) -> u32 {
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut f = line.split(c_space).filter(|w| !w.is_empty());
+        let Some(n) = f.next() else { continue };
+        let addr = f.next().unwrap_or("");
+        if n.eq_ignore_ascii_case(name) || f.any(|a| a.eq_ignore_ascii_case(name)) {
+            return inet_network_padded(addr);
         }
     }
     0
+}
+
+/// nss_files' reading of a networks line's number: `.0` appended until there are four parts
+/// (counting at most three dots), then glibc's `inet_network`: up to four parts of decimal, `0`
+/// octal or `0x` hex digits (wrapping like its `u_int32_t`), each at most 255, trailing
+/// whitespace allowed; anything else is `INADDR_NONE`.
+pub fn inet_network_padded(addr: &str) -> u32 {
+    const NONE: u32 = 0xffff_ffff;
+    let dots = addr.bytes().filter(|&c| c == b'.').count().min(3);
+    let mut s = addr.as_bytes().to_vec();
+    for _ in dots + 1..4 {
+        s.extend_from_slice(b".0");
+    }
+    let mut parts: Vec<u32> = Vec::with_capacity(4);
+    let mut i = 0;
+    loop {
+        let mut val: u32 = 0;
+        let mut base: u32 = 10;
+        let mut digit = false;
+        if s.get(i) == Some(&b'0') {
+            digit = true;
+            base = 8;
+            i += 1;
+        }
+        if matches!(s.get(i), Some(b'x' | b'X')) {
+            digit = false;
+            base = 16;
+            i += 1;
+        }
+        while let Some(&c) = s.get(i) {
+            if c.is_ascii_digit() {
+                if base == 8 && (c == b'8' || c == b'9') {
+                    return NONE;
+                }
+                val = val.wrapping_mul(base).wrapping_add(u32::from(c - b'0'));
+            } else if base == 16 && c.is_ascii_hexdigit() {
+                val = (val << 4).wrapping_add(u32::from(c.to_ascii_lowercase() - b'a' + 10));
+            } else {
+                break;
+            }
+            i += 1;
+            digit = true;
+        }
+        if !digit || parts.len() >= 4 || val > 0xff {
+            return NONE;
+        }
+        parts.push(val);
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if !s[i..].iter().all(|&c| c_space(c as char)) {
+        return NONE;
+    }
+    parts.iter().fold(0, |v, &p| (v << 8) | p)
 }
 
 /// `pcap_ether_aton`: hex digits in pairs, separators `:`, `.`, `-` skipped.
@@ -354,6 +420,45 @@ pub(super) fn arcnet_aton(s: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn networks_as_glibc_reads_them() {
+        let text = "# test\nlab-net 192.168.0.0 LabNet lab\nOffice-Net\t172.16   officenet\n\
+                    tiny 10\njustname\n  indented 10.1.0.0\nhexnet 0x0a.0x14.0.0 # comment\n\
+                    badnet 10.08.0.0\nfivepart 1.2.3.4.5\nzero 0.0.0.0\ndup 10.2.0.0\nDUP 10.3.0.0\n";
+        for (name, net) in [
+            ("lab-net", 0xc0a8_0000),
+            ("LAB-NET", 0xc0a8_0000),
+            ("labnet", 0xc0a8_0000),
+            ("LAB", 0xc0a8_0000),
+            ("office-net", 0xac10_0000),
+            ("OFFICENET", 0xac10_0000),
+            ("tiny", 0x0a00_0000),
+            ("JUSTNAME", 0xffff_ffff),
+            ("indented", 0x0a01_0000),
+            ("hexnet", 0x0a14_0000),
+            ("comment", 0),
+            ("badnet", 0xffff_ffff),
+            ("fivepart", 0xffff_ffff),
+            ("zero", 0),
+            ("Dup", 0x0a02_0000),
+            ("nosuch", 0),
+        ] {
+            assert_eq!(network_in(text, name), net, "{name}");
+        }
+        for (addr, net) in [
+            ("10", 0x0a00_0000),
+            ("10.20", 0x0a14_0000),
+            ("012.0x1F.7", 0x0a1f_0700),
+            ("", 0xffff_ffff),
+            ("10.", 0xffff_ffff),
+            ("256", 0xffff_ffff),
+            ("0x", 0xffff_ffff),
+            ("4294967306", 0x0a00_0000),
+        ] {
+            assert_eq!(inet_network_padded(addr), net, "{addr}");
+        }
+    }
 
     #[test]
     fn ports_and_protocols() {

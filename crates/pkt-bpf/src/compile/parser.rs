@@ -1521,7 +1521,7 @@ impl Parser {
 
     fn mcode6(&mut self, pos: usize, s: &str, masklen: u32, q: Q) -> PResult<Node> {
         let e = |m: String| CompileError::new(pos, m);
-        let addr: std::net::Ipv6Addr = s.parse().map_err(|_| e(format!("invalid ip6 address {s}")))?;
+        let a = super::lexer::inet_pton6(s).ok_or_else(|| e(format!("invalid ip6 address {s}")))?;
         if masklen > 128 {
             return Err(e("mask length must be <= 128".into()));
         }
@@ -1534,7 +1534,6 @@ impl Parser {
                 (0xffu32 << (8 - bits)) as u8
             };
         }
-        let a = addr.octets();
         if a.iter().zip(mask.iter()).any(|(a, m)| a & !m != 0) {
             return Err(e(format!("non-network bits set in \"{s}/{masklen}\"")));
         }

@@ -14,11 +14,13 @@ const OFF: Flags = Flags {
     optimize: false,
     live: false,
     savefile: false,
+    swapped: false,
 };
 const OPT: Flags = Flags {
     optimize: true,
     live: false,
     savefile: false,
+    swapped: false,
 };
 
 /// Runs `expr` (both unoptimized and optimized) on a packet and checks they agree.
@@ -389,6 +391,7 @@ fn live_form_uses_ancillary_loads() {
         optimize: true,
         live: true,
         savefile: false,
+        swapped: false,
     };
     let t = tcp4(1, 80);
     let p = prog("inbound", DLT_EN10MB, live);
@@ -408,7 +411,8 @@ fn live_form_uses_ancillary_loads() {
             Flags {
                 optimize: false,
                 live: true,
-                savefile: false
+                savefile: false,
+                swapped: false,
             }
         )
     );
@@ -707,11 +711,13 @@ fn random_expressions_never_panic_and_always_validate() {
                 optimize: true,
                 live: true,
                 savefile: false,
+                swapped: false,
             },
             Flags {
                 optimize: false,
                 live: true,
                 savefile: false,
+                swapped: false,
             },
         ] {
             match compile(&expr, lt, 0, flags) {
@@ -886,6 +892,7 @@ fn compare_with_libpcap() {
                         optimize: opt,
                         live: false,
                         savefile: false,
+                        swapped: false,
                     },
                 );
                 if text.starts_with("ERR") {
@@ -1009,5 +1016,94 @@ fn legacy_families() {
         "llc xid",
     ] {
         prog(e, DLT_EN10MB, OPT);
+    }
+}
+
+#[test]
+fn savefile_in_the_other_byte_order() {
+    const NULL: u16 = 0;
+    const ENC: u16 = 109;
+    const LOOP: u16 = 108;
+    let file = |swapped: bool, optimize: bool| Flags {
+        optimize,
+        savefile: true,
+        swapped,
+        ..Flags::default()
+    };
+    let ip = csum_free_ipv4(17, [10, 0, 0, 1], [10, 0, 0, 2], &[0; 8], 0);
+    // A loopback header (ENC's is 12 bytes) with the family word as the writer stored it.
+    let frame = |lt: u16, word: [u8; 4]| {
+        let mut f = word.to_vec();
+        if lt == ENC {
+            f.resize(12, 0);
+        }
+        f.extend_from_slice(&ip);
+        f
+    };
+    let verdict = |expr: &str, lt: u16, flags: Flags, pkt: &[u8]| {
+        let meta = Meta {
+            len: pkt.len() as u32,
+            ..Meta::default()
+        };
+        run(&prog(expr, lt, flags), pkt, &meta) != 0
+    };
+    for optimize in [false, true] {
+        for lt in [NULL, ENC] {
+            // Written on this host's byte order, or on the other one.
+            let (here, there) = (2u32.to_ne_bytes(), 2u32.swap_bytes().to_ne_bytes());
+            for (expr, want_here, want_there) in [("ip", true, false), ("link proto \\ip", true, false)] {
+                assert_eq!(
+                    verdict(expr, lt, file(false, optimize), &frame(lt, here)),
+                    want_here
+                );
+                assert_eq!(
+                    verdict(expr, lt, file(false, optimize), &frame(lt, there)),
+                    want_there
+                );
+                assert_eq!(
+                    verdict(expr, lt, file(true, optimize), &frame(lt, here)),
+                    want_there
+                );
+                assert_eq!(
+                    verdict(expr, lt, file(true, optimize), &frame(lt, there)),
+                    want_here
+                );
+            }
+            // ip6 on a savefile: the BSDs' families 24, 28 and 30, in the writer's order.
+            for af in [24u32, 28, 30] {
+                let mut f = frame(lt, af.swap_bytes().to_ne_bytes());
+                f[if lt == ENC { 12 } else { 4 }] = 0x60;
+                assert!(verdict("ip6", lt, file(true, optimize), &f), "{lt} {af}");
+                assert!(!verdict("ip6", lt, file(false, optimize), &f), "{lt} {af}");
+            }
+            // Without `savefile` there is no file to be swapped: the flag is ignored.
+            let dead = Flags {
+                optimize,
+                swapped: true,
+                ..Flags::default()
+            };
+            assert_eq!(
+                prog("ip or ip6", lt, dead),
+                prog(
+                    "ip or ip6",
+                    lt,
+                    Flags {
+                        optimize,
+                        ..Flags::default()
+                    }
+                )
+            );
+        }
+        // LOOP's family is in network byte order whatever wrote the file.
+        assert_eq!(
+            prog("ip or ip6", LOOP, file(true, optimize)),
+            prog("ip or ip6", LOOP, file(false, optimize))
+        );
+        assert!(verdict(
+            "ip",
+            LOOP,
+            file(true, optimize),
+            &frame(LOOP, 2u32.to_be_bytes())
+        ));
     }
 }

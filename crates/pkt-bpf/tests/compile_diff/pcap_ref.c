@@ -4,6 +4,7 @@
  *
  *   pcap_ref dead LINKTYPE SNAPLEN OPTIMIZE EXPRS [PACKETS]
  *   pcap_ref file LINKTYPE SNAPLEN OPTIMIZE EXPRS [PACKETS]
+ *   pcap_ref fileswap LINKTYPE SNAPLEN OPTIMIZE EXPRS [PACKETS]
  *   pcap_ref live IFACE SNAPLEN OPTIMIZE EXPRS [PACKETS]
  *   pcap_ref bench LINKTYPE SNAPLEN OPTIMIZE EXPRS REPS
  *
@@ -12,6 +13,8 @@
  * file: pcap_fopen_offline on an empty in-memory savefile with LINKTYPE (a pcap LINKTYPE_ value,
  *       e.g. 101 for raw IP) and SNAPLEN + pcap_compile: libpcap's offline form for a savefile,
  *       where those are errors.
+ * fileswap: as file, the header written in the other byte order than this host's
+ *       (pcap_is_swapped): on NULL and ENC libpcap compares the address family byte-swapped.
  * live: pcap_create(IFACE) + pcap_activate + pcap_compile, libpcap's live Linux form (needs
  *       CAP_NET_RAW and IFACE up; the test runs it in a network namespace on a veth).
  * EXPRS: one expression per line, compiled in order.
@@ -164,11 +167,18 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "pcap_ref: live %s: linktype %d, snaplen %d\n", argv[2], pcap_datalink(p),
                 pcap_snapshot(p));
-    } else if (strcmp(mode, "file") == 0) {
+    } else if (strcmp(mode, "file") == 0 || strcmp(mode, "fileswap") == 0) {
         /* An empty pcap savefile: the 24-byte global header only, microsecond magic. */
         static unsigned char hdr[24];
         uint32_t magic = 0xa1b2c3d4, snap = (uint32_t)snaplen, lt = (uint32_t)atoi(argv[2]);
         uint16_t major = 2, minor = 4;
+        if (strcmp(mode, "fileswap") == 0) {
+            magic = __builtin_bswap32(magic);
+            snap = __builtin_bswap32(snap);
+            lt = __builtin_bswap32(lt);
+            major = __builtin_bswap16(major);
+            minor = __builtin_bswap16(minor);
+        }
         memcpy(hdr, &magic, 4);
         memcpy(hdr + 4, &major, 2);
         memcpy(hdr + 6, &minor, 2);
@@ -182,6 +192,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "pcap_ref: pcap_fopen_offline: %s\n", errbuf);
             return 3;
         }
+        if (pcap_is_swapped(p) != (strcmp(mode, "fileswap") == 0))
+            die("pcap_is_swapped is not what the header says");
     } else if (strcmp(mode, "dead") == 0 || strcmp(mode, "bench") == 0) {
         p = pcap_open_dead(atoi(argv[2]), snaplen);
         if (!p)
