@@ -279,6 +279,15 @@
 #define PKT_COMPILE_SAVEFILE 4
 
 /**
+ * `pkt_compile` flag, with `PKT_COMPILE_SAVEFILE`: the savefile was written in the other byte
+ * order than this host's (libpcap's `pcap_is_swapped()`; `pkt_setfilter_expr()` knows it for
+ * its savefile handles). On `PKT_DLT_NULL` and ENC (109), whose address family word is in the
+ * writer's byte order, the family is then compared byte-swapped, as libpcap does. Ignored
+ * without `PKT_COMPILE_SAVEFILE` and with `PKT_COMPILE_LIVE`.
+ */
+#define PKT_COMPILE_SWAPPED 8
+
+/**
  * `pkt_compile_netmask` netmask: unknown (libpcap's `PCAP_NETMASK_UNKNOWN`, 255.255.255.255,
  * the same in either byte order): `ip broadcast` does not compile, as with `pkt_compile()`.
  */
@@ -1544,7 +1553,8 @@ int pkt_tstamp_sources(const char *ifname, uint8_t *out, size_t max);
  * Link types libpcap has code of its own for that libpkt lacks (IEEE802_11's AIRONET_HEADER
  * 120, HHDLC 121, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
  * program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
- * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE`, `PKT_COMPILE_LIVE` (for handles
+ * snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE` (with
+ * `PKT_COMPILE_SWAPPED` for a file in the other byte order), `PKT_COMPILE_LIVE` (for handles
  * whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
  * `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
  * packet.

@@ -26,6 +26,12 @@ pub const PKT_COMPILE_LIVE: u32 = 2;
 /// savefiles"), and on `PKT_DLT_NULL` and LOOP (108) `ip6` tests the address families of the
 /// BSDs and macOS (24, 28, 30) instead of Linux's (10). Ignored with `PKT_COMPILE_LIVE`.
 pub const PKT_COMPILE_SAVEFILE: u32 = 4;
+/// `pkt_compile` flag, with `PKT_COMPILE_SAVEFILE`: the savefile was written in the other byte
+/// order than this host's (libpcap's `pcap_is_swapped()`; `pkt_setfilter_expr()` knows it for
+/// its savefile handles). On `PKT_DLT_NULL` and ENC (109), whose address family word is in the
+/// writer's byte order, the family is then compared byte-swapped, as libpcap does. Ignored
+/// without `PKT_COMPILE_SAVEFILE` and with `PKT_COMPILE_LIVE`.
+pub const PKT_COMPILE_SWAPPED: u32 = 8;
 
 /// Compiles the filter expression `expr` (the language of tcpdump and pcap-filter(7), as
 /// libpcap 1.10 accepts it) into a classic BPF program for packets of pcap link type
@@ -49,7 +55,8 @@ pub const PKT_COMPILE_SAVEFILE: u32 = 4;
 /// Link types libpcap has code of its own for that libpkt lacks (IEEE802_11's AIRONET_HEADER
 /// 120, HHDLC 121, ...) are `-EINVAL`. Accepted packets return `snaplen` (0: 262144), rejected ones 0. The
 /// program accepts and rejects what libpcap's `pcap_compile()` on a `pcap_open_dead(linktype,
-/// snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE`, `PKT_COMPILE_LIVE` (for handles
+/// snaplen)` handle does. `flags`: `PKT_COMPILE_OPTIMIZE`, `PKT_COMPILE_SAVEFILE` (with
+/// `PKT_COMPILE_SWAPPED` for a file in the other byte order), `PKT_COMPILE_LIVE` (for handles
 /// whose data starts at the link-layer header give `PKT_DLT_EN10MB`, for cooked handles
 /// `pkt_dlt(h)`); 0 is the offline form, unoptimized. An empty expression accepts every
 /// packet.
@@ -201,7 +208,7 @@ unsafe fn compile_to(
     if expr.is_null() || prog.is_null() || len.is_null() {
         return Err(einval(what, "NULL argument"));
     }
-    if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE | PKT_COMPILE_SAVEFILE) != 0 {
+    if flags & !(PKT_COMPILE_OPTIMIZE | PKT_COMPILE_LIVE | PKT_COMPILE_SAVEFILE | PKT_COMPILE_SWAPPED) != 0 {
         return Err(einval(what, "unknown flags"));
     }
     // SAFETY: per the contract.
@@ -210,7 +217,10 @@ unsafe fn compile_to(
         optimize: flags & PKT_COMPILE_OPTIMIZE != 0,
         live: flags & PKT_COMPILE_LIVE != 0,
         savefile: flags & PKT_COMPILE_SAVEFILE != 0,
-        swapped: false,
+        // Meaningful only for a savefile's program (Flags::swapped's contract).
+        swapped: flags & PKT_COMPILE_SWAPPED != 0
+            && flags & PKT_COMPILE_SAVEFILE != 0
+            && flags & PKT_COMPILE_LIVE == 0,
     };
     let insns = compile_expr(what, text, linktype, snaplen, f, netmask)?;
     let bytes = std::mem::size_of_val(insns.as_slice());
@@ -302,6 +312,46 @@ mod tests {
             .to_string_lossy()
             .into_owned();
         assert!(msg.contains("netmask not known"), "{msg}");
+    }
+
+    /// `PKT_COMPILE_SWAPPED` is `Flags::swapped`, for savefile programs only: on NULL the
+    /// family word (2 for `ip`) is compared byte-swapped.
+    #[test]
+    fn swapped_flag() {
+        let compiled = |flags: u32| {
+            let mut p: *mut pkt_bpf_insn_t = std::ptr::null_mut();
+            let mut n = 0usize;
+            // SAFETY: valid C string and out-pointers.
+            let rc = unsafe { pkt_compile(c"ip".as_ptr(), 0, 0, flags, &mut p, &mut n) };
+            assert_eq!(rc, 0);
+            // SAFETY: `p` holds `n` instructions from pkt_compile.
+            let got = unsafe { std::slice::from_raw_parts(p.cast::<Insn>(), n) }.to_vec();
+            // SAFETY: `p` came from pkt_compile.
+            unsafe { pkt_free_prog(p) };
+            got
+        };
+        let flags = |swapped| Flags {
+            savefile: true,
+            swapped,
+            ..Flags::default()
+        };
+        let plain = compiled(PKT_COMPILE_SAVEFILE);
+        let swapped = compiled(PKT_COMPILE_SAVEFILE | PKT_COMPILE_SWAPPED);
+        assert_eq!(
+            plain,
+            crate::filter::compile::compile("ip", 0, 0, flags(false)).unwrap()
+        );
+        assert_eq!(
+            swapped,
+            crate::filter::compile::compile("ip", 0, 0, flags(true)).unwrap()
+        );
+        assert_ne!(plain, swapped);
+        let ks = |p: &[Insn]| p.iter().map(|i| i.k).collect::<Vec<_>>();
+        // libpcap: htonl(af), or htonl(SWAPLONG(af)) for a swapped file.
+        assert!(ks(&plain).contains(&2u32.to_be()), "{plain:?}");
+        assert!(ks(&swapped).contains(&2u32.swap_bytes().to_be()), "{swapped:?}");
+        // Without PKT_COMPILE_SAVEFILE it changes nothing.
+        assert_eq!(compiled(PKT_COMPILE_SWAPPED), compiled(0));
     }
 
     #[test]
