@@ -76,7 +76,7 @@ int main(void)
     CHECK_RC(pkt_compile(NULL, PKT_DLT_EN10MB, 0, 0, &p, &n), -EINVAL);
     CHECK_RC(pkt_compile("tcp", PKT_DLT_EN10MB, 0, 0, NULL, &n), -EINVAL);
     CHECK_RC(pkt_compile("tcp", PKT_DLT_EN10MB, 0, 0, &p, NULL), -EINVAL);
-    CHECK_RC(pkt_compile("tcp", PKT_DLT_EN10MB, 0, 8, &p, &n), -EINVAL);
+    CHECK_RC(pkt_compile("tcp", PKT_DLT_EN10MB, 0, 16, &p, &n), -EINVAL);
     pkt_free_prog(NULL);
     return test_pass();
 }

@@ -403,7 +403,7 @@ mod tests {
         };
         assert_eq!(rc, -libc::EINVAL);
         // SAFETY: as above.
-        let rc = unsafe { pkt_compile(c"tcp".as_ptr(), PKT_DLT_EN10MB, 0, 8, &mut p, &mut n) };
+        let rc = unsafe { pkt_compile(c"tcp".as_ptr(), PKT_DLT_EN10MB, 0, 16, &mut p, &mut n) };
         assert_eq!(rc, -libc::EINVAL);
     }
 }
