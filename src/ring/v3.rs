@@ -354,60 +354,44 @@ impl V3Ring {
             } else {
                 u32::MAX
             };
-            if VERDICT && keep == 0 {
-                // Skipped: on to the next packet as after one handed over.
-                let stride = hdr!(h, tp_next_offset: u32);
-                if n == limit {
-                    if !last {
-                        if stride == 0 {
-                            break true;
-                        }
-                        cur.advance(stride);
-                    }
-                    break false;
-                }
-                if stride == 0 {
-                    break true;
-                }
-                let ahead = stride as usize * PREFETCH_AHEAD;
-                cur.prefetch(ahead);
-                cur.prefetch(ahead + 64);
-                cur.advance(stride);
-                continue;
-            }
-            if VERDICT {
-                d.cut(keep);
-            }
-            let mut d = if status & tagged != 0 {
-                let (d, l) = insert_vlan(
-                    d,
-                    len,
-                    mac - HDR_END as u16,
-                    status,
-                    hdr!(h, tp_vlan_tci: u32) as u16,
-                    hdr!(h, tp_vlan_tpid: u16),
-                );
-                len = l;
-                d
+            // A packet the verdict skips is walked past like one handed over.
+            let more = if VERDICT && keep == 0 {
+                true
             } else {
-                d.span()
+                if VERDICT {
+                    d.cut(keep);
+                }
+                let mut d = if status & tagged != 0 {
+                    let (d, l) = insert_vlan(
+                        d,
+                        len,
+                        mac - HDR_END as u16,
+                        status,
+                        hdr!(h, tp_vlan_tci: u32) as u16,
+                        hdr!(h, tp_vlan_tpid: u16),
+                    );
+                    len = l;
+                    d
+                } else {
+                    d.span()
+                };
+                if S::trims(&post) {
+                    d.trim(post.snap);
+                }
+                let fr = V3View {
+                    h,
+                    base,
+                    data: cur.offset_of(&d),
+                    caplen: d.len(),
+                    len,
+                    last,
+                    index: if VERDICT { given } else { n - 1 },
+                };
+                given += 1;
+                // The packet's bytes lie inside the current block (checked above; a VLAN tag put
+                // back moved them into the room in front), which is ours until the next read call.
+                f(d.bytes(), &fr)
             };
-            if S::trims(&post) {
-                d.trim(post.snap);
-            }
-            let fr = V3View {
-                h,
-                base,
-                data: cur.offset_of(&d),
-                caplen: d.len(),
-                len,
-                last,
-                index: if VERDICT { given } else { n - 1 },
-            };
-            given += 1;
-            // The packet's bytes lie inside the current block (checked above; a VLAN tag put
-            // back moved them into the room in front), which is ours until the next read call.
-            let more = f(d.bytes(), &fr);
             let stride = hdr!(h, tp_next_offset: u32);
             if n == limit {
                 // One test for both ends: the batch is full, or this was the block's last packet
