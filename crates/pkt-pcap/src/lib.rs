@@ -1,0 +1,15 @@
+//! `libpcap.so.0.8` over libpkt: the C ABI of libpcap 1.10 on Linux, implemented on libpkt's
+//! rings ([`pkt::Handle`]), its filter compiler ([`pkt_bpf::compile`], byte-identical to
+//! libpcap's) and savefile code, so that tcpdump, dumpcap and every other libpcap program run
+//! unchanged on libpkt (`pkt-run tcpdump -i eth0`). See `docs/libpcap-compat.md`.
+//!
+//! The whole crate is a C boundary: every exported function catches panics (none crosses into
+//! C) and every `unsafe` block says why it holds.
+
+pub mod types;
+
+/// Temporary probe.
+#[no_mangle]
+pub extern "C" fn pcap_lib_version() -> *const libc::c_char {
+    c"libpkt".as_ptr()
+}
