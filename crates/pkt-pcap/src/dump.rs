@@ -16,6 +16,9 @@ const NAVTEL_TCPDUMP_MAGIC: u32 = 0xa12b_3c4d;
 
 extern "C" {
     static mut stdout: *mut libc::FILE;
+    fn flockfile(f: *mut libc::FILE);
+    fn funlockfile(f: *mut libc::FILE);
+    fn fwrite_unlocked(ptr: *const libc::c_void, size: usize, n: usize, f: *mut libc::FILE) -> usize;
 }
 
 /// glibc's `stdout`.
@@ -300,12 +303,18 @@ pub unsafe extern "C" fn pcap_dump(user: *mut u8, h: *const PcapPkthdr, sp: *con
         rec[4..8].copy_from_slice(&(h.ts.tv_usec as u32).to_ne_bytes());
         rec[8..12].copy_from_slice(&h.caplen.to_ne_bytes());
         rec[12..16].copy_from_slice(&h.len.to_ne_bytes());
-        // SAFETY: `f` is the dumper's open stream; `sp` has caplen bytes per the contract.
+        // One record is two writes into the stream's buffer; the stream's lock is taken once
+        // for both (libpcap takes it twice), so that a record is never split by another
+        // thread's writes to the same stream.
+        // SAFETY: `f` is the dumper's open stream (locked around the unlocked writes); `sp` has
+        // caplen bytes per the contract.
         unsafe {
-            write_all(f, &rec);
+            flockfile(f);
+            fwrite_unlocked(rec.as_ptr().cast(), rec.len(), 1, f);
             if h.caplen > 0 && !sp.is_null() {
-                libc::fwrite(sp.cast(), h.caplen as usize, 1, f);
+                fwrite_unlocked(sp.cast(), h.caplen as usize, 1, f);
             }
+            funlockfile(f);
         }
     })
 }
