@@ -88,10 +88,12 @@ struct capture {
     pkt_t *h;
     struct pd_printer pr;
     bool print, offline, count_only;
-    pkt_dumper_t *dumper;
-    const char *write_path;
+    bool writing;        /* -w: w is open */
+    bool limit;          /* -G with -W: the last file is done (tcpdump exits) */
+    struct pd_writer w;
     uint64_t count;    /* 0: no limit */
-    uint64_t captured; /* packets printed or written */
+    uint64_t captured; /* packets printed or written (and, as tcpdump, the one that found -W's
+                          limit) */
     int error;         /* a failed write: stops the capture */
 };
 
@@ -100,11 +102,17 @@ static void on_packet(void *user, const uint8_t *data, const pkt_info_t *info)
     struct capture *c = user;
     if (c->error != 0 || (c->count != 0 && c->captured >= c->count))
         return;
-    if (c->dumper != NULL) {
-        int rc = pkt_dump_write(c->dumper, data, info);
-        if (rc < 0) {
-            fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
-            c->error = rc;
+    if (c->limit)
+        return;
+    if (c->writing) {
+        int rc = pd_writer_write(&c->w, data, info);
+        if (rc != 0) {
+            if (rc == PD_WRITE_LIMIT) {
+                c->limit = true;
+                c->captured++; /* tcpdump counts it as captured, though no file holds it */
+            } else {
+                c->error = 1;
+            }
             pkt_breakloop(c->h); /* ends pkt_dispatch after this packet */
             return;
         }
@@ -240,31 +248,25 @@ static void free_prog(pkt_bpf_insn_t *prog, bool compiled)
 static int open_dumper(struct capture *c, const struct pd_options *o, uint16_t dlt,
                        uint32_t snaplen)
 {
-    uint32_t flags = (o->pcapng ? PKT_DUMP_PCAPNG : 0) | (o->nano ? PKT_DUMP_NANO : 0);
-    int rc = pkt_dump_open(o->write_path, dlt, snaplen, flags, &c->dumper);
-    if (rc < 0) {
-        fprintf(stderr, PD_PROG ": %s: %s\n", o->write_path, pkt_errmsg());
+    if (pd_writer_open(&c->w, o, dlt, snaplen) != 0)
         return 1;
-    }
+    c->writing = true;
     return 0;
 }
 
 static int close_dumper(struct capture *c, const pkt_stats_t *st)
 {
-    int status = 0, rc;
-    if (c->dumper == NULL)
+    if (!c->writing)
         return 0;
-    if (st != NULL && c->error == 0 && (rc = pkt_dump_stats(c->dumper, st)) < 0) {
-        fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
-        status = 1;
-    }
-    rc = pkt_dump_close(c->dumper); /* flushes */
-    c->dumper = NULL;
-    if (rc < 0 && c->error == 0) {
-        fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
-        status = 1;
-    }
-    return status;
+    c->writing = false;
+    return pd_writer_close(&c->w, st, c->error != 0);
+}
+
+/* -G with -W: tcpdump's words when the last file is done */
+static void limit_reached(const struct capture *c, const struct pd_options *o)
+{
+    if (c->limit)
+        fprintf(stderr, "Maximum file limit reached: %d\n", o->file_count);
 }
 
 /* -r FILE */
@@ -331,11 +333,10 @@ static int run_offline(const struct pd_options *o)
     c.print = o->write_path == NULL || o->print;
     c.count_only = o->count_only;
     c.count = o->count;
-    c.write_path = o->write_path;
     if (o->line_buffered)
         setvbuf(stdout, NULL, _IOLBF, 0);
     g_handle = c.h;
-    while (!g_stop && c.error == 0 && (c.count == 0 || c.captured < c.count)) {
+    while (!g_stop && c.error == 0 && !c.limit && (c.count == 0 || c.captured < c.count)) {
         rc = pkt_dispatch(c.h, -1, on_packet, &c);
         if (rc == 0)
             break; /* the end of the file */
@@ -347,10 +348,11 @@ static int run_offline(const struct pd_options *o)
             status = 1;
             break;
         }
-        if (c.dumper != NULL && o->packet_buffered && c.error == 0)
-            pkt_dump_flush(c.dumper);
+        if (c.writing && o->packet_buffered && c.error == 0 && !c.limit)
+            pd_writer_flush(&c.w);
     }
     g_handle = NULL;
+    limit_reached(&c, o);
     if (c.error != 0)
         status = 1;
     if (close_dumper(&c, NULL) != 0)
@@ -469,7 +471,6 @@ static int run_capture(const struct pd_options *o)
     c.print = o->write_path == NULL || o->print;
     c.count_only = o->count_only;
     c.count = o->count;
-    c.write_path = o->write_path;
     setup_printer(&c.pr, o);
     c.pr.dlt = eff.cooked ? PD_DLT_COOKED_LIVE : PKT_DLT_EN10MB;
     c.pr.tag_in_meta = !eff.vlan_insert;
@@ -501,7 +502,7 @@ static int run_capture(const struct pd_options *o)
     double last_t = now_s();
     uint64_t last_n = 0;
     bool status_shown = false;
-    while (!g_stop && c.error == 0 && (c.count == 0 || c.captured < c.count)) {
+    while (!g_stop && c.error == 0 && !c.limit && (c.count == 0 || c.captured < c.count)) {
         int max = -1; /* the rest of the current ring block */
         if (c.count != 0) {
             uint64_t left = c.count - c.captured;
@@ -513,20 +514,17 @@ static int run_capture(const struct pd_options *o)
             status = 1;
             break;
         }
-        if (c.dumper != NULL && o->packet_buffered && rc > 0 && c.error == 0) {
-            rc = pkt_dump_flush(c.dumper);
-            if (rc < 0) {
-                fprintf(stderr, PD_PROG ": %s: %s\n", o->write_path, pkt_errmsg());
-                status = 1;
-                break;
-            }
+        if (c.writing && o->packet_buffered && rc > 0 && c.error == 0 && !c.limit &&
+            pd_writer_flush(&c.w) != 0) {
+            status = 1;
+            break;
         }
         if (status_line) {
             double t = now_s();
             if (t - last_t >= 1.0) {
                 pkt_stats_t st;
                 if (pkt_stats(c.h, true, &st) == 0) {
-                    double bytes = (double)pkt_dump_bytes(c.dumper);
+                    double bytes = (double)pd_writer_bytes(&c.w);
                     bool mb = bytes >= 1e6;
                     fprintf(stderr,
                             "\r%" PRIu64 " packets, %.0f packets/s, %" PRIu64
@@ -545,6 +543,7 @@ static int run_capture(const struct pd_options *o)
         status = 1;
     if (status_shown)
         fputc('\n', stderr);
+    limit_reached(&c, o);
 
     pkt_stats_t st = {0, 0};
     rc = pkt_stats(c.h, true, &st);
@@ -579,10 +578,6 @@ int pktdump_main(int argc, char **argv)
     int rc = pd_parse_options(argc, argv, &o);
     if (rc < 0 && o.expr_path != NULL)
         rc = read_expr_file(o.expr_path, &o.expr) != 0 ? 1 : -1;
-    if (rc < 0 && (o.file_size || o.rotate_secs || o.file_count || o.rotate_cmd)) {
-        fprintf(stderr, PD_PROG ": -C, -G, -W and -z (file rotation) are not supported yet\n");
-        rc = 1;
-    }
     if (rc < 0 && o.list_ifaces)
         rc = pd_list_ifaces();
     else if (rc < 0 && o.list_dlts) {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,13 @@ static void help(void)
            "                  --immediate-mode\n"
            "  --time-stamp-precision micro|nano, --micro, --nano   timestamp precision\n"
            "                  (printed, and in the -w file)\n"
+           "  -C SIZE         with -w: a new file (FILE1, FILE2, ...) once the file holds\n"
+           "                  more than SIZE million bytes\n"
+           "  -G SECONDS      with -w: a new file every SECONDS (at the next packet); FILE\n"
+           "                  goes through strftime (e.g. trace-%%H%%M%%S.pcap)\n"
+           "  -W COUNT        with -C: COUNT files, reused in a ring; with -G alone: stop\n"
+           "                  after COUNT files\n"
+           "  -z COMMAND      run COMMAND FILE after each file -C or -G closed (e.g. gzip)\n"
            "  -U              flush the -w file after every batch of packets\n"
            "  --print         print packets on stdout also while writing them with -w\n"
            "  --pcapng, -P    write pcapng instead of pcap\n"
@@ -108,6 +116,18 @@ enum {
 static int refuse(const char *what)
 {
     fprintf(stderr, PD_PROG ": %s\n", what);
+    return 1;
+}
+
+/* tcpdump's error(): one line, exit status 1, no usage */
+__attribute__((format(printf, 1, 2))) static int refuse_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(PD_PROG ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
     return 1;
 }
 
@@ -173,18 +193,28 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             if (!pd_parse_number(optarg, 1, UINT64_MAX, &o->count))
                 return bad_value("-c", optarg, "a packet count of 1 or more");
             break;
-        case 'C':
-            if (!pd_parse_number(optarg, 1, UINT64_MAX / 1000000, &v))
-                return bad_value("-C", optarg, "a file size in millions of bytes, 1 or more");
-            o->file_size = v * 1000000;
+        /* -C, -G and -W as tcpdump 4.99.3 reads them: its messages, exit status 1 */
+        case 'C': {
+            errno = 0;
+            char *end = NULL;
+            long long size = strtoll(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || size <= 0)
+                return refuse_fmt("invalid file size %s", optarg);
+            if (size > INT64_MAX / 1000000)
+                return refuse_fmt("file size %s is too large", optarg);
+            o->file_size = (int64_t)size * 1000000;
             break;
+        }
         case 'G':
-            if (!pd_parse_number(optarg, 1, 366u * 86400, &o->rotate_secs))
-                return bad_value("-G", optarg, "seconds, 1 or more");
+            o->rotate_secs = atoi(optarg); /* "abc" is 0: no rotation, as tcpdump */
+            if (o->rotate_secs < 0)
+                return refuse_fmt("invalid number of seconds %s", optarg);
+            o->rotate_start = time(NULL);
             break;
         case 'W':
-            if (!pd_parse_number(optarg, 1, 1000000, &o->file_count))
-                return bad_value("-W", optarg, "a file count of 1 or more");
+            o->file_count = atoi(optarg);
+            if (o->file_count <= 0)
+                return refuse_fmt("invalid number of output files %s", optarg);
             break;
         case 'z': o->rotate_cmd = optarg; break;
         case 's':
@@ -301,14 +331,17 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
         usage(stderr);
         return PD_EXIT_USAGE;
     }
-    if (o->write_path == NULL && (o->file_size || o->rotate_secs || o->file_count ||
-                                  o->rotate_cmd)) {
-        fprintf(stderr, PD_PROG ": -C, -G, -W and -z go with -w FILE\n");
+    if (o->write_path == NULL && (o->pcapng || o->packet_buffered || o->print)) {
+        fprintf(stderr, PD_PROG ": --pcapng, -U and --print go with -w FILE\n");
         usage(stderr);
         return PD_EXIT_USAGE;
     }
-    if (o->write_path == NULL && (o->pcapng || o->packet_buffered || o->print)) {
-        fprintf(stderr, PD_PROG ": --pcapng, -U and --print go with -w FILE\n");
+    /* (-C, -G, -W and -z without -w, and -W or -z without -C or -G, do nothing, as in
+     * tcpdump.) tcpdump cannot rotate standard output either: -C fails at the first packet
+     * ("ftell fails on output file") on a pipe, -G closes it. */
+    if (o->write_path != NULL && strcmp(o->write_path, "-") == 0 &&
+        (o->file_size != 0 || o->rotate_secs != 0)) {
+        fprintf(stderr, PD_PROG ": -C and -G rotate files: they need -w FILE, not -w -\n");
         usage(stderr);
         return PD_EXIT_USAGE;
     }

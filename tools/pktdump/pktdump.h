@@ -1,8 +1,9 @@
 /* pktdump's parts, shared by its source files (private: not installed, not part of libpkt's API).
  *
  *   options.c   the command line into a struct pd_options; the usage and -h text
- *   capture.c   pktdump_main: the capture (open, loop, status line, stop signals, -w file,
- *               closing statistics)
+ *   capture.c   pktdump_main: the capture (open, loop, status line, stop signals, closing
+ *               statistics)
+ *   savefile.c  the -w output: the dumper, and tcpdump's rotation (-C, -G, -W, -z)
  *   print.c, print_ip.c, print_l4.c   the packet printer, in tcpdump's words (print.h)
  *   lists.c     -D, -L, --list-time-stamp-types (-J)
  *   bpf_file.c  the --bpf-file file (a classic BPF program in tcpdump -ddd format)
@@ -17,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "pkt.h"
 
@@ -38,9 +40,10 @@ struct pd_options {
     const char *user;        /* -Z */
     const char *rotate_cmd;  /* -z */
     uint64_t count;          /* -c; 0: no limit */
-    uint64_t file_size;      /* -C, in bytes (10^6 per unit, as tcpdump); 0: none */
-    uint64_t rotate_secs;    /* -G; 0: none */
-    uint64_t file_count;     /* -W; 0: none */
+    int64_t file_size;       /* -C, in bytes (10^6 per unit, as tcpdump); 0: none */
+    int rotate_secs;         /* -G (atoi, as tcpdump: "abc" is 0); 0: none */
+    time_t rotate_start;     /* when -G was parsed: the first -G interval starts there */
+    int file_count;          /* -W; 0: none */
     uint32_t snaplen;        /* -s; 0: whole packets */
     uint64_t buffer_kib;     /* -B; 0: the library's default */
     uint8_t direction;       /* -Q */
@@ -104,6 +107,49 @@ void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_
 
 /* Frees what the printer allocated. */
 void pd_printer_free(struct pd_printer *pr);
+
+/* ---- savefile.c ---- */
+
+/* The -w output, as tcpdump writes it (tcpdump.c's dump_packet_and_trunc, MakeFilename): one
+ * file, or with -C/-G a sequence of files. */
+struct pd_writer {
+    pkt_dumper_t *d;       /* the open file; NULL once closed */
+    const char *base;      /* -w as given */
+    char cur[4097];        /* the open file's name (PATH_MAX + 1) */
+    uint16_t dlt;
+    uint32_t snaplen, flags;
+    int64_t file_size;     /* -C bytes; 0: none */
+    int rotate_secs;       /* -G; 0: none */
+    int file_count;        /* -W; 0: none */
+    int digits;            /* of -W - 1: the width of the file numbers */
+    int size_count;        /* tcpdump's Cflag_count: the number of the -C file */
+    int time_count;        /* tcpdump's Gflag_count: -G rotations so far */
+    time_t interval_start; /* tcpdump's Gflag_time */
+    const char *command;   /* -z */
+    int64_t closed_bytes;  /* the sizes of the files closed by rotation */
+};
+
+/* pd_writer_write's results besides 0 (written) */
+#define PD_WRITE_ERROR (-1) /* reported on stderr; the writer has no open file, or a broken one */
+#define PD_WRITE_LIMIT 1    /* -G with -W: the last file is full; the packet is not written */
+
+/* Opens the first file (its name as tcpdump makes it). Returns 0, or 1 after reporting. */
+int pd_writer_open(struct pd_writer *w, const struct pd_options *o, uint16_t dlt,
+                   uint32_t snaplen);
+
+/* Writes one packet, rotating first when -C or -G says so (closing the file, running -z on it,
+ * opening the next). Returns 0, PD_WRITE_LIMIT or PD_WRITE_ERROR (reported). */
+int pd_writer_write(struct pd_writer *w, const uint8_t *data, const pkt_info_t *info);
+
+/* pkt_dump_flush of the open file; 0 or PD_WRITE_ERROR (reported). */
+int pd_writer_flush(struct pd_writer *w);
+
+/* Bytes written to all the files so far (for the status line). */
+int64_t pd_writer_bytes(struct pd_writer *w);
+
+/* Closes the open file (no -z for it, as tcpdump), with the counters for pcapng's statistics
+ * blocks when st is not NULL (and no write failed). Returns 0, or 1 after reporting. */
+int pd_writer_close(struct pd_writer *w, const pkt_stats_t *st, bool failed);
 
 /* ---- capture.c ---- */
 
