@@ -21,16 +21,29 @@
 
 /* ---- signals ---- */
 
-static pkt_t *volatile g_handle;     /* what the handler breaks; set once the capture is open */
+/* what the handler breaks; set once the capture is open (one per thread with --threads) */
+static pkt_t *volatile g_handles[PD_MAX_THREADS];
 static volatile sig_atomic_t g_stop; /* a stop signal arrived */
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     g_stop = 1;
-    pkt_t *h = g_handle;
-    if (h)
-        pkt_breakloop(h); /* async-signal-safe: an atomic store and an eventfd write */
+    for (int i = 0; i < PD_MAX_THREADS; i++) {
+        pkt_t *h = g_handles[i];
+        if (h)
+            pkt_breakloop(h); /* async-signal-safe: an atomic store and an eventfd write */
+    }
+}
+
+void pd_break_on_signal(int slot, pkt_t *h)
+{
+    g_handles[slot] = h;
+}
+
+bool pd_stop_requested(void)
+{
+    return g_stop != 0;
 }
 
 static int install_stop_handlers(void)
@@ -50,7 +63,7 @@ static int install_stop_handlers(void)
 
 /* One line for a failed pkt_open or pkt_open_offline, in tcpdump's words where it has them,
  * with the way out for a missing privilege. */
-static void open_error(const char *what, int rc)
+void pd_open_error(const char *what, int rc)
 {
     int e = -rc;
     if (e == EPERM || e == EACCES) {
@@ -126,7 +139,7 @@ static void on_packet(void *user, const uint8_t *data, const pkt_info_t *info)
 }
 
 /* "EN10MB (Ethernet)" */
-static void dlt_text(uint16_t dlt, char *buf, size_t len)
+void pd_dlt_text(uint16_t dlt, char *buf, size_t len)
 {
     const char *n = pkt_dlt_name(dlt), *d = pkt_dlt_description(dlt);
     if (n == NULL)
@@ -185,7 +198,7 @@ static int read_expr_file(const char *path, char **out)
 }
 
 /* -Z USER: drops to USER's ids and groups (once everything is open). */
-static int drop_privileges(const char *user)
+int pd_drop_privileges(const char *user)
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
@@ -307,7 +320,7 @@ static int run_offline(const struct pd_options *o)
         }
     }
     char dt[96];
-    dlt_text(dlt, dt, sizeof dt);
+    pd_dlt_text(dlt, dt, sizeof dt);
     fprintf(stderr, "reading from file %s, link-type %s, snapshot length %" PRIu32 "\n",
             o->read_path, dt, snap);
     if (dlt == PKT_DLT_LINUX_SLL2 && !o->count_only)
@@ -323,7 +336,7 @@ static int run_offline(const struct pd_options *o)
             return 1;
         }
     }
-    if (o->user != NULL && drop_privileges(o->user) != 0) {
+    if (o->user != NULL && pd_drop_privileges(o->user) != 0) {
         close_dumper(&c, NULL);
         pkt_close(c.h);
         return 1;
@@ -335,7 +348,7 @@ static int run_offline(const struct pd_options *o)
     c.count = o->count;
     if (o->line_buffered)
         setvbuf(stdout, NULL, _IOLBF, 0);
-    g_handle = c.h;
+    g_handles[0] = c.h;
     while (!g_stop && c.error == 0 && !c.limit && (c.count == 0 || c.captured < c.count)) {
         rc = pkt_dispatch(c.h, -1, on_packet, &c);
         if (rc == 0)
@@ -351,7 +364,7 @@ static int run_offline(const struct pd_options *o)
         if (c.writing && o->packet_buffered && c.error == 0 && !c.limit)
             pd_writer_flush(&c.w);
     }
-    g_handle = NULL;
+    g_handles[0] = NULL;
     limit_reached(&c, o);
     if (c.error != 0)
         status = 1;
@@ -450,12 +463,19 @@ static int run_capture(const struct pd_options *o)
     if (status_line)
         cfg.read_timeout_ms = 1000;
 
+    if (o->threads > 1) {
+        status = pd_run_threads(o, &cfg, prog, prog_len, ifname,
+                                o->snaplen ? o->snaplen : PD_DEFAULT_SNAPLEN);
+        free_prog(prog, compiled);
+        return status;
+    }
+
     struct capture c;
     memset(&c, 0, sizeof c);
     int rc = pkt_open(o->iface, &cfg, &c.h);
     free_prog(prog, compiled); /* pkt_open copied it */
     if (rc < 0) {
-        open_error(ifname, rc);
+        pd_open_error(ifname, rc);
         return 1;
     }
     pkt_config_t eff;
@@ -478,7 +498,7 @@ static int run_capture(const struct pd_options *o)
         pkt_close(c.h);
         return 1;
     }
-    if (o->user != NULL && drop_privileges(o->user) != 0) {
+    if (o->user != NULL && pd_drop_privileges(o->user) != 0) {
         close_dumper(&c, NULL);
         pkt_close(c.h);
         return 1;
@@ -487,7 +507,7 @@ static int run_capture(const struct pd_options *o)
         setvbuf(stdout, NULL, _IOLBF, 0); /* each line as soon as it is printed */
 
     char dname[96];
-    dlt_text(dlt, dname, sizeof dname);
+    pd_dlt_text(dlt, dname, sizeof dname);
     if (c.print && !o->verbose && !o->count_only)
         fprintf(stderr, PD_PROG ": verbose output suppressed, use -v[v]... for full protocol "
                         "decode\n");
@@ -498,7 +518,7 @@ static int run_capture(const struct pd_options *o)
                 eff.immediate ? "TPACKET_V2" : "TPACKET_V3", (long long)eff.buffer_size,
                 prog_len ? ", filter attached" : "", eff.cooked ? ", cooked" : "");
 
-    g_handle = c.h; /* from here on a signal breaks the read */
+    g_handles[0] = c.h; /* from here on a signal breaks the read */
     double last_t = now_s();
     uint64_t last_n = 0;
     bool status_shown = false;
@@ -538,7 +558,7 @@ static int run_capture(const struct pd_options *o)
             }
         }
     }
-    g_handle = NULL; /* the handler must not touch a closed handle */
+    g_handles[0] = NULL; /* the handler must not touch a closed handle */
     if (c.error != 0)
         status = 1;
     if (status_shown)

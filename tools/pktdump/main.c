@@ -5,7 +5,7 @@
  *   pktdump [tcpdump's flags: -AdDefhIJKlLnNpPqStUvxX# -B -c -C -F -G -i -j -Q -r -s -w -W
  *           -y -z -Z,
  *           --count --number --print --immediate --time-stamp-precision --nano]
- *           [--pcapng] [--bpf-file FILE] [EXPRESSION...]
+ *           [--pcapng] [--bpf-file FILE] [--threads N [--fanout MODE]] [EXPRESSION...]
  *
  * See docs/pktdump.md for the manual; `pktdump -h` lists the flags.
  *

@@ -20,7 +20,7 @@ static void usage(FILE *to)
             "               [-r file] [-s snaplen] [--version] [-w file] [-W filecount]\n"
             "               [-y datalinktype] [--time-stamp-precision micro|nano] [--micro]\n"
             "               [--nano] [-z command] [-Z user] [--pcapng] [--bpf-file file]\n"
-            "               [expression]\n");
+            "               [--threads N [--fanout mode]] [expression]\n");
 }
 
 static void help(void)
@@ -55,6 +55,10 @@ static void help(void)
            "  -W COUNT        with -C: COUNT files, reused in a ring; with -G alone: stop\n"
            "                  after COUNT files\n"
            "  -z COMMAND      run COMMAND FILE after each file -C or -G closed (e.g. gzip)\n"
+           "  --threads N     with -w FILE: N capture threads, each with its own handle (in\n"
+           "                  one fanout group), CPU and file FILE_0.ext, FILE_1.ext, ...\n"
+           "  --fanout MODE   how --threads spreads packets: hash (by flow, default), lb,\n"
+           "                  cpu, rollover, random, qm\n"
            "  -U              flush the -w file after every batch of packets\n"
            "  --print         print packets on stdout also while writing them with -w\n"
            "  --pcapng, -P    write pcapng instead of pcap\n"
@@ -111,6 +115,8 @@ enum {
     OPT_NUMBER,
     OPT_COUNT,
     OPT_PRECISION,
+    OPT_THREADS,
+    OPT_FANOUT,
 };
 
 static int refuse(const char *what)
@@ -144,6 +150,8 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
         {"bpf-file", required_argument, NULL, OPT_BPF_FILE},
         {"number", no_argument, NULL, OPT_NUMBER},
         {"count", no_argument, NULL, OPT_COUNT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"fanout", required_argument, NULL, OPT_FANOUT},
         {"list-interfaces", no_argument, NULL, 'D'},
         {"list-time-stamp-types", no_argument, NULL, 'J'},
         {"time-stamp-type", required_argument, NULL, 'j'},
@@ -168,6 +176,7 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
 
     int c;
     uint64_t v;
+    bool fanout_given = false;
     opterr = 0; /* our own messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, ":AB:c:C:DefF:G:hi:Ij:JKlLnNpPqQ:r:s:StUvw:W:xXy:z:Z:#",
@@ -280,6 +289,23 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             else
                 return bad_value("--time-stamp-precision", optarg, "micro or nano");
             break;
+        case OPT_THREADS:
+            if (!pd_parse_number(optarg, 1, PD_MAX_THREADS, &v))
+                return bad_value("--threads", optarg, "1 to 64 capture threads");
+            o->threads = (int)v;
+            break;
+        case OPT_FANOUT: {
+            static const char *const modes[] = {"hash", "lb", "cpu", "rollover", "random", "qm"};
+            int m = -1;
+            for (int i = 0; i < 6; i++)
+                if (strcmp(optarg, modes[i]) == 0)
+                    m = i; /* PKT_FANOUT_HASH .. PKT_FANOUT_QM */
+            if (m < 0)
+                return bad_value("--fanout", optarg, "hash, lb, cpu, rollover, random or qm");
+            o->fanout_mode = m;
+            fanout_given = true;
+            break;
+        }
         case OPT_COUNT: o->count_only = true; break;
         case OPT_PRINT: o->print = true; break;
         case OPT_VERSION:
@@ -333,6 +359,18 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
     }
     if (o->write_path == NULL && (o->pcapng || o->packet_buffered || o->print)) {
         fprintf(stderr, PD_PROG ": --pcapng, -U and --print go with -w FILE\n");
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    if (o->threads > 1 && (o->write_path == NULL || strcmp(o->write_path, "-") == 0 ||
+                           o->read_path != NULL || o->print || o->count_only)) {
+        fprintf(stderr, PD_PROG ": --threads N captures to files: it needs -w FILE (not -w -), "
+                        "and no -r, --print or --count\n");
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    if (fanout_given && o->threads < 2) {
+        fprintf(stderr, PD_PROG ": --fanout goes with --threads N (2 or more)\n");
         usage(stderr);
         return PD_EXIT_USAGE;
     }

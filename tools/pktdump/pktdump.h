@@ -4,6 +4,7 @@
  *   capture.c   pktdump_main: the capture (open, loop, status line, stop signals, closing
  *               statistics)
  *   savefile.c  the -w output: the dumper, and tcpdump's rotation (-C, -G, -W, -z)
+ *   threads.c   --threads N: N handles in a fanout group, a thread and a file each
  *   print.c, print_ip.c, print_l4.c   the packet printer, in tcpdump's words (print.h)
  *   lists.c     -D, -L, --list-time-stamp-types (-J)
  *   bpf_file.c  the --bpf-file file (a classic BPF program in tcpdump -ddd format)
@@ -25,6 +26,7 @@
 #define PD_PROG "pktdump"
 #define PD_EXIT_USAGE 2
 #define PD_DEFAULT_SNAPLEN 262144u /* what -s 0 means in the file header, as in tcpdump */
+#define PD_MAX_THREADS 64          /* --threads */
 
 /* ---- options.c ---- */
 
@@ -44,6 +46,8 @@ struct pd_options {
     int rotate_secs;         /* -G (atoi, as tcpdump: "abc" is 0); 0: none */
     time_t rotate_start;     /* when -G was parsed: the first -G interval starts there */
     int file_count;          /* -W; 0: none */
+    int threads;             /* --threads; 0 or 1: one handle, read by the main thread */
+    int fanout_mode;         /* --fanout: PKT_FANOUT_* (default hash) */
     uint32_t snaplen;        /* -s; 0: whole packets */
     uint64_t buffer_kib;     /* -B; 0: the library's default */
     uint8_t direction;       /* -Q */
@@ -156,5 +160,27 @@ int pd_writer_close(struct pd_writer *w, const pkt_stats_t *st, bool failed);
 /* pktdump with these arguments (argv[0] is the program's name): parses them, installs the
  * SIGINT and SIGTERM handlers and runs the capture. Returns the exit status (see main.c). */
 int pktdump_main(int argc, char **argv);
+
+/* The handle a stop signal breaks, in slot (0 .. PD_MAX_THREADS - 1); NULL clears it. */
+void pd_break_on_signal(int slot, pkt_t *h);
+/* Has SIGINT or SIGTERM arrived? */
+bool pd_stop_requested(void);
+/* One line for a failed pkt_open (tcpdump's words, the privilege hint). */
+void pd_open_error(const char *what, int rc);
+/* -Z USER: 0, or 1 after saying why not. */
+int pd_drop_privileges(const char *user);
+/* "EN10MB (Ethernet)" */
+void pd_dlt_text(uint16_t dlt, char *buf, size_t len);
+
+/* ---- threads.c ---- */
+
+/* --threads N (o->threads > 1) with -w: N handles on o->iface configured as cfg, in one fanout
+ * group (o->fanout_mode), each read by a thread of its own and written to its own file
+ * (pd_writer, FILE_i.ext); prog (prog_len instructions, 0: none) is the filter. Prints the
+ * "listening on" line, per-thread counters and tcpdump's closing lines. Returns the exit
+ * status. */
+int pd_run_threads(const struct pd_options *o, const pkt_config_t *cfg,
+                   const pkt_bpf_insn_t *prog, uint32_t prog_len, const char *ifname,
+                   uint32_t file_snaplen);
 
 #endif
