@@ -3,7 +3,7 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_uint, CStr, CString};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use pkt::filter::Insn;
@@ -41,6 +41,23 @@ pub(crate) struct Shared {
     pub(crate) brk: AtomicBool,
     /// The live capture's control side, once activated.
     pub(crate) ctl: OnceLock<Arc<Control>>,
+    /// `ps_ifdrop`, as libpcap counts it for promiscuous captures on one device: the growth of
+    /// the device's `rx_missed_errors` + `rx_fifo_errors` since activation.
+    pub(crate) ifdrop_dev: OnceLock<String>,
+    pub(crate) ifdrop_last: AtomicI64,
+    pub(crate) ifdrop: AtomicU32,
+}
+
+/// libpcap's `linux_if_drops`: the device's missed and FIFO receive errors (sysfs), 0 where
+/// unknown.
+pub(crate) fn if_drops(dev: &str) -> i64 {
+    let stat = |name: &str| {
+        std::fs::read_to_string(format!("/sys/class/net/{dev}/statistics/{name}"))
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    stat("rx_missed_errors") + stat("rx_fifo_errors")
 }
 
 pub(crate) enum Source {
@@ -97,6 +114,9 @@ impl Pcap {
             shared: Shared {
                 brk: AtomicBool::new(false),
                 ctl: OnceLock::new(),
+                ifdrop_dev: OnceLock::new(),
+                ifdrop_last: AtomicI64::new(0),
+                ifdrop: AtomicU32::new(0),
             },
             inner: UnsafeCell::new(Inner {
                 src: Source::Created,
@@ -794,6 +814,11 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
     i.dlts = dlts;
     i.snapshot = i.opt.snaplen;
     let _ = shared.ctl.set(Arc::clone(h.control()));
+    if promisc {
+        let d = String::from_utf8_lossy(&dev).into_owned();
+        shared.ifdrop_last.store(if_drops(&d), Ordering::Relaxed);
+        let _ = shared.ifdrop_dev.set(d);
+    }
     i.src = Source::Live(Box::new(h));
     status
 }
@@ -1240,10 +1265,17 @@ pub unsafe extern "C" fn pcap_stats(p: *mut Pcap, ps: *mut PcapStat) -> c_int {
         match shared.ctl.get() {
             Some(ctl) => match ctl.stats(true) {
                 Ok(s) => {
+                    if let Some(dev) = shared.ifdrop_dev.get() {
+                        let now = if_drops(dev);
+                        let before = shared.ifdrop_last.swap(now, Ordering::Relaxed);
+                        shared
+                            .ifdrop
+                            .fetch_add(now.wrapping_sub(before) as u32, Ordering::Relaxed);
+                    }
                     let st = PcapStat {
                         ps_recv: s.recvs as c_uint,
                         ps_drop: s.drops as c_uint,
-                        ps_ifdrop: 0,
+                        ps_ifdrop: shared.ifdrop.load(Ordering::Relaxed),
                     };
                     // SAFETY: `ps` is writable per the contract.
                     unsafe { ps.write(st) };
@@ -1345,5 +1377,23 @@ pub unsafe extern "C" fn pcap_sendpacket(p: *mut Pcap, buf: *const u8, size: c_i
         PCAP_ERROR
     } else {
         0
+    }
+}
+
+/// The size of the buffer one packet can use: the ring's frame (TPACKET_V3: libpcap's
+/// 262144-byte "frame"), a savefile's snapshot length, 0 for a dead handle.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_bufsize(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        activated(p, |i| match &i.src {
+            Source::Live(h) if h.control().config().immediate => h.geometry().1.frame_size as c_int,
+            Source::Live(_) => MAXIMUM_SNAPLEN,
+            Source::Offline(_) => i.snapshot,
+            _ => 0,
+        })
     }
 }
