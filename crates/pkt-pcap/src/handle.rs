@@ -291,17 +291,15 @@ pub unsafe extern "C" fn pcap_fopen_offline_with_tstamp_precision(
             unsafe { put(errbuf, "Null FILE * pointer provided to savefile open routine") };
             return std::ptr::null_mut();
         }
-        let prec = match precision {
-            0 => PCAP_TSTAMP_PRECISION_MICRO,
-            1 => PCAP_TSTAMP_PRECISION_NANO,
-            _ => {
-                // SAFETY: errbuf per the contract.
-                unsafe { put(errbuf, &format!("unknown time stamp resolution {precision}")) };
-                return std::ptr::null_mut();
-            }
+        // The precision is checked after the file header, as libpcap (its error then names the
+        // precision, a file of no known format still says so first).
+        let prec = if precision == 1 {
+            PCAP_TSTAMP_PRECISION_NANO
+        } else {
+            PCAP_TSTAMP_PRECISION_MICRO
         };
         // SAFETY: `fp` is an open FILE per the contract.
-        match unsafe { Savefile::open(fp, prec) } {
+        match unsafe { Savefile::open(fp, precision as i32) } {
             Ok(sf) => {
                 let mut opt = default_opts(CString::default());
                 opt.precision = prec;
@@ -875,14 +873,15 @@ pub unsafe extern "C" fn pcap_datalink(p: *mut Pcap) -> c_int {
     unsafe { activated(p, |i| i.linktype) }
 }
 
-/// The link type with a savefile's extra bits (FCS length).
+/// A savefile's link-type extension bits (the FCS length field), without the link type: what
+/// libpcap 1.10 returns.
 ///
 /// # Safety
 /// `p` is a handle from this library.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_datalink_ext(p: *mut Pcap) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { activated(p, |i| i.linktype | i.linktype_ext as c_int) }
+    unsafe { activated(p, |i| i.linktype_ext as c_int) }
 }
 
 /// The snapshot length.
