@@ -778,7 +778,29 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
         },
         ..Config::default()
     };
+    if crate::devs::OTHER_SOURCES
+        .iter()
+        .any(|(n, _, _)| n.as_bytes() == dev)
+    {
+        i.err.set(&format!(
+            "{}: libpkt does not capture from Bluetooth, netfilter or D-Bus sources (only network interfaces and \"any\")",
+            String::from_utf8_lossy(&dev)
+        ));
+        return PCAP_ERROR;
+    }
     let name = if any { None } else { Some(&dev[..]) };
+    // libpcap's bind reports a device that is down (ENETDOWN): libpkt would wait for it.
+    if !any {
+        if let Ok(list) = pkt::iface::list() {
+            if list
+                .iter()
+                .any(|f| f.name == dev && f.flags & pkt::iface::IF_UP == 0)
+            {
+                i.err.clear();
+                return PCAP_ERROR_IFACE_NOT_UP;
+            }
+        }
+    }
     let h = match Handle::open_bytes(name, &cfg) {
         Ok(h) => h,
         Err(e) => return open_error(i, &e),
@@ -1118,7 +1140,7 @@ pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
             format!("DLT {dlt}")
         } else {
             // SAFETY: a static NUL-terminated name.
-            format!("DLT_{}", unsafe { CStr::from_ptr(name) }.to_string_lossy())
+            unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
         };
         i.err.set(&format!(
             "{shown} is not one of the DLTs supported by this device"
@@ -1127,8 +1149,8 @@ pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
     })
 }
 
-/// The settable time stamp types (`*out`, freed with `pcap_free_tstamp_types`); 0 when the
-/// device offers none to pick.
+/// The settable time stamp types (`*out`, freed with `pcap_free_tstamp_types`); just
+/// `PCAP_TSTAMP_HOST` when the device offers no choice.
 ///
 /// # Safety
 /// `p` is a handle from this library; `out` is writable.
@@ -1139,17 +1161,18 @@ pub unsafe extern "C" fn pcap_list_tstamp_types(p: *mut Pcap, out: *mut *mut c_i
         let Some(i) = (unsafe { inner(p) }) else {
             return PCAP_ERROR;
         };
-        if i.tstamp_types.is_empty() {
-            // SAFETY: `out` per the contract.
-            unsafe { *out = std::ptr::null_mut() };
-            return 0;
-        }
+        // A device offering no choice has host time stamps: a list of that one, as libpcap.
+        let list = if i.tstamp_types.is_empty() {
+            vec![PCAP_TSTAMP_HOST]
+        } else {
+            i.tstamp_types.clone()
+        };
         // SAFETY: handed to C, freed by pcap_free_tstamp_types.
-        match unsafe { malloc_ints(&i.tstamp_types) } {
+        match unsafe { malloc_ints(&list) } {
             Some(a) => {
                 // SAFETY: `out` per the contract.
                 unsafe { *out = a };
-                i.tstamp_types.len() as c_int
+                list.len() as c_int
             }
             None => PCAP_ERROR,
         }
