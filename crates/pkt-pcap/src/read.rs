@@ -51,6 +51,18 @@ impl Sink for Slot {
     }
 }
 
+/// Where a packet's bytes are: for an empty record a real (one-byte) buffer, not the dangling
+/// pointer of an empty slice, which some callers (gopacket) cannot take.
+#[inline(always)]
+fn bytes_ptr(data: &[u8]) -> *const u8 {
+    static EMPTY: [u8; 1] = [0];
+    if data.is_empty() {
+        EMPTY.as_ptr()
+    } else {
+        data.as_ptr()
+    }
+}
+
 fn timeval(sec: i64, nsec: u32, nano: bool) -> libc::timeval {
     libc::timeval {
         tv_sec: sec as libc::time_t,
@@ -145,7 +157,7 @@ fn live(shared: &Shared, i: &mut Inner, max: usize, batch: bool, sink: &mut impl
                 caplen,
                 len,
             };
-            sink.packet(&hdr, data.as_ptr());
+            sink.packet(&hdr, bytes_ptr(data));
             n += 1;
         };
         let r = if batch {
@@ -219,7 +231,7 @@ fn offline(shared: &Shared, i: &mut Inner, cnt: c_int, sink: &mut impl Sink) -> 
                     caplen: r.caplen,
                     len: r.len,
                 };
-                sink.packet(&hdr, r.data.as_ptr());
+                sink.packet(&hdr, bytes_ptr(r.data));
                 n += 1;
                 if cnt > 0 && n >= cnt {
                     return n;
