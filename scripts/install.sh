@@ -14,6 +14,11 @@
 #   lib/cmake/pkt/pktConfig.cmake        find_package(pkt): pkt::pkt (shared), pkt::pkt_static
 #   lib/cmake/pkt/pktConfigVersion.cmake
 #   bin/pktdump, bin/bpfc                the tools, linked with libpkt.a (they need no libpkt.so)
+#   lib/libpkt-compat/libpcap.so.0.8     the libpcap-compatible library (crates/pkt-pcap), and
+#   lib/libpkt-compat/libpcap.so.1 -> it  in a directory of its own: never over the system's
+#                                        libpcap, and not on the loader's default path
+#   bin/pkt-run                          pkt-run CMD ARGS: runs a libpcap program on it
+#   share/man/man1/pkt-run.1
 #   share/man/man1/pktdump.1, share/man/man3/libpkt.3
 #   share/libpkt/install-manifest.txt    what was installed, for --uninstall
 # Libraries and tools are installed stripped (the release build keeps debug info for
@@ -91,9 +96,10 @@ ensure_tools cc:gcc strip:binutils install:coreutils
 if ((build)); then
     command -v cargo >/dev/null 2>&1 || { echo "install.sh: cargo not found (https://rustup.rs)" >&2; exit 1; }
     cargo build --release
+    bash scripts/compat-lib.sh release >/dev/null
 fi
 LIB="$ROOT/target/release"
-for f in "$LIB/libpkt.so" "$LIB/libpkt.a" include/pkt.h; do
+for f in "$LIB/libpkt.so" "$LIB/libpkt.a" include/pkt.h "$LIB/compat/libpcap.so.0.8"; do
     [[ -f $f ]] || { echo "install.sh: $f is missing: build first (cargo build --release)" >&2; exit 1; }
 done
 
@@ -152,6 +158,11 @@ for tool in pktdump bpfc; do
     put 0755 "$TOOLS_BUILD/$tool" "bin/$tool"
     strip "$STAGE/bin/$tool"
 done
+put 0755 "$LIB/compat/libpcap.so.0.8" lib/libpkt-compat/libpcap.so.0.8
+strip --strip-unneeded "$STAGE/lib/libpkt-compat/libpcap.so.0.8"
+link libpcap.so.0.8 lib/libpkt-compat/libpcap.so.1
+put 0755 tools/pkt-run/pkt-run bin/pkt-run
+put 0644 docs/pkt-run.1 share/man/man1/pkt-run.1
 put 0644 docs/pktdump.1 share/man/man1/pktdump.1
 put 0644 docs/libpkt.3 share/man/man3/libpkt.3
 
@@ -229,4 +240,5 @@ if [[ -z $DESTDIR && $EUID -eq 0 ]] && command -v ldconfig >/dev/null 2>&1; then
     ldconfig
 fi
 echo "installed libpkt $VERSION into $STAGE"
+echo "  $PREFIX/bin/pkt-run tcpdump -i eth0      (tcpdump and other libpcap programs on libpkt)"
 echo "  cc app.c \$(pkg-config --cflags --libs libpkt)     (PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig if needed)"

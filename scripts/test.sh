@@ -89,9 +89,10 @@ step_cargo_test() { # cargo test --workspace (unit tests, header staleness, pkt-
     cargo test --workspace
 }
 
-step_release() { # cargo build --release; the static link line against rustc's
+step_release() { # cargo build --release (libpkt and crates/pkt-pcap), libpcap.so.0.8 linked from it; the static link line against rustc's
     cargo build --release
-    ls -l target/release/libpkt.so target/release/libpkt.a
+    bash scripts/compat-lib.sh release
+    ls -l target/release/libpkt.so target/release/libpkt.a target/release/compat/libpcap.so.0.8
     bash scripts/static-libs.sh check
 }
 

@@ -120,6 +120,11 @@ pub struct Config {
     pub snaplen: u32,
     /// Which clock stamps the packets (see [`crate::tstamp`]); software by default.
     pub tstamp_source: TstampSource,
+    /// TPACKET_V3 block size in bytes: 0 lets libpkt choose ([`crate::handle::Handle::open`]:
+    /// at least 4 blocks of up to 2 MiB); otherwise a power of two from the page size to 2 MiB,
+    /// with at least 4 blocks in the ring. Rust API only (the libpcap-compatible library asks
+    /// for libpcap's 256 KiB blocks).
+    pub v3_block_size: u32,
 }
 
 impl Default for Config {
@@ -142,6 +147,7 @@ impl Default for Config {
             vlan_insert: true,
             snaplen: 0,
             tstamp_source: TstampSource::Software,
+            v3_block_size: 0,
         }
     }
 }
@@ -160,6 +166,14 @@ impl Config {
     pub fn check(&self) -> Result<(), Error> {
         if let Some(f) = &self.filter {
             crate::filter::validate(f).map_err(|r| Error::with_detail(Errno::EINVAL, "config.filter", r))?;
+        }
+        let b = self.v3_block_size;
+        if b != 0 && (!b.is_power_of_two() || (b as u64) < crate::sys::page_size() as u64 || b > 2 << 20) {
+            return Err(Error::with_detail(
+                Errno::EINVAL,
+                "config.v3_block_size",
+                "not 0 nor a power of two from the page size to 2 MiB",
+            ));
         }
         if self.block_timeout_ms > u32::MAX as i64 {
             return Err(Error::with_detail(

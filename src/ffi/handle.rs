@@ -83,6 +83,7 @@ impl pkt_config_t {
             vlan_insert: self.vlan_insert,
             snaplen: self.snaplen,
             tstamp_source,
+            v3_block_size: 0,
         };
         cfg.check()?;
         Ok(cfg)

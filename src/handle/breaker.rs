@@ -21,9 +21,11 @@ impl Control {
         }
     }
 
-    /// Consumes a pending break, resetting the eventfd so that no stale wake-up remains.
+    /// Consumes a pending break, resetting the eventfd so that no stale wake-up remains; true
+    /// if one was pending. (libpcap's `pcap_dispatch` returns `PCAP_ERROR_BREAK` after the
+    /// packets it handed over when a break came meanwhile; the compatible library uses this.)
     #[inline(always)]
-    pub(super) fn take_break(&self) -> bool {
+    pub fn take_break(&self) -> bool {
         if self.brk.load(Ordering::Relaxed) && self.brk.swap(false, Ordering::SeqCst) {
             sys::eventfd_drain(self.brk_fd.as_fd());
             true

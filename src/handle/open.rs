@@ -61,6 +61,9 @@ impl Handle {
         let bytes = cfg.effective_buffer_size();
         let page = sys::page_size() as u64;
         let geo = match version {
+            Version::V3 if cfg.v3_block_size != 0 => {
+                Geometry::v3_blocks(bytes, cfg.v3_block_size as u64, page)
+            }
             Version::V3 => Geometry::v3(bytes, page),
             // Frames hold the largest packet: the MTU plus link header and a VLAN tag, or 64 KiB
             // for GSO/GRO packets, whichever is larger; with a snap length, only that much (the

@@ -75,6 +75,19 @@ impl<F: FnMut(Packet<'_>)> Emit for PacketFn<F> {
     }
 }
 
+/// [`PacketFn`] that also hands over the `sockaddr_ll` address (length, bytes).
+struct PacketAddrFn<F>(F);
+
+impl<F: FnMut(Packet<'_>, u8, [u8; 8])> Emit for PacketAddrFn<F> {
+    #[inline(always)]
+    fn emit<const MICRO: bool>(&mut self, _: usize, data: &[u8], f: &impl Describe) {
+        let mut info = Info::default();
+        fill_info::<MICRO>(&mut info, f);
+        let (halen, addr) = f.link_addr();
+        (self.0)(Packet { data, info }, halen, addr);
+    }
+}
+
 /// How a batch read treats the slots it walks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -315,6 +328,29 @@ impl Handle {
     /// [`Control::breakloop`]: super::Control::breakloop
     pub fn dispatch(&mut self, poll: bool, max: usize, f: impl FnMut(Packet<'_>)) -> Result<usize, Error> {
         self.batch(poll, max, Mode::Dispatch, &mut PacketFn(f))
+    }
+
+    /// [`Handle::dispatch`] that also gives each packet's link-layer address as the kernel
+    /// reports it (`sll_halen`, `sll_addr`: for a cooked capture, the source address of the
+    /// header it removed), which libpcap writes into the cooked headers it builds.
+    pub fn dispatch_addr(
+        &mut self,
+        poll: bool,
+        max: usize,
+        f: impl FnMut(Packet<'_>, u8, [u8; 8]),
+    ) -> Result<usize, Error> {
+        self.batch(poll, max, Mode::Dispatch, &mut PacketAddrFn(f))
+    }
+
+    /// [`Handle::read_batch`] with each packet's link-layer address, as
+    /// [`Handle::dispatch_addr`].
+    pub fn read_batch_addr(
+        &mut self,
+        poll: bool,
+        max: usize,
+        f: impl FnMut(Packet<'_>, u8, [u8; 8]),
+    ) -> Result<usize, Error> {
+        self.batch(poll, max, Mode::Batch, &mut PacketAddrFn(f))
     }
 
     fn batch(&mut self, poll: bool, max: usize, mode: Mode, e: &mut impl Emit) -> Result<usize, Error> {

@@ -23,6 +23,9 @@ pub struct Frame {
     pub protocol: u16,
     pub hatype: u16,
     pub pkttype: u8,
+    /// The link-layer address length and bytes of the `sockaddr_ll` (`sll_halen`, `sll_addr`).
+    pub halen: u8,
+    pub addr: [u8; 8],
     /// This packet is the last of its slot: the slot goes back to the kernel at the next call.
     pub last_in_slot: bool,
     /// Bytes of the slot in front of the data that hold no header (the `PACKET_RESERVE` room).
@@ -52,9 +55,16 @@ pub trait Describe {
     /// Offset of the first data byte in the mapping.
     fn data_off(&self) -> usize;
     fn last_in_slot(&self) -> bool;
+    /// The `sockaddr_ll`'s address length and (up to 8) address bytes: for a cooked capture,
+    /// the source of the link-layer header the kernel removed.
+    fn link_addr(&self) -> (u8, [u8; 8]);
 }
 
 impl Describe for Frame {
+    #[inline(always)]
+    fn link_addr(&self) -> (u8, [u8; 8]) {
+        (self.halen, self.addr)
+    }
     #[inline(always)]
     fn sec(&self) -> u32 {
         self.sec

@@ -54,6 +54,16 @@ impl Geometry {
         Geometry::checked(Version::V3, block, nr, block, nr)
     }
 
+    /// The TPACKET_V3 layout of blocks of `block` bytes (a power of two, at least a page),
+    /// at least 4 of them, about `bytes` in all (rounded up to whole blocks).
+    pub fn v3_blocks(bytes: u64, block: u64, page: u64) -> Result<Geometry, &'static str> {
+        if !block.is_power_of_two() || block < page {
+            return Err("the block size is not a power of two of at least a page");
+        }
+        let nr = bytes.div_ceil(block).max(V3_MIN_BLOCKS);
+        Geometry::checked(Version::V3, block, nr, block, nr)
+    }
+
     /// The TPACKET_V2 layout for a ring of about `bytes` whose frames hold packets of up to
     /// `max_packet` bytes (the kernel's frame header, `sockaddr_ll` and our reserve included).
     pub fn v2(bytes: u64, max_packet: u64, page: u64) -> Result<Geometry, &'static str> {

@@ -15,6 +15,8 @@ fn read_sll(map: &Mapping, off: usize, f: &mut Frame) -> Option<()> {
     f.protocol = u16::from_be(sll.sll_protocol);
     f.hatype = sll.sll_hatype;
     f.pkttype = sll.sll_pkttype;
+    f.halen = sll.sll_halen;
+    f.addr = sll.sll_addr;
     Some(())
 }
 

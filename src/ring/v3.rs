@@ -69,6 +69,15 @@ impl V3View<'_> {
 
 impl Describe for V3View<'_> {
     #[inline(always)]
+    fn link_addr(&self) -> (u8, [u8; 8]) {
+        const ADDR: usize = SLL_OFF + offset_of!(libc::sockaddr_ll, sll_addr);
+        let (lo, hi) = (self.h.load::<u32, ADDR>(), self.h.load::<u32, { ADDR + 4 }>());
+        let mut addr = [0u8; 8];
+        addr[..4].copy_from_slice(&lo.to_ne_bytes());
+        addr[4..].copy_from_slice(&hi.to_ne_bytes());
+        (sll!(self.h, sll_halen: u8), addr)
+    }
+    #[inline(always)]
     fn sec(&self) -> u32 {
         hdr!(self.h, tp_sec: u32)
     }
@@ -558,6 +567,8 @@ impl V3Ring {
             protocol: u16::from_be(sll.sll_protocol),
             hatype: sll.sll_hatype,
             pkttype: sll.sll_pkttype,
+            halen: sll.sll_halen,
+            addr: sll.sll_addr,
             last_in_slot: false,
             room: h.tp_mac - HDR_END as u16,
         };

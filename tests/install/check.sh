@@ -74,7 +74,36 @@ done
 echo "--- installed tools and manual pages"
 "$PREFIX/bin/pktdump" --version
 "$PREFIX/bin/bpfc" -O -ddd udp port 53 | head -n 1 | grep -qx '[0-9]*' || fail "bpfc does not compile 'udp port 53'"
-for page in man1/pktdump.1 man3/libpkt.3; do
+echo "--- the libpcap-compatible library and pkt-run"
+compat="$PREFIX/lib/libpkt-compat"
+readelf -d "$compat/libpcap.so.0.8" | grep -q 'SONAME.*\[libpcap\.so\.0\.8\]' || fail "libpcap.so.0.8's soname is not libpcap.so.0.8"
+[[ $(readlink "$compat/libpcap.so.1") == libpcap.so.0.8 ]] || fail "libpcap.so.1 is not a link to libpcap.so.0.8"
+if readelf -S "$compat/libpcap.so.0.8" | grep -q '\.debug_info'; then
+    fail "the installed libpcap.so.0.8 carries debug info"
+fi
+[[ ! -e $PREFIX/lib/libpcap.so.0.8 ]] || fail "libpcap.so.0.8 is installed on the default library path"
+if command -v tcpdump >/dev/null 2>&1; then
+    which=$("$PREFIX/bin/pkt-run" --which tcpdump)
+    grep -q "=> $compat/libpcap.so.0.8" <<<"$which" || fail "pkt-run --which tcpdump: $which"
+    ver=$("$PREFIX/bin/pkt-run" tcpdump --version 2>&1)
+    grep -q '^libpkt version' <<<"$ver" || fail "pkt-run tcpdump --version does not name libpkt: $ver"
+    # Without pkt-run, the system's libpcap.
+    if tcpdump --version 2>&1 | grep -q libpkt; then fail "tcpdump without pkt-run loads libpkt"; fi
+    # A setuid copy run by another user: the loader would ignore the library path; refused.
+    cp "$(command -v tcpdump)" "$WORK/tcpdump-suid"
+    chmod 4755 "$WORK/tcpdump-suid"
+    chmod 0755 "$WORK"
+    if out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$PREFIX/bin/pkt-run" "$WORK/tcpdump-suid" --version 2>&1); then
+        fail "pkt-run ran a setuid program as another user: $out"
+    fi
+    grep -q 'setuid' <<<"$out" || fail "pkt-run's refusal of a setuid program does not say why: $out"
+fi
+# A static program: refused, naming why.
+printf 'int main(void) { return 0; }\n' >"$WORK/static.c"
+cc -static -o "$WORK/static" "$WORK/static.c"
+if out=$("$PREFIX/bin/pkt-run" "$WORK/static" 2>&1); then fail "pkt-run ran a static program"; fi
+grep -q 'statically linked' <<<"$out" || fail "pkt-run's refusal of a static program does not say why: $out"
+for page in man1/pktdump.1 man1/pkt-run.1 man3/libpkt.3; do
     out=$(MANWIDTH=80 man -l "$PREFIX/share/man/$page" 2>&1) || fail "man -l $page: $out"
     grep -q "SYNOPSIS" <<<"$out" || fail "man -l $page rendered no SYNOPSIS"
 done

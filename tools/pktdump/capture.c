@@ -21,16 +21,29 @@
 
 /* ---- signals ---- */
 
-static pkt_t *volatile g_handle;     /* what the handler breaks; set once the capture is open */
+/* what the handler breaks; set once the capture is open (one per thread with --threads) */
+static pkt_t *volatile g_handles[PD_MAX_THREADS];
 static volatile sig_atomic_t g_stop; /* a stop signal arrived */
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     g_stop = 1;
-    pkt_t *h = g_handle;
-    if (h)
-        pkt_breakloop(h); /* async-signal-safe: an atomic store and an eventfd write */
+    for (int i = 0; i < PD_MAX_THREADS; i++) {
+        pkt_t *h = g_handles[i];
+        if (h)
+            pkt_breakloop(h); /* async-signal-safe: an atomic store and an eventfd write */
+    }
+}
+
+void pd_break_on_signal(int slot, pkt_t *h)
+{
+    g_handles[slot] = h;
+}
+
+bool pd_stop_requested(void)
+{
+    return g_stop != 0;
 }
 
 static int install_stop_handlers(void)
@@ -50,7 +63,7 @@ static int install_stop_handlers(void)
 
 /* One line for a failed pkt_open or pkt_open_offline, in tcpdump's words where it has them,
  * with the way out for a missing privilege. */
-static void open_error(const char *what, int rc)
+void pd_open_error(const char *what, int rc)
 {
     int e = -rc;
     if (e == EPERM || e == EACCES) {
@@ -88,10 +101,12 @@ struct capture {
     pkt_t *h;
     struct pd_printer pr;
     bool print, offline, count_only;
-    pkt_dumper_t *dumper;
-    const char *write_path;
+    bool writing;        /* -w: w is open */
+    bool limit;          /* -G with -W: the last file is done (tcpdump exits) */
+    struct pd_writer w;
     uint64_t count;    /* 0: no limit */
-    uint64_t captured; /* packets printed or written */
+    uint64_t captured; /* packets printed or written (and, as tcpdump, the one that found -W's
+                          limit) */
     int error;         /* a failed write: stops the capture */
 };
 
@@ -100,11 +115,17 @@ static void on_packet(void *user, const uint8_t *data, const pkt_info_t *info)
     struct capture *c = user;
     if (c->error != 0 || (c->count != 0 && c->captured >= c->count))
         return;
-    if (c->dumper != NULL) {
-        int rc = pkt_dump_write(c->dumper, data, info);
-        if (rc < 0) {
-            fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
-            c->error = rc;
+    if (c->limit)
+        return;
+    if (c->writing) {
+        int rc = pd_writer_write(&c->w, data, info);
+        if (rc != 0) {
+            if (rc == PD_WRITE_LIMIT) {
+                c->limit = true;
+                c->captured++; /* tcpdump counts it as captured, though no file holds it */
+            } else {
+                c->error = 1;
+            }
             pkt_breakloop(c->h); /* ends pkt_dispatch after this packet */
             return;
         }
@@ -118,7 +139,7 @@ static void on_packet(void *user, const uint8_t *data, const pkt_info_t *info)
 }
 
 /* "EN10MB (Ethernet)" */
-static void dlt_text(uint16_t dlt, char *buf, size_t len)
+void pd_dlt_text(uint16_t dlt, char *buf, size_t len)
 {
     const char *n = pkt_dlt_name(dlt), *d = pkt_dlt_description(dlt);
     if (n == NULL)
@@ -177,7 +198,7 @@ static int read_expr_file(const char *path, char **out)
 }
 
 /* -Z USER: drops to USER's ids and groups (once everything is open). */
-static int drop_privileges(const char *user)
+int pd_drop_privileges(const char *user)
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
@@ -240,31 +261,25 @@ static void free_prog(pkt_bpf_insn_t *prog, bool compiled)
 static int open_dumper(struct capture *c, const struct pd_options *o, uint16_t dlt,
                        uint32_t snaplen)
 {
-    uint32_t flags = (o->pcapng ? PKT_DUMP_PCAPNG : 0) | (o->nano ? PKT_DUMP_NANO : 0);
-    int rc = pkt_dump_open(o->write_path, dlt, snaplen, flags, &c->dumper);
-    if (rc < 0) {
-        fprintf(stderr, PD_PROG ": %s: %s\n", o->write_path, pkt_errmsg());
+    if (pd_writer_open(&c->w, o, dlt, snaplen) != 0)
         return 1;
-    }
+    c->writing = true;
     return 0;
 }
 
 static int close_dumper(struct capture *c, const pkt_stats_t *st)
 {
-    int status = 0, rc;
-    if (c->dumper == NULL)
+    if (!c->writing)
         return 0;
-    if (st != NULL && c->error == 0 && (rc = pkt_dump_stats(c->dumper, st)) < 0) {
-        fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
-        status = 1;
-    }
-    rc = pkt_dump_close(c->dumper); /* flushes */
-    c->dumper = NULL;
-    if (rc < 0 && c->error == 0) {
-        fprintf(stderr, PD_PROG ": %s: %s\n", c->write_path, pkt_errmsg());
-        status = 1;
-    }
-    return status;
+    c->writing = false;
+    return pd_writer_close(&c->w, st, c->error != 0);
+}
+
+/* -G with -W: tcpdump's words when the last file is done */
+static void limit_reached(const struct capture *c, const struct pd_options *o)
+{
+    if (c->limit)
+        fprintf(stderr, "Maximum file limit reached: %d\n", o->file_count);
 }
 
 /* -r FILE */
@@ -305,7 +320,7 @@ static int run_offline(const struct pd_options *o)
         }
     }
     char dt[96];
-    dlt_text(dlt, dt, sizeof dt);
+    pd_dlt_text(dlt, dt, sizeof dt);
     fprintf(stderr, "reading from file %s, link-type %s, snapshot length %" PRIu32 "\n",
             o->read_path, dt, snap);
     if (dlt == PKT_DLT_LINUX_SLL2 && !o->count_only)
@@ -321,7 +336,7 @@ static int run_offline(const struct pd_options *o)
             return 1;
         }
     }
-    if (o->user != NULL && drop_privileges(o->user) != 0) {
+    if (o->user != NULL && pd_drop_privileges(o->user) != 0) {
         close_dumper(&c, NULL);
         pkt_close(c.h);
         return 1;
@@ -331,11 +346,10 @@ static int run_offline(const struct pd_options *o)
     c.print = o->write_path == NULL || o->print;
     c.count_only = o->count_only;
     c.count = o->count;
-    c.write_path = o->write_path;
     if (o->line_buffered)
         setvbuf(stdout, NULL, _IOLBF, 0);
-    g_handle = c.h;
-    while (!g_stop && c.error == 0 && (c.count == 0 || c.captured < c.count)) {
+    g_handles[0] = c.h;
+    while (!g_stop && c.error == 0 && !c.limit && (c.count == 0 || c.captured < c.count)) {
         rc = pkt_dispatch(c.h, -1, on_packet, &c);
         if (rc == 0)
             break; /* the end of the file */
@@ -347,10 +361,11 @@ static int run_offline(const struct pd_options *o)
             status = 1;
             break;
         }
-        if (c.dumper != NULL && o->packet_buffered && c.error == 0)
-            pkt_dump_flush(c.dumper);
+        if (c.writing && o->packet_buffered && c.error == 0 && !c.limit)
+            pd_writer_flush(&c.w);
     }
-    g_handle = NULL;
+    g_handles[0] = NULL;
+    limit_reached(&c, o);
     if (c.error != 0)
         status = 1;
     if (close_dumper(&c, NULL) != 0)
@@ -448,12 +463,19 @@ static int run_capture(const struct pd_options *o)
     if (status_line)
         cfg.read_timeout_ms = 1000;
 
+    if (o->threads > 1) {
+        status = pd_run_threads(o, &cfg, prog, prog_len, ifname,
+                                o->snaplen ? o->snaplen : PD_DEFAULT_SNAPLEN);
+        free_prog(prog, compiled);
+        return status;
+    }
+
     struct capture c;
     memset(&c, 0, sizeof c);
     int rc = pkt_open(o->iface, &cfg, &c.h);
     free_prog(prog, compiled); /* pkt_open copied it */
     if (rc < 0) {
-        open_error(ifname, rc);
+        pd_open_error(ifname, rc);
         return 1;
     }
     pkt_config_t eff;
@@ -469,7 +491,6 @@ static int run_capture(const struct pd_options *o)
     c.print = o->write_path == NULL || o->print;
     c.count_only = o->count_only;
     c.count = o->count;
-    c.write_path = o->write_path;
     setup_printer(&c.pr, o);
     c.pr.dlt = eff.cooked ? PD_DLT_COOKED_LIVE : PKT_DLT_EN10MB;
     c.pr.tag_in_meta = !eff.vlan_insert;
@@ -477,7 +498,7 @@ static int run_capture(const struct pd_options *o)
         pkt_close(c.h);
         return 1;
     }
-    if (o->user != NULL && drop_privileges(o->user) != 0) {
+    if (o->user != NULL && pd_drop_privileges(o->user) != 0) {
         close_dumper(&c, NULL);
         pkt_close(c.h);
         return 1;
@@ -486,7 +507,7 @@ static int run_capture(const struct pd_options *o)
         setvbuf(stdout, NULL, _IOLBF, 0); /* each line as soon as it is printed */
 
     char dname[96];
-    dlt_text(dlt, dname, sizeof dname);
+    pd_dlt_text(dlt, dname, sizeof dname);
     if (c.print && !o->verbose && !o->count_only)
         fprintf(stderr, PD_PROG ": verbose output suppressed, use -v[v]... for full protocol "
                         "decode\n");
@@ -497,11 +518,11 @@ static int run_capture(const struct pd_options *o)
                 eff.immediate ? "TPACKET_V2" : "TPACKET_V3", (long long)eff.buffer_size,
                 prog_len ? ", filter attached" : "", eff.cooked ? ", cooked" : "");
 
-    g_handle = c.h; /* from here on a signal breaks the read */
+    g_handles[0] = c.h; /* from here on a signal breaks the read */
     double last_t = now_s();
     uint64_t last_n = 0;
     bool status_shown = false;
-    while (!g_stop && c.error == 0 && (c.count == 0 || c.captured < c.count)) {
+    while (!g_stop && c.error == 0 && !c.limit && (c.count == 0 || c.captured < c.count)) {
         int max = -1; /* the rest of the current ring block */
         if (c.count != 0) {
             uint64_t left = c.count - c.captured;
@@ -513,20 +534,17 @@ static int run_capture(const struct pd_options *o)
             status = 1;
             break;
         }
-        if (c.dumper != NULL && o->packet_buffered && rc > 0 && c.error == 0) {
-            rc = pkt_dump_flush(c.dumper);
-            if (rc < 0) {
-                fprintf(stderr, PD_PROG ": %s: %s\n", o->write_path, pkt_errmsg());
-                status = 1;
-                break;
-            }
+        if (c.writing && o->packet_buffered && rc > 0 && c.error == 0 && !c.limit &&
+            pd_writer_flush(&c.w) != 0) {
+            status = 1;
+            break;
         }
         if (status_line) {
             double t = now_s();
             if (t - last_t >= 1.0) {
                 pkt_stats_t st;
                 if (pkt_stats(c.h, true, &st) == 0) {
-                    double bytes = (double)pkt_dump_bytes(c.dumper);
+                    double bytes = (double)pd_writer_bytes(&c.w);
                     bool mb = bytes >= 1e6;
                     fprintf(stderr,
                             "\r%" PRIu64 " packets, %.0f packets/s, %" PRIu64
@@ -540,11 +558,12 @@ static int run_capture(const struct pd_options *o)
             }
         }
     }
-    g_handle = NULL; /* the handler must not touch a closed handle */
+    g_handles[0] = NULL; /* the handler must not touch a closed handle */
     if (c.error != 0)
         status = 1;
     if (status_shown)
         fputc('\n', stderr);
+    limit_reached(&c, o);
 
     pkt_stats_t st = {0, 0};
     rc = pkt_stats(c.h, true, &st);
@@ -579,10 +598,6 @@ int pktdump_main(int argc, char **argv)
     int rc = pd_parse_options(argc, argv, &o);
     if (rc < 0 && o.expr_path != NULL)
         rc = read_expr_file(o.expr_path, &o.expr) != 0 ? 1 : -1;
-    if (rc < 0 && (o.file_size || o.rotate_secs || o.file_count || o.rotate_cmd)) {
-        fprintf(stderr, PD_PROG ": -C, -G, -W and -z (file rotation) are not supported yet\n");
-        rc = 1;
-    }
     if (rc < 0 && o.list_ifaces)
         rc = pd_list_ifaces();
     else if (rc < 0 && o.list_dlts) {

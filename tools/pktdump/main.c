@@ -2,9 +2,10 @@
  * pktdump: capture packets with libpkt, print a one-line decode of each or save them to a
  * pcap/pcapng file, with tcpdump's flags where they mean the same thing.
  *
- *   pktdump [tcpdump's flags: -AdDefhIJKlLnNpPqStUvxX# -B -c -F -i -j -Q -r -s -w -y -Z,
+ *   pktdump [tcpdump's flags: -AdDefhIJKlLnNpPqStUvxX# -B -c -C -F -G -i -j -Q -r -s -w -W
+ *           -y -z -Z,
  *           --count --number --print --immediate --time-stamp-precision --nano]
- *           [--pcapng] [--bpf-file FILE] [EXPRESSION...]
+ *           [--pcapng] [--bpf-file FILE] [--threads N [--fanout MODE]] [EXPRESSION...]
  *
  * See docs/pktdump.md for the manual; `pktdump -h` lists the flags.
  *
@@ -15,7 +16,8 @@
  *   12:34:56.789054 v0    Out ARP, Reply 10.99.0.1 is-at 02:00:00:00:00:01, length 28
  *
  * (the interface and direction appear when capturing on all interfaces, as in tcpdump). With -w it writes the
- * packets with pkt_dump_* and, when stderr is a terminal, shows a status line once a second.
+ * packets with pkt_dump_* (rotating the files as tcpdump's -C, -G, -W and -z do) and, when
+ * stderr is a terminal, shows a status line once a second.
  * Ctrl-C or SIGTERM stops it: the handler calls pkt_breakloop, which is async-signal-safe.
  * It then prints tcpdump's three closing lines on stderr and exits 0.
  *

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ static void usage(FILE *to)
             "               [-r file] [-s snaplen] [--version] [-w file] [-W filecount]\n"
             "               [-y datalinktype] [--time-stamp-precision micro|nano] [--micro]\n"
             "               [--nano] [-z command] [-Z user] [--pcapng] [--bpf-file file]\n"
-            "               [expression]\n");
+            "               [--threads N [--fanout mode]] [expression]\n");
 }
 
 static void help(void)
@@ -47,6 +48,17 @@ static void help(void)
            "                  --immediate-mode\n"
            "  --time-stamp-precision micro|nano, --micro, --nano   timestamp precision\n"
            "                  (printed, and in the -w file)\n"
+           "  -C SIZE         with -w: a new file (FILE1, FILE2, ...) once the file holds\n"
+           "                  more than SIZE million bytes\n"
+           "  -G SECONDS      with -w: a new file every SECONDS (at the next packet); FILE\n"
+           "                  goes through strftime (e.g. trace-%%H%%M%%S.pcap)\n"
+           "  -W COUNT        with -C: COUNT files, reused in a ring; with -G alone: stop\n"
+           "                  after COUNT files\n"
+           "  -z COMMAND      run COMMAND FILE after each file -C or -G closed (e.g. gzip)\n"
+           "  --threads N     with -w FILE: N capture threads, each with its own handle (in\n"
+           "                  one fanout group), CPU and file FILE_0.ext, FILE_1.ext, ...\n"
+           "  --fanout MODE   how --threads spreads packets: hash (by flow, default), lb,\n"
+           "                  cpu, rollover, random, qm\n"
            "  -U              flush the -w file after every batch of packets\n"
            "  --print         print packets on stdout also while writing them with -w\n"
            "  --pcapng, -P    write pcapng instead of pcap\n"
@@ -103,11 +115,25 @@ enum {
     OPT_NUMBER,
     OPT_COUNT,
     OPT_PRECISION,
+    OPT_THREADS,
+    OPT_FANOUT,
 };
 
 static int refuse(const char *what)
 {
     fprintf(stderr, PD_PROG ": %s\n", what);
+    return 1;
+}
+
+/* tcpdump's error(): one line, exit status 1, no usage */
+__attribute__((format(printf, 1, 2))) static int refuse_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(PD_PROG ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
     return 1;
 }
 
@@ -124,6 +150,8 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
         {"bpf-file", required_argument, NULL, OPT_BPF_FILE},
         {"number", no_argument, NULL, OPT_NUMBER},
         {"count", no_argument, NULL, OPT_COUNT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"fanout", required_argument, NULL, OPT_FANOUT},
         {"list-interfaces", no_argument, NULL, 'D'},
         {"list-time-stamp-types", no_argument, NULL, 'J'},
         {"time-stamp-type", required_argument, NULL, 'j'},
@@ -148,6 +176,7 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
 
     int c;
     uint64_t v;
+    bool fanout_given = false;
     opterr = 0; /* our own messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, ":AB:c:C:DefF:G:hi:Ij:JKlLnNpPqQ:r:s:StUvw:W:xXy:z:Z:#",
@@ -173,18 +202,28 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             if (!pd_parse_number(optarg, 1, UINT64_MAX, &o->count))
                 return bad_value("-c", optarg, "a packet count of 1 or more");
             break;
-        case 'C':
-            if (!pd_parse_number(optarg, 1, UINT64_MAX / 1000000, &v))
-                return bad_value("-C", optarg, "a file size in millions of bytes, 1 or more");
-            o->file_size = v * 1000000;
+        /* -C, -G and -W as tcpdump 4.99.3 reads them: its messages, exit status 1 */
+        case 'C': {
+            errno = 0;
+            char *end = NULL;
+            long long size = strtoll(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || size <= 0)
+                return refuse_fmt("invalid file size %s", optarg);
+            if (size > INT64_MAX / 1000000)
+                return refuse_fmt("file size %s is too large", optarg);
+            o->file_size = (int64_t)size * 1000000;
             break;
+        }
         case 'G':
-            if (!pd_parse_number(optarg, 1, 366u * 86400, &o->rotate_secs))
-                return bad_value("-G", optarg, "seconds, 1 or more");
+            o->rotate_secs = atoi(optarg); /* "abc" is 0: no rotation, as tcpdump */
+            if (o->rotate_secs < 0)
+                return refuse_fmt("invalid number of seconds %s", optarg);
+            o->rotate_start = time(NULL);
             break;
         case 'W':
-            if (!pd_parse_number(optarg, 1, 1000000, &o->file_count))
-                return bad_value("-W", optarg, "a file count of 1 or more");
+            o->file_count = atoi(optarg);
+            if (o->file_count <= 0)
+                return refuse_fmt("invalid number of output files %s", optarg);
             break;
         case 'z': o->rotate_cmd = optarg; break;
         case 's':
@@ -250,6 +289,23 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
             else
                 return bad_value("--time-stamp-precision", optarg, "micro or nano");
             break;
+        case OPT_THREADS:
+            if (!pd_parse_number(optarg, 1, PD_MAX_THREADS, &v))
+                return bad_value("--threads", optarg, "1 to 64 capture threads");
+            o->threads = (int)v;
+            break;
+        case OPT_FANOUT: {
+            static const char *const modes[] = {"hash", "lb", "cpu", "rollover", "random", "qm"};
+            int m = -1;
+            for (int i = 0; i < 6; i++)
+                if (strcmp(optarg, modes[i]) == 0)
+                    m = i; /* PKT_FANOUT_HASH .. PKT_FANOUT_QM */
+            if (m < 0)
+                return bad_value("--fanout", optarg, "hash, lb, cpu, rollover, random or qm");
+            o->fanout_mode = m;
+            fanout_given = true;
+            break;
+        }
         case OPT_COUNT: o->count_only = true; break;
         case OPT_PRINT: o->print = true; break;
         case OPT_VERSION:
@@ -301,14 +357,29 @@ int pd_parse_options(int argc, char **argv, struct pd_options *o)
         usage(stderr);
         return PD_EXIT_USAGE;
     }
-    if (o->write_path == NULL && (o->file_size || o->rotate_secs || o->file_count ||
-                                  o->rotate_cmd)) {
-        fprintf(stderr, PD_PROG ": -C, -G, -W and -z go with -w FILE\n");
+    if (o->write_path == NULL && (o->pcapng || o->packet_buffered || o->print)) {
+        fprintf(stderr, PD_PROG ": --pcapng, -U and --print go with -w FILE\n");
         usage(stderr);
         return PD_EXIT_USAGE;
     }
-    if (o->write_path == NULL && (o->pcapng || o->packet_buffered || o->print)) {
-        fprintf(stderr, PD_PROG ": --pcapng, -U and --print go with -w FILE\n");
+    if (o->threads > 1 && (o->write_path == NULL || strcmp(o->write_path, "-") == 0 ||
+                           o->read_path != NULL || o->print || o->count_only)) {
+        fprintf(stderr, PD_PROG ": --threads N captures to files: it needs -w FILE (not -w -), "
+                        "and no -r, --print or --count\n");
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    if (fanout_given && o->threads < 2) {
+        fprintf(stderr, PD_PROG ": --fanout goes with --threads N (2 or more)\n");
+        usage(stderr);
+        return PD_EXIT_USAGE;
+    }
+    /* (-C, -G, -W and -z without -w, and -W or -z without -C or -G, do nothing, as in
+     * tcpdump.) tcpdump cannot rotate standard output either: -C fails at the first packet
+     * ("ftell fails on output file") on a pipe, -G closes it. */
+    if (o->write_path != NULL && strcmp(o->write_path, "-") == 0 &&
+        (o->file_size != 0 || o->rotate_secs != 0)) {
+        fprintf(stderr, PD_PROG ": -C and -G rotate files: they need -w FILE, not -w -\n");
         usage(stderr);
         return PD_EXIT_USAGE;
     }

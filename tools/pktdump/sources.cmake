@@ -6,6 +6,8 @@ set(PKTDUMP_DIR "${CMAKE_CURRENT_LIST_DIR}")
 set(PKTDUMP_CORE_SOURCES
     "${PKTDUMP_DIR}/options.c"
     "${PKTDUMP_DIR}/capture.c"
+    "${PKTDUMP_DIR}/savefile.c"
+    "${PKTDUMP_DIR}/threads.c"
     "${PKTDUMP_DIR}/print.c"
     "${PKTDUMP_DIR}/print_ip.c"
     "${PKTDUMP_DIR}/print_l4.c"

@@ -6,10 +6,13 @@
 //! The whole crate is a C boundary: every exported function catches panics (none crosses into
 //! C) and every `unsafe` block says why it holds.
 
+pub mod devs;
+pub mod dump;
+pub(crate) mod err;
+pub mod filter;
+pub mod handle;
+pub mod misc;
+pub mod names;
+pub mod read;
+pub mod sf;
 pub mod types;
-
-/// Temporary probe.
-#[no_mangle]
-pub extern "C" fn pcap_lib_version() -> *const libc::c_char {
-    c"libpkt".as_ptr()
-}

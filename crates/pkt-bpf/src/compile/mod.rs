@@ -508,6 +508,20 @@ fn too_long(count: String) -> Failure {
     ))
 }
 
+/// The live form of a program for a cooked capture (`linktype` LINUX_SLL 113 or LINUX_SLL2
+/// 276), as libpcap's `fix_program` makes it at `pcap_setfilter`: loads move back by the cooked
+/// header's length and the header's packet type, protocol and interface index become ancillary
+/// loads. Err (with why) when the program tests another field of the cooked header, which the
+/// kernel cannot see (libpcap then filters in user space); other link types are returned as
+/// they are.
+pub fn cooked_to_live(prog: &[Insn], linktype: u16) -> Result<Vec<Insn>, String> {
+    match linktype {
+        DLT_LINUX_SLL => cooked_live(prog, gen::Link::Sll),
+        DLT_LINUX_SLL2 => cooked_live(prog, gen::Link::Sll2),
+        _ => Ok(prog.to_vec()),
+    }
+}
+
 /// The live form for cooked captures: the socket's packets start at the network header, so
 /// loads move back by the cooked header's length, and its fields become ancillary loads (packet
 /// type, protocol, interface index), as libpcap's `fix_offset` does.

@@ -1,0 +1,1349 @@
+//! `pcap_t`: creation, the settings before activation, activation on a libpkt [`Handle`],
+//! savefile and dead handles, and the calls that ask a handle about itself.
+
+use std::cell::UnsafeCell;
+use std::ffi::{c_char, c_int, c_uint, CStr, CString};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use pkt::filter::Insn;
+use pkt::{Config, Control, Errno, Handle, TstampResolution, TstampSource};
+
+use crate::err::{errno_msg, guard, put, ErrBuf};
+use crate::names::status_text;
+use crate::sf::Savefile;
+use crate::types::*;
+
+/// libpcap's `MAXIMUM_SNAPLEN`.
+pub(crate) const MAXIMUM_SNAPLEN: c_int = 262_144;
+/// libpcap's Linux default ring size (2 MB).
+const DEFAULT_BUFFER_SIZE: c_int = 2 * 1024 * 1024;
+
+pub(crate) const DLT_EN10MB: c_int = 1;
+pub(crate) const DLT_RAW: c_int = 12;
+pub(crate) const DLT_DOCSIS: c_int = 143;
+pub(crate) const DLT_LINUX_SLL: c_int = 113;
+pub(crate) const DLT_LINUX_SLL2: c_int = 276;
+
+const ARPHRD_ETHER: u16 = 1;
+const ARPHRD_LOOPBACK: u16 = 772;
+
+/// The opaque `pcap_t`. The part any thread (or a signal handler) may touch while another
+/// reads is [`Shared`]; the rest belongs to the one thread using the handle, as in libpcap.
+pub struct Pcap {
+    pub(crate) shared: Shared,
+    inner: UnsafeCell<Inner>,
+}
+
+/// What `pcap_breakloop` (async-signal-safe) and `pcap_stats` use.
+pub(crate) struct Shared {
+    /// libpcap's `break_loop`.
+    pub(crate) brk: AtomicBool,
+    /// The live capture's control side, once activated.
+    pub(crate) ctl: OnceLock<Arc<Control>>,
+}
+
+pub(crate) enum Source {
+    /// `pcap_create`d, not activated yet.
+    Created,
+    Live(Box<Handle>),
+    Offline(Box<Savefile>),
+    /// `pcap_open_dead`.
+    Dead,
+}
+
+/// The settings of `pcap_set_*`.
+pub(crate) struct Opts {
+    pub(crate) device: CString,
+    pub(crate) snaplen: c_int,
+    pub(crate) promisc: bool,
+    pub(crate) timeout: c_int,
+    pub(crate) buffer_size: c_int,
+    pub(crate) immediate: bool,
+    pub(crate) rfmon: bool,
+    pub(crate) tstamp_type: c_int,
+    pub(crate) precision: c_int,
+    pub(crate) nonblock: bool,
+    pub(crate) protocol: c_int,
+}
+
+pub(crate) struct Inner {
+    pub(crate) src: Source,
+    pub(crate) err: ErrBuf,
+    pub(crate) opt: Opts,
+    pub(crate) activated: bool,
+    pub(crate) linktype: c_int,
+    pub(crate) linktype_ext: u32,
+    pub(crate) snapshot: c_int,
+    /// `pcap_list_datalinks` (empty: only `linktype`).
+    pub(crate) dlts: Vec<c_int>,
+    /// `pcap_list_tstamp_types` (empty: none can be set).
+    pub(crate) tstamp_types: Vec<c_int>,
+    pub(crate) direction: c_int,
+    /// The ring's packets start at the network header; a cooked header is built in front.
+    pub(crate) cooked: bool,
+    /// The filter run here: always for savefiles; for live captures when the kernel cannot
+    /// run it (a cooked-header field the kernel has no ancillary load for).
+    pub(crate) user_filter: Option<Vec<Insn>>,
+    /// A cooked header and the packet behind it.
+    pub(crate) scratch: Vec<u8>,
+    /// `pcap_next_ex`'s header.
+    pub(crate) hdr: PcapPkthdr,
+}
+
+impl Pcap {
+    fn new(opt: Opts) -> Box<Pcap> {
+        Box::new(Pcap {
+            shared: Shared {
+                brk: AtomicBool::new(false),
+                ctl: OnceLock::new(),
+            },
+            inner: UnsafeCell::new(Inner {
+                src: Source::Created,
+                err: ErrBuf::new(),
+                opt,
+                activated: false,
+                linktype: -1,
+                linktype_ext: 0,
+                snapshot: 0,
+                dlts: Vec::new(),
+                tstamp_types: Vec::new(),
+                direction: PCAP_D_INOUT,
+                cooked: false,
+                user_filter: None,
+                scratch: Vec::new(),
+                hdr: PcapPkthdr {
+                    ts: libc::timeval {
+                        tv_sec: 0,
+                        tv_usec: 0,
+                    },
+                    caplen: 0,
+                    len: 0,
+                },
+            }),
+        })
+    }
+}
+
+fn default_opts(device: CString) -> Opts {
+    Opts {
+        device,
+        snaplen: MAXIMUM_SNAPLEN,
+        promisc: false,
+        timeout: 0,
+        buffer_size: 0,
+        immediate: false,
+        rfmon: false,
+        tstamp_type: -1,
+        precision: PCAP_TSTAMP_PRECISION_MICRO,
+        nonblock: false,
+        protocol: 0,
+    }
+}
+
+/// The handle's parts.
+///
+/// # Safety
+/// `p` is NULL or a live `pcap_t` from this library, used by one thread at a time (libpcap's
+/// rule); the reference does not outlive the call.
+pub(crate) unsafe fn parts<'a>(p: *mut Pcap) -> Option<(&'a Shared, &'a mut Inner)> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` is a live Box<Pcap> per the contract; `inner` is touched by one thread.
+    unsafe { Some((&(*p).shared, &mut *(*p).inner.get())) }
+}
+
+/// The handle's own part only.
+///
+/// # Safety
+/// As [`parts`].
+pub(crate) unsafe fn inner<'a>(p: *mut Pcap) -> Option<&'a mut Inner> {
+    // SAFETY: forwarded contract.
+    unsafe { parts(p) }.map(|(_, i)| i)
+}
+
+fn into_raw(p: Box<Pcap>) -> *mut Pcap {
+    Box::into_raw(p)
+}
+
+/// # Safety
+/// `s` is NULL or NUL-terminated.
+unsafe fn cstr<'a>(s: *const c_char) -> Option<&'a CStr> {
+    // SAFETY: per the contract.
+    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) })
+}
+
+// ---- creation -------------------------------------------------------------------------------
+
+/// Creates a handle for capturing on `device` (NULL: "any"); set options, then
+/// `pcap_activate`. Never fails for a name: a missing device is reported by activation.
+///
+/// # Safety
+/// `device` is NULL or NUL-terminated; `errbuf` has PCAP_ERRBUF_SIZE bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_create(device: *const c_char, errbuf: *mut c_char) -> *mut Pcap {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: per the contract.
+        let dev = unsafe { cstr(device) }.map_or_else(|| c"any".to_owned(), CStr::to_owned);
+        let p = Pcap::new(default_opts(dev));
+        // SAFETY: a fresh handle.
+        let i = unsafe { inner(&*p as *const Pcap as *mut Pcap) }.expect("fresh handle");
+        i.tstamp_types = tstamp_types_of(i.opt.device.to_bytes());
+        let _ = errbuf;
+        into_raw(p)
+    })
+}
+
+/// libpcap's list of settable time stamp types for a device (computed at `pcap_create`).
+fn tstamp_types_of(device: &[u8]) -> Vec<c_int> {
+    if device == b"any" {
+        return Vec::new();
+    }
+    match pkt::tstamp::sources(Some(device)) {
+        Ok(s) => {
+            let hw: Vec<c_int> = s
+                .as_slice()
+                .iter()
+                .filter_map(|src| match src {
+                    TstampSource::Adapter => Some(PCAP_TSTAMP_ADAPTER),
+                    TstampSource::AdapterUnsynced => Some(PCAP_TSTAMP_ADAPTER_UNSYNCED),
+                    TstampSource::Software => None,
+                })
+                .collect();
+            if hw.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(PCAP_TSTAMP_HOST).chain(hw).collect()
+            }
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A handle for compiling filters and writing savefiles of `linktype`, with micro- or
+/// nanosecond precision.
+#[no_mangle]
+pub extern "C" fn pcap_open_dead_with_tstamp_precision(
+    linktype: c_int,
+    snaplen: c_int,
+    precision: c_uint,
+) -> *mut Pcap {
+    guard(std::ptr::null_mut(), || {
+        let precision = match precision {
+            0 => PCAP_TSTAMP_PRECISION_MICRO,
+            1 => PCAP_TSTAMP_PRECISION_NANO,
+            _ => return std::ptr::null_mut(),
+        };
+        let mut opt = default_opts(CString::default());
+        opt.precision = precision;
+        let p = Pcap::new(opt);
+        // SAFETY: a fresh handle.
+        let i = unsafe { inner(&*p as *const Pcap as *mut Pcap) }.expect("fresh handle");
+        i.src = Source::Dead;
+        i.linktype = linktype;
+        i.snapshot = snaplen;
+        i.activated = true;
+        into_raw(p)
+    })
+}
+
+/// `pcap_open_dead_with_tstamp_precision` with microseconds.
+#[no_mangle]
+pub extern "C" fn pcap_open_dead(linktype: c_int, snaplen: c_int) -> *mut Pcap {
+    pcap_open_dead_with_tstamp_precision(linktype, snaplen, 0)
+}
+
+/// Opens a savefile read from `fp` (the handle owns it from then on and closes it in
+/// `pcap_close`, unless it is stdin; on failure it stays the caller's).
+///
+/// # Safety
+/// `fp` is NULL or an open `FILE *`; `errbuf` has PCAP_ERRBUF_SIZE bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_fopen_offline_with_tstamp_precision(
+    fp: *mut libc::FILE,
+    precision: c_uint,
+    errbuf: *mut c_char,
+) -> *mut Pcap {
+    guard(std::ptr::null_mut(), || {
+        if fp.is_null() {
+            // SAFETY: errbuf per the contract.
+            unsafe { put(errbuf, "Null FILE * pointer provided to savefile open routine") };
+            return std::ptr::null_mut();
+        }
+        let prec = match precision {
+            0 => PCAP_TSTAMP_PRECISION_MICRO,
+            1 => PCAP_TSTAMP_PRECISION_NANO,
+            _ => {
+                // SAFETY: errbuf per the contract.
+                unsafe { put(errbuf, &format!("unknown time stamp resolution {precision}")) };
+                return std::ptr::null_mut();
+            }
+        };
+        // SAFETY: `fp` is an open FILE per the contract.
+        match unsafe { Savefile::open(fp, prec) } {
+            Ok(sf) => {
+                let mut opt = default_opts(CString::default());
+                opt.precision = prec;
+                let p = Pcap::new(opt);
+                // SAFETY: a fresh handle.
+                let i = unsafe { inner(&*p as *const Pcap as *mut Pcap) }.expect("fresh handle");
+                i.linktype = sf.linktype();
+                i.linktype_ext = sf.linktype_ext();
+                i.snapshot = sf.snapshot();
+                i.src = Source::Offline(Box::new(sf));
+                i.activated = true;
+                into_raw(p)
+            }
+            Err(msg) => {
+                // SAFETY: errbuf per the contract.
+                unsafe { put(errbuf, &msg) };
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// `pcap_fopen_offline_with_tstamp_precision` with microseconds.
+///
+/// # Safety
+/// As `pcap_fopen_offline_with_tstamp_precision`.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_fopen_offline(fp: *mut libc::FILE, errbuf: *mut c_char) -> *mut Pcap {
+    // SAFETY: forwarded contract.
+    unsafe { pcap_fopen_offline_with_tstamp_precision(fp, 0, errbuf) }
+}
+
+/// Opens the savefile `fname` ("-": standard input).
+///
+/// # Safety
+/// `fname` is NULL or NUL-terminated; `errbuf` has PCAP_ERRBUF_SIZE bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_open_offline_with_tstamp_precision(
+    fname: *const c_char,
+    precision: c_uint,
+    errbuf: *mut c_char,
+) -> *mut Pcap {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: per the contract.
+        let Some(name) = (unsafe { cstr(fname) }) else {
+            // SAFETY: errbuf per the contract.
+            unsafe { put(errbuf, "A null pointer was supplied as the file name") };
+            return std::ptr::null_mut();
+        };
+        let is_stdin = name.to_bytes() == b"-";
+        let fp = if is_stdin {
+            // SAFETY: glibc's stdin stream; fdopen would make a second one over fd 0.
+            unsafe { stdin_stream() }
+        } else {
+            // SAFETY: both strings are NUL-terminated.
+            unsafe { libc::fopen(name.as_ptr(), c"rb".as_ptr()) }
+        };
+        if fp.is_null() {
+            let e = crate::err::errno();
+            // SAFETY: errbuf per the contract.
+            unsafe { put(errbuf, &errno_msg(&name.to_string_lossy(), e)) };
+            return std::ptr::null_mut();
+        }
+        // SAFETY: `fp` is open; errbuf per the contract.
+        let p = unsafe { pcap_fopen_offline_with_tstamp_precision(fp, precision, errbuf) };
+        if p.is_null() && !is_stdin {
+            // SAFETY: we opened it and nothing else holds it.
+            unsafe { libc::fclose(fp) };
+        }
+        p
+    })
+}
+
+/// `pcap_open_offline_with_tstamp_precision` with microseconds.
+///
+/// # Safety
+/// As `pcap_open_offline_with_tstamp_precision`.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_open_offline(fname: *const c_char, errbuf: *mut c_char) -> *mut Pcap {
+    // SAFETY: forwarded contract.
+    unsafe { pcap_open_offline_with_tstamp_precision(fname, 0, errbuf) }
+}
+
+extern "C" {
+    static mut stdin: *mut libc::FILE;
+}
+
+/// glibc's `stdin`.
+///
+/// # Safety
+/// Reads a C global that only the C runtime writes.
+pub(crate) unsafe fn stdin_stream() -> *mut libc::FILE {
+    // SAFETY: a plain read of the pointer.
+    unsafe { std::ptr::addr_of!(stdin).read() }
+}
+
+/// Opens a live capture in one call (create, set snaplen, promisc and timeout, activate).
+///
+/// # Safety
+/// `device` is NULL or NUL-terminated; `errbuf` has PCAP_ERRBUF_SIZE bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_open_live(
+    device: *const c_char,
+    snaplen: c_int,
+    promisc: c_int,
+    to_ms: c_int,
+    errbuf: *mut c_char,
+) -> *mut Pcap {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: per the contract.
+        let p = unsafe { pcap_create(device, errbuf) };
+        if p.is_null() {
+            return p;
+        }
+        // SAFETY: `p` is ours and fresh.
+        unsafe {
+            pcap_set_snaplen(p, snaplen);
+            pcap_set_promisc(p, promisc);
+            pcap_set_timeout(p, to_ms);
+        }
+        // SAFETY: as above.
+        let status = unsafe { pcap_activate(p) };
+        if status >= 0 {
+            return p;
+        }
+        // SAFETY: as above.
+        let i = unsafe { inner(p) }.expect("live handle");
+        let dev = i.opt.device.to_string_lossy().into_owned();
+        let st = status_text(status).map_or_else(
+            || format!("Unknown error: {status}"),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let ebuf = i.err.text();
+        let msg = match status {
+            PCAP_ERROR => format!("{dev}: {ebuf}"),
+            PCAP_ERROR_NO_SUCH_DEVICE | PCAP_ERROR_PERM_DENIED | PCAP_ERROR_PROMISC_PERM_DENIED
+                if !ebuf.is_empty() =>
+            {
+                format!("{dev}: {st} ({ebuf})")
+            }
+            _ => format!("{dev}: {st}"),
+        };
+        // SAFETY: errbuf per the contract; `p` is closed once.
+        unsafe {
+            put(errbuf, &msg);
+            pcap_close(p);
+        }
+        std::ptr::null_mut()
+    })
+}
+
+/// Closes a handle: the capture socket and ring, or the savefile (not stdin).
+///
+/// # Safety
+/// `p` is NULL or a handle from this library, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_close(p: *mut Pcap) {
+    guard((), || {
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: `p` came from Box::into_raw and is given back once.
+        let b = unsafe { Box::from_raw(p) };
+        drop(b);
+    })
+}
+
+// ---- settings before activation --------------------------------------------------------------
+
+/// Applies `f` to an unactivated handle's options; `PCAP_ERROR_ACTIVATED` after activation.
+///
+/// # Safety
+/// As [`parts`].
+unsafe fn set(p: *mut Pcap, f: impl FnOnce(&mut Opts) -> c_int) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if i.activated {
+            i.err.set("can't perform  operation on activated capture");
+            return PCAP_ERROR_ACTIVATED;
+        }
+        f(&mut i.opt)
+    })
+}
+
+/// Sets the snapshot length (out-of-range values become 262144 at activation).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_snaplen(p: *mut Pcap, snaplen: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            o.snaplen = snaplen;
+            0
+        })
+    }
+}
+
+/// Sets promiscuous mode.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_promisc(p: *mut Pcap, promisc: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            o.promisc = promisc != 0;
+            0
+        })
+    }
+}
+
+/// Sets the packet buffer timeout in ms (the TPACKET_V3 block retire time).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_timeout(p: *mut Pcap, to_ms: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            o.timeout = to_ms;
+            0
+        })
+    }
+}
+
+/// Sets the ring size in bytes.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_buffer_size(p: *mut Pcap, size: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            // libpcap ignores non-positive sizes.
+            if size > 0 {
+                o.buffer_size = size;
+            }
+            0
+        })
+    }
+}
+
+/// Delivers each packet at once (a TPACKET_V2 frame ring, as libpcap).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_immediate_mode(p: *mut Pcap, immediate: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            o.immediate = immediate != 0;
+            0
+        })
+    }
+}
+
+/// Asks for monitor mode (refused at activation: libpkt has no 802.11 monitor mode support).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_rfmon(p: *mut Pcap, rfmon: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            o.rfmon = rfmon != 0;
+            0
+        })
+    }
+}
+
+/// Whether monitor mode can be set: 0 (no), as libpcap for non-wireless devices;
+/// `PCAP_ERROR_NO_SUCH_DEVICE` for a missing device.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_can_set_rfmon(p: *mut Pcap) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if i.activated {
+            i.err.set("can't perform  operation on activated capture");
+            return PCAP_ERROR_ACTIVATED;
+        }
+        let dev = i.opt.device.to_bytes();
+        if dev == b"any" {
+            return 0;
+        }
+        match pkt::iface::list() {
+            Ok(l) if l.iter().any(|f| f.name == dev) => 0,
+            Ok(_) => {
+                i.err.clear();
+                PCAP_ERROR_NO_SUCH_DEVICE
+            }
+            Err(e) => {
+                i.err.set(&e.to_string());
+                PCAP_ERROR
+            }
+        }
+    })
+}
+
+/// Picks the time stamp type; `PCAP_WARNING_TSTAMP_TYPE_NOTSUP` for one the device does not
+/// offer.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_tstamp_type(p: *mut Pcap, t: c_int) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if i.activated {
+            i.err.set("can't perform  operation on activated capture");
+            return PCAP_ERROR_ACTIVATED;
+        }
+        if t < 0 {
+            return PCAP_WARNING_TSTAMP_TYPE_NOTSUP;
+        }
+        let ok = if i.tstamp_types.is_empty() {
+            t == PCAP_TSTAMP_HOST
+        } else {
+            i.tstamp_types.contains(&t)
+        };
+        if ok {
+            i.opt.tstamp_type = t;
+            0
+        } else {
+            PCAP_WARNING_TSTAMP_TYPE_NOTSUP
+        }
+    })
+}
+
+/// Picks micro- or nanosecond time stamps.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_tstamp_precision(p: *mut Pcap, precision: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| match precision {
+            PCAP_TSTAMP_PRECISION_MICRO | PCAP_TSTAMP_PRECISION_NANO => {
+                o.precision = precision;
+                0
+            }
+            _ => PCAP_ERROR_TSTAMP_PRECISION_NOTSUP,
+        })
+    }
+}
+
+/// The time stamp precision of the handle's packets.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_get_tstamp_precision(p: *mut Pcap) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        unsafe { inner(p) }.map_or(PCAP_ERROR, |i| i.opt.precision)
+    })
+}
+
+/// Linux: the ethertype (host byte order) the socket captures; 0 means all.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_protocol_linux(p: *mut Pcap, protocol: c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set(p, |o| {
+            o.protocol = protocol;
+            0
+        })
+    }
+}
+
+// ---- activation ------------------------------------------------------------------------------
+
+/// Opens the capture with the settings made. Returns 0, a warning (> 0) or an error (< 0),
+/// with `pcap_geterr` saying why, as libpcap's Linux code.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_activate(p: *mut Pcap) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some((shared, i)) = (unsafe { parts(p) }) else {
+            return PCAP_ERROR;
+        };
+        if i.activated {
+            i.err.set("can't perform  operation on activated capture");
+            return PCAP_ERROR_ACTIVATED;
+        }
+        let status = activate(shared, i);
+        if status < 0 {
+            if i.err.text().is_empty() {
+                let st = status_text(status).map_or_else(
+                    || format!("Unknown error: {status}"),
+                    |s| s.to_string_lossy().into_owned(),
+                );
+                i.err.set(&st);
+            }
+        } else {
+            i.activated = true;
+        }
+        status
+    })
+}
+
+fn activate(shared: &Shared, i: &mut Inner) -> c_int {
+    let dev = i.opt.device.to_bytes().to_vec();
+    if dev.len() >= libc::IFNAMSIZ {
+        i.err.clear();
+        return PCAP_ERROR_NO_SUCH_DEVICE;
+    }
+    if i.opt.snaplen <= 0 || i.opt.snaplen > MAXIMUM_SNAPLEN {
+        i.opt.snaplen = MAXIMUM_SNAPLEN;
+    }
+    let any = dev == b"any";
+    let status = 0;
+    // "any" cannot be promiscuous. libpcap 1.10 means to warn (PCAP_WARNING_PROMISC_NOTSUP),
+    // but its ring setup resets the status to 0, so programs see success: as here.
+    let promisc = i.opt.promisc && !any;
+    if i.opt.rfmon {
+        // libpcap turns monitor mode on only for mac80211 devices; libpkt has no such support.
+        return PCAP_ERROR_RFMON_NOTSUP;
+    }
+    let cfg = Config {
+        promiscuous: promisc,
+        immediate: i.opt.immediate,
+        buffer_size: i64::from(if i.opt.buffer_size > 0 {
+            i.opt.buffer_size
+        } else {
+            DEFAULT_BUFFER_SIZE
+        }),
+        // The packet buffer timeout is the block retire time; 0 lets the kernel pick, as libpcap.
+        block_timeout_ms: if i.opt.timeout > 0 {
+            i64::from(i.opt.timeout)
+        } else {
+            -1
+        },
+        read_timeout_ms: 0,
+        vlan_insert: true,
+        snaplen: i.opt.snaplen as u32,
+        tstamp_resolution: if i.opt.precision == PCAP_TSTAMP_PRECISION_NANO {
+            TstampResolution::Nano
+        } else {
+            TstampResolution::Micro
+        },
+        tstamp_source: match i.opt.tstamp_type {
+            PCAP_TSTAMP_ADAPTER => TstampSource::Adapter,
+            PCAP_TSTAMP_ADAPTER_UNSYNCED => TstampSource::AdapterUnsynced,
+            _ => TstampSource::Software,
+        },
+        proto: if i.opt.protocol != 0 {
+            i.opt.protocol as u16
+        } else {
+            pkt::config::PROTO_ALL
+        },
+        ..Config::default()
+    };
+    let name = if any { None } else { Some(&dev[..]) };
+    let h = match Handle::open_bytes(name, &cfg) {
+        Ok(h) => h,
+        Err(e) => return open_error(i, &e),
+    };
+    let arphrd = h.control().linktype();
+    i.cooked = h.control().config().cooked;
+    let (linktype, dlts) = if any {
+        (DLT_LINUX_SLL, vec![DLT_LINUX_SLL, DLT_LINUX_SLL2])
+    } else if !i.cooked && (arphrd == ARPHRD_ETHER || arphrd == ARPHRD_LOOPBACK) {
+        let lo = pkt::iface::list()
+            .ok()
+            .and_then(|l| l.into_iter().find(|f| f.name == dev))
+            .is_some_and(|f| f.flags & pkt::iface::IF_LOOPBACK != 0);
+        if lo
+            || pkt::iface::list()
+                .ok()
+                .and_then(|l| l.into_iter().find(|f| f.name == dev))
+                .is_some_and(|f| f.flags & pkt::iface::IF_WIRELESS != 0)
+        {
+            (DLT_EN10MB, Vec::new())
+        } else {
+            (DLT_EN10MB, vec![DLT_EN10MB, DLT_DOCSIS])
+        }
+    } else {
+        match c_int::from(pkt::dump::linktype::dlt_of(arphrd, false)) {
+            DLT_RAW => (DLT_RAW, Vec::new()),
+            _ => (DLT_LINUX_SLL, vec![DLT_LINUX_SLL, DLT_LINUX_SLL2]),
+        }
+    };
+    i.linktype = linktype;
+    i.dlts = dlts;
+    i.snapshot = i.opt.snaplen;
+    let _ = shared.ctl.set(Arc::clone(h.control()));
+    i.src = Source::Live(Box::new(h));
+    status
+}
+
+/// libpcap's status and message for a failed open.
+fn open_error(i: &mut Inner, e: &pkt::Error) -> c_int {
+    let errno = e.errno();
+    match errno {
+        Errno::ENODEV | Errno::ENXIO => {
+            i.err.clear();
+            PCAP_ERROR_NO_SUCH_DEVICE
+        }
+        Errno(libc::EPERM) | Errno(libc::EACCES) => {
+            i.err.set(&errno_msg("socket", errno.0));
+            PCAP_ERROR_PERM_DENIED
+        }
+        Errno::ENETDOWN => {
+            i.err.clear();
+            PCAP_ERROR_IFACE_NOT_UP
+        }
+        _ => {
+            i.err.set(&e.to_string());
+            PCAP_ERROR
+        }
+    }
+}
+
+// ---- questions --------------------------------------------------------------------------------
+
+/// Runs `f` on an activated handle; `PCAP_ERROR_NOT_ACTIVATED` before activation.
+///
+/// # Safety
+/// As [`parts`].
+unsafe fn activated(p: *mut Pcap, f: impl FnOnce(&mut Inner) -> c_int) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if !i.activated {
+            return PCAP_ERROR_NOT_ACTIVATED;
+        }
+        f(i)
+    })
+}
+
+/// The link type (`DLT_*`) of the handle's packets.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_datalink(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { activated(p, |i| i.linktype) }
+}
+
+/// The link type with a savefile's extra bits (FCS length).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_datalink_ext(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { activated(p, |i| i.linktype | i.linktype_ext as c_int) }
+}
+
+/// The snapshot length.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_snapshot(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { activated(p, |i| i.snapshot) }
+}
+
+/// Whether a savefile is in the other byte order than this host's.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_is_swapped(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        activated(p, |i| match &i.src {
+            Source::Offline(sf) => c_int::from(sf.is_swapped()),
+            _ => 0,
+        })
+    }
+}
+
+/// A savefile's major version (live and dead handles: 0, as libpcap's `sf.version_major`).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_major_version(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        activated(p, |i| match &i.src {
+            Source::Offline(sf) => sf.version().0,
+            _ => 0,
+        })
+    }
+}
+
+/// A savefile's minor version.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_minor_version(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        activated(p, |i| match &i.src {
+            Source::Offline(sf) => sf.version().1,
+            _ => 0,
+        })
+    }
+}
+
+/// A savefile's `FILE *`; NULL for other handles.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_file(p: *mut Pcap) -> *mut libc::FILE {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: forwarded contract.
+        match unsafe { inner(p) }.map(|i| &i.src) {
+            Some(Source::Offline(sf)) => sf.file(),
+            _ => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// The descriptor: the capture socket, or the savefile's; `PCAP_ERROR` for a dead handle.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_fileno(p: *mut Pcap) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        match unsafe { inner(p) }.map(|i| &i.src) {
+            Some(Source::Live(h)) => h.control().fd(),
+            // SAFETY: the savefile's FILE is open while the handle is.
+            Some(Source::Offline(sf)) => unsafe { libc::fileno(sf.file()) },
+            _ => PCAP_ERROR,
+        }
+    })
+}
+
+/// The descriptor to select/poll on: the socket (a savefile's descriptor for savefiles).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_get_selectable_fd(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { pcap_fileno(p) }
+}
+
+/// NULL: on Linux the selectable descriptor always wakes when packets are ready (the block
+/// retire timer), so no select timeout is required.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_get_required_select_timeout(p: *mut Pcap) -> *const libc::timeval {
+    let _ = p;
+    std::ptr::null()
+}
+
+/// Sets non-blocking mode: reads return 0 at once when no packet is ready.
+///
+/// # Safety
+/// `p` is a handle from this library; `errbuf` has PCAP_ERRBUF_SIZE bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_setnonblock(p: *mut Pcap, nonblock: c_int, errbuf: *mut c_char) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        match i.src {
+            Source::Offline(_) | Source::Live(_) | Source::Created => {
+                i.opt.nonblock = nonblock != 0;
+                0
+            }
+            Source::Dead => {
+                let msg = "Setting non-blocking mode on a pcap_open_dead pcap_t is not supported";
+                i.err.set(msg);
+                // SAFETY: errbuf per the contract.
+                unsafe { put(errbuf, msg) };
+                PCAP_ERROR
+            }
+        }
+    })
+}
+
+/// Whether the handle is in non-blocking mode.
+///
+/// # Safety
+/// `p` is a handle from this library; `errbuf` has PCAP_ERRBUF_SIZE bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_getnonblock(p: *mut Pcap, errbuf: *mut c_char) -> c_int {
+    let _ = errbuf;
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        unsafe { inner(p) }.map_or(PCAP_ERROR, |i| c_int::from(i.opt.nonblock))
+    })
+}
+
+/// The link types the handle can be switched to (`*dlts`, freed with `pcap_free_datalinks`).
+///
+/// # Safety
+/// `p` is a handle from this library; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_list_datalinks(p: *mut Pcap, out: *mut *mut c_int) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        activated(p, |i| {
+            let list = if i.dlts.is_empty() {
+                vec![i.linktype]
+            } else {
+                i.dlts.clone()
+            };
+            // `out` is writable per the contract; the array is malloc'd for
+            // `pcap_free_datalinks`.
+            match malloc_ints(&list) {
+                Some(a) => {
+                    *out = a;
+                    list.len() as c_int
+                }
+                None => {
+                    i.err.set(&errno_msg("malloc", libc::ENOMEM));
+                    PCAP_ERROR
+                }
+            }
+        })
+    }
+}
+
+/// A malloc'd copy of `v` (C frees it).
+///
+/// # Safety
+/// None beyond the allocation: the caller hands the pointer to C.
+pub(crate) unsafe fn malloc_ints(v: &[c_int]) -> Option<*mut c_int> {
+    // SAFETY: malloc of at least one int; NULL is checked.
+    let a = unsafe { libc::malloc(std::mem::size_of_val(v).max(1)) }.cast::<c_int>();
+    if a.is_null() {
+        return None;
+    }
+    // SAFETY: `a` has room for v.len() ints.
+    unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), a, v.len()) };
+    Some(a)
+}
+
+/// Frees a list from `pcap_list_datalinks`.
+///
+/// # Safety
+/// `list` is NULL or from `pcap_list_datalinks`.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_free_datalinks(list: *mut c_int) {
+    // SAFETY: malloc'd by us (or NULL).
+    unsafe { libc::free(list.cast()) }
+}
+
+/// Switches the link type to one of `pcap_list_datalinks` (SLL and SLL2 for cooked captures,
+/// EN10MB and DOCSIS for Ethernet).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if !i.activated {
+            i.err.set("This handle hasn't been activated yet");
+            return PCAP_ERROR_NOT_ACTIVATED;
+        }
+        if i.dlts.is_empty() {
+            if dlt == i.linktype {
+                return 0;
+            }
+        } else if i.dlts.contains(&dlt) {
+            if matches!(i.src, Source::Live(_)) {
+                i.linktype = dlt;
+            }
+            return 0;
+        }
+        let name = crate::names::pcap_datalink_val_to_name(dlt);
+        let shown = if name.is_null() {
+            format!("DLT {dlt}")
+        } else {
+            // SAFETY: a static NUL-terminated name.
+            format!("DLT_{}", unsafe { CStr::from_ptr(name) }.to_string_lossy())
+        };
+        i.err.set(&format!(
+            "{shown} is not one of the DLTs supported by this device"
+        ));
+        PCAP_ERROR
+    })
+}
+
+/// The settable time stamp types (`*out`, freed with `pcap_free_tstamp_types`); 0 when the
+/// device offers none to pick.
+///
+/// # Safety
+/// `p` is a handle from this library; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_list_tstamp_types(p: *mut Pcap, out: *mut *mut c_int) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if i.tstamp_types.is_empty() {
+            // SAFETY: `out` per the contract.
+            unsafe { *out = std::ptr::null_mut() };
+            return 0;
+        }
+        // SAFETY: handed to C, freed by pcap_free_tstamp_types.
+        match unsafe { malloc_ints(&i.tstamp_types) } {
+            Some(a) => {
+                // SAFETY: `out` per the contract.
+                unsafe { *out = a };
+                i.tstamp_types.len() as c_int
+            }
+            None => PCAP_ERROR,
+        }
+    })
+}
+
+/// Frees a list from `pcap_list_tstamp_types`.
+///
+/// # Safety
+/// `list` is NULL or from `pcap_list_tstamp_types`.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_free_tstamp_types(list: *mut c_int) {
+    // SAFETY: malloc'd by us (or NULL).
+    unsafe { libc::free(list.cast()) }
+}
+
+/// The handle's last error message (valid until the next call on the handle).
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_geterr(p: *mut Pcap) -> *mut c_char {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: forwarded contract.
+        unsafe { inner(p) }.map_or(std::ptr::null_mut(), |i| i.err.0.as_mut_ptr())
+    })
+}
+
+/// Prints "PREFIX: error" (or the error alone) on standard error.
+///
+/// # Safety
+/// `p` is a handle from this library; `prefix` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_perror(p: *mut Pcap, prefix: *const c_char) {
+    guard((), || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else { return };
+        // SAFETY: per the contract.
+        let line = match unsafe { cstr(prefix) } {
+            Some(pre) => format!("{}: {}\n", pre.to_string_lossy(), i.err.text()),
+            None => format!("{}\n", i.err.text()),
+        };
+        use std::io::Write as _;
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    })
+}
+
+/// Capture direction (`PCAP_D_INOUT`, `PCAP_D_IN`, `PCAP_D_OUT`), applied to the packets read.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_setdirection(p: *mut Pcap, d: c_int) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        if !i.activated {
+            i.err.set("This handle hasn't been activated yet");
+            return PCAP_ERROR_NOT_ACTIVATED;
+        }
+        match &i.src {
+            Source::Live(_) if (PCAP_D_INOUT..=PCAP_D_OUT).contains(&d) => {
+                i.direction = d;
+                0
+            }
+            Source::Live(_) => {
+                i.err.set(&format!("Invalid direction {d}"));
+                PCAP_ERROR
+            }
+            _ => {
+                i.err.set("Setting direction is not supported on savefiles");
+                PCAP_ERROR
+            }
+        }
+    })
+}
+
+/// Makes the current or next `pcap_dispatch`/`pcap_loop` return `PCAP_ERROR_BREAK`.
+/// Async-signal-safe (tcpdump calls it from its SIGINT handler): an atomic store and an
+/// eventfd write that wakes a blocked read.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_breakloop(p: *mut Pcap) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: only the shared part, which is built for use beside a reader.
+    let shared = unsafe { &(*p).shared };
+    shared.brk.store(true, Ordering::SeqCst);
+    if let Some(ctl) = shared.ctl.get() {
+        let _ = ctl.breakloop();
+    }
+}
+
+/// Counters: packets received by the socket (drops included) and dropped for lack of ring
+/// space, since activation, as libpcap's Linux code counts them (`PACKET_STATISTICS`).
+///
+/// # Safety
+/// `p` is a handle from this library; `ps` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_stats(p: *mut Pcap, ps: *mut PcapStat) -> c_int {
+    guard(PCAP_ERROR, || {
+        if p.is_null() || ps.is_null() {
+            return PCAP_ERROR;
+        }
+        // SAFETY: the shared part may be used beside a reader (a callback may call this).
+        let shared = unsafe { &(*p).shared };
+        match shared.ctl.get() {
+            Some(ctl) => match ctl.stats(true) {
+                Ok(s) => {
+                    let st = PcapStat {
+                        ps_recv: s.recvs as c_uint,
+                        ps_drop: s.drops as c_uint,
+                        ps_ifdrop: 0,
+                    };
+                    // SAFETY: `ps` is writable per the contract.
+                    unsafe { ps.write(st) };
+                    0
+                }
+                Err(e) => {
+                    // SAFETY: forwarded contract.
+                    if let Some(i) = unsafe { inner(p) } {
+                        i.err.set(&errno_msg("pcap_stats", e.errno().0));
+                    }
+                    PCAP_ERROR
+                }
+            },
+            None => {
+                // SAFETY: forwarded contract.
+                if let Some(i) = unsafe { inner(p) } {
+                    match i.src {
+                        Source::Offline(_) => i.err.set("Statistics aren't available from savefiles"),
+                        Source::Dead => i
+                            .err
+                            .set("Statistics aren't available from a pcap_open_dead pcap_t"),
+                        _ => {
+                            i.err.set("This handle hasn't been activated yet");
+                            return PCAP_ERROR_NOT_ACTIVATED;
+                        }
+                    }
+                }
+                PCAP_ERROR
+            }
+        }
+    })
+}
+
+/// Sends a raw frame on the capture's interface; returns the bytes sent.
+///
+/// # Safety
+/// `p` is a handle from this library; `buf` has `size` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_inject(p: *mut Pcap, buf: *const libc::c_void, size: usize) -> c_int {
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        let Some(i) = (unsafe { inner(p) }) else {
+            return PCAP_ERROR;
+        };
+        let h = match &i.src {
+            Source::Live(h) => h,
+            Source::Created => {
+                i.err.set("This handle hasn't been activated yet");
+                return PCAP_ERROR_NOT_ACTIVATED;
+            }
+            Source::Offline(_) => {
+                i.err.set("Sending packets isn't supported on savefiles");
+                return PCAP_ERROR;
+            }
+            Source::Dead => {
+                i.err.set("Packets can't be sent on a pcap_open_dead pcap_t");
+                return PCAP_ERROR;
+            }
+        };
+        if buf.is_null() && size > 0 {
+            i.err.set("send: Bad address");
+            return PCAP_ERROR;
+        }
+        if h.control().ifindex() <= 0 {
+            i.err.set("Sending packets isn't supported on the \"any\" device");
+            return PCAP_ERROR;
+        }
+        let bytes = if size == 0 {
+            &[][..]
+        } else {
+            // SAFETY: `buf` has `size` bytes per the contract.
+            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), size) }
+        };
+        match h.control().write(bytes, 0, 0) {
+            Ok(n) => n as c_int,
+            Err(e) => {
+                i.err.set(&errno_msg("send", e.errno().0));
+                PCAP_ERROR
+            }
+        }
+    })
+}
+
+/// `pcap_inject` returning 0 on success.
+///
+/// # Safety
+/// As `pcap_inject`.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_sendpacket(p: *mut Pcap, buf: *const u8, size: c_int) -> c_int {
+    if size < 0 {
+        // SAFETY: forwarded contract.
+        if let Some(i) = unsafe { inner(p) } {
+            i.err.set("The number of bytes to be sent must be positive");
+        }
+        return PCAP_ERROR;
+    }
+    // SAFETY: forwarded contract.
+    if unsafe { pcap_inject(p, buf.cast(), size as usize) } < 0 {
+        PCAP_ERROR
+    } else {
+        0
+    }
+}
