@@ -23,6 +23,7 @@ if [[ "${COMPAT_REF:-0}" == 1 ]]; then
 else
     CT_COMPAT_DIR="${COMPAT_LIB_DIR:-$CT_ROOT/target/release/compat}"
 fi
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in tests/compat
 CT_CASES=0
 CT_DIFFS=0
 CT_NAME=""
@@ -64,6 +65,22 @@ ct_need() {
     fi
 }
 
+# The environment of each side, as a command prefix (for `ip netns exec NS "${CT_ENV_ref[@]}" CMD`).
+# shellcheck disable=SC2034
+CT_ENV_ref=(env -u LD_LIBRARY_PATH)
+# shellcheck disable=SC2034
+CT_ENV_compat=(env "LD_LIBRARY_PATH=$CT_COMPAT_DIR")
+
+# ct_env_of SIDE: sets CT_ENV to SIDE's prefix (ref or compat).
+# shellcheck disable=SC2034 # CT_ENV is for the caller
+ct_env_of() {
+    case $1 in
+    ref) CT_ENV=("${CT_ENV_ref[@]}") ;;
+    compat) CT_ENV=("${CT_ENV_compat[@]}") ;;
+    *) echo "ct_env_of: no side '$1'" >&2; return 2 ;;
+    esac
+}
+
 # ct_ref CMD... / ct_compat CMD...: CMD on the system's libpcap / on the compat library.
 ct_ref() {
     env -u LD_LIBRARY_PATH "$@"
@@ -90,7 +107,7 @@ ct_same() {
         if [[ $d == Binary* ]]; then
             d="$d"$'\n'"$(cmp -l "$2" "$3" 2>&1 | head -n 8 || true)"
         fi
-        printf '%s\n' "$d" | head -n "${CT_DIFF_LINES:-16}" | sed 's/^/    /'
+        printf '%s\n' "$d" | head -n "${CT_DIFF_LINES:-16}" | cut -c 1-200 | sed 's/^/    /'
     fi
 }
 
