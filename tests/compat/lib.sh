@@ -105,9 +105,9 @@ ct_same() {
         local d
         d=$(diff -u --label "ref:$1" --label "compat:$1" "$2" "$3" || true)
         if [[ $d == Binary* ]]; then
-            d="$d"$'\n'"$(cmp -l "$2" "$3" 2>&1 | head -n 8 || true)"
+            d="$d"$'\n'"$( (cmp -l "$2" "$3" 2>&1 || true) | sed -n 1,8p)"
         fi
-        printf '%s\n' "$d" | head -n "${CT_DIFF_LINES:-16}" | cut -c 1-200 | sed 's/^/    /'
+        head -n "${CT_DIFF_LINES:-16}" <<<"$d" | cut -c 1-200 | sed 's/^/    /'
     fi
 }
 

@@ -118,5 +118,11 @@ for f in "${files[@]}"; do
         fi
     done
 done
+if [[ -s "$CT_OUT/failed.txt" ]]; then
+    echo "tcpdump_read: differences by option set:"
+    awk -F: '{ n[$2]++ } END { for (k in n) printf "  %5d %s\n", n[k], k }' "$CT_OUT/failed.txt" | sort -rn
+    echo "tcpdump_read: differences by kind of file:"
+    awk -F: '{ split($1, p, "-"); n[p[1] "-" p[2]]++ } END { for (k in n) printf "  %5d %s\n", n[k], k }' "$CT_OUT/failed.txt" | sort -rn
+fi
 echo "tcpdump_read: ${#files[@]} files x $((${#sets[@]} + 1 + ${#wsets[@]})) option sets in $((SECONDS - started)) s"
 ct_summary
