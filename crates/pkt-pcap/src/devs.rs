@@ -109,7 +109,8 @@ pub unsafe extern "C" fn pcap_findalldevs(alldevsp: *mut *mut PcapIf, errbuf: *m
             return PCAP_ERROR;
         }
         match pkt::iface::list() {
-            Ok(list) => {
+            Ok(mut list) => {
+                add_sources(&mut list);
                 let mut head: *mut PcapIf = std::ptr::null_mut();
                 for f in list.iter().rev() {
                     let d = node(f);
@@ -131,6 +132,65 @@ pub unsafe extern "C" fn pcap_findalldevs(alldevsp: *mut *mut PcapIf, errbuf: *m
             }
         }
     })
+}
+
+/// The capture sources Debian's libpcap lists beside the network interfaces (its Bluetooth
+/// monitor, netfilter and D-Bus modules). libpkt does not capture from them (activation says
+/// so), but they are listed as libpcap lists them, so that device lists and the numbers of
+/// `tcpdump -D` stay those of libpcap.
+pub(crate) const OTHER_SOURCES: [(&str, &str, u32); 5] = [
+    (
+        "bluetooth-monitor",
+        "Bluetooth Linux Monitor",
+        pkt::iface::IF_WIRELESS | NA,
+    ),
+    ("nflog", "Linux netfilter log (NFLOG) interface", NA),
+    ("nfqueue", "Linux netfilter queue (NFQUEUE) interface", NA),
+    ("dbus-system", "D-Bus system bus", NA),
+    ("dbus-session", "D-Bus session bus", NA),
+];
+
+const NA: u32 = pkt::iface::IF_CONNECTION_STATUS_NOT_APPLICABLE;
+
+/// Inserts [`OTHER_SOURCES`] as libpcap's `add_dev` does: before the first entry of a greater
+/// figure of merit. The netfilter ones only where the kernel has netfilter netlink (as
+/// libpcap's `netfilter_findalldevs`).
+fn add_sources(list: &mut Vec<Iface>) {
+    // SAFETY: socket(2) with constant arguments; the descriptor is closed at once.
+    let nf = unsafe {
+        let fd = libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::NETLINK_NETFILTER,
+        );
+        if fd >= 0 {
+            libc::close(fd);
+            true
+        } else {
+            let e = crate::err::errno();
+            e != libc::EAFNOSUPPORT && e != libc::EPROTONOSUPPORT
+        }
+    };
+    for (name, descr, flags) in OTHER_SOURCES {
+        if !nf && name.starts_with("nf") {
+            continue;
+        }
+        let dev = Iface {
+            name: name.as_bytes().to_vec(),
+            description: Some(descr),
+            index: 0,
+            flags,
+            arphrd: 0xffff,
+            dlt: 0,
+            addresses: Vec::new(),
+        };
+        let merit = pkt::iface::figure_of_merit(&dev);
+        let at = list
+            .iter()
+            .position(|d| merit < pkt::iface::figure_of_merit(d))
+            .unwrap_or(list.len());
+        list.insert(at, dev);
+    }
 }
 
 /// Frees a list from `pcap_findalldevs`.

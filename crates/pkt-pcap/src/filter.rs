@@ -102,7 +102,10 @@ pub unsafe extern "C" fn pcap_compile(
             unsafe { CStr::from_ptr(expr) }.to_string_lossy().into_owned()
         };
         let Ok(linktype) = u16::try_from(i.linktype) else {
-            i.err.set(&format!("unknown data link type {}", i.linktype));
+            i.err.set(&format!(
+                "unknown data link type {} (min 104, max 289)",
+                i.linktype
+            ));
             return PCAP_ERROR;
         };
         let snaplen = i.snapshot.max(0) as u32;
@@ -117,7 +120,13 @@ pub unsafe extern "C" fn pcap_compile(
                 }
             },
             Err(e) => {
-                i.err.set(&e.msg);
+                // libpcap's grammar reports every syntax error (and the scanner's bad
+                // characters) with bison's plain message; libpkt's parser says more.
+                if e.msg.starts_with("syntax error") {
+                    i.err.set("can't parse filter expression: syntax error");
+                } else {
+                    i.err.set(&e.msg);
+                }
                 PCAP_ERROR
             }
         }

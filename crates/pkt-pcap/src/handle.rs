@@ -3,7 +3,7 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_uint, CStr, CString};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use pkt::filter::Insn;
@@ -41,6 +41,23 @@ pub(crate) struct Shared {
     pub(crate) brk: AtomicBool,
     /// The live capture's control side, once activated.
     pub(crate) ctl: OnceLock<Arc<Control>>,
+    /// `ps_ifdrop`, as libpcap counts it for promiscuous captures on one device: the growth of
+    /// the device's `rx_missed_errors` + `rx_fifo_errors` since activation.
+    pub(crate) ifdrop_dev: OnceLock<String>,
+    pub(crate) ifdrop_last: AtomicI64,
+    pub(crate) ifdrop: AtomicU32,
+}
+
+/// libpcap's `linux_if_drops`: the device's missed and FIFO receive errors (sysfs), 0 where
+/// unknown.
+pub(crate) fn if_drops(dev: &str) -> i64 {
+    let stat = |name: &str| {
+        std::fs::read_to_string(format!("/sys/class/net/{dev}/statistics/{name}"))
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    stat("rx_missed_errors") + stat("rx_fifo_errors")
 }
 
 pub(crate) enum Source {
@@ -97,6 +114,9 @@ impl Pcap {
             shared: Shared {
                 brk: AtomicBool::new(false),
                 ctl: OnceLock::new(),
+                ifdrop_dev: OnceLock::new(),
+                ifdrop_last: AtomicI64::new(0),
+                ifdrop: AtomicU32::new(0),
             },
             inner: UnsafeCell::new(Inner {
                 src: Source::Created,
@@ -271,17 +291,15 @@ pub unsafe extern "C" fn pcap_fopen_offline_with_tstamp_precision(
             unsafe { put(errbuf, "Null FILE * pointer provided to savefile open routine") };
             return std::ptr::null_mut();
         }
-        let prec = match precision {
-            0 => PCAP_TSTAMP_PRECISION_MICRO,
-            1 => PCAP_TSTAMP_PRECISION_NANO,
-            _ => {
-                // SAFETY: errbuf per the contract.
-                unsafe { put(errbuf, &format!("unknown time stamp resolution {precision}")) };
-                return std::ptr::null_mut();
-            }
+        // The precision is checked after the file header, as libpcap (its error then names the
+        // precision, a file of no known format still says so first).
+        let prec = if precision == 1 {
+            PCAP_TSTAMP_PRECISION_NANO
+        } else {
+            PCAP_TSTAMP_PRECISION_MICRO
         };
         // SAFETY: `fp` is an open FILE per the contract.
-        match unsafe { Savefile::open(fp, prec) } {
+        match unsafe { Savefile::open(fp, precision as i32) } {
             Ok(sf) => {
                 let mut opt = default_opts(CString::default());
                 opt.precision = prec;
@@ -760,7 +778,29 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
         },
         ..Config::default()
     };
+    if crate::devs::OTHER_SOURCES
+        .iter()
+        .any(|(n, _, _)| n.as_bytes() == dev)
+    {
+        i.err.set(&format!(
+            "{}: libpkt does not capture from Bluetooth, netfilter or D-Bus sources (only network interfaces and \"any\")",
+            String::from_utf8_lossy(&dev)
+        ));
+        return PCAP_ERROR;
+    }
     let name = if any { None } else { Some(&dev[..]) };
+    // libpcap's bind reports a device that is down (ENETDOWN): libpkt would wait for it.
+    if !any {
+        if let Ok(list) = pkt::iface::list() {
+            if list
+                .iter()
+                .any(|f| f.name == dev && f.flags & pkt::iface::IF_UP == 0)
+            {
+                i.err.clear();
+                return PCAP_ERROR_IFACE_NOT_UP;
+            }
+        }
+    }
     let h = match Handle::open_bytes(name, &cfg) {
         Ok(h) => h,
         Err(e) => return open_error(i, &e),
@@ -794,6 +834,11 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
     i.dlts = dlts;
     i.snapshot = i.opt.snaplen;
     let _ = shared.ctl.set(Arc::clone(h.control()));
+    if promisc {
+        let d = String::from_utf8_lossy(&dev).into_owned();
+        shared.ifdrop_last.store(if_drops(&d), Ordering::Relaxed);
+        let _ = shared.ifdrop_dev.set(d);
+    }
     i.src = Source::Live(Box::new(h));
     status
 }
@@ -850,14 +895,15 @@ pub unsafe extern "C" fn pcap_datalink(p: *mut Pcap) -> c_int {
     unsafe { activated(p, |i| i.linktype) }
 }
 
-/// The link type with a savefile's extra bits (FCS length).
+/// A savefile's link-type extension bits (the FCS length field), without the link type: what
+/// libpcap 1.10 returns.
 ///
 /// # Safety
 /// `p` is a handle from this library.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_datalink_ext(p: *mut Pcap) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { activated(p, |i| i.linktype | i.linktype_ext as c_int) }
+    unsafe { activated(p, |i| i.linktype_ext as c_int) }
 }
 
 /// The snapshot length.
@@ -1094,7 +1140,7 @@ pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
             format!("DLT {dlt}")
         } else {
             // SAFETY: a static NUL-terminated name.
-            format!("DLT_{}", unsafe { CStr::from_ptr(name) }.to_string_lossy())
+            unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
         };
         i.err.set(&format!(
             "{shown} is not one of the DLTs supported by this device"
@@ -1103,8 +1149,8 @@ pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
     })
 }
 
-/// The settable time stamp types (`*out`, freed with `pcap_free_tstamp_types`); 0 when the
-/// device offers none to pick.
+/// The settable time stamp types (`*out`, freed with `pcap_free_tstamp_types`); just
+/// `PCAP_TSTAMP_HOST` when the device offers no choice.
 ///
 /// # Safety
 /// `p` is a handle from this library; `out` is writable.
@@ -1115,17 +1161,18 @@ pub unsafe extern "C" fn pcap_list_tstamp_types(p: *mut Pcap, out: *mut *mut c_i
         let Some(i) = (unsafe { inner(p) }) else {
             return PCAP_ERROR;
         };
-        if i.tstamp_types.is_empty() {
-            // SAFETY: `out` per the contract.
-            unsafe { *out = std::ptr::null_mut() };
-            return 0;
-        }
+        // A device offering no choice has host time stamps: a list of that one, as libpcap.
+        let list = if i.tstamp_types.is_empty() {
+            vec![PCAP_TSTAMP_HOST]
+        } else {
+            i.tstamp_types.clone()
+        };
         // SAFETY: handed to C, freed by pcap_free_tstamp_types.
-        match unsafe { malloc_ints(&i.tstamp_types) } {
+        match unsafe { malloc_ints(&list) } {
             Some(a) => {
                 // SAFETY: `out` per the contract.
                 unsafe { *out = a };
-                i.tstamp_types.len() as c_int
+                list.len() as c_int
             }
             None => PCAP_ERROR,
         }
@@ -1240,10 +1287,17 @@ pub unsafe extern "C" fn pcap_stats(p: *mut Pcap, ps: *mut PcapStat) -> c_int {
         match shared.ctl.get() {
             Some(ctl) => match ctl.stats(true) {
                 Ok(s) => {
+                    if let Some(dev) = shared.ifdrop_dev.get() {
+                        let now = if_drops(dev);
+                        let before = shared.ifdrop_last.swap(now, Ordering::Relaxed);
+                        shared
+                            .ifdrop
+                            .fetch_add(now.wrapping_sub(before) as u32, Ordering::Relaxed);
+                    }
                     let st = PcapStat {
                         ps_recv: s.recvs as c_uint,
                         ps_drop: s.drops as c_uint,
-                        ps_ifdrop: 0,
+                        ps_ifdrop: shared.ifdrop.load(Ordering::Relaxed),
                     };
                     // SAFETY: `ps` is writable per the contract.
                     unsafe { ps.write(st) };
@@ -1345,5 +1399,23 @@ pub unsafe extern "C" fn pcap_sendpacket(p: *mut Pcap, buf: *const u8, size: c_i
         PCAP_ERROR
     } else {
         0
+    }
+}
+
+/// The size of the buffer one packet can use: the ring's frame (TPACKET_V3: libpcap's
+/// 262144-byte "frame"), a savefile's snapshot length, 0 for a dead handle.
+///
+/// # Safety
+/// `p` is a handle from this library.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_bufsize(p: *mut Pcap) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        activated(p, |i| match &i.src {
+            Source::Live(h) if h.control().config().immediate => h.geometry().1.frame_size as c_int,
+            Source::Live(_) => MAXIMUM_SNAPLEN,
+            Source::Offline(_) => i.snapshot,
+            _ => 0,
+        })
     }
 }

@@ -214,7 +214,7 @@ fn offline(shared: &Shared, i: &mut Inner, cnt: c_int, sink: &mut impl Sink) -> 
                 let hdr = PcapPkthdr {
                     ts: libc::timeval {
                         tv_sec: r.sec as libc::time_t,
-                        tv_usec: r.frac as libc::suseconds_t,
+                        tv_usec: r.tv_usec as libc::suseconds_t,
                     },
                     caplen: r.caplen,
                     len: r.len,
