@@ -13,7 +13,7 @@ cd "$ROOT"
 # shellcheck source=scripts/lab.sh
 . scripts/lab.sh
 
-STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples install go zig demo)
+STEPS=(tools fmt clippy cargo-test release c-tests c-tests-asan examples install compat go zig demo)
 passed=0
 current=""
 started=$SECONDS
@@ -64,7 +64,18 @@ step_tools() { # install what is missing
     ensure_tools cmake:cmake make:make cc:gcc ip:iproute2 sysctl:procps ping:iputils-ping \
         nm:binutils objdump:binutils readelf:binutils pkg-config:pkg-config \
         tcpdump:tcpdump tshark:tshark dumpcap:wireshark-common python3:python3 \
-        pcap-config:libpcap-dev
+        pcap-config:libpcap-dev go:golang-go
+    # The gopacket/pcap program of tests/compat (step compat) builds on Debian's gopacket.
+    if [[ ! -d /usr/share/gocode/src/github.com/google/gopacket/pcap ]]; then
+        if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                golang-github-google-gopacket-dev </dev/null ||
+                { apt-get update -q </dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                    --no-install-recommends golang-github-google-gopacket-dev </dev/null; }
+        else
+            echo "missing: golang-github-google-gopacket-dev (the compat step's gopacket program)" >&2
+        fi
+    fi
     for component in fmt clippy; do
         if ! cargo "$component" --version >/dev/null 2>&1; then
             rustup component add "${component/fmt/rustfmt}"
@@ -161,6 +172,19 @@ step_install() { # scripts/install.sh into a temporary prefix and DESTDIR; progr
         bash tests/install/check.sh
     else
         echo "skipped: not root"
+    fi
+}
+
+step_compat() { # libpcap.so.0.8 on libpkt (scripts/compat-lib.sh release) vs the system's libpcap: symbols, layouts, tcpdump -r over generated and damaged files, tcpdump live, dumpcap and a gopacket program in network namespaces (tests/compat/run.sh)
+    bash scripts/compat-lib.sh release
+    if [[ $EUID -eq 0 ]]; then
+        bash tests/compat/run.sh
+    elif [[ "${CI:-}" == true ]]; then
+        echo "CI=true: the compat tests need root" >&2
+        return 1
+    else
+        echo "not root: only the symbol and layout tests (the others need network namespaces)"
+        bash tests/compat/run.sh symbols layout
     fi
 }
 
