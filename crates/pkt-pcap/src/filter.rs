@@ -325,8 +325,8 @@ pub unsafe extern "C" fn pcap_offline_filter(
             return 0;
         };
         if prog.is_empty() {
-            // libpcap: a NULL program accepts everything.
-            return 1;
+            // libpcap's interpreter on no instructions returns 0 (rejected).
+            return 0;
         }
         // SAFETY: per the contract.
         let (caplen, len) = unsafe { ((*h).caplen, (*h).len) };
@@ -336,7 +336,8 @@ pub unsafe extern "C" fn pcap_offline_filter(
             // SAFETY: `caplen` bytes per the contract.
             unsafe { std::slice::from_raw_parts(pkt, caplen as usize) }
         };
-        c_int::from(pkt_bpf::run_offline(prog, data, len) != 0)
+        // The program's return value, as libpcap's `pcap_offline_filter` (nonzero: accepted).
+        pkt_bpf::run_offline(prog, data, len) as c_int
     })
 }
 

@@ -728,7 +728,7 @@ pub unsafe extern "C" fn pcap_activate(p: *mut Pcap) -> c_int {
 
 fn activate(shared: &Shared, i: &mut Inner) -> c_int {
     let dev = i.opt.device.to_bytes().to_vec();
-    if dev.len() >= libc::IFNAMSIZ {
+    if dev.len() >= libc::IFNAMSIZ || dev.is_empty() {
         i.err.clear();
         return PCAP_ERROR_NO_SUCH_DEVICE;
     }
@@ -740,6 +740,9 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
     // "any" cannot be promiscuous. libpcap 1.10 means to warn (PCAP_WARNING_PROMISC_NOTSUP),
     // but its ring setup resets the status to 0, so programs see success: as here.
     let promisc = i.opt.promisc && !any;
+    if any && i.opt.promisc {
+        i.err.set("Promiscuous mode not supported on the \"any\" device");
+    }
     if i.opt.rfmon {
         // libpcap turns monitor mode on only for mac80211 devices; libpkt has no such support.
         return PCAP_ERROR_RFMON_NOTSUP;
@@ -1050,7 +1053,14 @@ pub unsafe extern "C" fn pcap_getnonblock(p: *mut Pcap, errbuf: *mut c_char) -> 
     let _ = errbuf;
     guard(PCAP_ERROR, || {
         // SAFETY: forwarded contract.
-        unsafe { inner(p) }.map_or(PCAP_ERROR, |i| c_int::from(i.opt.nonblock))
+        match unsafe { inner(p) } {
+            None => PCAP_ERROR,
+            Some(i) if !i.activated => {
+                i.err.set("This handle hasn't been activated yet");
+                PCAP_ERROR_NOT_ACTIVATED
+            }
+            Some(i) => c_int::from(i.opt.nonblock),
+        }
     })
 }
 
@@ -1126,7 +1136,7 @@ pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
             return PCAP_ERROR_NOT_ACTIVATED;
         }
         if i.dlts.is_empty() {
-            if dlt == i.linktype {
+            if dlt == i.linktype && dlt >= 0 {
                 return 0;
             }
         } else if i.dlts.contains(&dlt) {
@@ -1241,7 +1251,7 @@ pub unsafe extern "C" fn pcap_setdirection(p: *mut Pcap, d: c_int) -> c_int {
                 0
             }
             Source::Live(_) => {
-                i.err.set(&format!("Invalid direction {d}"));
+                i.err.set("Invalid direction");
                 PCAP_ERROR
             }
             _ => {
@@ -1357,7 +1367,12 @@ pub unsafe extern "C" fn pcap_inject(p: *mut Pcap, buf: *const libc::c_void, siz
                 return PCAP_ERROR;
             }
         };
-        if buf.is_null() && size > 0 {
+        if size == 0 {
+            i.err
+                .set("The number of bytes to be injected must not be zero: Message too long");
+            return PCAP_ERROR;
+        }
+        if buf.is_null() {
             i.err.set("send: Bad address");
             return PCAP_ERROR;
         }
@@ -1394,8 +1409,9 @@ pub unsafe extern "C" fn pcap_sendpacket(p: *mut Pcap, buf: *const u8, size: c_i
         }
         return PCAP_ERROR;
     }
+    // libpcap fails only on -1 (a handle not yet activated gives -3 from inject and 0 here).
     // SAFETY: forwarded contract.
-    if unsafe { pcap_inject(p, buf.cast(), size as usize) } < 0 {
+    if unsafe { pcap_inject(p, buf.cast(), size as usize) } == PCAP_ERROR {
         PCAP_ERROR
     } else {
         0
