@@ -4,6 +4,7 @@
 
 use std::ffi::{c_char, c_int, c_long, CStr};
 
+use crate::cstdio::{self, stdout_stream};
 use crate::err::{errno, errno_msg, guard};
 use crate::handle::{inner, Inner, Pcap};
 use crate::types::*;
@@ -13,22 +14,6 @@ const NSEC_TCPDUMP_MAGIC: u32 = 0xa1b2_3c4d;
 const KUZNETZOV_TCPDUMP_MAGIC: u32 = 0xa1b2_cd34;
 const FMESQUITA_TCPDUMP_MAGIC: u32 = 0xa1b2_34cd;
 const NAVTEL_TCPDUMP_MAGIC: u32 = 0xa12b_3c4d;
-
-extern "C" {
-    static mut stdout: *mut libc::FILE;
-    fn flockfile(f: *mut libc::FILE);
-    fn funlockfile(f: *mut libc::FILE);
-    fn fwrite_unlocked(ptr: *const libc::c_void, size: usize, n: usize, f: *mut libc::FILE) -> usize;
-}
-
-/// glibc's `stdout`.
-///
-/// # Safety
-/// Reads a C global that only the C runtime writes.
-unsafe fn stdout_stream() -> *mut libc::FILE {
-    // SAFETY: a plain read of the pointer.
-    unsafe { std::ptr::addr_of!(stdout).read() }
-}
 
 /// libpcap's `dlt_to_linktype` on Linux: the value written in a savefile for a `DLT_*`; -1
 /// when savefiles have none.
@@ -92,9 +77,9 @@ unsafe fn setup(i: &mut Inner, linktype: u32, f: *mut libc::FILE, fname: &str) -
     if !unsafe { write_all(f, &h) } {
         i.err.set(&errno_msg(&format!("Can't write to {fname}"), errno()));
         // SAFETY: `f` is open and not stdout.
-        if f != unsafe { stdout_stream() } {
+        if f != stdout_stream() {
             // SAFETY: ours to close.
-            unsafe { libc::fclose(f) };
+            unsafe { cstdio::close(f) };
         }
         return std::ptr::null_mut();
     }
@@ -142,6 +127,8 @@ pub unsafe extern "C" fn pcap_dump_open(p: *mut Pcap, fname: *const c_char) -> *
             i.err.set(&errno_msg(&shown, errno()));
             return std::ptr::null_mut();
         }
+        // SAFETY: just opened, no I/O yet.
+        unsafe { cstdio::big_buffer(f) };
         // SAFETY: `f` was just opened.
         unsafe { setup(i, lt, f, &shown) }
     })
@@ -205,10 +192,12 @@ pub unsafe extern "C" fn pcap_dump_open_append(p: *mut Pcap, fname: *const c_cha
             i.err.set(&errno_msg(&shown, errno()));
             return std::ptr::null_mut();
         }
+        // SAFETY: just opened, no I/O yet.
+        unsafe { cstdio::big_buffer(f) };
         let fail = |i: &mut Inner, msg: String| {
             i.err.set(&msg);
             // SAFETY: ours to close.
-            unsafe { libc::fclose(f) };
+            unsafe { cstdio::close(f) };
             std::ptr::null_mut()
         };
         let mut h = [0u8; 24];
@@ -303,19 +292,16 @@ pub unsafe extern "C" fn pcap_dump(user: *mut u8, h: *const PcapPkthdr, sp: *con
         rec[4..8].copy_from_slice(&(h.ts.tv_usec as u32).to_ne_bytes());
         rec[8..12].copy_from_slice(&h.caplen.to_ne_bytes());
         rec[12..16].copy_from_slice(&h.len.to_ne_bytes());
-        // One record is two writes into the stream's buffer; the stream's lock is taken once
-        // for both (libpcap takes it twice), so that a record is never split by another
-        // thread's writes to the same stream.
-        // SAFETY: `f` is the dumper's open stream (locked around the unlocked writes); `sp` has
-        // caplen bytes per the contract.
-        unsafe {
-            flockfile(f);
-            fwrite_unlocked(rec.as_ptr().cast(), rec.len(), 1, f);
-            if h.caplen > 0 && !sp.is_null() {
-                fwrite_unlocked(sp.cast(), h.caplen as usize, 1, f);
-            }
-            funlockfile(f);
-        }
+        let data: &[u8] = if h.caplen > 0 && !sp.is_null() {
+            // SAFETY: `sp` has caplen bytes per the contract.
+            unsafe { std::slice::from_raw_parts(sp, h.caplen as usize) }
+        } else {
+            &[]
+        };
+        // One record is the header then the bytes, never split by another thread's writes to
+        // the same stream (libpcap's two fwrites can be).
+        // SAFETY: `f` is the dumper's open stream.
+        unsafe { cstdio::write2(f, &rec, data) };
     })
 }
 
@@ -367,6 +353,6 @@ pub unsafe extern "C" fn pcap_dump_flush(p: *mut libc::FILE) -> c_int {
 pub unsafe extern "C" fn pcap_dump_close(p: *mut libc::FILE) {
     if !p.is_null() {
         // SAFETY: the dumper's open stream, closed once.
-        unsafe { libc::fclose(p) };
+        unsafe { cstdio::close(p) };
     }
 }

@@ -81,18 +81,3 @@ pub(crate) fn errno_msg(what: &str, errnum: c_int) -> String {
 pub(crate) fn errno() -> c_int {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
-
-extern "C" {
-    static mut stdout: *mut libc::FILE;
-}
-
-/// Writes `s` to C's `stdout` stream (not Rust's), so that it interleaves with the calling
-/// program's own stdio output.
-pub(crate) fn c_stdout(s: &str) {
-    let Ok(c) = std::ffi::CString::new(s) else { return };
-    // SAFETY: `stdout` is the C runtime's stream pointer (read once); `c` is NUL-terminated.
-    unsafe {
-        let f = std::ptr::addr_of!(stdout).read();
-        libc::fputs(c.as_ptr(), f);
-    }
-}

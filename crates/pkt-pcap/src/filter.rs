@@ -509,6 +509,6 @@ pub unsafe extern "C" fn bpf_dump(p: *const BpfProgram, option: c_int) {
                 out.push('\n');
             }
         }
-        crate::err::c_stdout(&out);
+        crate::cstdio::c_stdout(&out);
     })
 }

@@ -351,8 +351,8 @@ pub unsafe extern "C" fn pcap_open_offline_with_tstamp_precision(
         };
         let is_stdin = name.to_bytes() == b"-";
         let fp = if is_stdin {
-            // SAFETY: glibc's stdin stream; fdopen would make a second one over fd 0.
-            unsafe { stdin_stream() }
+            // glibc's stdin stream; fdopen would make a second one over fd 0.
+            crate::cstdio::stdin_stream()
         } else {
             // SAFETY: both strings are NUL-terminated.
             unsafe { libc::fopen(name.as_ptr(), c"rb".as_ptr()) }
@@ -381,19 +381,6 @@ pub unsafe extern "C" fn pcap_open_offline_with_tstamp_precision(
 pub unsafe extern "C" fn pcap_open_offline(fname: *const c_char, errbuf: *mut c_char) -> *mut Pcap {
     // SAFETY: forwarded contract.
     unsafe { pcap_open_offline_with_tstamp_precision(fname, 0, errbuf) }
-}
-
-extern "C" {
-    static mut stdin: *mut libc::FILE;
-}
-
-/// glibc's `stdin`.
-///
-/// # Safety
-/// Reads a C global that only the C runtime writes.
-pub(crate) unsafe fn stdin_stream() -> *mut libc::FILE {
-    // SAFETY: a plain read of the pointer.
-    unsafe { std::ptr::addr_of!(stdin).read() }
 }
 
 /// Opens a live capture in one call (create, set snaplen, promisc and timeout, activate).

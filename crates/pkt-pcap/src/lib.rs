@@ -6,6 +6,7 @@
 //! The whole crate is a C boundary: every exported function catches panics (none crosses into
 //! C) and every `unsafe` block says why it holds.
 
+pub(crate) mod cstdio;
 pub mod devs;
 pub mod dump;
 pub(crate) mod err;

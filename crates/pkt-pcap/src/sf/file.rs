@@ -3,11 +3,6 @@
 
 use std::ffi::CStr;
 
-extern "C" {
-    /// The C library's standard input stream (glibc's `stdin` is a variable).
-    static stdin: *mut libc::FILE;
-}
-
 /// Largest piece read at once into a growing buffer: a header that announces a large record
 /// never makes us allocate more than the file actually holds plus this.
 const CHUNK: usize = 1 << 20;
@@ -29,10 +24,7 @@ impl CFile {
 
     /// Whether this is the C library's `stdin` (libpcap never closes that one).
     pub(super) fn is_stdin(&self) -> bool {
-        // SAFETY: reading the address stored in glibc's `stdin` variable; it is always
-        // initialised before main and nothing here writes it.
-        let s = unsafe { stdin };
-        std::ptr::eq(self.fp, s)
+        std::ptr::eq(self.fp, crate::cstdio::stdin_stream())
     }
 
     /// `fread(buf, 1, buf.len(), fp)`: the number of bytes read, which is short only at end of
