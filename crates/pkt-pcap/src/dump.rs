@@ -7,6 +7,7 @@ use std::ffi::{c_char, c_int, c_long, CStr};
 use crate::cstdio::{self, stdout_stream};
 use crate::err::{errno, errno_msg, guard};
 use crate::handle::{inner, Inner, Pcap};
+use crate::sf::linktype::dlt_to_linktype;
 use crate::types::*;
 
 const TCPDUMP_MAGIC: u32 = 0xa1b2_c3d4;
@@ -14,20 +15,6 @@ const NSEC_TCPDUMP_MAGIC: u32 = 0xa1b2_3c4d;
 const KUZNETZOV_TCPDUMP_MAGIC: u32 = 0xa1b2_cd34;
 const FMESQUITA_TCPDUMP_MAGIC: u32 = 0xa1b2_34cd;
 const NAVTEL_TCPDUMP_MAGIC: u32 = 0xa12b_3c4d;
-
-/// libpcap's `dlt_to_linktype` on Linux: the value written in a savefile for a `DLT_*`; -1
-/// when savefiles have none.
-pub(crate) fn dlt_to_linktype(dlt: c_int) -> c_int {
-    match dlt {
-        0..=10 | 50 | 51 | 99 | 104..=289 => dlt,
-        11 => 100, // ATM_RFC1483
-        12 => 101, // RAW
-        15 => 102, // SLIP_BSDOS
-        16 => 103, // PPP_BSDOS
-        19 => 106, // ATM_CLIP
-        _ => -1,
-    }
-}
 
 fn file_header(i: &Inner, linktype: u32) -> [u8; 24] {
     let nano = i.opt.precision == PCAP_TSTAMP_PRECISION_NANO;
@@ -93,6 +80,46 @@ unsafe fn name<'a>(s: *const c_char) -> Option<&'a CStr> {
     (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) })
 }
 
+/// Where a dumper writes: standard output ("-"), a file just opened (with its name as
+/// messages show it), or nothing (the error is set).
+enum Target {
+    Failed,
+    Stdout(u32),
+    File(*mut libc::FILE, u32, String),
+}
+
+/// What `pcap_dump_open` and `pcap_dump_open_append` share: the link type to write, the name
+/// checks in libpcap's order, and `fopen(fname, mode)` with a large buffer.
+///
+/// # Safety
+/// `fname` is NULL or NUL-terminated.
+unsafe fn open_target(i: &mut Inner, fname: *const c_char, mode: &CStr) -> Target {
+    // SAFETY: per the contract.
+    let fname_c = unsafe { name(fname) };
+    let shown = fname_c
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "(null)".into());
+    let Some(lt) = linktype_for(i, &shown) else {
+        return Target::Failed;
+    };
+    let Some(fname_c) = fname_c else {
+        i.err.set("A null pointer was supplied as the file name");
+        return Target::Failed;
+    };
+    if fname_c.to_bytes() == b"-" {
+        return Target::Stdout(lt);
+    }
+    // SAFETY: both NUL-terminated.
+    let f = unsafe { libc::fopen(fname_c.as_ptr(), mode.as_ptr()) };
+    if f.is_null() {
+        i.err.set(&errno_msg(&shown, errno()));
+        return Target::Failed;
+    }
+    // SAFETY: just opened, no I/O yet.
+    unsafe { cstdio::big_buffer(f) };
+    Target::File(f, lt, shown)
+}
+
 /// Creates (or truncates) the savefile `fname` ("-": standard output) and writes its header:
 /// the handle's link type, snapshot length and time stamp precision. NULL with `pcap_geterr`.
 ///
@@ -106,29 +133,12 @@ pub unsafe extern "C" fn pcap_dump_open(p: *mut Pcap, fname: *const c_char) -> *
             return std::ptr::null_mut();
         };
         // SAFETY: per the contract.
-        let fname_c = unsafe { name(fname) };
-        let shown = fname_c
-            .map(|c| c.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "(null)".into());
-        let Some(lt) = linktype_for(i, &shown) else {
-            return std::ptr::null_mut();
-        };
-        let Some(fname_c) = fname_c else {
-            i.err.set("A null pointer was supplied as the file name");
-            return std::ptr::null_mut();
-        };
-        if fname_c.to_bytes() == b"-" {
+        let (f, lt, shown) = match unsafe { open_target(i, fname, c"wb") } {
+            Target::Failed => return std::ptr::null_mut(),
             // SAFETY: stdout is open (or writes fail, reported as such).
-            return unsafe { setup(i, lt, stdout_stream(), "standard output") };
-        }
-        // SAFETY: both NUL-terminated.
-        let f = unsafe { libc::fopen(fname_c.as_ptr(), c"wb".as_ptr()) };
-        if f.is_null() {
-            i.err.set(&errno_msg(&shown, errno()));
-            return std::ptr::null_mut();
-        }
-        // SAFETY: just opened, no I/O yet.
-        unsafe { cstdio::big_buffer(f) };
+            Target::Stdout(lt) => return unsafe { setup(i, lt, stdout_stream(), "standard output") },
+            Target::File(f, lt, shown) => (f, lt, shown),
+        };
         // SAFETY: `f` was just opened.
         unsafe { setup(i, lt, f, &shown) }
     })
@@ -171,29 +181,12 @@ pub unsafe extern "C" fn pcap_dump_open_append(p: *mut Pcap, fname: *const c_cha
             return std::ptr::null_mut();
         };
         // SAFETY: per the contract.
-        let fname_c = unsafe { name(fname) };
-        let shown = fname_c
-            .map(|c| c.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "(null)".into());
-        let Some(lt) = linktype_for(i, &shown) else {
-            return std::ptr::null_mut();
+        let (f, lt, shown) = match unsafe { open_target(i, fname, c"ab+") } {
+            Target::Failed => return std::ptr::null_mut(),
+            // SAFETY: stdout is open (or writes fail, reported as such).
+            Target::Stdout(lt) => return unsafe { setup(i, lt, stdout_stream(), "standard output") },
+            Target::File(f, lt, shown) => (f, lt, shown),
         };
-        let Some(fname_c) = fname_c else {
-            i.err.set("A null pointer was supplied as the file name");
-            return std::ptr::null_mut();
-        };
-        if fname_c.to_bytes() == b"-" {
-            // SAFETY: stdout.
-            return unsafe { setup(i, lt, stdout_stream(), "standard output") };
-        }
-        // SAFETY: both NUL-terminated.
-        let f = unsafe { libc::fopen(fname_c.as_ptr(), c"ab+".as_ptr()) };
-        if f.is_null() {
-            i.err.set(&errno_msg(&shown, errno()));
-            return std::ptr::null_mut();
-        }
-        // SAFETY: just opened, no I/O yet.
-        unsafe { cstdio::big_buffer(f) };
         let fail = |i: &mut Inner, msg: String| {
             i.err.set(&msg);
             // SAFETY: ours to close.

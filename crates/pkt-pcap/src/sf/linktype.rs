@@ -26,21 +26,30 @@ pub const DLT_EBHSCR: i32 = 279;
 /// libpcap's `MAXIMUM_SNAPLEN`.
 pub const MAXIMUM_SNAPLEN: u32 = 262_144;
 
+/// The DLT_ values (Linux) whose LINKTYPE_ value in a savefile differs, as (DLT_, LINKTYPE_):
+/// ATM_RFC1483, RAW, SLIP_BSDOS, PPP_BSDOS and ATM_CLIP. Every other value is written as it is.
+const DIFFERENT: [(i32, i32); 5] = [(11, 100), (12, 101), (15, 102), (16, 103), (19, 106)];
+
 /// `linktype_to_dlt`: the DLT_ value (on Linux) of a LINKTYPE_ value from a file header or
-/// an IDB. In the range where both agree (104..=289) the value is kept, except
-/// LINKTYPE_ATM_CLIP (106 → DLT_ATM_CLIP, 19); below it LINKTYPE_ATM_RFC1483, RAW,
-/// SLIP_BSDOS and PPP_BSDOS differ from their DLT_ values; anything else is kept (it may be a
-/// newer libpcap's DLT). LINKTYPE_PFSYNC (246) and LINKTYPE_PKTAP (258) equal their DLT_
+/// an IDB: [`DIFFERENT`]'s, or the value itself (in 104..=289 both agree; anything else may be
+/// a newer libpcap's DLT). LINKTYPE_PFSYNC (246) and LINKTYPE_PKTAP (258) equal their DLT_
 /// values on Linux.
 pub fn linktype_to_dlt(linktype: i32) -> i32 {
-    match linktype {
-        106 => 19,
-        104..=289 => linktype,
-        100 => 11,
-        101 => 12,
-        102 => 15,
-        103 => 16,
-        _ => linktype,
+    DIFFERENT
+        .iter()
+        .find(|&&(_, lt)| lt == linktype)
+        .map_or(linktype, |&(dlt, _)| dlt)
+}
+
+/// libpcap's `dlt_to_linktype` on Linux: the LINKTYPE_ value written in a savefile for a
+/// DLT_ (the inverse of [`linktype_to_dlt`]); -1 for a DLT that savefiles cannot hold.
+pub fn dlt_to_linktype(dlt: i32) -> i32 {
+    match dlt {
+        0..=10 | 50 | 51 | 99 | 104..=289 => dlt,
+        _ => DIFFERENT
+            .iter()
+            .find(|&&(d, _)| d == dlt)
+            .map_or(-1, |&(_, lt)| lt),
     }
 }
 
@@ -68,6 +77,23 @@ pub fn adjust_snapshot(dlt: i32, snaplen: u32) -> u32 {
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_ways() {
+        for &(dlt, lt) in &DIFFERENT {
+            assert_eq!(dlt_to_linktype(dlt), lt);
+            assert_eq!(linktype_to_dlt(lt), dlt);
+        }
+        for dlt in (0..=10).chain([50, 51, 99]).chain(104..=289) {
+            assert_eq!(
+                linktype_to_dlt(dlt_to_linktype(dlt)),
+                if dlt == 106 { 19 } else { dlt }
+            );
+        }
+        assert_eq!(dlt_to_linktype(13), -1);
+        assert_eq!(dlt_to_linktype(290), -1);
+        assert_eq!(dlt_to_linktype(-1), -1);
+    }
 
     #[test]
     fn mapping() {
