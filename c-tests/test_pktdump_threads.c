@@ -11,15 +11,26 @@
  *  2. --fanout lb: round robin, exactly half the packets each.
  *  3. No -c, --threads 3 -U: SIGINT stops all three threads; the files hold every packet.
  *  4. The refusals: --threads without -w FILE, with -w -, -r, --print; bad --threads and
- *     --fanout values; --fanout without --threads. */
+ *     --fanout values; --fanout without --threads.
+ *  5. Under load: --threads 2 (hash) -B 512 -U -Z nobody, NL small UDP frames of 64 flows sent
+ *     as fast as a socket sends them, with nothing paced, pktdump stopped (SIGSTOP) for the
+ *     middle half so that the small rings drop: for each
+ *     thread, records in its file = its "captured" and captured + dropped = its "received by
+ *     filter"; the sums are the closing lines and the received sum is the kernel's count (v0's
+ *     rx_packets); no frame in two files, every frame not dropped in one; while it captures,
+ *     /proc/PID/status shows the real, effective, saved and file uids and gids of nobody, no
+ *     group 0 and no effective capability. */
 #include "pktdump_harness.h"
 
 #include <dirent.h>
+#include <pwd.h>
 
 #define NF 8000
 #define FLOWS 64
 #define LIMIT 1000000
 #define PAYLOAD_OFF 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
+#define NL 200000         /* frames of the load run */
+#define NL_PAYLOAD 18     /* marker, seq, padding: 60-byte frames */
 
 static uint8_t g_frame[NF][800];
 static uint32_t g_len[NF];
@@ -137,6 +148,188 @@ static void proc_ids(pid_t pid, long *uid, int *threads)
             *threads = (int)strtol(line + 8, NULL, 10);
     }
     fclose(f);
+}
+
+/* A field of /proc/PID/status ("Uid", "CapEff", ...): its text after the tab, or "" */
+static void proc_field(pid_t pid, const char *name, char *out, size_t len)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    CHECKF(f != NULL, "open %s: %s", path, strerror(errno));
+    size_t n = strlen(name);
+    out[0] = '\0';
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            v += strspn(v, " \t");
+            snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
+            break;
+        }
+    fclose(f);
+}
+
+static uint64_t rx_packets(const char *ifname)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/sys/class/net/%s/statistics/rx_packets", ifname);
+    FILE *f = fopen(path, "r");
+    CHECKF(f != NULL, "open %s: %s", path, strerror(errno));
+    unsigned long long v = 0;
+    CHECKF(fscanf(f, "%llu", &v) == 1, "%s: no number", path);
+    fclose(f);
+    return v;
+}
+
+/* The load run's frame seq: UDP from port 30000 + seq % FLOWS, the marker and seq in front */
+static size_t load_frame(uint8_t *f, const uint8_t dst[6], uint32_t seq)
+{
+    size_t n = pd_udp4_frame(f, dst, 0, 30000 + seq % FLOWS, 5001, NL_PAYLOAD);
+    uint8_t *p = f + PAYLOAD_OFF;
+    memset(p, 0, NL_PAYLOAD);
+    memcpy(p, MARKER, MARKER_LEN);
+    pd_put32(p + MARKER_LEN, seq);
+    return n;
+}
+
+static int64_t file_size_or_0(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+static void load_run(const char *dir)
+{
+    char base[256], files[2][300];
+    snprintf(base, sizeof base, "%s/load.pcap", dir);
+    for (int t = 0; t < 2; t++)
+        snprintf(files[t], sizeof files[t], "%s/load_%d.pcap", dir, t);
+    uint64_t rx0 = rx_packets("v0");
+    pd_proc_t p = pd_start((const char *const[]){"-i", "v0", "--threads", "2", "-B", "512", "-U",
+                                                 "-Z", "nobody", "-w", base, NULL});
+    pd_wait_listening(&p);
+    /* -Z: every id is nobody's, no group 0, no capability left (once both threads run) */
+    char uid[128], gid[128], groups[256], capeff[64], threads[16];
+    int64_t end = mono_ms() + 5000;
+    do {
+        proc_field(p.pid, "Threads", threads, sizeof threads);
+        if (strcmp(threads, "3") == 0)
+            break;
+        sleep_ms(10);
+    } while (mono_ms() < end);
+    proc_field(p.pid, "Uid", uid, sizeof uid);
+    proc_field(p.pid, "Gid", gid, sizeof gid);
+    proc_field(p.pid, "Groups", groups, sizeof groups);
+    proc_field(p.pid, "CapEff", capeff, sizeof capeff);
+    struct passwd *pw = getpwnam("nobody");
+    CHECKF(pw != NULL, "no user nobody");
+    char want_uid[128], want_gid[128];
+    snprintf(want_uid, sizeof want_uid, "%u\t%u\t%u\t%u", (unsigned)pw->pw_uid,
+             (unsigned)pw->pw_uid, (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
+    snprintf(want_gid, sizeof want_gid, "%u\t%u\t%u\t%u", (unsigned)pw->pw_gid,
+             (unsigned)pw->pw_gid, (unsigned)pw->pw_gid, (unsigned)pw->pw_gid);
+    CHECKF(strcmp(threads, "3") == 0, "pktdump --threads 2 runs %s threads", threads);
+    CHECKF(strcmp(uid, want_uid) == 0, "-Z nobody: Uid: %s, want %s", uid, want_uid);
+    CHECKF(strcmp(gid, want_gid) == 0, "-Z nobody: Gid: %s, want %s", gid, want_gid);
+    char padded[260];
+    snprintf(padded, sizeof padded, " %s ", groups);
+    CHECKF(strstr(padded, " 0 ") == NULL, "-Z nobody: still in group 0 (Groups: %s)", groups);
+    CHECKF(strspn(capeff, "0") == strlen(capeff) && capeff[0] != '\0',
+           "-Z nobody: CapEff: %s", capeff);
+
+    /* the load: NL frames back to back, no pacing; pktdump stopped (SIGSTOP) for the middle
+     * half, so that both rings overflow and the counts must add up with drops in them */
+    uint8_t v0mac[6], f[128];
+    mac_of("v0", v0mac);
+    raw_tx_t tx = raw_tx_open("v1");
+    int64_t t0 = mono_ms();
+    for (uint32_t i = 0; i < NL; i++) {
+        if (i == NL / 4)
+            CHECK(kill(p.pid, SIGSTOP) == 0);
+        if (i == NL / 4 * 3)
+            CHECK(kill(p.pid, SIGCONT) == 0);
+        raw_tx_send(&tx, f, load_frame(f, v0mac, i));
+    }
+    int64_t sent_ms = mono_ms() - t0;
+    raw_tx_close(&tx);
+    /* -U: the files grow as the threads write; stop once they have not grown for 1 s (the
+     * rings' blocks retire after 100 ms) */
+    int64_t last = -1, since = mono_ms();
+    end = mono_ms() + 30000;
+    for (;;) {
+        int64_t got = file_size_or_0(files[0]) + file_size_or_0(files[1]);
+        if (got != last) {
+            last = got;
+            since = mono_ms();
+        } else if (mono_ms() - since >= 1000) {
+            break;
+        }
+        CHECKF(mono_ms() < end, "the files still grow 30 s after the load");
+        sleep_ms(20);
+    }
+    uint64_t rx = rx_packets("v0") - rx0;
+    CHECK(kill(p.pid, SIGINT) == 0);
+    int rc = pd_finish(&p, 15000);
+    if (rc != 0) {
+        pd_dump_output(&p);
+        FAIL("pktdump --threads 2 under load exited with %d", rc);
+    }
+
+    static uint8_t seen_in[NL];
+    memset(seen_in, 0, sizeof seen_in);
+    unsigned long long sum_cap = 0, sum_rec = 0, sum_drop = 0;
+    uint64_t in_files = 0;
+    for (int t = 0; t < 2; t++) {
+        unsigned long long cap, rec, drop;
+        thread_line(&p, t, &cap, &rec, &drop);
+        CHECKF(cap + drop == rec, "thread %d: %llu captured + %llu dropped != %llu received", t,
+               cap, drop, rec);
+        CHECKF(cap > 0, "thread %d captured nothing: the hash did not spread 64 flows", t);
+        pkt_t *h = NULL;
+        CHECKF(pkt_open_offline(files[t], NULL, &h) == 0, "pkt_open_offline %s: %s", files[t],
+               pkt_errmsg());
+        const uint8_t *d;
+        pkt_info_t info;
+        uint64_t n = 0;
+        while ((rc = pkt_read(h, 0, &d, &info)) > 0) {
+            int64_t s = frame_seq(d, info.caplen, PAYLOAD_OFF);
+            CHECKF(s >= 0 && s < NL, "%s: record %llu is not a frame of the load", files[t],
+                   (unsigned long long)n);
+            CHECKF(!seen_in[s], "frame %lld is in the files twice (again in thread %d's)",
+                   (long long)s, t);
+            seen_in[s] = 1;
+            uint8_t want[128];
+            size_t wl = load_frame(want, v0mac, (uint32_t)s);
+            CHECK_BYTES(d, info.caplen, want, wl);
+            n++;
+        }
+        CHECKF(rc == -ENODATA, "%s: pkt_read: %d (%s)", files[t], rc, pkt_errmsg());
+        pkt_close(h);
+        CHECKF(n == cap, "thread %d: %llu records in %s, %llu captured", t,
+               (unsigned long long)n, files[t], cap);
+        int st;
+        char *out = sh_output(&st, "tcpdump -nn -r '%s' 2>/dev/null", files[t]);
+        CHECKF(st == 0 && (uint64_t)packet_lines(out) == n,
+               "tcpdump -r %s: status %d, %d packets, libpkt %llu", files[t], st,
+               packet_lines(out), (unsigned long long)n);
+        free(out);
+        note("load: thread %d: %llu captured, %llu dropped, %llu received", t, cap, drop, rec);
+        sum_cap += cap;
+        sum_rec += rec;
+        sum_drop += drop;
+        in_files += n;
+    }
+    pd_check_closing(&p, sum_cap, (int64_t)sum_rec, sum_drop);
+    CHECKF(sum_rec == rx, "received by filter %llu in all, the kernel's count (v0 rx_packets) %llu",
+           sum_rec, (unsigned long long)rx);
+    CHECKF(in_files + sum_drop == rx, "%llu in the files + %llu dropped != %llu delivered",
+           (unsigned long long)in_files, sum_drop, (unsigned long long)rx);
+    CHECKF(rx <= NL, "v0 received %llu frames, %d sent", (unsigned long long)rx, NL);
+    CHECKF(sum_drop > 0, "no drops: the rings held %d frames sent while pktdump was stopped",
+           NL / 2);
+    note("load: %d frames sent in %lld ms, %llu delivered to v0, %llu in the files, %llu dropped",
+         NL, (long long)sent_ms, (unsigned long long)rx, (unsigned long long)in_files, sum_drop);
+    pd_free(&p);
 }
 
 static void hash_run(const char *dir, pkt_t *h, uint64_t *seen)
@@ -341,6 +534,7 @@ int main(void)
     lb_run(dir, h, &seen);
     signal_run(dir, h, &seen);
     pkt_close(h);
+    load_run(dir);
     pd_rmdir(dir);
     return test_pass();
 }

@@ -33,7 +33,7 @@ static void help(void)
            "  -w FILE         write packets to FILE (pcap; \"-\": standard output)\n"
            "  -c COUNT        stop after COUNT packets\n"
            "  -s SNAPLEN      keep at most SNAPLEN bytes of each packet (0: all; max %u)\n"
-           "  -B KiB          ring buffer size in KiB (default 2048; 32768 with --immediate)\n"
+           "  -B KiB          ring buffer size in KiB (default 2048; 32768 with -w or --immediate)\n"
            "  -p              do not put the interface into promiscuous mode\n"
            "  -Q DIRECTION    in, out or inout (default inout)\n"
            "  -y TYPE         link type: EN10MB (Ethernet interfaces), LINUX_SLL2 (cooked)\n"
