@@ -13,6 +13,7 @@ pub(crate) mod err;
 pub mod filter;
 pub mod handle;
 pub mod misc;
+pub mod namedb;
 pub mod names;
 pub mod read;
 pub mod sf;

@@ -14,6 +14,7 @@ use std::mem::{align_of, offset_of, size_of};
 use std::path::Path;
 use std::process::Command;
 
+use pkt_pcap::namedb::PcapEtherent;
 use pkt_pcap::types::*;
 
 /// One checked value: the label both sides print, the C expression, and ours.
@@ -75,6 +76,7 @@ fn items() -> Vec<Item> {
         [next, addr, netmask, broadaddr, dstaddr]
     );
     layout!(v, PcapStat, "struct pcap_stat", [ps_recv, ps_drop, ps_ifdrop]);
+    layout!(v, PcapEtherent, "struct pcap_etherent", [addr, name]);
     layout!(
         v,
         PcapFileHeader,
@@ -148,7 +150,7 @@ fn skip(why: &str) {
 /// The C program printing `label<TAB>value` per item.
 fn c_source(items: &[Item]) -> String {
     let mut s = String::from(
-        "#include <stddef.h>\n#include <stdio.h>\n#include <pcap/pcap.h>\n\
+        "#include <stddef.h>\n#include <stdio.h>\n#include <pcap/pcap.h>\n#include <pcap/namedb.h>\n\
          #if !defined(PCAP_CHAR_ENC_LOCAL)\n#error pcap.h is older than libpcap 1.10\n#endif\n\
          int main(void) {\n",
     );
