@@ -75,10 +75,10 @@ pub(crate) unsafe fn big_buffer(f: *mut libc::FILE) {
 pub(crate) unsafe fn close(f: *mut libc::FILE) -> c_int {
     // SAFETY: per the contract.
     let r = unsafe { libc::fclose(f) };
+    // Every buffer registered at this address belonged to a stream now closed (the one just
+    // closed, or earlier ones at the same address that the program closed itself).
     let mut all = BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(k) = all.iter().position(|(a, _)| *a == f as usize) {
-        all.swap_remove(k);
-    }
+    all.retain(|(a, _)| *a != f as usize);
     r
 }
 
