@@ -755,11 +755,12 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
         } else {
             DEFAULT_BUFFER_SIZE
         }),
-        // The packet buffer timeout is the block retire time; 0 lets the kernel pick, as libpcap.
-        block_timeout_ms: if i.opt.timeout > 0 {
-            i64::from(i.opt.timeout)
-        } else {
-            -1
+        // The packet buffer timeout is the block retire time. libpcap asks for UINT_MAX ms
+        // when it is 0 ("wait forever": the kernel keeps 16 bits, so 65535 ms; libpkt's 0),
+        // and lets the kernel pick when it is negative.
+        block_timeout_ms: match i.opt.timeout {
+            t if t >= 0 => i64::from(t),
+            _ => -1,
         },
         read_timeout_ms: 0,
         vlan_insert: true,
