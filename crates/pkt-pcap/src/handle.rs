@@ -1255,6 +1255,11 @@ pub unsafe extern "C" fn pcap_setdirection(p: *mut Pcap, d: c_int) -> c_int {
                 i.err.set("Invalid direction");
                 PCAP_ERROR
             }
+            Source::Dead => {
+                i.err
+                    .set("The packet direction cannot be set on a pcap_open_dead pcap_t");
+                PCAP_ERROR
+            }
             _ => {
                 i.err.set("Setting direction is not supported on savefiles");
                 PCAP_ERROR
