@@ -224,7 +224,17 @@ pub unsafe extern "C" fn pcap_setfilter(p: *mut Pcap, fp: *mut BpfProgram) -> c_
                         Err(_) => (Vec::new(), Some(prog)),
                     }
                 };
-                let r = h.set_filter(if kernel.is_empty() { None } else { Some(&kernel) });
+                // libpcap filters what is in the ring, and the next packet (V2) or block (V3)
+                // the kernel fills, with the new program in its own interpreter, which fails
+                // every ancillary load: "inbound" on an Ethernet device drops the first
+                // inbound packet after it is set. As here. (A cooked capture's program is run
+                // there as written, over the cooked header libpcap builds: libpkt's run of
+                // the rewritten one gives the same verdicts.)
+                let backlog = (!cooked).then(|| as_pcap_userland(&kernel));
+                let r = h.set_filter_backlog(
+                    if kernel.is_empty() { None } else { Some(&kernel) },
+                    backlog.as_deref(),
+                );
                 match r {
                     Ok(()) => {
                         i.user_filter = user;
@@ -399,6 +409,31 @@ pub(crate) fn pcap_valid(prog: &[Insn]) -> bool {
         }
     }
     last.code & 0x07 == BPF_RET
+}
+
+/// `prog` as libpcap's own interpreter runs it, for the kernel's interpreter: libpcap's loads
+/// have no negative offsets and no ancillary data but, for a byte load, the VLAN tag and its
+/// presence; each other such load fails, which rejects the packet, so it becomes `ret #0`
+/// (one instruction for one: the jumps stay as they are).
+fn as_pcap_userland(prog: &[Insn]) -> Vec<Insn> {
+    use pkt_bpf::{
+        BPF_ABS, BPF_IND, BPF_LD, BPF_LDX, SKF_AD_OFF, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_LL_OFF,
+    };
+    const LDB_ABS: u16 = 0x30;
+    prog.iter()
+        .map(|&insn| {
+            let class = insn.code & 0x07;
+            let mode = insn.code & 0xe0;
+            let load = (class == BPF_LD || class == BPF_LDX) && (mode == BPF_ABS || mode == BPF_IND);
+            let vlan = insn.code == LDB_ABS
+                && (insn.k == SKF_AD_OFF + SKF_AD_VLAN_TAG || insn.k == SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT);
+            if load && insn.k >= SKF_LL_OFF && !vlan {
+                Insn::stmt(pkt_bpf::BPF_RET | pkt_bpf::BPF_K, 0)
+            } else {
+                insn
+            }
+        })
+        .collect()
 }
 
 /// 1 if the program is valid by libpcap's rules ([`pcap_valid`]: in bounds, ends with `ret`,
