@@ -175,7 +175,7 @@ step_install() { # scripts/install.sh into a temporary prefix and DESTDIR; progr
     fi
 }
 
-step_compat() { # libpcap.so.0.8 on libpkt (scripts/compat-lib.sh release) vs the system's libpcap: symbols, layouts, tcpdump -r over generated and damaged files, tcpdump live, dumpcap and a gopacket program in network namespaces (tests/compat/run.sh)
+step_compat() { # libpcap.so.0.8 on libpkt (scripts/compat-lib.sh release) vs the system's libpcap: symbols, layouts, tcpdump -r over generated and damaged files, tcpdump live, dumpcap and a gopacket program in network namespaces, the API differential of tests/pcap-api (tests/compat/run.sh)
     bash scripts/compat-lib.sh release
     if [[ $EUID -eq 0 ]]; then
         bash tests/compat/run.sh

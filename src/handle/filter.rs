@@ -71,6 +71,18 @@ impl Handle {
     /// space. A valid program the kernel refuses (e.g. longer than 4096 instructions) runs in user
     /// space for good.
     pub fn set_filter(&mut self, prog: Option<&[Insn]>) -> Result<(), Error> {
+        self.set_filter_backlog(prog, None)
+    }
+
+    /// [`Handle::set_filter`], with `backlog` (when the kernel takes `prog`) as the program run
+    /// in user space over the packets already in the ring instead of `prog` itself: for a
+    /// caller that mimics another library's treatment of that backlog (libpcap runs its own
+    /// interpreter there, which has no ancillary data). `backlog` must be a valid program.
+    pub fn set_filter_backlog(
+        &mut self,
+        prog: Option<&[Insn]>,
+        backlog: Option<&[Insn]>,
+    ) -> Result<(), Error> {
         let prog = prog.filter(|p| !p.is_empty());
         match install(
             self.ctl.sock.as_fd(),
@@ -84,7 +96,7 @@ impl Handle {
                 self.user = prog.map(|p| UserFilter::new(p.to_vec(), None));
             }
             Installed::Kernel => {
-                let prog = prog.unwrap_or_default();
+                let prog = backlog.or(prog).unwrap_or_default();
                 // Every slot we own now, plus the one the kernel is filling, may hold packets
                 // that passed the old filter.
                 let until = Some(self.ring.passed() + self.ring.user_slots() + 1);

@@ -8,6 +8,7 @@
 #   tcpdump_live    tcpdump live in network namespaces, -d/-D/-L/-J, errors
 #   capture         dumpcap and the gopacket program
 #   namedb          namedb.sh: pcap/namedb.h's lookups and eproto_db
+#   pcap_api        pcap_api.sh: tests/pcap-api/run.sh, the API differential (api.c)
 #
 #   sudo tests/compat/run.sh [TEST...]        (default: all, in this order)
 #
@@ -17,7 +18,7 @@
 set -euo pipefail
 # shellcheck source=tests/compat/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-tests=(symbols layout tcpdump_read tcpdump_live capture namedb)
+tests=(symbols layout tcpdump_read tcpdump_live capture namedb pcap_api)
 if (($#)); then
     for t in "$@"; do
         [[ " ${tests[*]} " == *" $t "* ]] || { echo "run.sh: no test '$t' (tests: ${tests[*]})" >&2; exit 2; }

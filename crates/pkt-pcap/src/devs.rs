@@ -235,6 +235,16 @@ thread_local! {
 /// `errbuf` has PCAP_ERRBUF_SIZE bytes.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_lookupdev(errbuf: *mut c_char) -> *mut c_char {
+    if crate::misc::INITIALIZED.load(std::sync::atomic::Ordering::SeqCst) {
+        // SAFETY: errbuf per the contract.
+        unsafe {
+            put(
+                errbuf,
+                "pcap_lookupdev() is deprecated and is not supported in programs calling pcap_init()",
+            )
+        };
+        return std::ptr::null_mut();
+    }
     guard(std::ptr::null_mut(), || match pkt::iface::default_iface() {
         Ok(name) => LOOKUPDEV.with(|b| {
             *b.borrow_mut() = CString::new(name).unwrap_or_default();
@@ -267,7 +277,13 @@ pub unsafe extern "C" fn pcap_lookupnet(
             // SAFETY: NUL-terminated per the contract.
             Some(unsafe { CStr::from_ptr(device) }.to_bytes())
         };
-        match pkt::iface::lookupnet(name) {
+        // libpcap asks the kernel about "" too (libpkt takes it as "any"): no such device.
+        let result = if name == Some(&b""[..]) {
+            Err(pkt::Error::new(pkt::Errno::ENODEV, "SIOCGIFADDR"))
+        } else {
+            pkt::iface::lookupnet(name)
+        };
+        match result {
             Ok((net, mask)) => {
                 // SAFETY: writable per the contract.
                 unsafe {
@@ -286,7 +302,6 @@ pub unsafe extern "C" fn pcap_lookupnet(
                     .unwrap_or_default();
                 let msg = match e.errno() {
                     pkt::Errno(libc::EADDRNOTAVAIL) => format!("{dev}: no IPv4 address assigned"),
-                    pkt::Errno::ENODEV => format!("{dev}: No such device exists"),
                     er => crate::err::errno_msg(&format!("SIOCGIFADDR: {dev}"), er.0),
                 };
                 // SAFETY: errbuf per the contract.

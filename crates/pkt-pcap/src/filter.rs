@@ -196,15 +196,27 @@ pub unsafe extern "C" fn pcap_setfilter(p: *mut Pcap, fp: *mut BpfProgram) -> c_
             return PCAP_ERROR;
         };
         let prog = prog.to_vec();
-        if !prog.is_empty() && pkt_bpf::validate(&prog).is_err() {
+        // libpcap's install_bpf_program: its own (loose) check, which no instructions fail.
+        if !pcap_valid(&prog) {
             i.err.set("BPF program is not valid");
             return PCAP_ERROR;
         }
+        // What libpcap's check passes and the kernel's refuses (an unknown opcode, `ret x`, a
+        // backward jump, a shift by 32 or more, a scratch word read before it is written):
+        // libpcap warns and filters in user space, as here.
+        let kernel_refuses = pkt_bpf::validate(&prog).is_err();
         match &mut i.src {
             Source::Live(h) => {
                 let linktype = i.linktype;
                 let cooked = i.cooked && (linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2);
-                let (kernel, user) = if !cooked {
+                let (kernel, user) = if kernel_refuses {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "Warning: Kernel filter failed: Invalid argument"
+                    );
+                    (Vec::new(), Some(prog))
+                } else if !cooked {
                     (prog, None)
                 } else {
                     match cooked_to_live(&prog, linktype as u16) {
@@ -212,7 +224,17 @@ pub unsafe extern "C" fn pcap_setfilter(p: *mut Pcap, fp: *mut BpfProgram) -> c_
                         Err(_) => (Vec::new(), Some(prog)),
                     }
                 };
-                let r = h.set_filter(if kernel.is_empty() { None } else { Some(&kernel) });
+                // libpcap filters what is in the ring, and the next packet (V2) or block (V3)
+                // the kernel fills, with the new program in its own interpreter, which fails
+                // every ancillary load: "inbound" on an Ethernet device drops the first
+                // inbound packet after it is set. As here. (A cooked capture's program is run
+                // there as written, over the cooked header libpcap builds: libpkt's run of
+                // the rewritten one gives the same verdicts.)
+                let backlog = (!cooked).then(|| as_pcap_userland(&kernel));
+                let r = h.set_filter_backlog(
+                    if kernel.is_empty() { None } else { Some(&kernel) },
+                    backlog.as_deref(),
+                );
                 match r {
                     Ok(()) => {
                         i.user_filter = user;
@@ -341,7 +363,81 @@ pub unsafe extern "C" fn pcap_offline_filter(
     })
 }
 
-/// 1 if the program is valid (in bounds, ends with `ret`, no division by a constant 0, ...).
+/// libpcap's `pcap_validate_filter` (bpf_filter.c), rule for rule: at least one instruction;
+/// loads of a known mode and scratch words below 16; ALU operations of a known kind and no
+/// division or modulus by a constant 0; jumps of a known kind whose targets lie inside the
+/// program (a `ja` offset wraps as a 32-bit sum, so a backward `ja` may pass); every `ret`
+/// and every `misc` instruction accepted; the last instruction a `ret`. Looser than the
+/// kernel's checker (no shift bound, no opcode check in the ret and misc classes, no
+/// scratch-read-before-write check), as libpcap is.
+pub(crate) fn pcap_valid(prog: &[Insn]) -> bool {
+    use pkt_bpf::{BPF_JMP, BPF_MEMWORDS, BPF_RET};
+    let Some(last) = prog.last() else {
+        return false;
+    };
+    let len = prog.len() as u64;
+    for (i, p) in prog.iter().enumerate() {
+        let ok = match p.code & 0x07 {
+            // BPF_LD, BPF_LDX: modes IMM, ABS, IND, MEM (k < 16), LEN, MSH.
+            0x00 | 0x01 => match p.code & 0xe0 {
+                0x00 | 0x20 | 0x40 | 0x80 | 0xa0 => true,
+                0x60 => p.k < BPF_MEMWORDS,
+                _ => false,
+            },
+            // BPF_ST, BPF_STX.
+            0x02 | 0x03 => p.k < BPF_MEMWORDS,
+            // BPF_ALU: ADD SUB MUL OR AND XOR LSH RSH NEG; DIV and MOD not by a constant 0.
+            0x04 => match p.code & 0xf0 {
+                0x00 | 0x10 | 0x20 | 0x40 | 0x50 | 0xa0 | 0x60 | 0x70 | 0x80 => true,
+                0x30 | 0x90 => p.code & 0x08 != 0 || p.k != 0,
+                _ => false,
+            },
+            c if c == BPF_JMP => {
+                let from = i as u64 + 1;
+                match p.code & 0xf0 {
+                    // libpcap adds in u_int: the sum wraps.
+                    0x00 => u64::from((from as u32).wrapping_add(p.k)) < len,
+                    0x10 | 0x20 | 0x30 | 0x40 => from + u64::from(p.jt) < len && from + u64::from(p.jf) < len,
+                    _ => false,
+                }
+            }
+            // BPF_RET, BPF_MISC.
+            _ => true,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    last.code & 0x07 == BPF_RET
+}
+
+/// `prog` as libpcap's own interpreter runs it, for the kernel's interpreter: libpcap's loads
+/// have no negative offsets and no ancillary data but, for a byte load, the VLAN tag and its
+/// presence; each other such load fails, which rejects the packet, so it becomes `ret #0`
+/// (one instruction for one: the jumps stay as they are).
+fn as_pcap_userland(prog: &[Insn]) -> Vec<Insn> {
+    use pkt_bpf::{
+        BPF_ABS, BPF_IND, BPF_LD, BPF_LDX, SKF_AD_OFF, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_LL_OFF,
+    };
+    const LDB_ABS: u16 = 0x30;
+    prog.iter()
+        .map(|&insn| {
+            let class = insn.code & 0x07;
+            let mode = insn.code & 0xe0;
+            let load = (class == BPF_LD || class == BPF_LDX) && (mode == BPF_ABS || mode == BPF_IND);
+            let vlan = insn.code == LDB_ABS
+                && (insn.k == SKF_AD_OFF + SKF_AD_VLAN_TAG || insn.k == SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT);
+            if load && insn.k >= SKF_LL_OFF && !vlan {
+                Insn::stmt(pkt_bpf::BPF_RET | pkt_bpf::BPF_K, 0)
+            } else {
+                insn
+            }
+        })
+        .collect()
+}
+
+/// 1 if the program is valid by libpcap's rules ([`pcap_valid`]: in bounds, ends with `ret`,
+/// no division by a constant 0, ...).
 ///
 /// # Safety
 /// `f` has `len` instructions.
@@ -353,7 +449,7 @@ pub unsafe extern "C" fn bpf_validate(f: *const Insn, len: c_int) -> c_int {
         }
         // SAFETY: `len` instructions per the contract.
         let prog = unsafe { std::slice::from_raw_parts(f, len as usize) };
-        c_int::from(pkt_bpf::validate(prog).is_ok())
+        c_int::from(pcap_valid(prog))
     })
 }
 

@@ -579,9 +579,15 @@ pub unsafe extern "C" fn pcap_can_set_rfmon(p: *mut Pcap) -> c_int {
         let Some(i) = (unsafe { inner(p) }) else {
             return PCAP_ERROR;
         };
-        if i.activated {
-            i.err.set("can't perform  operation on activated capture");
-            return PCAP_ERROR_ACTIVATED;
+        // libpcap asks the handle's type, activated or not: a savefile never has monitor
+        // mode, a dead handle has no such setting, a capture asks its device.
+        match i.src {
+            Source::Offline(_) => return 0,
+            Source::Dead => {
+                i.err.set("Rfmon mode doesn't apply on a pcap_open_dead pcap_t");
+                return PCAP_ERROR;
+            }
+            Source::Created | Source::Live(_) => {}
         }
         let dev = i.opt.device.to_bytes();
         if dev == b"any" {
@@ -742,11 +748,12 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
         } else {
             DEFAULT_BUFFER_SIZE
         }),
-        // The packet buffer timeout is the block retire time; 0 lets the kernel pick, as libpcap.
-        block_timeout_ms: if i.opt.timeout > 0 {
-            i64::from(i.opt.timeout)
-        } else {
-            -1
+        // The packet buffer timeout is the block retire time. libpcap asks for UINT_MAX ms
+        // when it is 0 ("wait forever": the kernel keeps 16 bits, so 65535 ms; libpkt's 0),
+        // and lets the kernel pick when it is negative.
+        block_timeout_ms: match i.opt.timeout {
+            t if t >= 0 => i64::from(t),
+            _ => -1,
         },
         read_timeout_ms: 0,
         vlan_insert: true,
@@ -976,8 +983,8 @@ pub unsafe extern "C" fn pcap_fileno(p: *mut Pcap) -> c_int {
         // SAFETY: forwarded contract.
         match unsafe { inner(p) }.map(|i| &i.src) {
             Some(Source::Live(h)) => h.control().fd(),
-            // SAFETY: the savefile's FILE is open while the handle is.
-            Some(Source::Offline(sf)) => unsafe { libc::fileno(sf.file()) },
+            // libpcap's savefile handle has no descriptor of its own (its fd is -1); only the
+            // selectable descriptor is the file's.
             _ => PCAP_ERROR,
         }
     })
@@ -989,8 +996,15 @@ pub unsafe extern "C" fn pcap_fileno(p: *mut Pcap) -> c_int {
 /// `p` is a handle from this library.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_get_selectable_fd(p: *mut Pcap) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe { pcap_fileno(p) }
+    guard(PCAP_ERROR, || {
+        // SAFETY: forwarded contract.
+        match unsafe { inner(p) }.map(|i| &i.src) {
+            Some(Source::Live(h)) => h.control().fd(),
+            // SAFETY: the savefile's FILE is open while the handle is.
+            Some(Source::Offline(sf)) => unsafe { libc::fileno(sf.file()) },
+            _ => PCAP_ERROR,
+        }
+    })
 }
 
 /// NULL: on Linux the selectable descriptor always wakes when packets are ready (the block
@@ -1015,19 +1029,18 @@ pub unsafe extern "C" fn pcap_setnonblock(p: *mut Pcap, nonblock: c_int, errbuf:
         let Some(i) = (unsafe { inner(p) }) else {
             return PCAP_ERROR;
         };
-        match i.src {
-            Source::Offline(_) | Source::Live(_) | Source::Created => {
+        let msg = match i.src {
+            Source::Live(_) | Source::Created => {
                 i.opt.nonblock = nonblock != 0;
-                0
+                return 0;
             }
-            Source::Dead => {
-                let msg = "Setting non-blocking mode on a pcap_open_dead pcap_t is not supported";
-                i.err.set(msg);
-                // SAFETY: errbuf per the contract.
-                unsafe { put(errbuf, msg) };
-                PCAP_ERROR
-            }
-        }
+            Source::Offline(_) => "Savefiles cannot be put into non-blocking mode",
+            Source::Dead => DEAD_NONBLOCK,
+        };
+        i.err.set(msg);
+        // SAFETY: errbuf per the contract.
+        unsafe { put(errbuf, msg) };
+        PCAP_ERROR
     })
 }
 
@@ -1037,7 +1050,6 @@ pub unsafe extern "C" fn pcap_setnonblock(p: *mut Pcap, nonblock: c_int, errbuf:
 /// `p` is a handle from this library; `errbuf` has PCAP_ERRBUF_SIZE bytes.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_getnonblock(p: *mut Pcap, errbuf: *mut c_char) -> c_int {
-    let _ = errbuf;
     guard(PCAP_ERROR, || {
         // SAFETY: forwarded contract.
         match unsafe { inner(p) } {
@@ -1046,10 +1058,23 @@ pub unsafe extern "C" fn pcap_getnonblock(p: *mut Pcap, errbuf: *mut c_char) -> 
                 i.err.set("This handle hasn't been activated yet");
                 PCAP_ERROR_NOT_ACTIVATED
             }
-            Some(i) => c_int::from(i.opt.nonblock),
+            Some(i) => match i.src {
+                Source::Dead => {
+                    i.err.set(DEAD_NONBLOCK);
+                    // SAFETY: errbuf per the contract.
+                    unsafe { put(errbuf, DEAD_NONBLOCK) };
+                    PCAP_ERROR
+                }
+                // A savefile is never non-blocking (pcap_setnonblock refuses it).
+                Source::Offline(_) => 0,
+                _ => c_int::from(i.opt.nonblock),
+            },
         }
     })
 }
+
+/// libpcap's words for the non-blocking mode of a `pcap_open_dead` handle.
+const DEAD_NONBLOCK: &str = "A pcap_open_dead pcap_t does not have a non-blocking mode setting";
 
 /// The link types the handle can be switched to (`*dlts`, freed with `pcap_free_datalinks`).
 ///
@@ -1118,12 +1143,11 @@ pub unsafe extern "C" fn pcap_set_datalink(p: *mut Pcap, dlt: c_int) -> c_int {
         let Some(i) = (unsafe { inner(p) }) else {
             return PCAP_ERROR;
         };
-        if !i.activated {
-            i.err.set("This handle hasn't been activated yet");
-            return PCAP_ERROR_NOT_ACTIVATED;
-        }
-        if i.dlts.is_empty() {
-            if dlt == i.linktype && dlt >= 0 {
+        // Before activation libpcap has no list of link types and a link type of 0: only
+        // DLT_NULL "matches" (returns 0); anything else is not supported by the device.
+        if i.dlts.is_empty() || !i.activated {
+            let current = if i.activated { i.linktype } else { 0 };
+            if dlt == current && dlt >= 0 {
                 return 0;
             }
         } else if i.dlts.contains(&dlt) {
@@ -1239,6 +1263,11 @@ pub unsafe extern "C" fn pcap_setdirection(p: *mut Pcap, d: c_int) -> c_int {
             }
             Source::Live(_) => {
                 i.err.set("Invalid direction");
+                PCAP_ERROR
+            }
+            Source::Dead => {
+                i.err
+                    .set("The packet direction cannot be set on a pcap_open_dead pcap_t");
                 PCAP_ERROR
             }
             _ => {
@@ -1406,7 +1435,7 @@ pub unsafe extern "C" fn pcap_sendpacket(p: *mut Pcap, buf: *const u8, size: c_i
 }
 
 /// The size of the buffer one packet can use: the ring's frame (TPACKET_V3: libpcap's
-/// 262144-byte "frame"), a savefile's snapshot length, 0 for a dead handle.
+/// 262144-byte "frame"), a savefile's record buffer as libpcap sizes it, 0 for a dead handle.
 ///
 /// # Safety
 /// `p` is a handle from this library.
@@ -1417,7 +1446,7 @@ pub unsafe extern "C" fn pcap_bufsize(p: *mut Pcap) -> c_int {
         activated(p, |i| match &i.src {
             Source::Live(h) if h.control().config().immediate => h.geometry().1.frame_size as c_int,
             Source::Live(_) => MAXIMUM_SNAPLEN,
-            Source::Offline(_) => i.snapshot,
+            Source::Offline(sf) => sf.bufsize(),
             _ => 0,
         })
     }

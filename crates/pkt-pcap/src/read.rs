@@ -108,17 +108,18 @@ fn live(shared: &Shared, i: &mut Inner, max: usize, batch: bool, sink: &mut impl
     let Source::Live(h) = &mut i.src else {
         return PCAP_ERROR;
     };
-    if shared.brk.swap(false, Ordering::SeqCst) {
-        h.control().take_break();
-        return PCAP_ERROR_BREAK;
-    }
+    // libpcap 1.10.3 notices a pending break only after handing over a packet that is ready,
+    // or, blocking, when its poll wakes on the break's eventfd: so with a break pending the
+    // first read does not block (and then, blocking with nothing ready, is the break).
+    let pending = shared.brk.load(Ordering::SeqCst);
+    let nonblock = i.opt.nonblock;
     let nano = i.opt.precision == PCAP_TSTAMP_PRECISION_NANO;
     let (direction, cooked_hdr, linktype, snapshot) = (i.direction, i.cooked, i.linktype, i.snapshot as u32);
     let cooked_hdr = cooked_hdr && (linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2);
     let user_filter = i.user_filter.as_deref();
     let scratch = &mut i.scratch;
     let mut n: c_int = 0;
-    let mut poll = !i.opt.nonblock;
+    let mut poll = !nonblock && !pending;
     let mut left = max;
     loop {
         let mut each = |pk: pkt::Packet<'_>, halen: u8, addr: [u8; 8]| {
@@ -167,6 +168,11 @@ fn live(shared: &Shared, i: &mut Inner, max: usize, batch: bool, sink: &mut impl
         };
         match r {
             Ok(got) => {
+                if got == 0 && n == 0 && (nonblock || !pending) {
+                    // Nothing ready: non-blocking (or the timeout passed), a break stays
+                    // pending, as libpcap's.
+                    return 0;
+                }
                 if shared.brk.swap(false, Ordering::SeqCst) {
                     h.control().take_break();
                     return PCAP_ERROR_BREAK;
@@ -182,7 +188,15 @@ fn live(shared: &Shared, i: &mut Inner, max: usize, batch: bool, sink: &mut impl
                 shared.brk.store(false, Ordering::SeqCst);
                 return if n > 0 { n } else { PCAP_ERROR_BREAK };
             }
-            Err(e) if e.errno() == Errno::EAGAIN => return n,
+            Err(e) if e.errno() == Errno::EAGAIN => {
+                // Blocking with a break pending and nothing ready: libpcap's poll wakes on
+                // the break's eventfd.
+                if n == 0 && pending && !nonblock && shared.brk.swap(false, Ordering::SeqCst) {
+                    h.control().take_break();
+                    return PCAP_ERROR_BREAK;
+                }
+                return n;
+            }
             Err(e) => {
                 if n > 0 {
                     return n;

@@ -1252,6 +1252,12 @@ impl Parser {
                             size = s;
                         }
                         self.expect_punct(']')?;
+                        // libpcap's gen_load runs as the grammar reduces `pname [ arth : NUM ]`,
+                        // so a bad size is reported before anything later in the expression
+                        // (`tcp[1:3]` alone says so, not "syntax error").
+                        if !matches!(size, 1 | 2 | 4) {
+                            return Err(self.err(pos, "data size must be 1, 2, or 4"));
+                        }
                         Arth::Load {
                             proto,
                             index: Box::new(lhs),

@@ -168,6 +168,15 @@ impl Savefile {
         self.info.version
     }
 
+    /// libpcap's `p->bufsize` for the file as read so far, as `pcap_bufsize()`.
+    pub fn bufsize(&self) -> i32 {
+        let n = match &self.format {
+            Format::Pcap(p) => p.bufsize,
+            Format::Pcapng(p) => p.bufsize.get(),
+        };
+        i32::try_from(n).unwrap_or(i32::MAX)
+    }
+
     /// The stream, as `pcap_file()`.
     pub fn file(&self) -> *mut libc::FILE {
         self.file.as_ptr()

@@ -40,6 +40,8 @@ pub(super) struct Pcap {
     hdrsize: usize,
     lengths: Lengths,
     scale: Scale,
+    /// libpcap's `p->bufsize`: min(snapshot, 2048) at open, grown for longer records.
+    pub(super) bufsize: u32,
 }
 
 /// `pcap_check_header`: `Ok(None)` when `magic` is not a pcap magic number (nothing more has
@@ -115,6 +117,7 @@ pub(super) fn open(file: &CFile, magic: [u8; 4], precision: i32) -> Result<Optio
             hdrsize,
             lengths,
             scale,
+            bufsize: (snapshot as u32).min(2048),
         },
     )))
 }
@@ -213,6 +216,15 @@ impl Pcap {
             });
         }
         buf.clear();
+        if caplen > self.bufsize {
+            // libpcap grows its buffer to the snapshot length for a record longer than that,
+            // else to the next power of 2 (at most the snapshot length).
+            self.bufsize = if caplen > snapshot {
+                snapshot
+            } else {
+                caplen.checked_next_power_of_two().unwrap_or(0).min(snapshot)
+            };
+        }
         if caplen > snapshot {
             // Keep the first `snapshot` bytes, skip the rest, report `snapshot` as caplen.
             let got = file.read_append(buf, snapshot as usize)?;

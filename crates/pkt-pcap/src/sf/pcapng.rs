@@ -55,6 +55,8 @@ pub(super) struct Pcapng {
     max_blocksize: u32,
     /// The interfaces of the current section.
     ifaces: Vec<Iface>,
+    /// libpcap's `p->bufsize`: 2048 or the first SHB's length at open, then the longest block.
+    pub(super) bufsize: std::cell::Cell<u32>,
 }
 
 /// Where the unread part of the block in the buffer is (`struct block_cursor`).
@@ -191,6 +193,7 @@ pub(super) fn open(
         user_tsresol,
         max_blocksize: INITIAL_MAX_BLOCKSIZE,
         ifaces: Vec::new(),
+        bufsize: std::cell::Cell::new(total_length.max(2048)),
     };
     // Up to the first IDB; other blocks (another SHB too) are skipped.
     let (linktype, snaplen) = loop {
@@ -260,6 +263,9 @@ impl Pcapng {
                 "pcapng block size {total_length} > maximum {}",
                 self.max_blocksize
             ));
+        }
+        if total_length > self.bufsize.get() {
+            self.bufsize.set(total_length);
         }
         let body = total_length.saturating_sub(8) as usize;
         buf.clear();
