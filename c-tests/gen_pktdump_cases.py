@@ -215,6 +215,58 @@ def build():
     ptr = dns(9, 0x0100, qs=[("1.0.0.10.in-addr.arpa", 12)])
     e4(udp(50585, 53, ptr, p4(B4, A4, 17)))
     e6(udp(50586, 53, q, p6(B6, A6, 17)), 17)
+    # every type name tcpdump has (SSHFP, URI, ...), extended rcodes from the OPT record
+    # (BadVers, BadCookie), EDNS options, SOA/TXT/SRV/URI/A6 data, classes, mDNS, DNS over TCP
+    opt = lambda ext_rc, data=b"": (b"\x00" + struct.pack("!HHBBHH", 41, 1232, ext_rc, 0, 0x8000,
+                                                          len(data)) + data)
+    cookie = struct.pack("!HH", 10, 24) + bytes(range(24))
+    ecs = struct.pack("!HHHBB", 8, 7, 1, 24, 0) + ip4("192.0.2.0")[:3]
+    rest = struct.pack("!HH", 11, 2) + struct.pack("!H", 300) + struct.pack("!HH", 5, 2) + b"\x08\x0d"
+    eq = dns(0x2001, 0x0120, qs=[("_http.dns.test", 256)])
+    eq = eq[:10] + struct.pack("!H", 1) + eq[12:] + opt(0, cookie + ecs + rest)
+    e4(udp(50590, 53, eq, p4(B4, A4, 17)))
+    uri = struct.pack("!HH", 10, 5) + b"http://www.dns.test:8000"
+    ea = dns(0x2001, 0x8580, qs=[("_http.dns.test", 256)], ans=[(b"\xc0\x0c", 256, 3600, uri)])
+    ea = ea[:10] + struct.pack("!H", 1) + ea[12:] + opt(0)
+    e4(udp(53, 50590, ea, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    for qt in (44, 29, 99, 249, 250, 3, 103):
+        e4(udp(50591, 53, dns(0x3000 + qt, 0x0100, qs=[("example.com", qt)]), p4(B4, A4, 17)))
+    bv = dns(0x4001, 0x8100, qs=[("example.com", 6)])
+    bv = bv[:10] + struct.pack("!H", 1) + bv[12:] + opt(1)  # BadVers (16)
+    e4(udp(53, 50592, bv, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    bc = dns(0x4002, 0x8187, qs=[(".", 6)])
+    bc = bc[:10] + struct.pack("!H", 1) + bc[12:] + opt(1, cookie)  # BadCookie (23)
+    e4(udp(53, 50593, bc, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    soa = dns(0x4003, 0x84a0, qs=[(".", 6)],
+              ans=[(b"\xc0\x0c", 6, 86400, dns_name("a.root-servers.net") +
+                    dns_name("nstld.verisign-grs.com") + struct.pack("!IIIII", 2024010100,
+                                                                     1800, 900, 604800, 86400))],
+              add=[(b"\x00", 44, 60, b"\x01\x01" + bytes(20))])
+    e4(udp(53, 50594, soa, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    misc = dns(0x4004, 0x8180, qs=[("example.com", 255)],
+               ans=[(b"\xc0\x0c", 16, 60, b"\x05hello\x07w\x80rld\x01\x7f"),
+                    (b"\xc0\x0c", 33, 60, struct.pack("!HHH", 1, 2, 5060) + dns_name("sip.example")),
+                    (b"\xc0\x0c", 38, 60, b"\x40" + bytes(8) + dns_name("a6.example")),
+                    (b"\xc0\x0c", 104, 60, b"unspec\x01"),
+                    (b"\xc0\x0c", 44, 7 * 86400 + 3661, b"\x01\x01" + bytes(20))])
+    misc = misc[:27] + struct.pack("!H", 3) + misc[29:]  # class CHAOS on the question
+    e4(udp(53, 50595, misc, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    # a pointer forward (tcpdump: <BAD PTR>), a long name (<DOMAIN NAME TOO LONG>)
+    bad = dns(0x4005, 0x0100, qs=[]) + b"\x03abc\xc0\x20" + struct.pack("!HH", 1, 1)
+    bad = bad[:4] + struct.pack("!H", 1) + bad[6:]
+    e4(udp(50596, 53, bad, p4(B4, A4, 17)))
+    long_name = ".".join(["x" * 60] * 5)
+    e4(udp(50597, 53, dns(0x4006, 0x0100, qs=[(long_name, 1)]), p4(B4, A4, 17)))
+    md = dns(0, 0x0000, qs=[("_ipp._tcp.local", 12)])
+    md = md[:-2] + struct.pack("!H", 0x8001)  # QU
+    e4(udp(5353, 5353, md, p4(B4, "224.0.0.251", 17)), dst="224.0.0.251")
+    mda = dns(0, 0x8400, ans=[(dns_name("host.local"), 1, 120, ip4("10.0.0.2"))])
+    mda = mda[:-8 - 4] + struct.pack("!H", 0x8001) + mda[-8 - 2:]  # cache flush
+    e4(udp(5353, 5353, mda, p4(B4, "224.0.0.251", 17)), dst="224.0.0.251")
+    e4(udp(40100, 53, b"\x00\x01\x02", p4(B4, A4, 17)))  # shorter than a header
+    tq = dns(0x5001, 0x0100, qs=[("example.net", 15)])
+    e4(tcp(43300, 53, 1, 1, 0x18, struct.pack("!H", len(tq)) + tq, pseudo=p4(B4, A4, 6)), proto=6)
+    e4(tcp(43300, 53, 1, 1, 0x18, struct.pack("!H", 99) + tq, pseudo=p4(B4, A4, 6)), proto=6)
 
     # ---- TCP: a connection, with options, data both ways, teardown
     C, S = (B4, 43210), (A4, 8000)
