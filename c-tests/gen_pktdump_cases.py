@@ -357,6 +357,53 @@ def build():
     e6(icmp6(B6, A6, 1, 4, b"\0" * 4 + ipv6(A6, B6, 17, udp(9, 40040, b"")[:8])[:48]), 58)
     e6(icmp6(B6, A6, 2, 0, struct.pack("!I", 1280) + ipv6(A6, B6, 17, b"")[:40]), 58)
     e6(icmp6(B6, A6, 3, 0, b"\0" * 4 + ipv6(A6, B6, 17, b"")[:40]), 58)
+    # MLDv2 queries (general, with sources, S flag, robustness, coded QQI and max resp code),
+    # a report with an unknown record type, ICMPv6 error codes, redirect, ND options (rdnss,
+    # dnssl, route info, advertisement interval, home agent, unknown), mobile IPv6 types,
+    # an unknown type (its bytes in hex), length 0
+    q2 = icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 10000, 0) + ip6("::")
+               + struct.pack("!BBH", 2, 125, 0))
+    e6(hbh_ra + q2, 0, src=LLA, dst="ff02::1", hlim=1, smac=MAC_A,
+       dmac=bytes.fromhex("333300000001"))
+    q2s = icmp6(LLA, "ff02::fb", 130, 0, struct.pack("!HH", 0x8123, 0) + ip6("ff02::fb")
+                + struct.pack("!BBH", 0x0A, 0x95, 2) + ip6("fd00::7") + ip6("fd00::8"))
+    e6(hbh_ra + q2s, 0, src=LLA, dst="ff02::fb", hlim=1, smac=MAC_A,
+       dmac=bytes.fromhex("3333000000fb"))
+    q2bad = icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 1, 0) + ip6("::")
+                  + struct.pack("!BBH", 0, 0, 5))
+    e6(hbh_ra + q2bad, 0, src=LLA, dst="ff02::1", hlim=1, smac=MAC_A)
+    e6(hbh_ra + icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 1, 0) + b"\0" * 18), 0,
+       src=LLA, dst="ff02::1", hlim=1, smac=MAC_A)  # 26 bytes: neither version
+    m2bad = icmp6(LLB, "ff02::16", 143, 0, struct.pack("!HH", 0, 2)
+                  + struct.pack("!BBH", 9, 0, 0) + ip6("ff02::fb"))
+    e6(hbh_ra + m2bad, 0, src=LLB, dst="ff02::16", hlim=1)
+    inner6 = ipv6(A6, B6, 17, udp(9, 40040, b""))[:48]
+    e6(icmp6(B6, A6, 3, 1, b"\0" * 4 + inner6), 58)
+    e6(icmp6(B6, A6, 3, 7, b"\0" * 4 + inner6), 58)
+    e6(icmp6(B6, A6, 4, 3, struct.pack("!I", 48) + inner6), 58)
+    e6(icmp6(B6, A6, 4, 9, struct.pack("!I", 1) + inner6), 58)
+    e6(icmp6(LLA, LLB, 137, 0, b"\0" * 4 + ip6("fe80::99") + ip6("fd00::99")
+             + b"\x02\x01" + MAC_A + b"\x04\x02" + b"\0" * 14), 58, src=LLA, dst=LLB, hlim=255)
+    dnssl = b"\x07example\x03com\x00\x03lan\x00"
+    dnssl += b"\0" * (-(len(dnssl) + 8) % 8)
+    ra2 = icmp6(LLA, "ff02::1", 134, 0,
+                struct.pack("!BBHII", 64, 0x4A, 1800, 0, 0)
+                + struct.pack("!BBHI", 25, 5, 0, 5) + ip6("fd00::53") + ip6("2001:db8::53")
+                + struct.pack("!BBHI", 31, (8 + len(dnssl)) // 8, 0, 1800) + dnssl
+                + struct.pack("!BBBBI", 24, 2, 48, 0x08, 7200) + ip6("fd8d:4fb3:5b2e::")[:8]
+                + struct.pack("!BBHI", 7, 1, 0, 5000)
+                + struct.pack("!BBHH", 8, 1, 0, 50001) + struct.pack("!H", 15)
+                + struct.pack("!BBHI", 5, 1, 0, 1500)
+                + struct.pack("!BBHI", 200, 1, 0, 0x01020304))
+    e6(ra2, 58, src=LLA, dst="ff02::1", hlim=255, smac=MAC_A)
+    e6(icmp6(B6, A6, 144, 0, struct.pack("!HH", 0x1234, 0)), 58)
+    e6(icmp6(A6, B6, 145, 0, struct.pack("!HH", 0x1234, 0) + ip6("fd00::a") + ip6("fd00::b")), 58,
+       src=A6, dst=B6)
+    e6(icmp6(B6, A6, 146, 0, struct.pack("!HH", 0x99, 0)), 58)
+    e6(icmp6(A6, B6, 147, 0, struct.pack("!HH", 0x99, 0xC000)
+             + struct.pack("!BBHI", 7, 1, 0, 1000)), 58, src=A6, dst=B6)
+    e6(icmp6(B6, A6, 250, 1, b"\x01\x02\x03\x04unknown type"), 58)
+    e6(b"", 58, plen=0)
     dst_opts = ext(17, b"\x01\x04\x00\x00\x00\x00")  # padn
     e6(dst_opts + udp(40041, 9, b"dstopt", p6(B6, A6, 17)), 60)
     rt = ext(17, b"\x00\x01\x00\x00\x00\x00" + ip6("fd00::99"))  # type 0, 1 segment left

@@ -208,7 +208,7 @@ static const uint8_t *blabel_print(struct pd_nd *nd, const uint8_t *cp)
 
 /* Prints the name at cp, pointers resolved in the message at bp; returns the end of the name
  * where it is (after the first pointer if any), or NULL where it cannot be printed. */
-static const uint8_t *fqdn_print(struct pd_nd *nd, const uint8_t *cp, const uint8_t *bp)
+const uint8_t *pd_fqdn_print(struct pd_nd *nd, const uint8_t *cp, const uint8_t *bp)
 {
     int l = labellen(nd, cp);
     if (l < 0)
@@ -414,7 +414,7 @@ static const uint8_t *eopt_print(struct pd_nd *nd, const uint8_t *cp)
             algs_print(nd, cp, data_len, n3u_algs, sizeof n3u_algs / sizeof n3u_algs[0]);
             break;
         case 13:
-            fqdn_print(nd, cp, cp + data_len);
+            pd_fqdn_print(nd, cp, cp + data_len);
             break;
         default:
             for (unsigned i = 0; i < data_len; i++)
@@ -456,7 +456,7 @@ static const uint8_t *ns_qprint(struct pd_nd *nd, const uint8_t *cp, const uint8
     if (mdns)
         printf((i & 0x8000) ? " (QU)" : " (QM)");
     printf("? ");
-    cp = fqdn_print(nd, np, bp);
+    cp = pd_fqdn_print(nd, np, bp);
     return cp ? cp + 4 : NULL;
 }
 
@@ -468,7 +468,7 @@ static const uint8_t *ns_rprint(struct pd_nd *nd, const uint8_t *cp, const uint8
     const struct pd_printer *pr = nd->pr;
     if (pr->vflag) {
         putchar(' ');
-        if ((cp = fqdn_print(nd, cp, bp)) == NULL)
+        if ((cp = pd_fqdn_print(nd, cp, bp)) == NULL)
             return NULL;
     } else {
         cp = ns_nskip(nd, cp);
@@ -508,17 +508,17 @@ static const uint8_t *ns_rprint(struct pd_nd *nd, const uint8_t *cp, const uint8
     case 12: /* PTR */
     case 39: /* DNAME */
         putchar(' ');
-        if (fqdn_print(nd, cp, bp) == NULL)
+        if (pd_fqdn_print(nd, cp, bp) == NULL)
             return NULL;
         break;
     case 6: /* SOA */
         if (!pr->vflag)
             break;
         putchar(' ');
-        if ((cp = fqdn_print(nd, cp, bp)) == NULL)
+        if ((cp = pd_fqdn_print(nd, cp, bp)) == NULL)
             return NULL;
         putchar(' ');
-        if ((cp = fqdn_print(nd, cp, bp)) == NULL)
+        if ((cp = pd_fqdn_print(nd, cp, bp)) == NULL)
             return NULL;
         if (left(nd, cp) < 20)
             return NULL;
@@ -529,7 +529,7 @@ static const uint8_t *ns_rprint(struct pd_nd *nd, const uint8_t *cp, const uint8
         putchar(' ');
         if (left(nd, cp) < 2)
             return NULL;
-        if (fqdn_print(nd, cp + 2, bp) == NULL)
+        if (pd_fqdn_print(nd, cp + 2, bp) == NULL)
             return NULL;
         printf(" %u", pd_u16(nd, cp));
         break;
@@ -545,7 +545,7 @@ static const uint8_t *ns_rprint(struct pd_nd *nd, const uint8_t *cp, const uint8
         putchar(' ');
         if (left(nd, cp) < 6)
             return NULL;
-        if (fqdn_print(nd, cp + 6, bp) == NULL)
+        if (pd_fqdn_print(nd, cp + 6, bp) == NULL)
             return NULL;
         printf(":%u %u %u", pd_u16(nd, cp + 4), pd_u16(nd, cp), pd_u16(nd, cp + 2));
         break;
@@ -571,7 +571,7 @@ static const uint8_t *ns_rprint(struct pd_nd *nd, const uint8_t *cp, const uint8
         }
         if (pbit > 0) {
             putchar(' ');
-            if (fqdn_print(nd, adv(nd, cp, 1 + 16 - pbyte), bp) == NULL)
+            if (pd_fqdn_print(nd, adv(nd, cp, 1 + 16 - pbyte), bp) == NULL)
                 return NULL;
         }
         break;
@@ -605,7 +605,7 @@ static const uint8_t *ns_rprint(struct pd_nd *nd, const uint8_t *cp, const uint8
         if (!pr->vflag)
             break;
         putchar(' ');
-        if ((cp = fqdn_print(nd, cp, bp)) == NULL)
+        if ((cp = pd_fqdn_print(nd, cp, bp)) == NULL)
             return NULL;
         cp = adv(nd, cp, 6);
         if (left(nd, cp) < 2)
