@@ -6,8 +6,9 @@ flags and compares the text line for line.
     gen_pktdump_cases.py DIR
 
 Writes DIR/eth.pcap (Ethernet, microseconds), DIR/eth-ns.pcap (the same packets with
-nanosecond timestamps) and DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
-capture with -s would), and prints the number of packets in eth.pcap. Deterministic;
+nanosecond timestamps), DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
+capture with -s would) and DIR/sll.pcap, DIR/sll2.pcap (40 of them as Linux cooked captures,
+v1 and v2), and prints the number of packets in eth.pcap. Deterministic;
 standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
 ARP, IPv4 with options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6
 (echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
@@ -442,9 +443,25 @@ def build():
     return frames
 
 
-def write_pcap(path, frames, nano, snap=None):
+def cooked(frames, v2):
+    """Ethernet frames as Linux cooked captures (SLL, SLL2): packet types In, B, M, P, Out,
+    the source address of 6 bytes or of none."""
+    out = []
+    for i, (f, wire) in enumerate(frames):
+        etype, payload, src = struct.unpack("!H", f[12:14])[0], f[14:], f[6:12]
+        ptype, alen = (0, 1, 2, 3, 4)[i % 5], 6 if i % 3 else 0
+        addr = (src if alen else b"") + b"\0" * (8 - alen)
+        if v2:
+            h = struct.pack("!HHIHBB", etype, 0, 999, 1, ptype, alen) + addr
+        else:
+            h = struct.pack("!HHH", ptype, 1, alen) + addr + struct.pack("!H", etype)
+        out.append((h + payload, wire - 14 + len(h)))
+    return out
+
+
+def write_pcap(path, frames, nano, snap=None, linktype=1):
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
-    out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, 1)]
+    out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, linktype)]
     # times: a start at 23:59:58 (UTC), steps of varied size, across midnight and a day
     sec, frac = 1_700_006_398, 123456789
     steps = [0, 1, 999, 1_000_000, 12_345_678, 999_999_999, 0, 86_400 * 10**9 + 1]
@@ -467,6 +484,11 @@ def main():
     write_pcap(os.path.join(d, "eth.pcap"), frames, nano=False)
     write_pcap(os.path.join(d, "eth-ns.pcap"), frames, nano=True)
     write_pcap(os.path.join(d, "cut.pcap"), frames, nano=False, snap=64)
+    # the Ethernet frames with an IPv4, IPv6 or ARP payload, whole
+    some = [(f, w) for f, w in frames if len(f) == w and f[12:14] in (b"\x08\x00", b"\x86\xdd",
+                                                                    b"\x08\x06")][:40]
+    write_pcap(os.path.join(d, "sll.pcap"), cooked(some, False), nano=False, linktype=113)
+    write_pcap(os.path.join(d, "sll2.pcap"), cooked(some, True), nano=False, linktype=276)
     print(len(frames))
 
 
