@@ -188,6 +188,10 @@ def build():
     e4(icmp(3, 1, b"\0" * 4, inner_t), src=A4, dst=B4, proto=1)
     e4(icmp(11, 0, b"\0" * 4, inner), src=A4, dst=B4, proto=1)
     e4(icmp(8, 0, struct.pack("!HH", 9, 9), echo, bad_csum=True), proto=1)
+    # the IP header says more than the frame holds: lengths from the header, as tcpdump
+    e4(icmp(8, 0, struct.pack("!HH", 5, 5), b"short echo"), proto=1, total=400)
+    e4(tcp(43299, 9, 5, 6, 0x18, b"short", pseudo=p4(B4, A4, 6)), proto=6, total=300)
+    e4(udp(40099, 9, b"short udp", p4(B4, A4, 17)), total=200)
 
     # ---- UDP (ports no tcpdump printer claims)
     e4(udp(40000, 9, b"hello, world", p4(B4, A4, 17)))

@@ -149,14 +149,15 @@ void pd_ip_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
         return;
     }
     unsigned len = pd_u16(nd, p + 2);
+    if (length < len)
+        printf("truncated-ip - %" PRIu32 " bytes missing! ", len - length);
     if (len < hlen) {
         printf("bad-len %u", len);
         return;
     }
-    if (length < len)
-        printf("truncated-ip - %" PRIu32 " bytes missing! ", len - length);
-    else
-        length = len;
+    /* the payload's length is the header's, as tcpdump: on a frame shorter than it, the
+     * transport printers see the bytes missing as truncation */
+    length = len;
     const uint8_t *saved_end = nd->end;
     if (nd->end > p + len)
         nd->end = p + len;
