@@ -6,8 +6,9 @@ flags and compares the text line for line.
     gen_pktdump_cases.py DIR
 
 Writes DIR/eth.pcap (Ethernet, microseconds), DIR/eth-ns.pcap (the same packets with
-nanosecond timestamps) and DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
-capture with -s would), and prints the number of packets in eth.pcap. Deterministic;
+nanosecond timestamps), DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
+capture with -s would) and DIR/sll.pcap, DIR/sll2.pcap (40 of them as Linux cooked captures,
+v1 and v2), and prints the number of packets in eth.pcap. Deterministic;
 standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
 ARP, IPv4 with options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6
 (echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
@@ -187,6 +188,10 @@ def build():
     e4(icmp(3, 1, b"\0" * 4, inner_t), src=A4, dst=B4, proto=1)
     e4(icmp(11, 0, b"\0" * 4, inner), src=A4, dst=B4, proto=1)
     e4(icmp(8, 0, struct.pack("!HH", 9, 9), echo, bad_csum=True), proto=1)
+    # the IP header says more than the frame holds: lengths from the header, as tcpdump
+    e4(icmp(8, 0, struct.pack("!HH", 5, 5), b"short echo"), proto=1, total=400)
+    e4(tcp(43299, 9, 5, 6, 0x18, b"short", pseudo=p4(B4, A4, 6)), proto=6, total=300)
+    e4(udp(40099, 9, b"short udp", p4(B4, A4, 17)), total=200)
 
     # ---- UDP (ports no tcpdump printer claims)
     e4(udp(40000, 9, b"hello, world", p4(B4, A4, 17)))
@@ -215,6 +220,58 @@ def build():
     ptr = dns(9, 0x0100, qs=[("1.0.0.10.in-addr.arpa", 12)])
     e4(udp(50585, 53, ptr, p4(B4, A4, 17)))
     e6(udp(50586, 53, q, p6(B6, A6, 17)), 17)
+    # every type name tcpdump has (SSHFP, URI, ...), extended rcodes from the OPT record
+    # (BadVers, BadCookie), EDNS options, SOA/TXT/SRV/URI/A6 data, classes, mDNS, DNS over TCP
+    opt = lambda ext_rc, data=b"": (b"\x00" + struct.pack("!HHBBHH", 41, 1232, ext_rc, 0, 0x8000,
+                                                          len(data)) + data)
+    cookie = struct.pack("!HH", 10, 24) + bytes(range(24))
+    ecs = struct.pack("!HHHBB", 8, 7, 1, 24, 0) + ip4("192.0.2.0")[:3]
+    rest = struct.pack("!HH", 11, 2) + struct.pack("!H", 300) + struct.pack("!HH", 5, 2) + b"\x08\x0d"
+    eq = dns(0x2001, 0x0120, qs=[("_http.dns.test", 256)])
+    eq = eq[:10] + struct.pack("!H", 1) + eq[12:] + opt(0, cookie + ecs + rest)
+    e4(udp(50590, 53, eq, p4(B4, A4, 17)))
+    uri = struct.pack("!HH", 10, 5) + b"http://www.dns.test:8000"
+    ea = dns(0x2001, 0x8580, qs=[("_http.dns.test", 256)], ans=[(b"\xc0\x0c", 256, 3600, uri)])
+    ea = ea[:10] + struct.pack("!H", 1) + ea[12:] + opt(0)
+    e4(udp(53, 50590, ea, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    for qt in (44, 29, 99, 249, 250, 3, 103):
+        e4(udp(50591, 53, dns(0x3000 + qt, 0x0100, qs=[("example.com", qt)]), p4(B4, A4, 17)))
+    bv = dns(0x4001, 0x8100, qs=[("example.com", 6)])
+    bv = bv[:10] + struct.pack("!H", 1) + bv[12:] + opt(1)  # BadVers (16)
+    e4(udp(53, 50592, bv, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    bc = dns(0x4002, 0x8187, qs=[(".", 6)])
+    bc = bc[:10] + struct.pack("!H", 1) + bc[12:] + opt(1, cookie)  # BadCookie (23)
+    e4(udp(53, 50593, bc, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    soa = dns(0x4003, 0x84a0, qs=[(".", 6)],
+              ans=[(b"\xc0\x0c", 6, 86400, dns_name("a.root-servers.net") +
+                    dns_name("nstld.verisign-grs.com") + struct.pack("!IIIII", 2024010100,
+                                                                     1800, 900, 604800, 86400))],
+              add=[(b"\x00", 44, 60, b"\x01\x01" + bytes(20))])
+    e4(udp(53, 50594, soa, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    misc = dns(0x4004, 0x8180, qs=[("example.com", 255)],
+               ans=[(b"\xc0\x0c", 16, 60, b"\x05hello\x07w\x80rld\x01\x7f"),
+                    (b"\xc0\x0c", 33, 60, struct.pack("!HHH", 1, 2, 5060) + dns_name("sip.example")),
+                    (b"\xc0\x0c", 38, 60, b"\x40" + bytes(8) + dns_name("a6.example")),
+                    (b"\xc0\x0c", 104, 60, b"unspec\x01"),
+                    (b"\xc0\x0c", 44, 7 * 86400 + 3661, b"\x01\x01" + bytes(20))])
+    misc = misc[:27] + struct.pack("!H", 3) + misc[29:]  # class CHAOS on the question
+    e4(udp(53, 50595, misc, p4(A4, B4, 17)), src=A4, dst=B4, smac=MAC_A, dmac=MAC_B)
+    # a pointer forward (tcpdump: <BAD PTR>), a long name (<DOMAIN NAME TOO LONG>)
+    bad = dns(0x4005, 0x0100, qs=[]) + b"\x03abc\xc0\x20" + struct.pack("!HH", 1, 1)
+    bad = bad[:4] + struct.pack("!H", 1) + bad[6:]
+    e4(udp(50596, 53, bad, p4(B4, A4, 17)))
+    long_name = ".".join(["x" * 60] * 5)
+    e4(udp(50597, 53, dns(0x4006, 0x0100, qs=[(long_name, 1)]), p4(B4, A4, 17)))
+    md = dns(0, 0x0000, qs=[("_ipp._tcp.local", 12)])
+    md = md[:-2] + struct.pack("!H", 0x8001)  # QU
+    e4(udp(5353, 5353, md, p4(B4, "224.0.0.251", 17)), dst="224.0.0.251")
+    mda = dns(0, 0x8400, ans=[(dns_name("host.local"), 1, 120, ip4("10.0.0.2"))])
+    mda = mda[:-8 - 4] + struct.pack("!H", 0x8001) + mda[-8 - 2:]  # cache flush
+    e4(udp(5353, 5353, mda, p4(B4, "224.0.0.251", 17)), dst="224.0.0.251")
+    e4(udp(40100, 53, b"\x00\x01\x02", p4(B4, A4, 17)))  # shorter than a header
+    tq = dns(0x5001, 0x0100, qs=[("example.net", 15)])
+    e4(tcp(43300, 53, 1, 1, 0x18, struct.pack("!H", len(tq)) + tq, pseudo=p4(B4, A4, 6)), proto=6)
+    e4(tcp(43300, 53, 1, 1, 0x18, struct.pack("!H", 99) + tq, pseudo=p4(B4, A4, 6)), proto=6)
 
     # ---- TCP: a connection, with options, data both ways, teardown
     C, S = (B4, 43210), (A4, 8000)
@@ -305,6 +362,53 @@ def build():
     e6(icmp6(B6, A6, 1, 4, b"\0" * 4 + ipv6(A6, B6, 17, udp(9, 40040, b"")[:8])[:48]), 58)
     e6(icmp6(B6, A6, 2, 0, struct.pack("!I", 1280) + ipv6(A6, B6, 17, b"")[:40]), 58)
     e6(icmp6(B6, A6, 3, 0, b"\0" * 4 + ipv6(A6, B6, 17, b"")[:40]), 58)
+    # MLDv2 queries (general, with sources, S flag, robustness, coded QQI and max resp code),
+    # a report with an unknown record type, ICMPv6 error codes, redirect, ND options (rdnss,
+    # dnssl, route info, advertisement interval, home agent, unknown), mobile IPv6 types,
+    # an unknown type (its bytes in hex), length 0
+    q2 = icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 10000, 0) + ip6("::")
+               + struct.pack("!BBH", 2, 125, 0))
+    e6(hbh_ra + q2, 0, src=LLA, dst="ff02::1", hlim=1, smac=MAC_A,
+       dmac=bytes.fromhex("333300000001"))
+    q2s = icmp6(LLA, "ff02::fb", 130, 0, struct.pack("!HH", 0x8123, 0) + ip6("ff02::fb")
+                + struct.pack("!BBH", 0x0A, 0x95, 2) + ip6("fd00::7") + ip6("fd00::8"))
+    e6(hbh_ra + q2s, 0, src=LLA, dst="ff02::fb", hlim=1, smac=MAC_A,
+       dmac=bytes.fromhex("3333000000fb"))
+    q2bad = icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 1, 0) + ip6("::")
+                  + struct.pack("!BBH", 0, 0, 5))
+    e6(hbh_ra + q2bad, 0, src=LLA, dst="ff02::1", hlim=1, smac=MAC_A)
+    e6(hbh_ra + icmp6(LLA, "ff02::1", 130, 0, struct.pack("!HH", 1, 0) + b"\0" * 18), 0,
+       src=LLA, dst="ff02::1", hlim=1, smac=MAC_A)  # 26 bytes: neither version
+    m2bad = icmp6(LLB, "ff02::16", 143, 0, struct.pack("!HH", 0, 2)
+                  + struct.pack("!BBH", 9, 0, 0) + ip6("ff02::fb"))
+    e6(hbh_ra + m2bad, 0, src=LLB, dst="ff02::16", hlim=1)
+    inner6 = ipv6(A6, B6, 17, udp(9, 40040, b""))[:48]
+    e6(icmp6(B6, A6, 3, 1, b"\0" * 4 + inner6), 58)
+    e6(icmp6(B6, A6, 3, 7, b"\0" * 4 + inner6), 58)
+    e6(icmp6(B6, A6, 4, 3, struct.pack("!I", 48) + inner6), 58)
+    e6(icmp6(B6, A6, 4, 9, struct.pack("!I", 1) + inner6), 58)
+    e6(icmp6(LLA, LLB, 137, 0, b"\0" * 4 + ip6("fe80::99") + ip6("fd00::99")
+             + b"\x02\x01" + MAC_A + b"\x04\x02" + b"\0" * 14), 58, src=LLA, dst=LLB, hlim=255)
+    dnssl = b"\x07example\x03com\x00\x03lan\x00"
+    dnssl += b"\0" * (-(len(dnssl) + 8) % 8)
+    ra2 = icmp6(LLA, "ff02::1", 134, 0,
+                struct.pack("!BBHII", 64, 0x4A, 1800, 0, 0)
+                + struct.pack("!BBHI", 25, 5, 0, 5) + ip6("fd00::53") + ip6("2001:db8::53")
+                + struct.pack("!BBHI", 31, (8 + len(dnssl)) // 8, 0, 1800) + dnssl
+                + struct.pack("!BBBBI", 24, 2, 48, 0x08, 7200) + ip6("fd8d:4fb3:5b2e::")[:8]
+                + struct.pack("!BBHI", 7, 1, 0, 5000)
+                + struct.pack("!BBHH", 8, 1, 0, 50001) + struct.pack("!H", 15)
+                + struct.pack("!BBHI", 5, 1, 0, 1500)
+                + struct.pack("!BBHI", 200, 1, 0, 0x01020304))
+    e6(ra2, 58, src=LLA, dst="ff02::1", hlim=255, smac=MAC_A)
+    e6(icmp6(B6, A6, 144, 0, struct.pack("!HH", 0x1234, 0)), 58)
+    e6(icmp6(A6, B6, 145, 0, struct.pack("!HH", 0x1234, 0) + ip6("fd00::a") + ip6("fd00::b")), 58,
+       src=A6, dst=B6)
+    e6(icmp6(B6, A6, 146, 0, struct.pack("!HH", 0x99, 0)), 58)
+    e6(icmp6(A6, B6, 147, 0, struct.pack("!HH", 0x99, 0xC000)
+             + struct.pack("!BBHI", 7, 1, 0, 1000)), 58, src=A6, dst=B6)
+    e6(icmp6(B6, A6, 250, 1, b"\x01\x02\x03\x04unknown type"), 58)
+    e6(b"", 58, plen=0)
     dst_opts = ext(17, b"\x01\x04\x00\x00\x00\x00")  # padn
     e6(dst_opts + udp(40041, 9, b"dstopt", p6(B6, A6, 17)), 60)
     rt = ext(17, b"\x00\x01\x00\x00\x00\x00" + ip6("fd00::99"))  # type 0, 1 segment left
@@ -343,9 +447,25 @@ def build():
     return frames
 
 
-def write_pcap(path, frames, nano, snap=None):
+def cooked(frames, v2):
+    """Ethernet frames as Linux cooked captures (SLL, SLL2): packet types In, B, M, P, Out,
+    the source address of 6 bytes or of none."""
+    out = []
+    for i, (f, wire) in enumerate(frames):
+        etype, payload, src = struct.unpack("!H", f[12:14])[0], f[14:], f[6:12]
+        ptype, alen = (0, 1, 2, 3, 4)[i % 5], 6 if i % 3 else 0
+        addr = (src if alen else b"") + b"\0" * (8 - alen)
+        if v2:
+            h = struct.pack("!HHIHBB", etype, 0, 999, 1, ptype, alen) + addr
+        else:
+            h = struct.pack("!HHH", ptype, 1, alen) + addr + struct.pack("!H", etype)
+        out.append((h + payload, wire - 14 + len(h)))
+    return out
+
+
+def write_pcap(path, frames, nano, snap=None, linktype=1):
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
-    out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, 1)]
+    out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, linktype)]
     # times: a start at 23:59:58 (UTC), steps of varied size, across midnight and a day
     sec, frac = 1_700_006_398, 123456789
     steps = [0, 1, 999, 1_000_000, 12_345_678, 999_999_999, 0, 86_400 * 10**9 + 1]
@@ -368,6 +488,11 @@ def main():
     write_pcap(os.path.join(d, "eth.pcap"), frames, nano=False)
     write_pcap(os.path.join(d, "eth-ns.pcap"), frames, nano=True)
     write_pcap(os.path.join(d, "cut.pcap"), frames, nano=False, snap=64)
+    # the Ethernet frames with an IPv4, IPv6 or ARP payload, whole
+    some = [(f, w) for f, w in frames if len(f) == w and f[12:14] in (b"\x08\x00", b"\x86\xdd",
+                                                                    b"\x08\x06")][:40]
+    write_pcap(os.path.join(d, "sll.pcap"), cooked(some, False), nano=False, linktype=113)
+    write_pcap(os.path.join(d, "sll2.pcap"), cooked(some, True), nano=False, linktype=276)
     print(len(frames))
 
 

@@ -37,7 +37,8 @@ static int build_cases(case_t *c, const uint8_t v0mac[6])
     c[n].dir = "B";
     c[n++].want = "ARP, Request who-has 10.0.0.1 tell 10.0.0.2, length 28";
     c[n].len = pd_udp4_frame(c[n].frame, v0mac, 100, 53, 5353, 4);
-    c[n++].want = "IP 10.0.0.2.53 > 10.0.0.1.5353:  [|domain]";
+    /* 4 bytes: shorter than a DNS header (tcpdump 4.99.3's words) */
+    c[n++].want = "IP 10.0.0.2.53 > 10.0.0.1.5353: domain [length 4 < 12] (invalid)";
     c[n].len = pd_udp6_frame(c[n].frame, v0mac, 546, 547, 20);
     c[n++].want = "IP6 fd00::2.546 > fd00::1.547: UDP, length 20";
     c[n].len = pd_icmp6_echo_frame(c[n].frame, v0mac, 9, 1, 8);

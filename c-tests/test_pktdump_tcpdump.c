@@ -4,7 +4,8 @@
  * options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6 echo, ND and
  * MLD, TCP handshakes with options, data and teardown, UDP, DNS queries and answers, unknown
  * ethertypes and protocols, frames cut short), eth-ns.pcap (the same with nanosecond times) and
- * cut.pcap (every frame cut to 64 bytes). Each is read by `tcpdump -nn -r FILE` and by
+ * cut.pcap (every frame cut to 64 bytes), sll.pcap and sll2.pcap (40 of the frames as Linux
+ * cooked captures: no direction without -e on SLL, interface and direction on SLL2). Each is read by `tcpdump -nn -r FILE` and by
  * `pktdump -nn -r FILE` with each output flag and several combinations, TZ=UTC; the standard
  * outputs must be identical, and tcpdump must have printed at least one line per packet (a
  * comparison of nothing is a failure). A mismatch shows the diff.
@@ -214,6 +215,8 @@ int main(void)
     offline(dir, "eth.pcap", false, packets);
     offline(dir, "eth-ns.pcap", true, packets);
     offline(dir, "cut.pcap", false, packets);
+    offline(dir, "sll.pcap", false, 40);
+    offline(dir, "sll2.pcap", false, 40);
     note("offline: %d cases, %d lines identical", g_cases, g_lines);
 
     char path[512];

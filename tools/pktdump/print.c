@@ -380,14 +380,50 @@ static const char *iface_name(int ifindex)
 
 /* Linux cooked: the interface, direction and protocol, as tcpdump prints LINUX_SLL2 (and
  * LINUX_SLL, without the interface). */
-static void cooked_print(struct pd_nd *nd, const char *ifname, unsigned pkttype, unsigned hatype,
+enum cooked_kind { COOKED_LIVE, COOKED_SLL, COOKED_SLL2 };
+
+/* tcpdump's sll_print (-e only: no direction without it) and sll2_print ("ifindex N"). */
+static void sll_header_print(const struct pd_printer *pr, enum cooked_kind kind, uint32_t ifx,
+                             unsigned pkttype, const uint8_t *addr, unsigned alen,
+                             unsigned proto, uint32_t length)
+{
+    if (kind == COOKED_SLL)
+        printf("%3s ", pkttype_name(pkttype));
+    else
+        printf("ifindex %" PRIu32 " ", ifx);
+    if (alen == 6)
+        printf("%02x:%02x:%02x:%02x:%02x:%02x ", addr[0], addr[1], addr[2], addr[3], addr[4],
+               addr[5]);
+    if (pr->qflag)
+        return;
+    if (proto <= 1500) {
+        if (proto == 1)
+            printf("802.3");
+        else if (proto == 4)
+            printf("802.2");
+        else
+            printf("ethertype Unknown (0x%04x)", proto);
+    } else {
+        printf("ethertype %s (0x%04x)", ethertype_name(proto), proto);
+    }
+    printf(", length %" PRIu32 ": ", length);
+}
+
+static void cooked_print(struct pd_nd *nd, enum cooked_kind kind, uint32_t ifx,
+                         const char *ifname, unsigned pkttype, unsigned hatype,
                          const uint8_t *addr, unsigned alen, unsigned proto, const uint8_t *p,
                          uint32_t length)
 {
     const struct pd_printer *pr = nd->pr;
     if (ifname != NULL)
         printf("%-5s ", ifname);
-    if (pr->eflag) {
+    if (kind != COOKED_LIVE) {
+        if (kind == COOKED_SLL2)
+            printf("%-3s ", pkttype_name(pkttype));
+        if (pr->eflag)
+            sll_header_print(pr, kind, ifx, pkttype, addr, alen, proto,
+                             length + (kind == COOKED_SLL2 ? 20 : 16));
+    } else if (pr->eflag) {
         printf("%-3s ", pkttype_name(pkttype));
         if (alen == 6) {
             printf("%02x:%02x:%02x:%02x:%02x:%02x ", addr[0], addr[1], addr[2], addr[3], addr[4],
@@ -542,8 +578,8 @@ void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_
         case PD_DLT_COOKED_LIVE: {
             hdrlen = 0;
             const char *name = iface_name(info->ifindex);
-            cooked_print(&nd, name, info->pkttype, info->linktype, NULL, 0, info->protocol, data,
-                         length);
+            cooked_print(&nd, COOKED_LIVE, 0, name, info->pkttype, info->linktype, NULL, 0,
+                         info->protocol, data, length);
             break;
         }
         case PKT_DLT_LINUX_SLL2: {
@@ -554,9 +590,9 @@ void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_
             uint32_t ifx = pd_u32(&nd, data + 4);
             char name[IF_NAMESIZE + 16];
             if (if_indextoname(ifx, name) == NULL)
-                snprintf(name, sizeof name, "ifindex %" PRIu32, ifx);
+                snprintf(name, sizeof name, "?");
             unsigned alen = data[11] > 8 ? 8 : data[11];
-            cooked_print(&nd, name, data[10], pd_u16(&nd, data + 8), data + 12, alen, proto,
+            cooked_print(&nd, COOKED_SLL2, ifx, name, data[10], pd_u16(&nd, data + 8), data + 12, alen, proto,
                          data + 20, length >= 20 ? length - 20 : 0);
             break;
         }
@@ -565,7 +601,7 @@ void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_
             hdrlen = caplen < 16 ? caplen : 16;
             pd_need(&nd, data, 16);
             unsigned alen = pd_u16(&nd, data + 4);
-            cooked_print(&nd, NULL, pd_u16(&nd, data), pd_u16(&nd, data + 2), data + 6,
+            cooked_print(&nd, COOKED_SLL, 0, NULL, pd_u16(&nd, data), pd_u16(&nd, data + 2), data + 6,
                          alen > 8 ? 8 : alen, pd_u16(&nd, data + 14), data + 16,
                          length >= 16 ? length - 16 : 0);
             break;

@@ -96,6 +96,12 @@ void pd_tcp_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8_t *p,
                   uint32_t length);
 void pd_udp_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8_t *p,
                   uint32_t length);
+/* print_dns.c: a DNS message at p of length bytes (over TCP: with its length prefix; mdns:
+ * port 5353's multicast DNS), as tcpdump's summary line. */
+void pd_dns_print(struct pd_nd *nd, const uint8_t *p, uint32_t length, bool over_tcp, bool mdns);
+/* A domain name at cp, compression pointers relative to bp; its end, or NULL (tcpdump's
+ * fqdn_print). */
+const uint8_t *pd_fqdn_print(struct pd_nd *nd, const uint8_t *cp, const uint8_t *bp);
 /* The transport checksum's sum with the pseudo header over length bytes at p (captured). */
 uint16_t pd_l4_cksum(const struct pd_ipctx *ic, unsigned proto, const uint8_t *p,
                      uint32_t length);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE 1
 #endif
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <string.h>
@@ -148,14 +149,15 @@ void pd_ip_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
         return;
     }
     unsigned len = pd_u16(nd, p + 2);
+    if (length < len)
+        printf("truncated-ip - %" PRIu32 " bytes missing! ", len - length);
     if (len < hlen) {
         printf("bad-len %u", len);
         return;
     }
-    if (length < len)
-        printf("truncated-ip - %" PRIu32 " bytes missing! ", len - length);
-    else
-        length = len;
+    /* the payload's length is the header's, as tcpdump: on a frame shorter than it, the
+     * transport printers see the bytes missing as truncation */
+    length = len;
     const uint8_t *saved_end = nd->end;
     if (nd->end > p + len)
         nd->end = p + len;
@@ -475,7 +477,7 @@ static const char *icmp6_type_name(unsigned t)
     switch (t) {
     case 1: return "destination unreachable";
     case 2: return "packet too big";
-    case 3: return "time exceeded";
+    case 3: return "time exceeded in-transit";
     case 4: return "parameter problem";
     case 128: return "echo request";
     case 129: return "echo reply";
@@ -487,8 +489,37 @@ static const char *icmp6_type_name(unsigned t)
     case 135: return "neighbor solicitation";
     case 136: return "neighbor advertisement";
     case 137: return "redirect";
+    case 138: return "router renumbering";
+    case 139: return "who-are-you request"; /* tcpdump's first name for 139 and 140 */
+    case 140: return "who-are-you reply";
+    case 141: return "inverse neighbor solicitation";
+    case 142: return "inverse neighbor advertisement";
     case 143: return "multicast listener report v2";
+    case 144: return "ha discovery request";
+    case 145: return "ha discovery reply";
+    case 146: return "mobile router solicitation";
+    case 147: return "mobile router advertisement";
+    case 155: return "RPL";
+    case 200: return "mtrace message";
+    case 201: return "mtrace response";
     default: return NULL;
+    }
+}
+
+/* tcpdump's print_unknown_data: "<ident>0x0000:  0102 0304 ..." over the captured part of n
+ * bytes. */
+static void hex_lines(const struct pd_nd *nd, const char *ident, const uint8_t *p, uint32_t n)
+{
+    uint32_t avail = p <= nd->end ? (uint32_t)(nd->end - p) : 0;
+    if (n > avail)
+        n = avail;
+    for (uint32_t i = 0; i < n; i += 2) {
+        if (i % 16 == 0)
+            printf("%s0x%04" PRIx32 ": ", ident, i);
+        if (i + 1 < n)
+            printf(" %02x%02x", p[i], p[i + 1]);
+        else
+            printf(" %02x", p[i]);
     }
 }
 
@@ -504,75 +535,110 @@ static void flags_print(unsigned v, const unsigned *bits, const char *const *nam
     printf("%s]", any ? "" : "none");
 }
 
-static void hex_body(struct pd_nd *nd, const uint8_t *p, unsigned n)
+/* Neighbor discovery options, at -v. */
+static void lifetime_print(const char *before, uint32_t v)
 {
-    pd_need(nd, p, n);
-    for (unsigned i = 0; i < n; i += 2) {
-        if (i % 16 == 0)
-            printf("\n\t    0x%04x: ", i);
-        if (i + 1 < n)
-            printf(" %02x%02x", p[i], p[i + 1]);
-        else
-            printf(" %02x", p[i]);
-    }
+    if (v == 0xffffffffu)
+        printf("%sinfinity", before);
+    else
+        printf("%s%" PRIu32 "s", before, v);
 }
 
-/* Neighbor discovery options, at -v. */
-static void nd_opts_print(struct pd_nd *nd, const uint8_t *cp, uint32_t resid)
+static void nd_opts_print(struct pd_nd *nd, const uint8_t *bp, int resid)
 {
     nd->checks_only = true; /* tcpdump: length checks */
-    while (resid > 0) {
-        unsigned t = pd_u8(nd, cp), l = pd_u8(nd, cp + 1);
-        if (l == 0 || l * 8u > resid)
+    const uint8_t *cp = bp;
+    while (cp < nd->end) {
+        pd_tcheck(nd, cp + 1, 1);
+        if (resid <= 0)
+            break;
+        unsigned t = cp[0], l = cp[1];
+        if (l == 0)
             pd_trunc(nd);
         unsigned bytes = l * 8;
-        pd_need(nd, cp, bytes);
-        const char *name;
-        switch (t) {
-        case 1: name = "source link-address"; break;
-        case 2: name = "destination link-address"; break;
-        case 3: name = "prefix info"; break;
-        case 4: name = "redirected header"; break;
-        case 5: name = "mtu"; break;
-        default: name = NULL; break;
-        }
-        if (name != NULL)
-            printf("\n\t  %s option (%u), length %u (%u): ", name, t, bytes, l);
-        else
-            printf("\n\t  unknown option (%u), length %u (%u): ", t, bytes, l);
-        pd_need(nd, cp, bytes);
+        pd_tcheck(nd, cp, bytes);
+        static const char *const names[] = {
+            NULL, "source link-address", "destination link-address", "prefix info",
+            "redirected header", "mtu", NULL, "advertisement interval",
+            "homeagent information"};
+        const char *name = t < 9 ? names[t] : t == 24 ? "route info" : t == 25 ? "rdnss"
+                                                     : t == 31 ? "dnssl" : NULL;
+        printf("\n\t  %s option (%u), length %u (%u): ", name ? name : "unknown", t, bytes, l);
         switch (t) {
         case 1:
         case 2:
-            for (unsigned i = 2; i < bytes; i++) {
-                if (i == 8 && bytes == 8)
-                    break;
+            for (unsigned i = 2; i < bytes; i++)
                 printf("%s%02x", i > 2 ? ":" : "", cp[i]);
-            }
             break;
         case 3: {
             static const unsigned bits[] = {0x80, 0x40, 0x20};
-            static const char *const names[] = {"onlink", "auto", "router"};
-            printf("%s/%u, Flags ", pd_ip6str(nd, cp + 16), cp[2]);
-            flags_print(cp[3], bits, names, 3);
-            uint32_t valid = pd_u32(nd, cp + 4), pref = pd_u32(nd, cp + 8);
-            if (valid == 0xffffffffu)
-                printf(", valid time infinity");
-            else
-                printf(", valid time %" PRIu32 "s", valid);
-            if (pref == 0xffffffffu)
-                printf(", pref. time infinity");
-            else
-                printf(", pref. time %" PRIu32 "s", pref);
+            static const char *const fnames[] = {"onlink", "auto", "router"};
+            printf("%s/%u%s, Flags ", pd_ip6str(nd, cp + 16), pd_u8(nd, cp + 2),
+                   l != 4 ? "badlen" : "");
+            flags_print(pd_u8(nd, cp + 3), bits, fnames, 3);
+            lifetime_print(", valid time ", pd_u32(nd, cp + 4));
+            lifetime_print(", pref. time ", pd_u32(nd, cp + 8));
             break;
         }
-        case 5: printf(" %" PRIu32, pd_u32(nd, cp + 4)); break;
-        default: break;
+        case 4:
+            hex_lines(nd, "\n\t    ", bp, bytes);
+            break;
+        case 5:
+            printf(" %" PRIu32 "%s", pd_u32(nd, cp + 4), l != 1 ? "bad option length" : "");
+            break;
+        case 7:
+            printf(" %" PRIu32 "ms", pd_u32(nd, cp + 4));
+            break;
+        case 8:
+            printf(" preference %u, lifetime %u", pd_u16(nd, cp + 4), pd_u16(nd, cp + 6));
+            break;
+        case 24: {
+            pd_tcheck(nd, cp + 4, 4);
+            uint8_t in6[16] = {0};
+            if (l == 2) {
+                pd_need(nd, cp + 8, 8);
+                memcpy(in6, cp + 8, 8);
+            } else if (l == 3) {
+                pd_need(nd, cp + 8, 16);
+                memcpy(in6, cp + 8, 16);
+            } else if (l != 1) {
+                pd_trunc(nd);
+            }
+            char buf[INET6_ADDRSTRLEN];
+            inet_ntop(AF_INET6, in6, buf, sizeof buf);
+            static const char *const prefs[] = {"medium", "high", "reserved", "low"};
+            printf(" %s/%u", buf, pd_u8(nd, cp + 2));
+            printf(", pref=%s", prefs[(pd_u8(nd, cp + 3) >> 3) & 3]);
+            lifetime_print(", lifetime=", pd_u32(nd, cp + 4));
+            break;
+        }
+        case 25:
+            printf(" lifetime %" PRIu32 "s,", pd_u32(nd, cp + 4));
+            for (unsigned i = 0; i < (l - 1) / 2; i++)
+                printf(" addr: %s", pd_ip6str(nd, cp + 8 + 16 * i));
+            break;
+        case 31: {
+            printf(" lifetime %" PRIu32 "s, domain(s):", pd_u32(nd, cp + 4));
+            const uint8_t *domp = cp + 8;
+            while (domp < cp + bytes && pd_u8(nd, domp) != 0) {
+                putchar(' ');
+                if ((domp = pd_fqdn_print(nd, domp, bp)) == NULL)
+                    pd_trunc(nd);
+            }
+            break;
+        }
+        default:
+            if (nd->pr->vflag <= 1) {
+                hex_lines(nd, "\n\t  ", cp + 2, bytes - 2);
+                nd->checks_only = false;
+                return;
+            }
+            break;
         }
         if (nd->pr->vflag > 1)
-            hex_body(nd, cp + 2, bytes - 2);
+            hex_lines(nd, "\n\t    ", cp + 2, bytes - 2);
         cp += bytes;
-        resid -= bytes;
+        resid -= (int)bytes;
     }
     nd->checks_only = false;
 }
@@ -599,12 +665,63 @@ static const uint8_t *inner_upper(struct pd_nd *nd, const uint8_t *oip, unsigned
     return cp;
 }
 
+/* MLDv1: silently nothing when the 24 bytes are not all captured (tcpdump). */
+static void mld6_print(struct pd_nd *nd, const uint8_t *p)
+{
+    if (!pd_have(nd, p, 24))
+        return;
+    printf("max resp delay: %u ", pd_u16(nd, p + 4));
+    printf("addr: %s", pd_ip6str(nd, p + 8));
+}
+
+static void mldv2_query_print(struct pd_nd *nd, const uint8_t *p, uint32_t len)
+{
+    const struct pd_printer *pr = nd->pr;
+    unsigned mrc = pd_u16(nd, p + 4), mrt;
+    if (mrc < 32768)
+        mrt = mrc;
+    else
+        mrt = ((mrc & 0x0fff) | 0x1000) << (((mrc & 0x7000) >> 12) + 3);
+    if (pr->vflag)
+        printf(" [max resp delay=%u]", mrt);
+    printf(" [gaddr %s", pd_ip6str(nd, p + 8));
+    if (pr->vflag) {
+        unsigned b24 = pd_u8(nd, p + 24), b25 = pd_u8(nd, p + 25), qqi;
+        if (b24 & 0x08)
+            printf(" sflag");
+        if (b24 & 0x07)
+            printf(" robustness=%u", b24 & 0x07);
+        if (b25 < 128)
+            qqi = b25;
+        else
+            qqi = ((b25 & 0x0f) | 0x10) << (((b25 & 0x70) >> 4) + 3);
+        printf(" qqi=%u", qqi);
+    }
+    unsigned nsrcs = pd_u16(nd, p + 26);
+    if (nsrcs > 0) {
+        if (len < 28 + nsrcs * 16u) {
+            printf(" [invalid number of sources]");
+        } else if (pr->vflag > 1) {
+            printf(" {");
+            for (unsigned i = 0; i < nsrcs; i++)
+                printf(" %s", pd_ip6str(nd, p + 28 + 16 * i));
+            printf(" }");
+        } else {
+            printf(", %u source(s)", nsrcs);
+        }
+    }
+    printf("]");
+}
+
 static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8_t *p,
                         uint32_t length)
 {
     const struct pd_printer *pr = nd->pr;
     nd->proto = "icmp6";
-    unsigned type = pd_u8(nd, p), code = pd_u8(nd, p + 1);
+    if (length == 0) {
+        printf("ICMP6, length 0 (invalid)");
+        return;
+    }
     if (pr->vflag && !ic->fragmented && pd_have(nd, p, length)) {
         uint16_t sum = pd_l4_cksum(ic, 58, p, length);
         unsigned field = pd_u16(nd, p + 2);
@@ -614,13 +731,15 @@ static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8
         else
             printf("[icmp6 sum ok] ");
     }
+    unsigned type = pd_u8(nd, p);
     const char *name = icmp6_type_name(type);
     if (name != NULL)
         printf("ICMP6, %s", name);
     else
         printf("ICMP6, unknown icmp6 type (%u)", type);
-    if (pr->vflag && type >= 133 && type <= 137)
+    if (pr->vflag && ((type >= 133 && type <= 137) || type == 145 || type == 147))
         printf(", length %" PRIu32, length);
+    unsigned code = pd_u8(nd, p + 1);
     const uint8_t *oip = p + 8;
     switch (type) {
     case 1: {
@@ -661,44 +780,84 @@ static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8
     }
     case 2: printf(", mtu %" PRIu32, pd_u32(nd, p + 4)); break;
     case 3:
-        if (code == 0) {
-            printf(" in-transit");
+        if (code == 0)
             printf(" for %s", pd_ip6str(nd, oip + 24));
-        }
         else if (code == 1)
-            printf(" reassembly");
+            printf(" (reassembly)");
         else
             printf(", unknown code (%u)", code);
         break;
     case 4:
+        pd_tcheck(nd, oip + 24, 16);
         if (code == 0)
-            printf(", errorneous - octet %" PRIu32, pd_u32(nd, p + 4));
+            printf(", erroneous - octet %" PRIu32, pd_u32(nd, p + 4));
         else if (code == 1)
             printf(", next header - octet %" PRIu32, pd_u32(nd, p + 4));
         else if (code == 2)
             printf(", option - octet %" PRIu32, pd_u32(nd, p + 4));
+        else if (code == 3)
+            printf(", incomplete header chain - octet %" PRIu32, pd_u32(nd, p + 4));
         else
             printf(", code-#%u", code);
         break;
     case 128:
     case 129: printf(", id %u, seq %u", pd_u16(nd, p + 4), pd_u16(nd, p + 6)); break;
     case 130:
+        if (length == 24) {
+            mld6_print(nd, p);
+        } else if (length >= 28) {
+            printf(" v2");
+            mldv2_query_print(nd, p, length);
+        } else {
+            printf(" unknown-version (len %" PRIu32 ") ", length);
+        }
+        break;
     case 131:
     case 132:
-        if (!pd_have(nd, p, 24))
-            break; /* tcpdump: silently */
-        printf("max resp delay: %u ", pd_u16(nd, p + 4));
-        printf("addr: %s", pd_ip6str(nd, p + 8));
+        mld6_print(nd, p);
+        break;
+    case 137:
+        printf(", %s", pd_ip6str(nd, p + 24));
+        printf(" to %s", pd_ip6str(nd, p + 8));
+        if (pr->vflag)
+            nd_opts_print(nd, p + 40, (int)length - 40);
+        break;
+    case 141:
+    case 142:
+        break;
+    case 144:
+    case 146:
+        printf(", id 0x%04x", pd_u16(nd, p + 4));
+        break;
+    case 145:
+        if (pr->vflag) {
+            printf(", id 0x%04x", pd_u16(nd, p + 4));
+            for (const uint8_t *a = p + 8; (size_t)(a - p) < length; a += 16)
+                printf(", %s", pd_ip6str(nd, a));
+        }
+        break;
+    case 147:
+        if (pr->vflag) {
+            printf(", id 0x%04x", pd_u16(nd, p + 4));
+            unsigned fl = pd_u16(nd, p + 6);
+            if (fl & 0xc000)
+                putchar(' ');
+            if (fl & 0x8000)
+                putchar('M');
+            if (fl & 0x4000)
+                putchar('O');
+            nd_opts_print(nd, p + 8, (int)length - 8);
+        }
         break;
     case 133:
-        if (pr->vflag && length > 8)
-            nd_opts_print(nd, p + 8, length - 8);
+        if (pr->vflag)
+            nd_opts_print(nd, p + 8, (int)length - 8);
         break;
     case 134: {
         if (pr->vflag) {
-            static const unsigned bits[] = {0x80, 0x40, 0x20, 0x08};
+            static const unsigned bits[] = {0x80, 0x40, 0x20, 0x02};
             static const char *const names[] = {"managed", "other stateful", "home agent",
-                                                "proxy"};
+                                                "ipv6 only"};
             static const char *const prefs[] = {"medium", "high", "reserved", "low"};
             unsigned fl = pd_u8(nd, p + 5);
             pd_need(nd, p, 16);
@@ -708,15 +867,14 @@ static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8
                    "ms, retrans timer %" PRIu32 "ms",
                    prefs[(fl >> 3) & 3], pd_u16(nd, p + 6), pd_u32(nd, p + 8),
                    pd_u32(nd, p + 12));
-            if (length > 16)
-                nd_opts_print(nd, p + 16, length - 16);
+            nd_opts_print(nd, p + 16, (int)length - 16);
         }
         break;
     }
     case 135:
         printf(", who has %s", pd_ip6str(nd, p + 8));
-        if (pr->vflag && length > 24)
-            nd_opts_print(nd, p + 24, length - 24);
+        if (pr->vflag)
+            nd_opts_print(nd, p + 24, (int)length - 24);
         break;
     case 136:
         printf(", tgt is %s", pd_ip6str(nd, p + 8));
@@ -725,24 +883,37 @@ static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8
             static const char *const names[] = {"router", "solicited", "override"};
             printf(", Flags ");
             flags_print(pd_u8(nd, p + 4), bits, names, 3);
-            if (length > 24)
-                nd_opts_print(nd, p + 24, length - 24);
+            nd_opts_print(nd, p + 24, (int)length - 24);
         }
         break;
     case 143: {
+        if (length < 8) {
+            printf(" [invalid len %" PRIu32 "]", length);
+            break;
+        }
         unsigned n = pd_u16(nd, p + 6);
         printf(", %u group record(s)", n);
         if (pr->vflag) {
             static const char *const rt[] = {"",      "is_in", "is_ex", "to_in",
                                              "to_ex", "allow", "block"};
-            const uint8_t *r = p + 8;
+            uint32_t group = 8;
             for (unsigned i = 0; i < n; i++) {
-                unsigned t = pd_u8(nd, r), aux = pd_u8(nd, r + 1), ns = pd_u16(nd, r + 2);
+                if (length < group + 20) {
+                    printf(" [invalid number of groups]");
+                    goto done;
+                }
+                const uint8_t *r = p + group;
                 printf(" [gaddr %s", pd_ip6str(nd, r + 4));
+                unsigned t = pd_u8(nd, r);
                 if (t >= 1 && t <= 6)
                     printf(" %s", rt[t]);
                 else
-                    printf(" [invalid]");
+                    printf("  [v2-report-#%u]", t);
+                unsigned ns = pd_u16(nd, r + 2);
+                if (length < group + 20 + 16 * ns) {
+                    printf(" [invalid number of sources %u]", ns);
+                    goto done;
+                }
                 if (pr->vflag == 1) {
                     printf(", %u source(s)", ns);
                 } else {
@@ -751,14 +922,21 @@ static void icmp6_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8
                         printf(" %s", pd_ip6str(nd, r + 20 + 16 * k));
                     printf(" }");
                 }
+                group += 20 + 16 * ns;
                 printf("]");
-                r += 20 + 16 * ns + 4 * aux;
             }
         }
         break;
     }
-    default: break;
+    default:
+        /* what pktdump does not decode (router renumbering, node information, RPL, mtrace,
+         * unknown types): tcpdump's words for an unknown type, the length and the bytes */
+        printf(", length %" PRIu32, length);
+        if (pr->vflag <= 1)
+            hex_lines(nd, "\n\t", p, length);
+        return;
     }
+done:
     if (!pr->vflag)
         printf(", length %" PRIu32, length);
 }

@@ -11,6 +11,7 @@ set(PKTDUMP_CORE_SOURCES
     "${PKTDUMP_DIR}/print.c"
     "${PKTDUMP_DIR}/print_ip.c"
     "${PKTDUMP_DIR}/print_l4.c"
+    "${PKTDUMP_DIR}/print_dns.c"
     "${PKTDUMP_DIR}/lists.c"
     "${PKTDUMP_DIR}/bpf_file.c")
 set(PKTDUMP_MAIN_SOURCE "${PKTDUMP_DIR}/main.c")
