@@ -474,50 +474,41 @@ unsafe fn set(p: *mut Pcap, f: impl FnOnce(&mut Opts) -> c_int) -> c_int {
     })
 }
 
-/// Sets the snapshot length (out-of-range values become 262144 at activation).
-///
-/// # Safety
-/// `p` is a handle from this library.
-#[no_mangle]
-pub unsafe extern "C" fn pcap_set_snaplen(p: *mut Pcap, snaplen: c_int) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe {
-        set(p, |o| {
-            o.snaplen = snaplen;
-            0
-        })
-    }
+/// A `pcap_set_*` that stores its argument in one option before activation (0), or fails
+/// with `PCAP_ERROR_ACTIVATED` after it.
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident($arg:ident) => $field:ident = $val:expr) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// `p` is a handle from this library.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(p: *mut Pcap, $arg: c_int) -> c_int {
+            // SAFETY: forwarded contract.
+            unsafe {
+                set(p, |o| {
+                    o.$field = $val;
+                    0
+                })
+            }
+        }
+    };
 }
 
-/// Sets promiscuous mode.
-///
-/// # Safety
-/// `p` is a handle from this library.
-#[no_mangle]
-pub unsafe extern "C" fn pcap_set_promisc(p: *mut Pcap, promisc: c_int) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe {
-        set(p, |o| {
-            o.promisc = promisc != 0;
-            0
-        })
-    }
-}
+setter!(
+    /// Sets the snapshot length (out-of-range values become 262144 at activation).
+    pcap_set_snaplen(snaplen) => snaplen = snaplen
+);
 
-/// Sets the packet buffer timeout in ms (the TPACKET_V3 block retire time).
-///
-/// # Safety
-/// `p` is a handle from this library.
-#[no_mangle]
-pub unsafe extern "C" fn pcap_set_timeout(p: *mut Pcap, to_ms: c_int) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe {
-        set(p, |o| {
-            o.timeout = to_ms;
-            0
-        })
-    }
-}
+setter!(
+    /// Sets promiscuous mode.
+    pcap_set_promisc(promisc) => promisc = promisc != 0
+);
+
+setter!(
+    /// Sets the packet buffer timeout in ms (the TPACKET_V3 block retire time).
+    pcap_set_timeout(to_ms) => timeout = to_ms
+);
 
 /// Sets the ring size in bytes.
 ///
@@ -537,35 +528,15 @@ pub unsafe extern "C" fn pcap_set_buffer_size(p: *mut Pcap, size: c_int) -> c_in
     }
 }
 
-/// Delivers each packet at once (a TPACKET_V2 frame ring, as libpcap).
-///
-/// # Safety
-/// `p` is a handle from this library.
-#[no_mangle]
-pub unsafe extern "C" fn pcap_set_immediate_mode(p: *mut Pcap, immediate: c_int) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe {
-        set(p, |o| {
-            o.immediate = immediate != 0;
-            0
-        })
-    }
-}
+setter!(
+    /// Delivers each packet at once (a TPACKET_V2 frame ring, as libpcap).
+    pcap_set_immediate_mode(immediate) => immediate = immediate != 0
+);
 
-/// Asks for monitor mode (refused at activation: libpkt has no 802.11 monitor mode support).
-///
-/// # Safety
-/// `p` is a handle from this library.
-#[no_mangle]
-pub unsafe extern "C" fn pcap_set_rfmon(p: *mut Pcap, rfmon: c_int) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe {
-        set(p, |o| {
-            o.rfmon = rfmon != 0;
-            0
-        })
-    }
-}
+setter!(
+    /// Asks for monitor mode (refused at activation: libpkt has no 802.11 monitor mode support).
+    pcap_set_rfmon(rfmon) => rfmon = rfmon != 0
+);
 
 /// Whether monitor mode can be set: 0 (no), as libpcap for non-wireless devices;
 /// `PCAP_ERROR_NO_SUCH_DEVICE` for a missing device.
@@ -670,20 +641,10 @@ pub unsafe extern "C" fn pcap_get_tstamp_precision(p: *mut Pcap) -> c_int {
     })
 }
 
-/// Linux: the ethertype (host byte order) the socket captures; 0 means all.
-///
-/// # Safety
-/// `p` is a handle from this library.
-#[no_mangle]
-pub unsafe extern "C" fn pcap_set_protocol_linux(p: *mut Pcap, protocol: c_int) -> c_int {
-    // SAFETY: forwarded contract.
-    unsafe {
-        set(p, |o| {
-            o.protocol = protocol;
-            0
-        })
-    }
-}
+setter!(
+    /// Linux: the ethertype (host byte order) the socket captures; 0 means all.
+    pcap_set_protocol_linux(protocol) => protocol = protocol
+);
 
 // ---- activation ------------------------------------------------------------------------------
 
@@ -786,17 +747,20 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
         return PCAP_ERROR;
     }
     let name = if any { None } else { Some(&dev[..]) };
+    // The device's flags, looked up once (None for "any" or a device the list lacks).
+    let flags = if any {
+        None
+    } else {
+        pkt::iface::list()
+            .ok()
+            .and_then(|l| l.into_iter().find(|f| f.name == dev))
+            .map(|f| f.flags)
+    };
+    let has = |flag: u32| flags.is_some_and(|f| f & flag != 0);
     // libpcap's bind reports a device that is down (ENETDOWN): libpkt would wait for it.
-    if !any {
-        if let Ok(list) = pkt::iface::list() {
-            if list
-                .iter()
-                .any(|f| f.name == dev && f.flags & pkt::iface::IF_UP == 0)
-            {
-                i.err.clear();
-                return PCAP_ERROR_IFACE_NOT_UP;
-            }
-        }
+    if flags.is_some() && !has(pkt::iface::IF_UP) {
+        i.err.clear();
+        return PCAP_ERROR_IFACE_NOT_UP;
     }
     let h = match Handle::open_bytes(name, &cfg) {
         Ok(h) => h,
@@ -807,16 +771,7 @@ fn activate(shared: &Shared, i: &mut Inner) -> c_int {
     let (linktype, dlts) = if any {
         (DLT_LINUX_SLL, vec![DLT_LINUX_SLL, DLT_LINUX_SLL2])
     } else if !i.cooked && (arphrd == ARPHRD_ETHER || arphrd == ARPHRD_LOOPBACK) {
-        let lo = pkt::iface::list()
-            .ok()
-            .and_then(|l| l.into_iter().find(|f| f.name == dev))
-            .is_some_and(|f| f.flags & pkt::iface::IF_LOOPBACK != 0);
-        if lo
-            || pkt::iface::list()
-                .ok()
-                .and_then(|l| l.into_iter().find(|f| f.name == dev))
-                .is_some_and(|f| f.flags & pkt::iface::IF_WIRELESS != 0)
-        {
+        if has(pkt::iface::IF_LOOPBACK) || has(pkt::iface::IF_WIRELESS) {
             (DLT_EN10MB, Vec::new())
         } else {
             (DLT_EN10MB, vec![DLT_EN10MB, DLT_DOCSIS])
