@@ -8,7 +8,10 @@ flags and compares the text line for line.
 Writes DIR/eth.pcap (Ethernet, microseconds), DIR/eth-ns.pcap (the same packets with
 nanosecond timestamps), DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
 capture with -s would) and DIR/sll.pcap, DIR/sll2.pcap (40 of them as Linux cooked captures,
-v1 and v2), and prints the number of packets in eth.pcap. Deterministic;
+v1 and v2), DIR/raw.pcap, raw12.pcap, ipv4.pcap, ipv6.pcap (their IP packets with no link
+header: link types 101, 12, 228, 229), DIR/null.pcap and loop.pcap (the IP packets behind BSD
+loopback's address family: link types 0 and 108), and prints the number of packets in
+eth.pcap, in raw.pcap and in null.pcap. Deterministic;
 standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
 ARP, IPv4 with options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6
 (echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
@@ -463,6 +466,39 @@ def cooked(frames, v2):
     return out
 
 
+def ip_packets(frames):
+    """The IPv4 and IPv6 packets of the Ethernet frames (untagged, whole or cut short, the
+    Ethernet padding left on), then a few that are no IP: versions 3 and 0, one byte."""
+    out = []
+    for f, wire in frames:
+        if len(f) > 14 and f[12:14] in (b"\x08\x00", b"\x86\xdd"):
+            out.append((f[14:], wire - 14))
+    out += [(b"\x35" + b"\0" * 19, 20), (b"\x00" * 8, 8), (b"\x45", 1), (b"\x45", 40)]
+    return out
+
+
+def loopback(packets, network_order):
+    """IP packets behind BSD loopback's 4-byte address family: DLT_NULL in the writer's byte
+    order (here both orders, alternately), DLT_LOOP in network order. IPv6 as the families of
+    NetBSD/OpenBSD (24), FreeBSD (28) and Darwin (30); then families with no printer (NS 6,
+    unknown 99, one whose upper half is not zero either way), and headers cut short."""
+    out = []
+    v6 = (24, 28, 30)
+    for i, (f, wire) in enumerate(packets):
+        if not f or f[0] >> 4 not in (4, 6):
+            continue
+        fam = 2 if f[0] >> 4 == 4 else v6[i % 3]
+        order = "!" if network_order or i % 2 else "<"
+        out.append((struct.pack(order + "I", fam) + f, wire + 4))
+    payload = b"\x01\x02\x03\x04 not an IP packet"
+    for fam in (6, 99, 0x12345678):
+        order = "!" if network_order else "<"
+        out.append((struct.pack(order + "I", fam) + payload, 4 + len(payload)))
+    hdr = struct.pack("!I" if network_order else "<I", 2)
+    out += [(hdr[:2], 24), (hdr[:3], 3), (hdr, 4), (hdr, 44)]
+    return out
+
+
 def write_pcap(path, frames, nano, snap=None, linktype=1):
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
     out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, linktype)]
@@ -493,7 +529,13 @@ def main():
                                                                     b"\x08\x06")][:40]
     write_pcap(os.path.join(d, "sll.pcap"), cooked(some, False), nano=False, linktype=113)
     write_pcap(os.path.join(d, "sll2.pcap"), cooked(some, True), nano=False, linktype=276)
-    print(len(frames))
+    ips = ip_packets(frames)
+    for name, lt in (("raw.pcap", 101), ("raw12.pcap", 12), ("ipv4.pcap", 228),
+                     ("ipv6.pcap", 229)):
+        write_pcap(os.path.join(d, name), ips, nano=False, linktype=lt)
+    write_pcap(os.path.join(d, "null.pcap"), loopback(ips, False), nano=False, linktype=0)
+    write_pcap(os.path.join(d, "loop.pcap"), loopback(ips, True), nano=False, linktype=108)
+    print(len(frames), len(ips), len(loopback(ips, False)))
 
 
 if __name__ == "__main__":

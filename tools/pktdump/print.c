@@ -460,18 +460,77 @@ static void cooked_print(struct pd_nd *nd, enum cooked_kind kind, uint32_t ifx,
     }
 }
 
-static void raw_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+/* tcpdump's ipN_print: IPv4 or IPv6 by the version. */
+static void ipn_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
 {
-    nd->proto = "raw";
-    if (nd->pr->eflag)
-        printf("ip: ");
+    nd->proto = "ipn";
+    if (length < 1) {
+        printf("truncated-ip %" PRIu32, length);
+        return;
+    }
     unsigned v = pd_u8(nd, p) >> 4;
     if (v == 4)
         pd_ip_print(nd, p, length);
     else if (v == 6)
         pd_ip6_print(nd, p, length);
     else
-        printf("IP%u", v);
+        printf("unknown ip %u", v);
+}
+
+static void raw_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    nd->proto = "raw";
+    if (nd->pr->eflag)
+        printf("ip: ");
+    ipn_print(nd, p, length);
+}
+
+/* BSD loopback (DLT_NULL) and OpenBSD's DLT_LOOP: a 4-byte address family in the capturing
+ * host's byte order (NULL) or in network order (LOOP); as tcpdump's print-null.c, read in this
+ * host's order and swapped if its upper 16 bits are not zero. */
+static void null_hdr_print(const struct pd_printer *pr, uint32_t family, uint32_t length)
+{
+    const char *name = NULL;
+    switch (family) {
+    case 2: name = "IPv4"; break;
+    case 6: name = "NS"; break;
+    case 7: name = "ISO"; break;
+    case 16: name = "Appletalk"; break;
+    case 23: name = "IPX"; break;
+    case 24: case 28: case 30: name = "IPv6"; break;
+    default: break;
+    }
+    if (!pr->qflag)
+        printf("AF %s (%" PRIu32 ")", name ? name : "Unknown", family);
+    else if (name)
+        printf("%s", name);
+    else
+        printf("Unknown AF %" PRIu32, family);
+    printf(", length %" PRIu32 ": ", length);
+}
+
+static void null_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    nd->proto = "null";
+    pd_need(nd, p, 4);
+    uint32_t family;
+    memcpy(&family, p, 4);
+    if ((family & 0xffff0000u) != 0)
+        family = (family & 0xff) << 24 | (family & 0xff00) << 8 | (family & 0xff0000) >> 8 |
+                 family >> 24;
+    if (nd->pr->eflag)
+        null_hdr_print(nd->pr, family, length);
+    length = length >= 4 ? length - 4 : 0;
+    p += 4;
+    switch (family) {
+    case 2: pd_ip_print(nd, p, length); break;
+    case 24: case 28: case 30: pd_ip6_print(nd, p, length); break;
+    default:
+        if (!nd->pr->eflag)
+            null_hdr_print(nd->pr, family, length + 4);
+        pd_default_print(nd, p, length);
+        break;
+    }
 }
 
 /* ---- timestamps ---- */
@@ -608,8 +667,15 @@ void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_
         }
         case PKT_DLT_RAW:
         case 12:
+        case PKT_DLT_IPV4:
+        case PKT_DLT_IPV6:
             hdrlen = 0;
             raw_print(&nd, data, length);
+            break;
+        case PKT_DLT_NULL:
+        case 108: /* LOOP */
+            hdrlen = 4;
+            null_print(&nd, data, length);
             break;
         default:
             hdrlen = 0;
