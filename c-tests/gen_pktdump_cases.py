@@ -13,7 +13,9 @@ header: link types 101, 12, 228, 229), DIR/null.pcap and loop.pcap (the IP packe
 loopback's address family: link types 0 and 108), and prints the number of packets in
 eth.pcap, in raw.pcap and in null.pcap. Deterministic;
 standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
-ARP, IPv4 with options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6
+ARP (also other operations, hardware and protocol types and address lengths, frame relay
+and ATM ARP, cut short), IPv4 with options and fragments, IPv6 with extension headers and
+fragments, ICMP, ICMPv6
 (echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
 queries and answers, unknown ethertypes and protocols, frames cut short.
 """
@@ -156,6 +158,20 @@ def arp(op, sha, spa, tha, tpa):
     return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, ip4(spa), tha, ip4(tpa))
 
 
+def arp_any(hrd, pro, op, sha, spa, tha, tpa, hln=None, pln=None):
+    """An ARP packet with any field, the lengths those of the addresses unless given."""
+    hln = len(sha) if hln is None else hln
+    pln = len(spa) if pln is None else pln
+    return struct.pack("!HHBBH", hrd, pro, hln, pln, op) + sha + spa + tha + tpa
+
+
+def atmarp(pro, op, sha=b"", ssa=b"", spa=b"", tha=b"", tsa=b"", tpa=b"", e164=0):
+    """An ATM ARP packet (RFC 2225): ATM numbers, subaddresses and protocol addresses of any
+    length."""
+    return (struct.pack("!HHBBHBBBB", 19, pro, len(sha) | e164, len(ssa), op, len(spa),
+                        len(tha) | e164, len(tsa), len(tpa)) + sha + ssa + spa + tha + tsa + tpa)
+
+
 def pad60(frame):
     return frame + b"\0" * max(0, 60 - len(frame))
 
@@ -178,6 +194,41 @@ def build():
     F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4))))
     F.append(pad60(eth(MAC_B, MAC_A, 0x0806, arp(2, MAC_A, A4, MAC_B, B4))))
     F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, B4))))  # gratuitous
+
+    # ARP that tcpdump prints other than as a request or reply: other operations, unknown
+    # hardware and protocol types, address lengths other than 6 and 4, frame relay and ATM
+    def ea(payload):
+        F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, payload)))
+    ip_a, ip_b, zero6 = ip4(A4), ip4(B4), b"\0" * 6
+    for op in (3, 4, 8, 9, 10, 29953, 0):
+        ea(arp_any(1, 0x0800, op, MAC_B, ip_b, MAC_A, ip_a))
+    ea(arp_any(37, 0x0000, 1, MAC_B, ip_b, zero6, ip_a))
+    ea(arp_any(1, 0x2500, 1, MAC_B, ip_b, zero6, ip_a))
+    ea(arp_any(1, 0x9200, 2, MAC_B, ip_b, MAC_A, ip_a))
+    ea(arp_any(6, 0x1000, 1, MAC_B, ip_b, MAC_A, ip_a))  # trailer protocol, token ring
+    ea(arp_any(1, 0x0800, 1, b"", ip_b, b"", ip_a))  # no hardware address
+    ea(arp_any(24, 0x0800, 1, b"\xaa" * 14, ip_b, b"\x30" * 14, ip_a))
+    ea(arp_any(32, 0x0800, 2, b"\x01" * 7, ip_b, b"\0" * 7, ip_a))
+    ea(arp_any(1, 0x0800, 1, MAC_B, ip6(B6), zero6, ip6(A6)))  # 16-byte protocol addresses
+    ea(arp_any(1, 0x86DD, 2, MAC_B, ip6(B6), MAC_A, ip6(A6)))
+    ea(arp_any(1, 0x0800, 1, MAC_B, ip_b, zero6, ip_a, hln=200))  # past the frame: [|arp]
+    ea(arp_any(1, 0x0800, 1, MAC_B, ip_b, zero6, ip_a, pln=40))
+    for dl in (b"\x18\x41", b"\x18\x40\x01", b"\x18\x40\x40\x01", b"\x19\x41",
+               b"\x18\x40\x40\x40", b"\x18"):  # Q.922 addresses: 2, 3, 4 bytes, bad ones
+        ea(arp_any(15, 0x0800, 1, dl, ip_b, dl, ip_a))
+        ea(arp_any(15, 0x0800, 3, dl, ip_b, dl, ip_a))
+    num, sub = bytes(range(0x39, 0x39 + 20)), b"\x47\x00\x05"
+    ea(atmarp(0x0800, 1, num, b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 1, num[:8], sub, ip_b, num[8:], sub, ip_a, e164=0x40))
+    ea(atmarp(0x0800, 2, num[:12], sub, ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 2, b"", b"", ip_b, num[:4], b"", ip_a))
+    ea(atmarp(0x0800, 8, num[:6], b"", ip_b, b"", b"", b""))
+    ea(atmarp(0x0800, 9, num[:6], sub, ip_b, num[:6], b"", ip_a))
+    ea(atmarp(0x0800, 10, num[:6], b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 77, num[:6], b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 1, num[:6], b"", ip6(B6), b"", b"", ip_a))
+    ea(atmarp(0x0801, 1, num[:6], b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 1, num[:20], b"", ip_b, num[:20], b"", ip_a))  # 20-byte ATM numbers
 
     # ---- ICMP
     echo = bytes(range(0x10, 0x40))
@@ -444,6 +495,10 @@ def build():
         cut.append((i6[:n], len(i6)))
     a = pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4)))
     cut.append((a[:30], len(a)))
+    cut.append((a[:18], len(a)))  # 4 bytes of the ARP header
+    t = pad60(eth(MAC_BC, MAC_B, 0x0806, atmarp(0x0800, 1, b"\x39" * 6, b"", ip4(B4), b"", b"",
+                                                 ip4(A4))))
+    cut.append((t[:22], len(t)))  # 8 bytes of the ATM ARP header
     v = pad60(eth(MAC_A, MAC_B, 0x0800, ipv4(B4, A4, 17, udp(1, 2, b"")), tags=[(0x8100, 5)]))
     cut.append((v[:16], len(v)))
     frames = [(f, len(f)) for f in F] + cut
