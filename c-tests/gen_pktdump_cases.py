@@ -15,8 +15,8 @@ eth.pcap, in raw.pcap and in null.pcap. Deterministic;
 standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
 ARP (also other operations, hardware and protocol types and address lengths, frame relay
 and ATM ARP, cut short), IPv4 with options and fragments, IPv6 with extension headers and
-fragments, ICMP, ICMPv6
-(echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
+fragments, ICMP (errors quoting packets, RFC 4884 extensions), ICMPv6 (echo, neighbor
+discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
 queries and answers, unknown ethertypes and protocols, frames cut short.
 """
 
@@ -242,6 +242,38 @@ def build():
     e4(icmp(3, 1, b"\0" * 4, inner_t), src=A4, dst=B4, proto=1)
     e4(icmp(11, 0, b"\0" * 4, inner), src=A4, dst=B4, proto=1)
     e4(icmp(8, 0, struct.pack("!HH", 9, 9), echo, bad_csum=True), proto=1)
+    # ICMP errors at -v: the quote to its own IP length, quotes cut short, a quote of a quote,
+    # RFC 4884 extensions (MPLS label stack, interface identification, unknown objects)
+    orig = ipv4(B4, "192.0.2.7", 17, udp(40000, 33435, b"x" * 12), ttl=1)
+    e4(icmp(3, 1, b"\0" * 4, b"\x45\x00"), src=A4, dst=B4, proto=1)  # no IP length
+    e4(icmp(3, 1, b"\0" * 4, orig[:24]), src=A4, dst=B4, proto=1)
+    e4(icmp(11, 0, b"\0" * 4, ipv4(B4, A4, 17, udp(1, 2, b"")[:8], total=1000)), src=A4,
+       dst=B4, proto=1)
+    e4(icmp(3, 3, b"\0" * 4, ipv4(A4, B4, 1, icmp(3, 3, b"\0" * 4, inner))), proto=1)
+    e4(icmp(4, 0, b"\0" * 4, orig + b"\0" * 120), src=A4, dst=B4, proto=1)
+
+    def ext_obj(cls, ctype, body, length=None):
+        return struct.pack("!HBB", 4 + len(body) if length is None else length, cls,
+                           ctype) + body
+
+    def icmp_ext(typ, code, objs, version=2, words=32, good=True):
+        body = b"".join(objs)
+        e = struct.pack("!BBH", version << 4, 0, 0) + body
+        c = csum(e) ^ (0 if good else 0x1111)
+        e = e[:2] + struct.pack("!H", c) + e[4:]
+        quote = (orig + b"\0" * 128)[:128]
+        return icmp(typ, code, struct.pack("!BBH", 0, words, 0), quote + e)
+    mpls = ext_obj(1, 1, struct.pack("!I", 100704 << 12 | 0x100 | 1))
+    ifid = ext_obj(2, 14, struct.pack("!I", 15) + b"name-of-the-interface\0\0\0")
+    for args in ((11, 0, [mpls]), (3, 3, [mpls, ifid]), (12, 0, [ext_obj(5, 1, b"abcdefgh")]),
+                 (11, 0, [ext_obj(1, 2, b"\x01\x02\x03\x04\x05")]),
+                 (11, 0, [ext_obj(1, 1, b"", length=2)])):
+        e4(icmp_ext(*args), src=A4, dst=B4, proto=1)
+    e4(icmp_ext(11, 0, [mpls], version=1), src=A4, dst=B4, proto=1)
+    e4(icmp_ext(11, 0, [mpls], words=0), src=A4, dst=B4, proto=1)  # checksum says: extension
+    e4(icmp_ext(11, 0, [mpls], words=0, good=False), src=A4, dst=B4, proto=1)  # not one
+    e4(icmp_ext(11, 0, [mpls], good=False), src=A4, dst=B4, proto=1)
+    e4(udp(40004, 9, b"ttl zero", p4(B4, A4, 17)), ttl=0)
     # the IP header says more than the frame holds: lengths from the header, as tcpdump
     e4(icmp(8, 0, struct.pack("!HH", 5, 5), b"short echo"), proto=1, total=400)
     e4(tcp(43299, 9, 5, 6, 0x18, b"short", pseudo=p4(B4, A4, 6)), proto=6, total=300)
@@ -496,6 +528,9 @@ def build():
     a = pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4)))
     cut.append((a[:30], len(a)))
     cut.append((a[:18], len(a)))  # 4 bytes of the ARP header
+    x = eth(MAC_A, MAC_B, 0x0800, ipv4(A4, B4, 1, icmp_ext(3, 3, [mpls, ifid])))
+    for n in (34 + 140, 34 + 146, 34 + 150, 34 + 170):  # the extension cut short
+        cut.append((x[:n], len(x)))
     t = pad60(eth(MAC_BC, MAC_B, 0x0806, atmarp(0x0800, 1, b"\x39" * 6, b"", ip4(B4), b"", b"",
                                                  ip4(A4))))
     cut.append((t[:22], len(t)))  # 8 bytes of the ATM ARP header

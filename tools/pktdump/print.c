@@ -147,6 +147,28 @@ static void hex_ascii_dump(const uint8_t *p, uint32_t n)
 }
 
 /* -x: "\n\t0x0000:  4500 0054 ..." lines of 16 bytes */
+/* tcpdump's print_unknown_data: hex_print of n bytes, at most those captured (silently),
+ * each line starting with ident. */
+void pd_hex_lines(struct pd_nd *nd, const char *ident, const uint8_t *p, uint32_t n)
+{
+    if (p > nd->end) {
+        printf("%sDissector error: print_unknown_data called with pointer past end of packet",
+               ident);
+        return;
+    }
+    uint32_t avail = (uint32_t)(nd->end - p);
+    if (n > avail)
+        n = avail;
+    for (uint32_t i = 0; i < n; i += 2) {
+        if (i % 16 == 0)
+            printf("%s0x%04x: ", ident, (unsigned)i);
+        if (i + 1 < n)
+            printf(" %02x%02x", p[i], p[i + 1]);
+        else
+            printf(" %02x", p[i]);
+    }
+}
+
 static void hex_dump(const uint8_t *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i += 2) {
