@@ -8,10 +8,15 @@ flags and compares the text line for line.
 Writes DIR/eth.pcap (Ethernet, microseconds), DIR/eth-ns.pcap (the same packets with
 nanosecond timestamps), DIR/cut.pcap (the same packets cut to 40, 54 and 64 bytes, as a
 capture with -s would) and DIR/sll.pcap, DIR/sll2.pcap (40 of them as Linux cooked captures,
-v1 and v2), and prints the number of packets in eth.pcap. Deterministic;
+v1 and v2), DIR/raw.pcap, raw12.pcap, ipv4.pcap, ipv6.pcap (their IP packets with no link
+header: link types 101, 12, 228, 229), DIR/null.pcap and loop.pcap (the IP packets behind BSD
+loopback's address family: link types 0 and 108), and prints the number of packets in
+eth.pcap, in raw.pcap and in null.pcap. Deterministic;
 standard library only. Every packet is built here, field by field: Ethernet, 802.1Q and QinQ,
-ARP, IPv4 with options and fragments, IPv6 with extension headers and fragments, ICMP, ICMPv6
-(echo, neighbor discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
+ARP (also other operations, hardware and protocol types and address lengths, frame relay
+and ATM ARP, cut short), IPv4 with options and fragments, IPv6 with extension headers and
+fragments, ICMP (errors quoting packets, RFC 4884 extensions), ICMPv6 (echo, neighbor
+discovery, MLD), TCP handshakes with options, data and teardown, UDP, DNS
 queries and answers, unknown ethertypes and protocols, frames cut short.
 """
 
@@ -153,6 +158,20 @@ def arp(op, sha, spa, tha, tpa):
     return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, ip4(spa), tha, ip4(tpa))
 
 
+def arp_any(hrd, pro, op, sha, spa, tha, tpa, hln=None, pln=None):
+    """An ARP packet with any field, the lengths those of the addresses unless given."""
+    hln = len(sha) if hln is None else hln
+    pln = len(spa) if pln is None else pln
+    return struct.pack("!HHBBH", hrd, pro, hln, pln, op) + sha + spa + tha + tpa
+
+
+def atmarp(pro, op, sha=b"", ssa=b"", spa=b"", tha=b"", tsa=b"", tpa=b"", e164=0):
+    """An ATM ARP packet (RFC 2225): ATM numbers, subaddresses and protocol addresses of any
+    length."""
+    return (struct.pack("!HHBBHBBBB", 19, pro, len(sha) | e164, len(ssa), op, len(spa),
+                        len(tha) | e164, len(tsa), len(tpa)) + sha + ssa + spa + tha + tsa + tpa)
+
+
 def pad60(frame):
     return frame + b"\0" * max(0, 60 - len(frame))
 
@@ -176,6 +195,41 @@ def build():
     F.append(pad60(eth(MAC_B, MAC_A, 0x0806, arp(2, MAC_A, A4, MAC_B, B4))))
     F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, B4))))  # gratuitous
 
+    # ARP that tcpdump prints other than as a request or reply: other operations, unknown
+    # hardware and protocol types, address lengths other than 6 and 4, frame relay and ATM
+    def ea(payload):
+        F.append(pad60(eth(MAC_BC, MAC_B, 0x0806, payload)))
+    ip_a, ip_b, zero6 = ip4(A4), ip4(B4), b"\0" * 6
+    for op in (3, 4, 8, 9, 10, 29953, 0):
+        ea(arp_any(1, 0x0800, op, MAC_B, ip_b, MAC_A, ip_a))
+    ea(arp_any(37, 0x0000, 1, MAC_B, ip_b, zero6, ip_a))
+    ea(arp_any(1, 0x2500, 1, MAC_B, ip_b, zero6, ip_a))
+    ea(arp_any(1, 0x9200, 2, MAC_B, ip_b, MAC_A, ip_a))
+    ea(arp_any(6, 0x1000, 1, MAC_B, ip_b, MAC_A, ip_a))  # trailer protocol, token ring
+    ea(arp_any(1, 0x0800, 1, b"", ip_b, b"", ip_a))  # no hardware address
+    ea(arp_any(24, 0x0800, 1, b"\xaa" * 14, ip_b, b"\x30" * 14, ip_a))
+    ea(arp_any(32, 0x0800, 2, b"\x01" * 7, ip_b, b"\0" * 7, ip_a))
+    ea(arp_any(1, 0x0800, 1, MAC_B, ip6(B6), zero6, ip6(A6)))  # 16-byte protocol addresses
+    ea(arp_any(1, 0x86DD, 2, MAC_B, ip6(B6), MAC_A, ip6(A6)))
+    ea(arp_any(1, 0x0800, 1, MAC_B, ip_b, zero6, ip_a, hln=200))  # past the frame: [|arp]
+    ea(arp_any(1, 0x0800, 1, MAC_B, ip_b, zero6, ip_a, pln=40))
+    for dl in (b"\x18\x41", b"\x18\x40\x01", b"\x18\x40\x40\x01", b"\x19\x41",
+               b"\x18\x40\x40\x40", b"\x18"):  # Q.922 addresses: 2, 3, 4 bytes, bad ones
+        ea(arp_any(15, 0x0800, 1, dl, ip_b, dl, ip_a))
+        ea(arp_any(15, 0x0800, 3, dl, ip_b, dl, ip_a))
+    num, sub = bytes(range(0x39, 0x39 + 20)), b"\x47\x00\x05"
+    ea(atmarp(0x0800, 1, num, b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 1, num[:8], sub, ip_b, num[8:], sub, ip_a, e164=0x40))
+    ea(atmarp(0x0800, 2, num[:12], sub, ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 2, b"", b"", ip_b, num[:4], b"", ip_a))
+    ea(atmarp(0x0800, 8, num[:6], b"", ip_b, b"", b"", b""))
+    ea(atmarp(0x0800, 9, num[:6], sub, ip_b, num[:6], b"", ip_a))
+    ea(atmarp(0x0800, 10, num[:6], b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 77, num[:6], b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 1, num[:6], b"", ip6(B6), b"", b"", ip_a))
+    ea(atmarp(0x0801, 1, num[:6], b"", ip_b, b"", b"", ip_a))
+    ea(atmarp(0x0800, 1, num[:20], b"", ip_b, num[:20], b"", ip_a))  # 20-byte ATM numbers
+
     # ---- ICMP
     echo = bytes(range(0x10, 0x40))
     e4(icmp(8, 0, struct.pack("!HH", 0x4D2, 1), echo), proto=1)
@@ -188,6 +242,38 @@ def build():
     e4(icmp(3, 1, b"\0" * 4, inner_t), src=A4, dst=B4, proto=1)
     e4(icmp(11, 0, b"\0" * 4, inner), src=A4, dst=B4, proto=1)
     e4(icmp(8, 0, struct.pack("!HH", 9, 9), echo, bad_csum=True), proto=1)
+    # ICMP errors at -v: the quote to its own IP length, quotes cut short, a quote of a quote,
+    # RFC 4884 extensions (MPLS label stack, interface identification, unknown objects)
+    orig = ipv4(B4, "192.0.2.7", 17, udp(40000, 33435, b"x" * 12), ttl=1)
+    e4(icmp(3, 1, b"\0" * 4, b"\x45\x00"), src=A4, dst=B4, proto=1)  # no IP length
+    e4(icmp(3, 1, b"\0" * 4, orig[:24]), src=A4, dst=B4, proto=1)
+    e4(icmp(11, 0, b"\0" * 4, ipv4(B4, A4, 17, udp(1, 2, b"")[:8], total=1000)), src=A4,
+       dst=B4, proto=1)
+    e4(icmp(3, 3, b"\0" * 4, ipv4(A4, B4, 1, icmp(3, 3, b"\0" * 4, inner))), proto=1)
+    e4(icmp(4, 0, b"\0" * 4, orig + b"\0" * 120), src=A4, dst=B4, proto=1)
+
+    def ext_obj(cls, ctype, body, length=None):
+        return struct.pack("!HBB", 4 + len(body) if length is None else length, cls,
+                           ctype) + body
+
+    def icmp_ext(typ, code, objs, version=2, words=32, good=True):
+        body = b"".join(objs)
+        e = struct.pack("!BBH", version << 4, 0, 0) + body
+        c = csum(e) ^ (0 if good else 0x1111)
+        e = e[:2] + struct.pack("!H", c) + e[4:]
+        quote = (orig + b"\0" * 128)[:128]
+        return icmp(typ, code, struct.pack("!BBH", 0, words, 0), quote + e)
+    mpls = ext_obj(1, 1, struct.pack("!I", 100704 << 12 | 0x100 | 1))
+    ifid = ext_obj(2, 14, struct.pack("!I", 15) + b"name-of-the-interface\0\0\0")
+    for args in ((11, 0, [mpls]), (3, 3, [mpls, ifid]), (12, 0, [ext_obj(5, 1, b"abcdefgh")]),
+                 (11, 0, [ext_obj(1, 2, b"\x01\x02\x03\x04\x05")]),
+                 (11, 0, [ext_obj(1, 1, b"", length=2)])):
+        e4(icmp_ext(*args), src=A4, dst=B4, proto=1)
+    e4(icmp_ext(11, 0, [mpls], version=1), src=A4, dst=B4, proto=1)
+    e4(icmp_ext(11, 0, [mpls], words=0), src=A4, dst=B4, proto=1)  # checksum says: extension
+    e4(icmp_ext(11, 0, [mpls], words=0, good=False), src=A4, dst=B4, proto=1)  # not one
+    e4(icmp_ext(11, 0, [mpls], good=False), src=A4, dst=B4, proto=1)
+    e4(udp(40004, 9, b"ttl zero", p4(B4, A4, 17)), ttl=0)
     # the IP header says more than the frame holds: lengths from the header, as tcpdump
     e4(icmp(8, 0, struct.pack("!HH", 5, 5), b"short echo"), proto=1, total=400)
     e4(tcp(43299, 9, 5, 6, 0x18, b"short", pseudo=p4(B4, A4, 6)), proto=6, total=300)
@@ -441,6 +527,13 @@ def build():
         cut.append((i6[:n], len(i6)))
     a = pad60(eth(MAC_BC, MAC_B, 0x0806, arp(1, MAC_B, B4, b"\0" * 6, A4)))
     cut.append((a[:30], len(a)))
+    cut.append((a[:18], len(a)))  # 4 bytes of the ARP header
+    x = eth(MAC_A, MAC_B, 0x0800, ipv4(A4, B4, 1, icmp_ext(3, 3, [mpls, ifid])))
+    for n in (34 + 140, 34 + 146, 34 + 150, 34 + 170):  # the extension cut short
+        cut.append((x[:n], len(x)))
+    t = pad60(eth(MAC_BC, MAC_B, 0x0806, atmarp(0x0800, 1, b"\x39" * 6, b"", ip4(B4), b"", b"",
+                                                 ip4(A4))))
+    cut.append((t[:22], len(t)))  # 8 bytes of the ATM ARP header
     v = pad60(eth(MAC_A, MAC_B, 0x0800, ipv4(B4, A4, 17, udp(1, 2, b"")), tags=[(0x8100, 5)]))
     cut.append((v[:16], len(v)))
     frames = [(f, len(f)) for f in F] + cut
@@ -460,6 +553,39 @@ def cooked(frames, v2):
         else:
             h = struct.pack("!HHH", ptype, 1, alen) + addr + struct.pack("!H", etype)
         out.append((h + payload, wire - 14 + len(h)))
+    return out
+
+
+def ip_packets(frames):
+    """The IPv4 and IPv6 packets of the Ethernet frames (untagged, whole or cut short, the
+    Ethernet padding left on), then a few that are no IP: versions 3 and 0, one byte."""
+    out = []
+    for f, wire in frames:
+        if len(f) > 14 and f[12:14] in (b"\x08\x00", b"\x86\xdd"):
+            out.append((f[14:], wire - 14))
+    out += [(b"\x35" + b"\0" * 19, 20), (b"\x00" * 8, 8), (b"\x45", 1), (b"\x45", 40)]
+    return out
+
+
+def loopback(packets, network_order):
+    """IP packets behind BSD loopback's 4-byte address family: DLT_NULL in the writer's byte
+    order (here both orders, alternately), DLT_LOOP in network order. IPv6 as the families of
+    NetBSD/OpenBSD (24), FreeBSD (28) and Darwin (30); then families with no printer (NS 6,
+    unknown 99, one whose upper half is not zero either way), and headers cut short."""
+    out = []
+    v6 = (24, 28, 30)
+    for i, (f, wire) in enumerate(packets):
+        if not f or f[0] >> 4 not in (4, 6):
+            continue
+        fam = 2 if f[0] >> 4 == 4 else v6[i % 3]
+        order = "!" if network_order or i % 2 else "<"
+        out.append((struct.pack(order + "I", fam) + f, wire + 4))
+    payload = b"\x01\x02\x03\x04 not an IP packet"
+    for fam in (6, 99, 0x12345678):
+        order = "!" if network_order else "<"
+        out.append((struct.pack(order + "I", fam) + payload, 4 + len(payload)))
+    hdr = struct.pack("!I" if network_order else "<I", 2)
+    out += [(hdr[:2], 24), (hdr[:3], 3), (hdr, 4), (hdr, 44)]
     return out
 
 
@@ -493,7 +619,13 @@ def main():
                                                                     b"\x08\x06")][:40]
     write_pcap(os.path.join(d, "sll.pcap"), cooked(some, False), nano=False, linktype=113)
     write_pcap(os.path.join(d, "sll2.pcap"), cooked(some, True), nano=False, linktype=276)
-    print(len(frames))
+    ips = ip_packets(frames)
+    for name, lt in (("raw.pcap", 101), ("raw12.pcap", 12), ("ipv4.pcap", 228),
+                     ("ipv6.pcap", 229)):
+        write_pcap(os.path.join(d, name), ips, nano=False, linktype=lt)
+    write_pcap(os.path.join(d, "null.pcap"), loopback(ips, False), nano=False, linktype=0)
+    write_pcap(os.path.join(d, "loop.pcap"), loopback(ips, True), nano=False, linktype=108)
+    print(len(frames), len(ips), len(loopback(ips, False)))
 
 
 if __name__ == "__main__":

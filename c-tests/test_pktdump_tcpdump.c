@@ -5,7 +5,11 @@
  * MLD, TCP handshakes with options, data and teardown, UDP, DNS queries and answers, unknown
  * ethertypes and protocols, frames cut short), eth-ns.pcap (the same with nanosecond times) and
  * cut.pcap (every frame cut to 64 bytes), sll.pcap and sll2.pcap (40 of the frames as Linux
- * cooked captures: no direction without -e on SLL, interface and direction on SLL2). Each is read by `tcpdump -nn -r FILE` and by
+ * cooked captures: no direction without -e on SLL, interface and direction on SLL2), raw.pcap,
+ * raw12.pcap, ipv4.pcap and ipv6.pcap (the IP packets without their Ethernet header as
+ * LINKTYPE_RAW 101, DLT_RAW 12, LINKTYPE_IPV4 228 and IPV6 229, and packets of no IP version),
+ * null.pcap and loop.pcap (them behind BSD loopback's address family, DLT_NULL in either byte
+ * order and DLT_LOOP, families without a printer, headers cut short). Each is read by `tcpdump -nn -r FILE` and by
  * `pktdump -nn -r FILE` with each output flag and several combinations, TZ=UTC; the standard
  * outputs must be identical, and tcpdump must have printed at least one line per packet (a
  * comparison of nothing is a failure). A mismatch shows the diff.
@@ -208,15 +212,23 @@ int main(void)
     int st;
     char *outp = sh_output(&st, "python3 '%s' '%s'", script, dir);
     CHECKF(st == 0 && outp != NULL, "gen_pktdump_cases.py failed: %s", outp ? outp : "");
-    int packets = atoi(outp);
+    int packets = 0, ips = 0, loops = 0;
+    CHECKF(sscanf(outp, "%d %d %d", &packets, &ips, &loops) == 3, "the generator said: %s", outp);
     free(outp);
-    CHECKF(packets > 50, "the generator wrote %d packets", packets);
+    CHECKF(packets > 50 && ips > 50 && loops > 50, "the generator wrote %d, %d, %d packets",
+           packets, ips, loops);
 
     offline(dir, "eth.pcap", false, packets);
     offline(dir, "eth-ns.pcap", true, packets);
     offline(dir, "cut.pcap", false, packets);
     offline(dir, "sll.pcap", false, 40);
     offline(dir, "sll2.pcap", false, 40);
+    offline(dir, "raw.pcap", false, ips);
+    offline(dir, "raw12.pcap", false, ips);
+    offline(dir, "ipv4.pcap", false, ips);
+    offline(dir, "ipv6.pcap", false, ips);
+    offline(dir, "null.pcap", false, loops);
+    offline(dir, "loop.pcap", false, loops);
     note("offline: %d cases, %d lines identical", g_cases, g_lines);
 
     char path[512];

@@ -147,7 +147,9 @@ static void on_packet(void *user, const uint8_t *data, const pkt_info_t *info)
 /* "EN10MB (Ethernet)" */
 void pd_dlt_text(uint16_t dlt, char *buf, size_t len)
 {
-    const char *n = pkt_dlt_name(dlt), *d = pkt_dlt_description(dlt);
+    /* libpcap reads LINKTYPE_RAW (101) in a file as DLT_RAW (12) */
+    uint16_t named = dlt == PKT_DLT_RAW ? 12 : dlt;
+    const char *n = pkt_dlt_name(named), *d = pkt_dlt_description(named);
     if (n == NULL)
         snprintf(buf, len, "%u", (unsigned)dlt);
     else

@@ -147,6 +147,28 @@ static void hex_ascii_dump(const uint8_t *p, uint32_t n)
 }
 
 /* -x: "\n\t0x0000:  4500 0054 ..." lines of 16 bytes */
+/* tcpdump's print_unknown_data: hex_print of n bytes, at most those captured (silently),
+ * each line starting with ident. */
+void pd_hex_lines(struct pd_nd *nd, const char *ident, const uint8_t *p, uint32_t n)
+{
+    if (p > nd->end) {
+        printf("%sDissector error: print_unknown_data called with pointer past end of packet",
+               ident);
+        return;
+    }
+    uint32_t avail = (uint32_t)(nd->end - p);
+    if (n > avail)
+        n = avail;
+    for (uint32_t i = 0; i < n; i += 2) {
+        if (i % 16 == 0)
+            printf("%s0x%04x: ", ident, (unsigned)i);
+        if (i + 1 < n)
+            printf(" %02x%02x", p[i], p[i + 1]);
+        else
+            printf(" %02x", p[i]);
+    }
+}
+
 static void hex_dump(const uint8_t *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i += 2) {
@@ -188,63 +210,336 @@ void pd_default_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
 
 /* ---- ARP ---- */
 
+/* tcpdump's ND_DEFAULTPRINT called unconditionally (ARP does): the hex and ASCII dump of what
+ * was captured of the packet, whatever the output flags. */
+static void arp_default_print(struct pd_nd *nd, const uint8_t *p)
+{
+    hex_ascii_dump(p, p <= nd->end ? (uint32_t)(nd->end - p) : 0);
+}
+
+static const char *ethertype_name(unsigned t);
+
+static const char *arphrd_name(unsigned hrd)
+{
+    switch (hrd) {
+    case 1: return "Ethernet";
+    case 6: return "TokenRing";
+    case 7: return "ArcNet";
+    case 15: return "FrameRelay";
+    case 19: return "ATM";
+    case 23: return "Strip";
+    case 24: return "IEEE 1394";
+    case 32: return "InfiniBand";
+    default: return NULL;
+    }
+}
+
+static const char *arpop_name(unsigned op)
+{
+    switch (op) {
+    case 1: return "Request";
+    case 2: return "Reply";
+    case 3: return "Reverse Request";
+    case 4: return "Reverse Reply";
+    case 8: return "Inverse Request";
+    case 9: return "Inverse Reply";
+    case 10: return "NACK Reply";
+    default: return NULL;
+    }
+}
+
+static void arp_hrd_print(unsigned hrd)
+{
+    const char *h = arphrd_name(hrd);
+    if (h)
+        printf("%s", h);
+    else
+        printf("Unknown Hardware (%u)", hrd);
+}
+
+static void arp_pro_print(unsigned pro)
+{
+    const char *e = ethertype_name(pro);
+    if (strcmp(e, "Unknown") != 0)
+        printf("%s", e);
+    else
+        printf("Unknown Protocol (0x%04x)", pro);
+}
+
+static void arp_op_print(const struct pd_printer *pr, unsigned op)
+{
+    const char *o = arpop_name(op);
+    printf("%s", pr->vflag ? ", " : "");
+    if (o)
+        printf("%s ", o);
+    else
+        printf("Unknown (%u) ", op);
+}
+
+/* A frame relay address (Q.922) as tcpdump's q922_string: "DLCI N", "<Invalid DLCI>" or
+ * "<Truncated>" (the address is within the captured bytes; len bounds it). */
+static const char *q922_str(const uint8_t *p, unsigned len)
+{
+    static char buf[32];
+    if (len < 1)
+        return "<Truncated>";
+    if (p[0] & 1)
+        return "<Invalid DLCI>";
+    if (len < 2)
+        return "<Truncated>";
+    unsigned dlci = (unsigned)((p[0] & 0xfc) << 2) | (p[1] & 0xf0) >> 4;
+    if (!(p[1] & 1)) {
+        p += 2;
+        len -= 2;
+        if (len < 1)
+            return "<Truncated>";
+        if (!(p[0] & 1)) {
+            dlci = dlci << 7 | p[0] >> 1;
+            p++;
+            len--;
+        }
+        if (len < 1)
+            return "<Truncated>";
+        if (!(p[0] & 1))
+            return "<Invalid DLCI>";
+        dlci = dlci << 6 | p[0] >> 2;
+    }
+    snprintf(buf, sizeof buf, "DLCI %u", dlci);
+    return buf;
+}
+
+/* tcpdump's linkaddr_string: "<empty>", a frame relay DLCI, or the bytes in hex with ':'. */
+static const char *linkaddr_str(struct pd_nd *nd, const uint8_t *p, unsigned len, bool frelay)
+{
+    static char buf[255 * 3 + 1];
+    pd_need(nd, p, len);
+    if (len == 0)
+        return "<empty>";
+    if (frelay)
+        return q922_str(p, len);
+    static const char hex[] = "0123456789abcdef";
+    char *c = buf;
+    for (unsigned i = 0; i < len && i < 255; i++) {
+        if (i)
+            *c++ = ':';
+        *c++ = hex[p[i] >> 4];
+        *c++ = hex[p[i] & 15];
+    }
+    *c = '\0';
+    return buf;
+}
+
+static bool arp_pro_ip(unsigned pro) { return pro == 0x0800 || pro == 0x1000; }
+
+static void arp_ip_print(struct pd_nd *nd, unsigned pro, unsigned pln, const uint8_t *a,
+                         const char *badlen)
+{
+    if (!arp_pro_ip(pro))
+        printf("<wrong proto type>");
+    else if (pln != 4)
+        printf("%s", badlen);
+    else
+        printf("%s", pd_ip4str(nd, a));
+}
+
+/* ATM ARP (RFC 2225): variable-length ATM numbers and subaddresses (tcpdump's atmarp_print). */
+static void atm_addr_print(struct pd_nd *nd, const uint8_t *ha, unsigned hlen, const uint8_t *sa,
+                           unsigned slen)
+{
+    if (hlen == 0) {
+        printf("<No address>");
+        return;
+    }
+    printf("%s", linkaddr_str(nd, ha, hlen, false));
+    if (slen != 0)
+        printf(",%s", linkaddr_str(nd, sa, slen, false));
+}
+
+static void atmarp_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    const struct pd_printer *pr = nd->pr;
+    pd_need(nd, p, 12);
+    unsigned hrd = pd_u16(nd, p), pro = pd_u16(nd, p + 2), op = pd_u16(nd, p + 6);
+    unsigned shl = p[4] & 0x3f, ssl = p[5] & 0x3f, spl = p[8], thl = p[9] & 0x3f,
+             tsl = p[10] & 0x3f, tpl = p[11];
+    const uint8_t *sha = p + 12, *ssa = sha + shl, *spa = ssa + ssl, *tha = spa + spl,
+                  *tsa = tha + thl, *tpa = tsa + tsl;
+    pd_need(nd, tpa, tpl);
+    if (!pr->eflag)
+        printf("ARP, ");
+    if (!arp_pro_ip(pro) || spl != 4 || tpl != 4 || pr->vflag) {
+        arp_hrd_print(hrd);
+        printf(", ");
+        arp_pro_print(pro);
+        printf(" (len %u/%u)", spl, tpl);
+        if (!pr->vflag)
+            goto out;
+    }
+    arp_op_print(pr, op);
+    switch (op) {
+    case 1:
+        printf("who-has ");
+        arp_ip_print(nd, pro, tpl, tpa, "<wrong tplen>");
+        if (thl != 0) {
+            printf(" (");
+            atm_addr_print(nd, tha, thl, tsa, tsl);
+            printf(")");
+        }
+        printf(" tell ");
+        arp_ip_print(nd, pro, spl, spa, "<wrong splen>");
+        break;
+    case 2:
+        arp_ip_print(nd, pro, spl, spa, "<wrong splen>");
+        printf(" is-at ");
+        atm_addr_print(nd, sha, shl, ssa, ssl);
+        break;
+    case 8:
+        printf("who-is ");
+        atm_addr_print(nd, tha, thl, tsa, tsl);
+        printf(" tell ");
+        atm_addr_print(nd, sha, shl, ssa, ssl);
+        break;
+    case 9:
+        atm_addr_print(nd, sha, shl, ssa, ssl);
+        printf("at ");
+        arp_ip_print(nd, pro, spl, spa, "<wrong splen>");
+        break;
+    case 10:
+        printf("for ");
+        arp_ip_print(nd, pro, spl, spa, "<wrong splen>");
+        break;
+    default:
+        arp_default_print(nd, p);
+        return;
+    }
+out:
+    printf(", length %" PRIu32, length);
+}
+
+/* tcpdump's arp_print: every read is bounds-checked and a short packet is " [|arp]" (its
+ * checks there end the packet as a failed read does). */
 static void arp_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
 {
     nd->proto = "arp";
     const struct pd_printer *pr = nd->pr;
+    pd_need(nd, p, 8);
     unsigned hrd = pd_u16(nd, p), pro = pd_u16(nd, p + 2);
-    unsigned hln = pd_u8(nd, p + 4), pln = pd_u8(nd, p + 5);
-    unsigned op = pd_u16(nd, p + 6);
-    if (hrd != 1 || pro != 0x0800 || hln != 6 || pln != 4) {
-        if (!pr->eflag)
-            printf("ARP, ");
-        printf("Hardware %u, protocol 0x%04x, op %u, length %" PRIu32, hrd, pro, op, length);
+    unsigned hln = p[4], pln = p[5], op = pd_u16(nd, p + 6);
+    if (hrd == 19) {
+        atmarp_print(nd, p, length);
         return;
     }
-    pd_need(nd, p + 8, 20);
-    const uint8_t *sha = p + 8, *spa = p + 14, *tha = p + 18, *tpa = p + 24;
+    bool frelay = hrd == 15;
+    const uint8_t *sha = p + 8, *spa = sha + hln, *tha = spa + pln, *tpa = tha + hln;
+    pd_need(nd, tpa, pln);
     if (!pr->eflag)
         printf("ARP, ");
-    if (pr->vflag)
-        printf("Ethernet (len 6), IPv4 (len 4), ");
+    if (!arp_pro_ip(pro) || pln != 4 || hln == 0 || pr->vflag) {
+        arp_hrd_print(hrd);
+        printf(" (len %u), ", hln);
+        arp_pro_print(pro);
+        printf(" (len %u)", pln);
+        if (!pr->vflag)
+            goto out;
+    }
+    arp_op_print(pr, op);
     switch (op) {
     case 1: {
-        printf("Request who-has %s", pd_ip4str(nd, tpa));
-        static const uint8_t zero[6];
-        if (memcmp(tha, zero, 6) != 0)
-            printf(" (%s)", pd_macstr(nd, tha));
-        printf(" tell %s", pd_ip4str(nd, spa));
+        printf("who-has ");
+        arp_ip_print(nd, pro, pln, tpa, "<wrong len>");
+        bool nonzero = false;
+        for (unsigned i = 0; i < hln; i++)
+            nonzero |= tha[i] != 0;
+        if (nonzero)
+            printf(" (%s)", linkaddr_str(nd, tha, hln, frelay));
+        printf(" tell ");
+        arp_ip_print(nd, pro, pln, spa, "<wrong len>");
         break;
     }
-    case 2: printf("Reply %s is-at %s", pd_ip4str(nd, spa), pd_macstr(nd, sha)); break;
-    case 3: printf("Reverse Request who-is %s tell %s", pd_macstr(nd, tha), pd_macstr(nd, sha)); break;
-    case 4: printf("Reverse Reply %s at %s", pd_macstr(nd, tha), pd_ip4str(nd, tpa)); break;
-    default: printf("Unknown (%u)", op); break;
+    case 2:
+        arp_ip_print(nd, pro, pln, spa, "<wrong len>");
+        printf(" is-at %s", linkaddr_str(nd, sha, hln, frelay));
+        break;
+    case 3:
+    case 8:
+        printf("who-is %s", linkaddr_str(nd, tha, hln, frelay));
+        printf(" tell %s", linkaddr_str(nd, sha, hln, frelay));
+        break;
+    case 4:
+        printf("%s at ", linkaddr_str(nd, tha, hln, frelay));
+        arp_ip_print(nd, pro, pln, tpa, "<wrong len>");
+        break;
+    case 9:
+        printf("%s at ", linkaddr_str(nd, sha, hln, frelay));
+        arp_ip_print(nd, pro, pln, spa, "<wrong len>");
+        break;
+    default:
+        arp_default_print(nd, p);
+        return;
     }
+out:
     printf(", length %" PRIu32, length);
 }
 
 /* ---- the link layer ---- */
 
+/* tcpdump's names of ethertypes (its table's first name for a value), "Unknown" else */
 static const char *ethertype_name(unsigned t)
 {
     switch (t) {
     case 0x0800: return "IPv4";
-    case 0x0806: return "ARP";
-    case 0x86dd: return "IPv6";
-    case 0x8100: return "802.1Q";
-    case 0x88a8: return "802.1Q-QinQ";
-    case 0x9100: return "802.1Q-9100";
-    case 0x9200: return "802.1Q-9200";
-    case 0x8035: return "Reverse ARP";
     case 0x8847: return "MPLS unicast";
     case 0x8848: return "MPLS multicast";
+    case 0x86dd: return "IPv6";
+    case 0x8100: return "802.1Q";
+    case 0x9100: return "802.1Q-9100";
+    case 0x88a8: return "802.1Q-QinQ";
+    case 0x9200: return "802.1Q-9200";
+    case 0x88e5: return "802.1AE MACsec";
+    case 0x0200: return "PUP";
+    case 0x0806: return "ARP";
+    case 0x8035: return "Reverse ARP";
+    case 0x0600: return "NS";
+    case 0x0500: return "Sprite";
+    case 0x1000: return "Trail";
+    case 0x6001: return "MOP DL";
+    case 0x6002: return "MOP RC";
+    case 0x6003: return "DN";
+    case 0x6004: return "LAT";
+    case 0x6007: return "SCA";
+    case 0x6558: return "TEB";
+    case 0x8038: return "Lanbridge";
+    case 0x803c: return "DEC DNS";
+    case 0x803e: return "DEC DTS";
+    case 0x805b: return "VEXP";
+    case 0x805c: return "VPROD";
+    case 0x809b: return "Appletalk";
+    case 0x80f3: return "Appletalk ARP";
+    case 0x8137: return "IPX";
+    case 0x880b: return "PPP";
+    case 0x8808: return "MPCP";
+    case 0x8809: return "Slow Protocols";
     case 0x8863: return "PPPoE D";
     case 0x8864: return "PPPoE S";
     case 0x888e: return "EAPOL";
-    case 0x88cc: return "LLDP";
-    case 0x8809: return "Slow Protocols";
+    case 0x8899: return "Realtek protocols";
+    case 0x886f: return "MS NLB heartbeat";
+    case 0x8870: return "Jumbo";
+    case 0x894f: return "NSH";
     case 0x9000: return "Loopback";
+    case 0xfefe: return "OSI";
+    case 0x00fe: return "GRE-OSI";
+    case 0xabcd: return "CFM (old)";
+    case 0x8902: return "CFM";
+    case 0x893a: return "IEEE1905.1";
+    case 0x88cc: return "LLDP";
+    case 0x88ca: return "TIPC";
+    case 0x0707: return "GeoNet (old)";
+    case 0x8947: return "GeoNet";
+    case 0x1111: return "CALM FAST";
+    case 0x88a2: return "AoE";
+    case 0x88f7: return "PTP";
+    case 0xd28b: return "Arista Vendor Specific Protocol";
     default: return "Unknown";
     }
 }
@@ -460,18 +755,77 @@ static void cooked_print(struct pd_nd *nd, enum cooked_kind kind, uint32_t ifx,
     }
 }
 
-static void raw_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+/* tcpdump's ipN_print: IPv4 or IPv6 by the version. */
+static void ipn_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
 {
-    nd->proto = "raw";
-    if (nd->pr->eflag)
-        printf("ip: ");
+    nd->proto = "ipn";
+    if (length < 1) {
+        printf("truncated-ip %" PRIu32, length);
+        return;
+    }
     unsigned v = pd_u8(nd, p) >> 4;
     if (v == 4)
         pd_ip_print(nd, p, length);
     else if (v == 6)
         pd_ip6_print(nd, p, length);
     else
-        printf("IP%u", v);
+        printf("unknown ip %u", v);
+}
+
+static void raw_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    nd->proto = "raw";
+    if (nd->pr->eflag)
+        printf("ip: ");
+    ipn_print(nd, p, length);
+}
+
+/* BSD loopback (DLT_NULL) and OpenBSD's DLT_LOOP: a 4-byte address family in the capturing
+ * host's byte order (NULL) or in network order (LOOP); as tcpdump's print-null.c, read in this
+ * host's order and swapped if its upper 16 bits are not zero. */
+static void null_hdr_print(const struct pd_printer *pr, uint32_t family, uint32_t length)
+{
+    const char *name = NULL;
+    switch (family) {
+    case 2: name = "IPv4"; break;
+    case 6: name = "NS"; break;
+    case 7: name = "ISO"; break;
+    case 16: name = "Appletalk"; break;
+    case 23: name = "IPX"; break;
+    case 24: case 28: case 30: name = "IPv6"; break;
+    default: break;
+    }
+    if (!pr->qflag)
+        printf("AF %s (%" PRIu32 ")", name ? name : "Unknown", family);
+    else if (name)
+        printf("%s", name);
+    else
+        printf("Unknown AF %" PRIu32, family);
+    printf(", length %" PRIu32 ": ", length);
+}
+
+static void null_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    nd->proto = "null";
+    pd_need(nd, p, 4);
+    uint32_t family;
+    memcpy(&family, p, 4);
+    if ((family & 0xffff0000u) != 0)
+        family = (family & 0xff) << 24 | (family & 0xff00) << 8 | (family & 0xff0000) >> 8 |
+                 family >> 24;
+    if (nd->pr->eflag)
+        null_hdr_print(nd->pr, family, length);
+    length = length >= 4 ? length - 4 : 0;
+    p += 4;
+    switch (family) {
+    case 2: pd_ip_print(nd, p, length); break;
+    case 24: case 28: case 30: pd_ip6_print(nd, p, length); break;
+    default:
+        if (!nd->pr->eflag)
+            null_hdr_print(nd->pr, family, length + 4);
+        pd_default_print(nd, p, length);
+        break;
+    }
 }
 
 /* ---- timestamps ---- */
@@ -608,8 +962,15 @@ void pd_print_packet(struct pd_printer *pr, const uint8_t *data, const pkt_info_
         }
         case PKT_DLT_RAW:
         case 12:
+        case PKT_DLT_IPV4:
+        case PKT_DLT_IPV6:
             hdrlen = 0;
             raw_print(&nd, data, length);
+            break;
+        case PKT_DLT_NULL:
+        case 108: /* LOOP */
+            hdrlen = 4;
+            null_print(&nd, data, length);
             break;
         default:
             hdrlen = 0;

@@ -23,8 +23,13 @@ struct pd_nd {
     bool early;         /* the truncation was a read (tcpdump's GET_*: the dumps then start at
                            the link-layer header), not a length check (ND_TCHECK_*) */
     bool checks_only;   /* reads count as length checks (tcpdump's DNS printer) */
+    unsigned quotes;    /* ICMP errors quoting ICMP errors: the depth, bounded (PD_MAX_QUOTES) */
     jmp_buf trunc;
 };
+
+/* How deep quoted packets are printed (tcpdump has no bound; pktdump's printers do not recurse
+ * in proportion to the input). */
+#define PD_MAX_QUOTES 8
 
 /* Jumps to the truncation handler: the packet ends here. */
 _Noreturn void pd_trunc(struct pd_nd *nd);
@@ -88,6 +93,8 @@ struct pd_ipctx {
 };
 
 /* print_ip.c */
+/* Lines of hex as tcpdump's print_unknown_data, each starting with ident. */
+void pd_hex_lines(struct pd_nd *nd, const char *ident, const uint8_t *p, uint32_t n);
 void pd_ip_print(struct pd_nd *nd, const uint8_t *p, uint32_t length);
 void pd_ip6_print(struct pd_nd *nd, const uint8_t *p, uint32_t length);
 

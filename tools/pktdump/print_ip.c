@@ -176,7 +176,9 @@ void pd_ip_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
         if (off & 0x8000)
             strcat(fl, "rsvd");
         const char *pn = pd_ipproto_name(nh);
-        printf(", ttl %u, id %u, offset %u, flags [%s], proto %s (%u), length %u", p[8],
+        if (p[8] >= 1) /* tcpdump leaves a TTL of 0 out */
+            printf(", ttl %u", p[8]);
+        printf(", id %u, offset %u, flags [%s], proto %s (%u), length %u",
                pd_u16(nd, p + 4), (off & 0x1fff) * 8, fl[0] ? fl : "none", pn ? pn : "unknown",
                nh, len);
         if (hlen > 20) {
@@ -213,6 +215,74 @@ void pd_ip_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
 }
 
 /* ---- ICMP ---- */
+
+/* The packet an ICMP error quotes. A length check failing in it ends the quote only, with
+ * " [|PROTO]", and the ICMP printer goes on (in tcpdump such a check returns from the inner
+ * printer); a failed read ends the whole packet. */
+static void quote_print(struct pd_nd *nd, const uint8_t *oip, uint32_t ilen)
+{
+    jmp_buf outer;
+    memcpy(outer, nd->trunc, sizeof outer);
+    if (setjmp(nd->trunc) == 0) {
+        pd_ip_print(nd, oip, ilen);
+        memcpy(nd->trunc, outer, sizeof outer);
+        return;
+    }
+    memcpy(nd->trunc, outer, sizeof outer);
+    if (nd->early)
+        longjmp(nd->trunc, 1);
+    printf(" [|%s]", nd->proto);
+}
+
+/* RFC 4884 multi-part extensions after the quoted packet (tcpdump's print of them), from 136
+ * bytes into the ICMP message; its length checks end the line with " [|icmp]". */
+static void icmp_ext_print(struct pd_nd *nd, const uint8_t *p, uint32_t length)
+{
+    if (!pd_have(nd, p, 141)) {
+        printf(" [|icmp]");
+        return;
+    }
+    const uint8_t *ext = p + 136;
+    uint32_t hlen = length - 136;
+    if (p[5] == 0 && pd_have(nd, ext, hlen) && pd_fold(pd_sum(ext, hlen, 0)) != 0)
+        return;
+    printf("\n\tICMP Multi-Part extension v%u", ext[0] >> 4);
+    if (ext[0] >> 4 != 2) {
+        printf(" packet not supported");
+        return;
+    }
+    if (pd_have(nd, ext, hlen))
+        printf(", checksum 0x%04x (%scorrect), length %" PRIu32, pd_u16(nd, ext + 2),
+               pd_fold(pd_sum(ext, hlen, 0)) != 0 ? "in" : "", hlen);
+    hlen -= 4;
+    const uint8_t *obj = ext + 4;
+    while (hlen > 4) {
+        if (!pd_have(nd, obj, 4)) {
+            printf(" [|icmp]");
+            return;
+        }
+        unsigned olen = pd_u16(nd, obj), cls = obj[2], ctype = obj[3];
+        obj += 4;
+        printf("\n\t  %s Object (%u), Class-Type: %u, length %u",
+               cls == 1 ? "MPLS Stack Entry" : cls == 2 ? "Interface Identification" : "unknown",
+               cls, ctype, olen);
+        hlen -= 4;
+        if (cls == 0 || olen < 4)
+            return;
+        olen -= 4;
+        if (cls == 1 && ctype == 1) {
+            uint32_t e = pd_u32(nd, obj);
+            printf("\n\t    label %" PRIu32 ", tc %" PRIu32 "%s, ttl %" PRIu32, e >> 12,
+                   (e >> 9) & 7, (e & 0x100) ? ", [S]" : "", e & 0xff);
+        } else {
+            pd_hex_lines(nd, "\n\t    ", obj, olen);
+        }
+        if (hlen < olen)
+            break;
+        hlen -= olen;
+        obj += olen;
+    }
+}
 
 static void icmp_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8_t *p,
                        uint32_t length)
@@ -308,12 +378,22 @@ static void icmp_print(struct pd_nd *nd, const struct pd_ipctx *ic, const uint8_
                    pd_cksum_shouldbe((uint16_t)field, sum));
         }
     }
-    if (pr->vflag && error && length > 8) {
+    if (pr->vflag && error && nd->quotes < PD_MAX_QUOTES) {
+        /* the quoted packet, to the length its header gives (tcpdump reads that length as
+         * ICMP: a quote cut before it is " [|icmp]") and within the captured bytes */
         printf("\n\t");
         const uint8_t *saved = nd->end;
-        pd_ip_print(nd, oip, length - 8);
+        uint32_t ilen = pd_u16(nd, oip + 2);
+        if ((size_t)(nd->end - oip) > ilen)
+            nd->end = oip + ilen;
+        nd->quotes++;
+        quote_print(nd, oip, ilen);
+        nd->quotes--;
         nd->end = saved;
     }
+    nd->proto = "icmp";
+    if (pr->vflag && length > 136 && (type == 3 || type == 11 || type == 12))
+        icmp_ext_print(nd, p, length);
 }
 
 /* ---- IPv6 ---- */
