@@ -64,22 +64,9 @@ static void range(const char *name) {
     printf("nametoportrange(%s) = %d ports %d %d proto %d\n", name, r, a, b, pr);
 }
 
-static void ether(const char *s) {
-    u_char *e = pcap_ether_aton(s);
-    printf("ether_aton(%s) =", s);
-    if (e == NULL) {
-        printf(" NULL\n");
-        return;
-    }
-    for (int i = 0; i < 6; i++)
-        printf(" %02x", e[i]);
-    printf("\n");
-    free(e);
-}
-
-static void hostton(const char *s) {
-    u_char *e = pcap_ether_hostton(s);
-    printf("ether_hostton(%s) =", s);
+/* Prints "WHAT(S) =" and the 6 bytes of a malloc'd address (freed here), or NULL. */
+static void print6(const char *what, const char *s, u_char *e) {
+    printf("%s(%s) =", what, s);
     if (e == NULL) {
         printf(" NULL\n");
         return;
@@ -134,9 +121,9 @@ int main(int argc, char **argv) {
     for (struct eproto *e = eproto_db; e->s != NULL; e++)
         printf("eproto_db: %s %04x\n", e->s, e->p);
     for (s = ethers; *s; s++)
-        ether(*s);
+        print6("ether_aton", *s, pcap_ether_aton(*s));
     for (s = names; *s; s++)
-        hostton(*s);
+        print6("ether_hostton", *s, pcap_ether_hostton(*s));
 
     FILE *f = fopen(argv[1], "r");
     if (f == NULL) {
